@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "dataplane/lb/vip_table.h"
+#include "dataplane/pkt/headers.h"
+#include "dataplane/pkt/ip_address.h"
+
+namespace portico::dp::arp {
+
+// Tells each link when a VIP appears here: `count` gratuitous ARPs (IPv4) or unsolicited
+// NAs (IPv6) per VIP and port, `interval` apart, the first at once. Control path; the
+// clock is passed in so tests can drive it.
+class Announcer {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Send = std::function<void(std::size_t portIndex, const uint8_t* frame, uint32_t len)>;
+
+  Announcer(std::vector<pkt::MacAddr> portMacs, unsigned count, std::chrono::milliseconds interval);
+
+  // Schedules every VIP of `after` that `before` did not have.
+  void vipsChanged(const lb::VipTable& before, const lb::VipTable& after, Clock::time_point now);
+
+  // Sends the announcements due at `now`.
+  void tick(Clock::time_point now, const Send& send);
+
+  bool idle() const { return pending_.empty(); }
+
+ private:
+  struct Pending {
+    pkt::IpAddress vip;
+    unsigned remaining;
+    Clock::time_point due;
+  };
+
+  std::vector<pkt::MacAddr> portMacs_;
+  unsigned count_;
+  std::chrono::milliseconds interval_;
+  std::vector<Pending> pending_;
+};
+
+}  // namespace portico::dp::arp

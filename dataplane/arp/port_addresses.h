@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "dataplane/pkt/headers.h"
+
+namespace portico::dp::arp {
+
+// A port's own identity on its link: the MAC the appliance answers with and the port's
+// own (non-VIP) addresses, which ARP/NDP also answer for.
+struct PortAddresses {
+  pkt::MacAddr mac{};
+  std::optional<uint32_t> ipv4;  // network byte order
+  std::optional<pkt::Ipv6Addr> ipv6;
+
+  bool ownsV4(uint32_t be) const { return ipv4 && *ipv4 == be; }
+  bool ownsV6(const pkt::Ipv6Addr& a) const { return ipv6 && *ipv6 == a; }
+};
+
+}  // namespace portico::dp::arp

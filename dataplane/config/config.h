@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/common/result.h"
+#include "dataplane/pkt/headers.h"
+#include "dataplane/pkt/ip_address.h"
+
+namespace portico::dp::config {
+
+struct PortConfig {
+  std::string name;
+  std::string device;  // a vdev string ("net_af_packet0,iface=veth1") or a PCI address
+  std::optional<pkt::MacAddr> mac;  // keep the device's own MAC when absent
+  std::optional<uint32_t> ipv4;     // network byte order
+  std::optional<pkt::Ipv6Addr> ipv6;
+  uint16_t rxDescriptors = 1024;
+  uint16_t txDescriptors = 1024;
+};
+
+struct AnnounceConfig {
+  unsigned count = 3;         // gratuitous ARP / unsolicited NA frames per VIP added
+  unsigned intervalMs = 1000;  // between them
+};
+
+struct DataplaneConfig {
+  unsigned mainLcore = 0;
+  std::vector<unsigned> workerLcores;
+  std::vector<std::string> ealArgs;
+  std::vector<PortConfig> ports;
+  std::vector<pkt::IpAddress> vips;  // static VIPs; the control plane adds its own later
+  AnnounceConfig announce;
+};
+
+// Parses a dataplane.yaml document. `source` names the file in error messages, which
+// read "FILE: KEY: problem".
+Result<DataplaneConfig> parseConfig(const std::string& text, const std::string& source);
+Result<DataplaneConfig> loadConfig(const std::string& path);
+
+}  // namespace portico::dp::config

@@ -1,0 +1,124 @@
+// portico-dataplane: parse the config, bring up the EAL and ports, launch the workers,
+// and run the control duties (announcements, counters) until SIGINT or SIGTERM.
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dataplane/config/config.h"
+#include "dataplane/runtime/runtime.h"
+#include "drivers/eal.h"
+
+namespace {
+
+std::atomic<bool> gStop{false};
+std::atomic<bool> gDumpStats{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers need lock-free flags");
+
+void onStop(int) { gStop.store(true); }
+void onDumpStats(int) { gDumpStats.store(true); }
+
+void installSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = onStop;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = onDumpStats;
+  sigaction(SIGUSR1, &sa, nullptr);
+}
+
+int usage(const char* msg) {
+  std::fprintf(stderr,
+               "portico-dataplane: %s\nusage: portico-dataplane --config FILE [-- EAL arguments...]\n", msg);
+  return 2;
+}
+
+void controlLoop(portico::dp::runtime::Runtime& rt) {
+  while (!gStop.load()) {
+    rt.tick(std::chrono::steady_clock::now());
+    if (gDumpStats.exchange(false)) {
+      std::fputs(rt.statsReport().c_str(), stdout);
+      std::fflush(stdout);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string configPath;
+  std::vector<std::string> extraEal;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {
+      extraEal.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    if (arg == "--config" && i + 1 < argc) {
+      configPath = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      configPath = arg.substr(9);
+    } else if (arg == "-h" || arg == "--help") {
+      usage("help");
+      return 0;
+    } else {
+      return usage(("unknown argument '" + arg + "'").c_str());
+    }
+  }
+  if (configPath.empty()) return usage("--config FILE is required");
+
+  auto cfg = portico::dp::config::loadConfig(configPath);
+  if (!cfg) {
+    std::fprintf(stderr, "portico-dataplane: %s\n", cfg.error().toString().c_str());
+    return 2;
+  }
+
+  std::vector<std::string> eal = portico::drv::lcoreArgs(cfg->mainLcore, cfg->workerLcores);
+  eal.insert(eal.end(), cfg->ealArgs.begin(), cfg->ealArgs.end());
+  eal.insert(eal.end(), extraEal.begin(), extraEal.end());
+  if (auto st = portico::drv::initEal(eal); !st) {
+    std::fprintf(stderr, "portico-dataplane: %s\n", st.error().toString().c_str());
+    return 1;
+  }
+  installSignals();
+
+  int rc = 0;
+  {
+    auto rt = portico::dp::runtime::Runtime::create(*cfg);
+    if (!rt) {
+      std::fprintf(stderr, "portico-dataplane: %s\n", rt.error().toString().c_str());
+      portico::drv::cleanupEal();
+      return 1;
+    }
+    auto& runtime = **rt;
+    for (const auto& p : runtime.ports()) {
+      std::printf("portico-dataplane: port %s (%s) driver %s mac %s queues %zu rss %s\n", p.name.c_str(),
+                  p.device.c_str(), p.driver.c_str(), portico::dp::pkt::formatMac(p.addresses.mac).c_str(),
+                  runtime.workers().size(), p.rss ? "on" : "off");
+    }
+    std::string vips;
+    for (const auto& v : cfg->vips) vips += " " + v.toString();
+    std::printf("portico-dataplane: VIPs%s\n", vips.empty() ? " (none)" : vips.c_str());
+
+    if (auto st = runtime.launch(gStop); !st) {
+      std::fprintf(stderr, "portico-dataplane: %s\n", st.error().toString().c_str());
+      gStop.store(true);
+      rc = 1;
+    } else {
+      std::printf("portico-dataplane: ready, %zu workers\n", runtime.workers().size());
+    }
+    std::fflush(stdout);
+    std::thread control(controlLoop, std::ref(runtime));
+    runtime.wait();
+    control.join();
+    std::printf("portico-dataplane: stopped\n%s", runtime.statsReport().c_str());
+    std::fflush(stdout);
+  }
+  portico::drv::cleanupEal();
+  return rc;
+}

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/stats/drop_reasons.h"
+
+namespace portico::dp {
+
+// Per-lcore counters. Only the owning worker writes them; readers on other threads may
+// see a value one increment old, never a torn one (aligned 64-bit relaxed atomics).
+#define PORTICO_EVENT_COUNTERS(X)        \
+  X(rxPackets, "rx_packets")             \
+  X(txPackets, "tx_packets")             \
+  X(arpReplies, "arp_replies")           \
+  X(ndAdvertisements, "nd_advertisements") \
+  X(echoReplies, "echo_replies")         \
+  X(echo6Replies, "echo6_replies")       \
+  X(announcements, "announcements")
+
+struct alignas(64) LcoreCounters {
+#define PORTICO_EVENT_FIELD(id, name) std::atomic<uint64_t> id{0};
+  PORTICO_EVENT_COUNTERS(PORTICO_EVENT_FIELD)
+#undef PORTICO_EVENT_FIELD
+  std::array<std::atomic<uint64_t>, kDropReasonCount> drops{};
+
+  // Single writer: a plain load + store is enough and avoids a locked instruction.
+  static void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void drop(DropReason reason, uint64_t n = 1) { bump(drops[static_cast<std::size_t>(reason)], n); }
+};
+
+}  // namespace portico::dp

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace portico::dp {
+
+// The one list of reasons a worker drops a frame. Each entry becomes an enum value and a
+// counter name; add a reason here and it is counted, printed and exported everywhere.
+#define PORTICO_DROP_REASONS(X)                                                    \
+  X(kEthTruncated, "eth_truncated")                                                \
+  X(kVlanTruncated, "vlan_truncated")                                              \
+  X(kVlanTooDeep, "vlan_too_deep")                                                 \
+  X(kArpTruncated, "arp_truncated")                                                \
+  X(kArpBadFormat, "arp_bad_format")                                               \
+  X(kIpv4Truncated, "ipv4_truncated")                                              \
+  X(kIpv4BadVersion, "ipv4_bad_version")                                           \
+  X(kIpv4BadIhl, "ipv4_bad_ihl")                                                   \
+  X(kIpv4BadTotalLength, "ipv4_bad_total_length")                                  \
+  X(kIpv4BadOptions, "ipv4_bad_options")                                           \
+  X(kIpv4BadChecksum, "ipv4_bad_checksum")                                         \
+  X(kIpv6Truncated, "ipv6_truncated")                                              \
+  X(kIpv6BadVersion, "ipv6_bad_version")                                           \
+  X(kIpv6BadPayloadLength, "ipv6_bad_payload_length")                              \
+  X(kIpv6ExtTruncated, "ipv6_ext_truncated")                                       \
+  X(kIpv6ExtChainTooLong, "ipv6_ext_chain_too_long")                               \
+  X(kIcmpTruncated, "icmp_truncated")                                              \
+  X(kIcmp6Truncated, "icmp6_truncated")                                            \
+  X(kTcpTruncated, "tcp_truncated")                                                \
+  X(kTcpBadDataOffset, "tcp_bad_data_offset")                                      \
+  X(kUdpTruncated, "udp_truncated")                                                \
+  X(kUdpBadLength, "udp_bad_length")                                               \
+  X(kNdBadFormat, "nd_bad_format")                                                 \
+  X(kIcmpBadChecksum, "icmp_bad_checksum")                                         \
+  X(kUnsupportedEthertype, "unsupported_ethertype")                                \
+  X(kNotForUs, "not_for_us")                                                       \
+  X(kNoServiceOnVip, "no_service_on_vip")                                          \
+  X(kHostPathPending, "host_path_pending")                                         \
+  X(kReplyTooLarge, "reply_too_large")                                             \
+  X(kTxFull, "tx_full")                                                            \
+  X(kCtrlTxFull, "ctrl_tx_full")
+
+enum class DropReason : uint8_t {
+#define PORTICO_DROP_ENUM(id, name) id,
+  PORTICO_DROP_REASONS(PORTICO_DROP_ENUM)
+#undef PORTICO_DROP_ENUM
+  kCount
+};
+
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
+
+constexpr std::string_view dropReasonName(DropReason reason) {
+  switch (reason) {
+#define PORTICO_DROP_NAME(id, name) \
+  case DropReason::id:              \
+    return name;
+    PORTICO_DROP_REASONS(PORTICO_DROP_NAME)
+#undef PORTICO_DROP_NAME
+    case DropReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+}  // namespace portico::dp

@@ -1,0 +1,28 @@
+#include "drivers/pmd_quirks.h"
+
+namespace portico::drv {
+
+namespace {
+
+bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool hasArg(const std::string& device, const std::string& key) {
+  return device.find("," + key + "=") != std::string::npos;
+}
+
+}  // namespace
+
+std::string withQueueCount(const std::string& device, uint16_t queues) {
+  // af_packet opens one socket per queue pair, in a PACKET_FANOUT group so the kernel
+  // spreads flows over them by hash: that is its RSS.
+  if (startsWith(device, "net_af_packet") && !hasArg(device, "qpairs")) {
+    return device + ",qpairs=" + std::to_string(queues);
+  }
+  return device;
+}
+
+bool isVirtualDevice(const std::string& device) { return startsWith(device, "net_") || startsWith(device, "eth_"); }
+
+std::string deviceName(const std::string& device) { return device.substr(0, device.find(',')); }
+
+}  // namespace portico::drv

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "dataplane/common/result.h"
+#include "dataplane/pkt/headers.h"
+
+struct rte_mempool;
+
+namespace portico::drv {
+
+struct PortSpec {
+  std::string name;    // the operator's name for the port, used in messages
+  std::string device;  // vdev string or PCI address
+  uint16_t queues = 1;  // rx and tx queue pairs, one per worker
+  uint16_t rxDescriptors = 1024;
+  uint16_t txDescriptors = 1024;
+  std::optional<dp::pkt::MacAddr> mac;
+  rte_mempool* pool = nullptr;
+};
+
+struct PortInfo {
+  uint16_t portId = 0;
+  std::string driver;
+  dp::pkt::MacAddr mac{};
+  bool rss = false;  // the NIC spreads flows over queues by hash
+};
+
+// Probes (vdev) or finds (PCI) the device, configures one rx/tx queue pair per worker
+// with RSS where the PMD has it, sets the MAC if asked, enables promiscuous mode and
+// starts it. Every PMD-specific choice lives behind this call.
+dp::Result<PortInfo> openPort(const PortSpec& spec);
+
+void closePort(uint16_t portId);
+
+}  // namespace portico::drv

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what Portico needs from Debian 12's packages, then configures and builds build/.
+# Idempotent: quiet when everything is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # build
+  build-essential pkg-config meson ninja-build
+  # data plane
+  libdpdk-dev dpdk libhyperscan-dev libpcap-dev libnuma-dev
+  # control plane and API
+  libssl-dev libyaml-cpp-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # lab: namespaces, clients
+  iproute2 iputils-ping iputils-arping procps python3 curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build --buildtype=debugoptimized >/dev/null
+fi
+ninja -C build -j2 >/dev/null || ninja -C build -j1

@@ -1,0 +1,95 @@
+#include "dataplane/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace portico::dp::config {
+namespace {
+
+const char* kGood = R"(
+lcores:
+  main: 0
+  workers: [1]
+eal: [--no-huge, -m, "256", --no-pci]
+ports:
+  - name: lab0
+    device: net_af_packet0,iface=pd0
+    mac: 02:00:5e:00:53:02
+    ipv4: 192.0.2.2
+    ipv6: 2001:db8::2
+vips: [192.0.2.100, 2001:db8::100]
+announce: {count: 2, interval_ms: 500}
+)";
+
+TEST(Config, ParsesEveryKey) {
+  auto cfg = parseConfig(kGood, "dataplane.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->mainLcore, 0u);
+  EXPECT_EQ(cfg->workerLcores, std::vector<unsigned>{1});
+  EXPECT_EQ(cfg->ealArgs.size(), 4u);
+  ASSERT_EQ(cfg->ports.size(), 1u);
+  EXPECT_EQ(cfg->ports[0].device, "net_af_packet0,iface=pd0");
+  EXPECT_EQ(pkt::formatMac(*cfg->ports[0].mac), "02:00:5e:00:53:02");
+  EXPECT_EQ(pkt::IpAddress::fromV4(*cfg->ports[0].ipv4).toString(), "192.0.2.2");
+  EXPECT_EQ(pkt::IpAddress::fromV6(*cfg->ports[0].ipv6).toString(), "2001:db8::2");
+  ASSERT_EQ(cfg->vips.size(), 2u);
+  EXPECT_EQ(cfg->vips[1].toString(), "2001:db8::100");
+  EXPECT_EQ(cfg->announce.count, 2u);
+  EXPECT_EQ(cfg->announce.intervalMs, 500u);
+}
+
+TEST(Config, ShippedDefaultParses) {
+  auto cfg = loadConfig(PORTICO_SOURCE_ROOT "/configs/dataplane.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_FALSE(cfg->vips.empty());
+}
+
+struct Bad {
+  std::string yaml;
+  std::string message;  // the whole one-line error
+};
+
+TEST(Config, ErrorsNameFileKeyAndProblem) {
+  const std::vector<Bad> cases = {
+      {"", "f.yaml: the file is empty"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nvips: [192.0.2.300]",
+       "f.yaml: vips[0]: '192.0.2.300' is not an IPv4 or IPv6 address"},
+      {"lcores: {workers: []}\nports: [{name: a, device: net_null0}]",
+       "f.yaml: lcores.workers: must list at least one worker lcore"},
+      {"lcores: {workers: [1, 1]}\nports: [{name: a, device: net_null0}]",
+       "f.yaml: lcores.workers[1]: lcore 1 is listed twice"},
+      {"lcores: {workers: [x]}\nports: [{name: a, device: net_null0}]",
+       "f.yaml: lcores.workers[0]: 'x' is not an integer"},
+      {"lcores: {workers: [1]}", "f.yaml: ports: must list at least one port"},
+      {"lcores: {workers: [1]}\nports: [{name: a}]",
+       "f.yaml: ports[0].device: is required (a vdev string or a PCI address)"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, ipv4: 2001:db8::1}]",
+       "f.yaml: ports[0].ipv4: '2001:db8::1' is not an IPv4 address"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, mac: 01:00:5e:00:00:01}]",
+       "f.yaml: ports[0].mac: '01:00:5e:00:00:01' is a multicast address"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, mac: zz}]",
+       "f.yaml: ports[0].mac: 'zz' is not a MAC address like 02:00:00:00:00:01"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, rx_descriptors: 8}]",
+       "f.yaml: ports[0].rx_descriptors: 8 is out of range [64, 32768]"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}, {name: a, device: net_null1}]",
+       "f.yaml: ports[1].name: port name 'a' is used twice"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nvip: [192.0.2.1]", "f.yaml: vip: unknown key"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, iface: x}]", "f.yaml: ports[0].iface: unknown key"},
+      {"lcores: {workers: [1]\nports: x", "f.yaml: line 2, column 1: end of map flow not found"},
+  };
+  for (const auto& c : cases) {
+    auto cfg = parseConfig(c.yaml, "f.yaml");
+    ASSERT_FALSE(cfg.ok()) << c.yaml;
+    EXPECT_EQ(cfg.error().toString(), c.message) << c.yaml;
+  }
+}
+
+TEST(Config, MissingFile) {
+  auto cfg = loadConfig("/nonexistent/dataplane.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(cfg.error().toString(), "/nonexistent/dataplane.yaml: cannot be read");
+}
+
+}  // namespace
+}  // namespace portico::dp::config
