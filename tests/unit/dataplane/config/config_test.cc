@@ -11,7 +11,7 @@ const char* kGood = R"(
 lcores:
   main: 0
   workers: [1]
-eal: [--no-huge, -m, "256", --no-pci]
+eal: [--no-huge, -m, "256", --no-pci, --file-prefix, portico]
 ports:
   - name: lab0
     device: net_af_packet0,iface=pd0
@@ -27,7 +27,7 @@ TEST(Config, ParsesEveryKey) {
   ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
   EXPECT_EQ(cfg->mainLcore, 0u);
   EXPECT_EQ(cfg->workerLcores, std::vector<unsigned>{1});
-  EXPECT_EQ(cfg->ealArgs.size(), 4u);
+  EXPECT_EQ(cfg->ealArgs.size(), 6u);
   ASSERT_EQ(cfg->ports.size(), 1u);
   EXPECT_EQ(cfg->ports[0].device, "net_af_packet0,iface=pd0");
   EXPECT_EQ(pkt::formatMac(*cfg->ports[0].mac), "02:00:5e:00:53:02");

@@ -1,0 +1,118 @@
+# Lab helpers shared by scripts/demo.sh and the lab tests: network namespaces joined by
+# veth pairs, a dataplane started inside one of them, and cleanup that always runs.
+# Source it; call lab_init PREFIX first. Everything stays inside the namespaces made here
+# and uses documentation address ranges only.
+
+LAB_PREFIX=""
+LAB_NAMESPACES=()
+LAB_PIDS=()
+LAB_FAILURES=0
+
+lab_init() {
+  LAB_PREFIX="$1"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "lab: needs root (network namespaces, af_packet ports)" >&2
+    exit 1
+  fi
+  trap lab_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+lab_ns() { echo "${LAB_PREFIX}-$1"; }
+
+lab_ns_add() {
+  local ns; ns=$(lab_ns "$1")
+  ip netns del "$ns" 2>/dev/null || true
+  ip netns add "$ns"
+  LAB_NAMESPACES+=("$ns")
+  ip -n "$ns" link set lo up
+}
+
+# lab_veth NS_A IF_A NS_B IF_B: a veth pair between two lab namespaces. Offloads are off
+# so frames seen by af_packet carry complete checksums.
+lab_veth() {
+  local a b; a=$(lab_ns "$1"); b=$(lab_ns "$3")
+  ip link add "$2" netns "$a" type veth peer name "$4" netns "$b"
+  ip -n "$a" link set "$2" up
+  ip -n "$b" link set "$4" up
+  ip netns exec "$a" ethtool -K "$2" tx off rx off >/dev/null 2>&1 || true
+  ip netns exec "$b" ethtool -K "$4" tx off rx off >/dev/null 2>&1 || true
+}
+
+# The dataplane owns this interface: the kernel must not answer anything on it.
+lab_dataplane_iface() {
+  local ns; ns=$(lab_ns "$1")
+  ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+}
+
+# lab_start_dataplane NS BINARY CONFIG LOG: starts the dataplane in a namespace and waits
+# until it says ready (or fails). Sets DP_PID.
+lab_start_dataplane() {
+  local ns; ns=$(lab_ns "$1")
+  ip netns exec "$ns" "$2" --config "$3" >"$4" 2>&1 &
+  DP_PID=$!
+  LAB_PIDS+=("$DP_PID")
+  for _ in $(seq 1 100); do
+    if grep -q 'portico-dataplane: ready' "$4"; then return 0; fi
+    if ! kill -0 "$DP_PID" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "lab: dataplane did not become ready:" >&2
+  cat "$4" >&2
+  return 1
+}
+
+# Ends a process we started: SIGTERM, then SIGKILL if it has not gone in 10 s.
+lab_stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 137
+}
+
+lab_cleanup() {
+  local pid ns
+  for pid in "${LAB_PIDS[@]}"; do lab_stop_pid "$pid" || true; done
+  LAB_PIDS=()
+  for ns in "${LAB_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  LAB_NAMESPACES=()
+  # EAL runtime files of dataplanes started with --file-prefix LAB_PREFIX.
+  [ -n "$LAB_PREFIX" ] && rm -rf "/var/run/dpdk/$LAB_PREFIX"
+}
+
+# Asks the dataplane for its counters (SIGUSR1) and prints the total line.
+lab_dataplane_stats() {
+  local log=$1 before
+  before=$(grep -c '^stats total' "$log" || true)
+  kill -USR1 "$DP_PID"
+  for _ in $(seq 1 50); do
+    [ "$(grep -c '^stats total' "$log" || true)" -gt "$before" ] && break
+    sleep 0.1
+  done
+  grep '^stats total' "$log" | tail -n 1
+}
+
+# counter NAME LINE: the value of NAME=... in a stats line (0 when absent).
+lab_counter() {
+  local v
+  v=$(echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p")
+  echo "${v:-0}"
+}
+
+# check DESCRIPTION COMMAND...: runs the command, records and prints the outcome.
+check() {
+  local desc=$1; shift
+  if "$@" >/tmp/lab-check.$$ 2>&1; then
+    echo "ok   - $desc"
+  else
+    echo "FAIL - $desc"
+    sed 's/^/       /' /tmp/lab-check.$$
+    LAB_FAILURES=$((LAB_FAILURES + 1))
+  fi
+  rm -f /tmp/lab-check.$$
+}

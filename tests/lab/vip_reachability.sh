@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# A VIP is reachable the way MetalLB's L2 mode makes it reachable: a real Linux client
+# resolves it by ARP and NDP, pings it over IPv4 and IPv6, learns it from the gratuitous
+# ARP sent at start-up, and gets nothing for addresses that are not VIPs.
+# usage: vip_reachability.sh PATH/TO/portico-dataplane
+set -u
+DATAPLANE=$1
+. "$(dirname "$0")/../../scripts/lib/lab.sh"
+lab_init "plr$$"
+
+work=$(mktemp -d)
+trap 'lab_cleanup; rm -rf "$work"' EXIT
+
+lab_ns_add client
+lab_ns_add dp
+lab_veth client pcl0 dp pdp0
+lab_dataplane_iface dp pdp0
+client=$(lab_ns client)
+ip -n "$client" addr add 192.0.2.1/24 dev pcl0
+ip -n "$client" addr add 2001:db8::1/64 dev pcl0 nodad
+# Let the client create neighbour entries from gratuitous ARP, so the announcement shows.
+ip netns exec "$client" sysctl -qw net.ipv4.conf.pcl0.arp_accept=1
+
+cat >"$work/dataplane.yaml" <<YAML
+lcores: {main: 0, workers: [1]}
+eal: [--no-huge, -m, "256", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+ports:
+  - name: lab0
+    device: net_af_packet0,iface=pdp0
+    mac: 02:00:5e:00:53:02
+    ipv4: 192.0.2.2
+    ipv6: 2001:db8::2
+vips: [192.0.2.100, 2001:db8::100]
+announce: {count: 2, interval_ms: 300}
+YAML
+lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log" || exit 1
+mac=02:00:5e:00:53:02
+
+garp_learned() {
+  for _ in $(seq 1 30); do
+    ip -n "$client" neigh show 192.0.2.100 dev pcl0 | grep -q "lladdr $mac" && return 0
+    sleep 0.1
+  done
+  ip -n "$client" neigh show dev pcl0
+  return 1
+}
+check "gratuitous ARP at start puts the VIP in the client's neighbour table" garp_learned
+
+arping_answered() {
+  out=$(ip netns exec "$client" arping -c 3 -w 5 -I pcl0 "$1" 2>&1)
+  echo "$out"
+  [ "$(echo "$out" | grep -ci "reply from $1 \[$mac\]")" -eq 3 ]
+}
+check "arping the IPv4 VIP: 3 replies from the dataplane's MAC" arping_answered 192.0.2.100
+check "arping the port's own address is answered" arping_answered 192.0.2.2
+check "arping an address that is not a VIP: no reply" \
+  bash -c "! ip netns exec $client arping -c 2 -w 2 -I pcl0 192.0.2.101"
+
+check "ping the IPv4 VIP" ip netns exec "$client" ping -c 3 -i 0.2 -W 2 192.0.2.100
+check "ping an address that is not a VIP: no reply" \
+  bash -c "! ip netns exec $client ping -c 2 -i 0.2 -W 1 192.0.2.101"
+check "ping the IPv6 VIP (resolved by NDP)" ip netns exec "$client" ping -6 -c 3 -i 0.2 -W 2 2001:db8::100
+nd_learned() { ip -n "$client" -6 neigh show 2001:db8::100 dev pcl0 | grep -q "lladdr $mac"; }
+check "the IPv6 VIP resolved to the dataplane's MAC" nd_learned
+check "ping an IPv6 address that is not a VIP: no reply" \
+  bash -c "! ip netns exec $client ping -6 -c 2 -i 0.2 -W 1 2001:db8::101"
+
+stats=$(lab_dataplane_stats "$work/dp.log")
+echo "# $stats"
+at_least() { [ "$(lab_counter "$1" "$stats")" -ge "$2" ]; }
+check "counters: arp_replies >= 6" at_least arp_replies 6
+check "counters: echo_replies >= 3" at_least echo_replies 3
+check "counters: echo6_replies >= 3" at_least echo6_replies 3
+check "counters: nd_advertisements >= 1" at_least nd_advertisements 1
+check "counters: announcements = 4 (2 VIPs x 2)" at_least announcements 4
+check "counters: the non-VIP pings were counted as not_for_us" at_least drop.not_for_us 4
+
+lab_stop_pid "$DP_PID"
+rc=$?
+LAB_PIDS=()
+check "SIGTERM stops the dataplane cleanly (exit 0)" test "$rc" -eq 0
+check "final counters printed at exit" grep -q '^stats total' "$work/dp.log"
+
+if [ "$LAB_FAILURES" -gt 0 ]; then
+  echo "--- dataplane log"; cat "$work/dp.log"
+  exit 1
+fi
