@@ -22,14 +22,17 @@ std::string errnoText(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
 }  // namespace
 
 dp::Result<PortInfo> openPort(const PortSpec& spec) {
-  const std::string devargs = withQueueCount(spec.device, spec.queues);
-  if (isVirtualDevice(spec.device)) {
+  uint16_t portId = 0;
+  // A virtual device is created here unless the application already made it (a ring
+  // port built from its own rings, say).
+  const bool exists = rte_eth_dev_get_port_by_name(deviceName(spec.device).c_str(), &portId) == 0;
+  if (!exists && isVirtualDevice(spec.device)) {
+    const std::string devargs = withQueueCount(spec.device, spec.queues);
     if (const int rc = rte_dev_probe(devargs.c_str()); rc < 0) {
       return portError(spec, "cannot create the virtual device: " + errnoText(rc));
     }
   }
-  uint16_t portId = 0;
-  if (rte_eth_dev_get_port_by_name(deviceName(spec.device).c_str(), &portId) != 0) {
+  if (!exists && rte_eth_dev_get_port_by_name(deviceName(spec.device).c_str(), &portId) != 0) {
     return portError(spec, isVirtualDevice(spec.device)
                                ? "the device did not register a port"
                                : "no such PCI device bound to a DPDK driver (see dpdk-devbind.py --status)");
@@ -70,7 +73,9 @@ dp::Result<PortInfo> openPort(const PortSpec& spec) {
   if (spec.mac) {
     rte_ether_addr addr;
     std::memcpy(addr.addr_bytes, spec.mac->data(), 6);
-    if (const int rc = rte_eth_dev_default_mac_addr_set(portId, &addr); rc != 0) {
+    // Ring and null ports have no MAC filter to program: the configured MAC is used in
+    // software only, which promiscuous mode below makes sufficient.
+    if (const int rc = rte_eth_dev_default_mac_addr_set(portId, &addr); rc != 0 && rc != -ENOTSUP) {
       return portError(spec, "driver " + std::string(info.driver_name) + " cannot set the MAC: " + errnoText(rc));
     }
   }
@@ -85,9 +90,13 @@ dp::Result<PortInfo> openPort(const PortSpec& spec) {
   out.portId = portId;
   out.driver = info.driver_name;
   out.rss = rss;
-  rte_ether_addr mac{};
-  rte_eth_macaddr_get(portId, &mac);
-  std::memcpy(out.mac.data(), mac.addr_bytes, 6);
+  if (spec.mac) {
+    out.mac = *spec.mac;
+  } else {
+    rte_ether_addr mac{};
+    rte_eth_macaddr_get(portId, &mac);
+    std::memcpy(out.mac.data(), mac.addr_bytes, 6);
+  }
   return out;
 }
 

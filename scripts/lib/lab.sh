@@ -104,15 +104,25 @@ lab_counter() {
   echo "${v:-0}"
 }
 
-# check DESCRIPTION COMMAND...: runs the command, records and prints the outcome.
+# check DESCRIPTION COMMAND...: runs the command and reports it as one TAP test, so the
+# test runner counts every check; a failure's output follows as TAP diagnostics.
+LAB_CHECKS=0
 check() {
-  local desc=$1; shift
-  if "$@" >/tmp/lab-check.$$ 2>&1; then
-    echo "ok   - $desc"
+  local desc=$1 out; shift
+  LAB_CHECKS=$((LAB_CHECKS + 1))
+  out=$(mktemp)
+  if "$@" >"$out" 2>&1; then
+    echo "ok $LAB_CHECKS - $desc"
   else
-    echo "FAIL - $desc"
-    sed 's/^/       /' /tmp/lab-check.$$
+    echo "not ok $LAB_CHECKS - $desc"
+    sed 's/^/# /' "$out"
     LAB_FAILURES=$((LAB_FAILURES + 1))
   fi
-  rm -f /tmp/lab-check.$$
+  rm -f "$out"
+}
+
+# Ends a lab test: prints the TAP plan and exits non-zero if any check failed.
+lab_finish() {
+  echo "1..$LAB_CHECKS"
+  [ "$LAB_FAILURES" -eq 0 ]
 }

@@ -33,7 +33,10 @@ ports:
 vips: [192.0.2.100, 2001:db8::100]
 announce: {count: 2, interval_ms: 300}
 YAML
-lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log" || exit 1
+if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
+  echo "Bail out! the dataplane did not start"
+  exit 1
+fi
 mac=02:00:5e:00:53:02
 
 garp_learned() {
@@ -81,7 +84,5 @@ LAB_PIDS=()
 check "SIGTERM stops the dataplane cleanly (exit 0)" test "$rc" -eq 0
 check "final counters printed at exit" grep -q '^stats total' "$work/dp.log"
 
-if [ "$LAB_FAILURES" -gt 0 ]; then
-  echo "--- dataplane log"; cat "$work/dp.log"
-  exit 1
-fi
+[ "$LAB_FAILURES" -gt 0 ] && sed 's/^/# dataplane: /' "$work/dp.log"
+lab_finish

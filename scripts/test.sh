@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test suite (unit, packet, lab).
+# Prints one line per suite, then "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if ! ./scripts/setup.sh; then
+  echo "test: setup or build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+total_passed=0
+total_failed=0
+for suite in unit packet lab; do
+  log="build/meson-logs/suite-$suite.txt"
+  # Lab and packet tests spin a polling core each: they run one at a time.
+  meson test -C build --suite "$suite" --print-errorlogs --num-processes 2 >"$log" 2>&1
+  status=$?
+  read -r passed failed skipped < <(python3 scripts/lib/count_tests.py build/meson-logs/testlog.junit.xml)
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  line="$suite: $passed passed, $failed failed"
+  [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+  echo "$line"
+  if [ "$failed" -gt 0 ]; then
+    sed -n '/^=* [0-9]*\/[0-9]* =*$/,$p' "$log" | tail -n 80
+  fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+done
+
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
