@@ -16,14 +16,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@" 2>&1 | sed 's/^/  /'; }
 
 step "Lab: namespace portico-demo-client (192.0.2.1, 2001:db8::1) <-veth-> portico-demo-dp (the dataplane's port pdp0)"
-lab_ns_add client
-lab_ns_add dp
-lab_veth client pcl0 dp pdp0
-lab_dataplane_iface dp pdp0
+lab_client_link
 client=$(lab_ns client)
-ip -n "$client" addr add 192.0.2.1/24 dev pcl0
-ip -n "$client" addr add 2001:db8::1/64 dev pcl0 nodad
-ip netns exec "$client" sysctl -qw net.ipv4.conf.pcl0.arp_accept=1
 
 step "Start portico-dataplane --config configs/dataplane.yaml (VIPs 192.0.2.100 and 2001:db8::100)"
 lab_start_dataplane dp build/dataplane/portico-dataplane configs/dataplane.yaml "$work/dp.log"

@@ -45,6 +45,20 @@ lab_dataplane_iface() {
   ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
 }
 
+# The L2 lab: namespace "client" (192.0.2.1/24, 2001:db8::1/64 on pcl0) joined by a veth
+# pair to namespace "dp", whose end pdp0 belongs to the dataplane.
+lab_client_link() {
+  lab_ns_add client
+  lab_ns_add dp
+  lab_veth client pcl0 dp pdp0
+  lab_dataplane_iface dp pdp0
+  local client; client=$(lab_ns client)
+  ip -n "$client" addr add 192.0.2.1/24 dev pcl0
+  ip -n "$client" addr add 2001:db8::1/64 dev pcl0 nodad
+  # Let the client create neighbour entries from gratuitous ARP, so announcements show.
+  ip netns exec "$client" sysctl -qw net.ipv4.conf.pcl0.arp_accept=1
+}
+
 # lab_start_dataplane NS BINARY CONFIG LOG: starts the dataplane in a namespace and waits
 # until it says ready (or fails). Sets DP_PID.
 lab_start_dataplane() {

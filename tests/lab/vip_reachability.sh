@@ -11,15 +11,8 @@ lab_init "plr$$"
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
 
-lab_ns_add client
-lab_ns_add dp
-lab_veth client pcl0 dp pdp0
-lab_dataplane_iface dp pdp0
+lab_client_link
 client=$(lab_ns client)
-ip -n "$client" addr add 192.0.2.1/24 dev pcl0
-ip -n "$client" addr add 2001:db8::1/64 dev pcl0 nodad
-# Let the client create neighbour entries from gratuitous ARP, so the announcement shows.
-ip netns exec "$client" sysctl -qw net.ipv4.conf.pcl0.arp_accept=1
 
 cat >"$work/dataplane.yaml" <<YAML
 lcores: {main: 0, workers: [1]}
