@@ -2,9 +2,12 @@
 # A VIP is reachable the way MetalLB's L2 mode makes it reachable: a real Linux client
 # resolves it by ARP and NDP, pings it over IPv4 and IPv6, learns it from the gratuitous
 # ARP sent at start-up, and gets nothing for addresses that are not VIPs.
-# usage: vip_reachability.sh PATH/TO/portico-dataplane
+# usage: vip_reachability.sh PATH/TO/portico-dataplane [WORKER_LCORES]
+# WORKER_LCORES is a YAML list, "[1]" by default; "[0, 1]" runs two workers, one on the
+# main lcore, each with its own queue pair (af_packet fanout spreads the frames).
 set -u
 DATAPLANE=$1
+WORKERS=${2:-[1]}
 . "$(dirname "$0")/../../scripts/lib/lab.sh"
 lab_init "plr$$"
 
@@ -15,7 +18,7 @@ lab_client_link
 client=$(lab_ns client)
 
 cat >"$work/dataplane.yaml" <<YAML
-lcores: {main: 0, workers: [1]}
+lcores: {main: 0, workers: $WORKERS}
 eal: [--no-huge, -m, "256", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
 ports:
   - name: lab0
