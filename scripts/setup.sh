@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(
   # build
   build-essential pkg-config meson ninja-build
-  # data plane
-  libdpdk-dev dpdk libhyperscan-dev libpcap-dev libnuma-dev
+  # data plane (dpdk-dev carries dpdk-testpmd, the forwarding floor and traffic source)
+  libdpdk-dev dpdk dpdk-dev libhyperscan-dev libpcap-dev libnuma-dev libxxhash-dev
   # control plane and API
   libssl-dev libyaml-cpp-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and benchmarks
