@@ -1,0 +1,194 @@
+#include "dataplane/lb/flow_table.h"
+
+#include <algorithm>
+
+namespace portico::dp::lb {
+
+namespace {
+
+// Buckets are sized for this share of slots in use at full capacity (two per flow).
+constexpr double kIndexLoad = 0.85;
+constexpr uint32_t kEvictScan = 32;
+
+uint32_t mulShift(uint32_t x, uint32_t n) { return static_cast<uint32_t>((static_cast<uint64_t>(x) * n) >> 32); }
+
+}  // namespace
+
+FlowTable::FlowTable(uint32_t capacity, FlowTimeouts timeouts)
+    : capacity_(std::max<uint32_t>(capacity, 1)), timeouts_(timeouts) {
+  records_.resize(capacity_);
+  const auto nBuckets =
+      static_cast<uint32_t>(static_cast<double>(capacity_) * 2 / (kSlotsPerBucket * kIndexLoad)) + 2;
+  buckets_.resize(nBuckets);
+  for (auto& b : buckets_) std::fill(std::begin(b.sig), std::end(b.sig), 0u);
+  free_.reserve(capacity_);
+  for (uint32_t i = capacity_; i > 0; --i) free_.push_back(i - 1);
+}
+
+double FlowTable::bytesPerFlow() const {
+  const double bytes = static_cast<double>(records_.capacity()) * sizeof(FlowRecord) +
+                       static_cast<double>(buckets_.capacity()) * sizeof(Bucket) +
+                       static_cast<double>(free_.capacity()) * sizeof(uint32_t);
+  return bytes / capacity_;
+}
+
+uint32_t FlowTable::bucketA(uint64_t hash) const {
+  return mulShift(static_cast<uint32_t>(hash), static_cast<uint32_t>(buckets_.size()));
+}
+
+uint32_t FlowTable::bucketB(uint64_t hash) const {
+  // A second, independent position from the high half of the hash.
+  return mulShift(static_cast<uint32_t>(hash >> 32) * 0x9e3779b1u, static_cast<uint32_t>(buckets_.size()));
+}
+
+void FlowTable::prefetch(uint64_t hash) const {
+  __builtin_prefetch(&buckets_[bucketA(hash)]);
+  __builtin_prefetch(&buckets_[bucketB(hash)]);
+}
+
+int FlowTable::findSlot(const Bucket& b, uint32_t sig, const FlowKey& key) const {
+  for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+    if (b.sig[i] != sig) continue;
+    const FlowRecord& r = records_[b.ref[i] >> 1];
+    if ((b.ref[i] & 1 ? r.reverse : r.forward) == key) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::optional<FlowTable::Hit> FlowTable::lookup(const FlowKey& key, uint64_t hash, uint32_t nowMs) {
+  const uint32_t sig = signature(hash);
+  for (uint32_t bi : {bucketA(hash), bucketB(hash)}) {
+    const Bucket& b = buckets_[bi];
+    const int s = findSlot(b, sig, key);
+    if (s < 0) continue;
+    const uint32_t rec = b.ref[s] >> 1;
+    if (expired(records_[rec], nowMs)) {
+      remove(rec);
+      ++stats_.expired;
+      return std::nullopt;
+    }
+    return Hit{rec, (b.ref[s] & 1) != 0};
+  }
+  return std::nullopt;
+}
+
+bool FlowTable::contains(const FlowKey& key, uint64_t hash) const {
+  const uint32_t sig = signature(hash);
+  return findSlot(buckets_[bucketA(hash)], sig, key) >= 0 || findSlot(buckets_[bucketB(hash)], sig, key) >= 0;
+}
+
+bool FlowTable::place(uint32_t bucket, uint32_t sig, uint32_t ref) {
+  Bucket& b = buckets_[bucket];
+  for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+    if (b.sig[i] == 0) {
+      b.sig[i] = sig;
+      b.ref[i] = ref;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool FlowTable::relocateFrom(uint32_t bucket) {
+  Bucket& from = buckets_[bucket];
+  for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+    const FlowRecord& r = records_[from.ref[i] >> 1];
+    const uint64_t hash = (from.ref[i] & 1 ? r.reverse : r.forward).hash();
+    const uint32_t other = bucketA(hash) == bucket ? bucketB(hash) : bucketA(hash);
+    if (other != bucket && place(other, from.sig[i], from.ref[i])) {
+      from.sig[i] = 0;
+      return true;
+    }
+  }
+  return false;
+}
+
+void FlowTable::evictFrom(uint32_t a, uint32_t b) {
+  uint32_t victim = kNone;
+  for (uint32_t bi : {a, b}) {
+    for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+      const uint32_t rec = buckets_[bi].ref[i] >> 1;
+      if (victim == kNone || records_[rec].lastSeenMs < records_[victim].lastSeenMs) victim = rec;
+    }
+  }
+  remove(victim);
+  ++stats_.evicted;
+}
+
+uint32_t FlowTable::allocate() {
+  if (free_.empty()) {
+    // Pool exhausted: every record is live. Evict the longest idle of the next few.
+    uint32_t victim = evictHand_;
+    for (uint32_t i = 0; i < kEvictScan; ++i) {
+      const uint32_t r = (evictHand_ + i) % capacity_;
+      if (records_[r].lastSeenMs < records_[victim].lastSeenMs) victim = r;
+    }
+    evictHand_ = (evictHand_ + kEvictScan) % capacity_;
+    remove(victim);
+    ++stats_.evicted;
+  }
+  const uint32_t rec = free_.back();
+  free_.pop_back();
+  return rec;
+}
+
+uint32_t FlowTable::insert(const FlowKey& forward, uint64_t forwardHash, const FlowKey& reverse,
+                           uint64_t reverseHash, uint32_t nowMs) {
+  const uint32_t rec = allocate();
+  FlowRecord& r = records_[rec];
+  r = FlowRecord{};
+  r.forward = forward;
+  r.reverse = reverse;
+  r.lastSeenMs = nowMs;
+  r.inUse = 1;
+  for (const auto& [hash, dir] : {std::pair{forwardHash, 0u}, std::pair{reverseHash, 1u}}) {
+    const uint32_t a = bucketA(hash), b = bucketB(hash), sig = signature(hash), ref = rec << 1 | dir;
+    while (!place(a, sig, ref) && !place(b, sig, ref)) {
+      // Both candidate buckets are full: move one entry to its other bucket (one cuckoo
+      // step), and only if none can move, evict.
+      if (relocateFrom(a) || relocateFrom(b)) continue;
+      evictFrom(a, b);
+      if (!records_[rec].inUse) return insert(forward, forwardHash, reverse, reverseHash, nowMs);
+    }
+  }
+  ++stats_.inserted;
+  return rec;
+}
+
+void FlowTable::unlink(const FlowKey& key, uint32_t ref) {
+  const uint64_t hash = key.hash();
+  for (uint32_t bi : {bucketA(hash), bucketB(hash)}) {
+    Bucket& b = buckets_[bi];
+    for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+      if (b.sig[i] != 0 && b.ref[i] == ref) {
+        b.sig[i] = 0;
+        return;
+      }
+    }
+  }
+}
+
+void FlowTable::remove(uint32_t rec) {
+  FlowRecord& r = records_[rec];
+  if (!r.inUse) return;
+  unlink(r.forward, rec << 1);
+  unlink(r.reverse, rec << 1 | 1);
+  r.inUse = 0;
+  free_.push_back(rec);
+}
+
+uint32_t FlowTable::expire(uint32_t nowMs, uint32_t budget) {
+  uint32_t freed = 0;
+  for (uint32_t i = 0; i < budget && i < capacity_; ++i) {
+    const uint32_t rec = sweepHand_;
+    sweepHand_ = sweepHand_ + 1 == capacity_ ? 0 : sweepHand_ + 1;
+    if (records_[rec].inUse && expired(records_[rec], nowMs)) {
+      remove(rec);
+      ++freed;
+    }
+  }
+  stats_.expired += freed;
+  return freed;
+}
+
+}  // namespace portico::dp::lb
