@@ -16,9 +16,9 @@ FlowKey key(uint32_t client, uint16_t port) {
   return k;
 }
 
-FlowKey replyKey(uint16_t snatPort) {
+FlowKey replyKey(uint16_t snatPort, uint32_t backend = 0x0b6433c6) {
   FlowKey k;
-  k.src = v4Mapped(0x0b6433c6);  // 198.51.100.11
+  k.src = v4Mapped(backend);  // 198.51.100.11 unless given
   k.dst = v4Mapped(0x026433c6);
   k.srcPort = 8080;
   k.dstPort = snatPort;
@@ -29,14 +29,14 @@ FlowKey replyKey(uint16_t snatPort) {
 
 uint32_t add(FlowTable& t, uint32_t i, uint32_t now) {
   const FlowKey f = key(i, static_cast<uint16_t>(i));
-  const FlowKey r = replyKey(static_cast<uint16_t>(i));
+  const FlowKey r = replyKey(static_cast<uint16_t>(i), i);
   return t.insert(f, f.hash(), r, r.hash(), now);
 }
 
 TEST(FlowTable, BothDirectionsFindTheSameRecord) {
   FlowTable t(1000, {});
   const uint32_t rec = add(t, 7, 0);
-  const FlowKey f = key(7, 7), r = replyKey(7);
+  const FlowKey f = key(7, 7), r = replyKey(7, 7);
   auto hf = t.lookup(f, f.hash(), 1);
   auto hr = t.lookup(r, r.hash(), 1);
   ASSERT_TRUE(hf && hr);
@@ -54,7 +54,7 @@ TEST(FlowTable, RemoveFreesBothKeys) {
   FlowTable t(10, {});
   const uint32_t rec = add(t, 1, 0);
   t.remove(rec);
-  const FlowKey f = key(1, 1), r = replyKey(1);
+  const FlowKey f = key(1, 1), r = replyKey(1, 1);
   EXPECT_FALSE(t.lookup(f, f.hash(), 0));
   EXPECT_FALSE(t.contains(r, r.hash()));
   EXPECT_EQ(t.size(), 0u);
