@@ -209,3 +209,49 @@ inline Bytes hexBytes(const std::string& hex) {
 }
 
 }  // namespace portico::test
+
+namespace portico::test {
+
+// Reference TCP/UDP checksum over a pseudo header and a whole segment (checksum field
+// treated as zero). `at` is the checksum's offset within the segment.
+inline uint16_t l4ChecksumV4(uint32_t srcHost, uint32_t dstHost, uint8_t proto, Bytes segment, size_t at) {
+  segment[at] = segment[at + 1] = 0;
+  Bytes pseudo;
+  put32(pseudo, srcHost);
+  put32(pseudo, dstHost);
+  pseudo.push_back(0);
+  pseudo.push_back(proto);
+  put16(pseudo, static_cast<uint16_t>(segment.size()));
+  pseudo.insert(pseudo.end(), segment.begin(), segment.end());
+  return referenceChecksum(pseudo);
+}
+
+inline uint16_t l4ChecksumV6(const V6& src, const V6& dst, uint8_t proto, Bytes segment, size_t at) {
+  segment[at] = segment[at + 1] = 0;
+  Bytes pseudo;
+  putBytes(pseudo, src.data(), 16);
+  putBytes(pseudo, dst.data(), 16);
+  put32(pseudo, static_cast<uint32_t>(segment.size()));
+  put32(pseudo, proto);
+  pseudo.insert(pseudo.end(), segment.begin(), segment.end());
+  return referenceChecksum(pseudo);
+}
+
+// Fills in a TCP (offset 16) or UDP (offset 6) checksum for a segment.
+inline Bytes withChecksumV4(uint32_t srcHost, uint32_t dstHost, uint8_t proto, Bytes segment) {
+  const size_t at = proto == 6 ? 16 : 6;
+  uint16_t c = l4ChecksumV4(srcHost, dstHost, proto, segment, at);
+  if (proto == 17 && c == 0) c = 0xffff;
+  setChecksumAt(segment, at, c);
+  return segment;
+}
+
+inline Bytes withChecksumV6(const V6& src, const V6& dst, uint8_t proto, Bytes segment) {
+  const size_t at = proto == 6 ? 16 : 6;
+  uint16_t c = l4ChecksumV6(src, dst, proto, segment, at);
+  if (proto == 17 && c == 0) c = 0xffff;
+  setChecksumAt(segment, at, c);
+  return segment;
+}
+
+}  // namespace portico::test

@@ -1,0 +1,22 @@
+#pragma once
+
+// Full-NAT rewriting of one TCP or UDP packet in place: addresses and ports become those
+// of a flow key, and every checksum they touch (IPv4 header, TCP/UDP over the pseudo
+// header) is updated incrementally, so the cost does not grow with the payload.
+
+#include <cstdint>
+
+#include "dataplane/lb/flow_key.h"
+#include "dataplane/pkt/parsed_packet.h"
+
+namespace portico::dp::lb {
+
+// `to` gives the new source and destination (same family as the packet). Later IPv4
+// fragments carry no L4 header: only their IP header changes, since the L4 checksum
+// (in the first fragment) already absorbed the pseudo-header change.
+void rewriteFlow(uint8_t* frame, const pkt::ParsedPacket& p, const FlowKey& to);
+
+// Decrements the IPv4 TTL or IPv6 hop limit; false when the packet must not be forwarded.
+bool decrementHopLimit(uint8_t* frame, const pkt::ParsedPacket& p);
+
+}  // namespace portico::dp::lb
