@@ -17,10 +17,12 @@ namespace {
 
 std::atomic<bool> gStop{false};
 std::atomic<bool> gDumpStats{false};
+std::atomic<bool> gReload{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers need lock-free flags");
 
 void onStop(int) { gStop.store(true); }
 void onDumpStats(int) { gDumpStats.store(true); }
+void onReload(int) { gReload.store(true); }
 
 void installSignals() {
   struct sigaction sa {};
@@ -29,6 +31,35 @@ void installSignals() {
   sigaction(SIGTERM, &sa, nullptr);
   sa.sa_handler = onDumpStats;
   sigaction(SIGUSR1, &sa, nullptr);
+  sa.sa_handler = onReload;
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+std::string describe(const portico::dp::snapshot::DesiredState& d) {
+  std::string out;
+  for (const auto& v : d.vips) out += " " + v.toString();
+  for (const auto& s : d.services) {
+    out += " " + s.name + "=" + s.vip.toString() + ":" + std::to_string(s.port) + "/" + (s.proto == 6 ? "tcp" : "udp") +
+           "(" + std::to_string(s.backends.size()) + " backends)";
+  }
+  return out.empty() ? " (nothing)" : out;
+}
+
+// SIGHUP: re-reads the config file and publishes its VIPs and services. A bad file or a
+// state that does not compile is reported and the running state keeps serving.
+void reload(portico::dp::runtime::Runtime& rt, const std::string& path) {
+  auto cfg = portico::dp::config::loadConfig(path);
+  if (!cfg) {
+    std::printf("portico-dataplane: reload rejected, still serving version %llu: %s\n",
+                static_cast<unsigned long long>(rt.version()), cfg.error().toString().c_str());
+  } else if (auto st = rt.publish(cfg->desired); !st) {
+    std::printf("portico-dataplane: reload rejected, still serving version %llu: %s: %s\n",
+                static_cast<unsigned long long>(rt.version()), path.c_str(), st.error().toString().c_str());
+  } else {
+    std::printf("portico-dataplane: reloaded %s, serving version %llu:%s (ports, lcores, eal and flows take a restart)\n",
+                path.c_str(), static_cast<unsigned long long>(rt.version()), describe(cfg->desired).c_str());
+  }
+  std::fflush(stdout);
 }
 
 int usage(const char* msg) {
@@ -37,8 +68,9 @@ int usage(const char* msg) {
   return 2;
 }
 
-void controlLoop(portico::dp::runtime::Runtime& rt) {
+void controlLoop(portico::dp::runtime::Runtime& rt, const std::string& configPath) {
   while (!gStop.load()) {
+    if (gReload.exchange(false)) reload(rt, configPath);
     rt.tick(std::chrono::steady_clock::now());
     if (gDumpStats.exchange(false)) {
       std::fputs(rt.statsReport().c_str(), stdout);
@@ -98,12 +130,16 @@ int main(int argc, char** argv) {
     auto& runtime = **rt;
     for (const auto& p : runtime.ports()) {
       std::printf("portico-dataplane: port %s (%s) driver %s mac %s queues %zu rss %s\n", p.name.c_str(),
-                  p.device.c_str(), p.driver.c_str(), portico::dp::pkt::formatMac(p.addresses.mac).c_str(),
-                  runtime.workers().size(), p.rss ? "on" : "off");
+                  p.device.c_str(), p.info.driver.c_str(), portico::dp::pkt::formatMac(p.addresses.mac).c_str(),
+                  runtime.workers().size(), p.info.rss ? "on" : "off");
     }
-    std::string vips;
-    for (const auto& v : cfg->vips) vips += " " + v.toString();
-    std::printf("portico-dataplane: VIPs%s\n", vips.empty() ? " (none)" : vips.c_str());
+    if (auto st = runtime.publish(cfg->desired); !st) {
+      std::fprintf(stderr, "portico-dataplane: %s: %s\n", configPath.c_str(), st.error().toString().c_str());
+      rt.value().reset();
+      portico::drv::cleanupEal();
+      return 2;
+    }
+    std::printf("portico-dataplane: serving%s\n", describe(cfg->desired).c_str());
 
     if (auto st = runtime.launch(gStop); !st) {
       std::fprintf(stderr, "portico-dataplane: %s\n", st.error().toString().c_str());
@@ -113,7 +149,7 @@ int main(int argc, char** argv) {
       std::printf("portico-dataplane: ready, %zu workers\n", runtime.workers().size());
     }
     std::fflush(stdout);
-    std::thread control(controlLoop, std::ref(runtime));
+    std::thread control(controlLoop, std::ref(runtime), configPath);
     runtime.wait();
     control.join();
     std::printf("portico-dataplane: stopped\n%s", runtime.statsReport().c_str());

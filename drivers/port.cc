@@ -88,6 +88,7 @@ dp::Result<PortInfo> openPort(const PortSpec& spec) {
 
   PortInfo out;
   out.portId = portId;
+  out.created = !exists;
   out.driver = info.driver_name;
   out.rss = rss;
   if (spec.mac) {
@@ -100,9 +101,9 @@ dp::Result<PortInfo> openPort(const PortSpec& spec) {
   return out;
 }
 
-void closePort(uint16_t portId) {
-  rte_eth_dev_stop(portId);
-  rte_eth_dev_close(portId);
+void closePort(const PortInfo& port) {
+  rte_eth_dev_stop(port.portId);
+  if (port.created) rte_eth_dev_close(port.portId);
 }
 
 }  // namespace portico::drv

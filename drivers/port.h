@@ -25,7 +25,8 @@ struct PortInfo {
   uint16_t portId = 0;
   std::string driver;
   dp::pkt::MacAddr mac{};
-  bool rss = false;  // the NIC spreads flows over queues by hash
+  bool rss = false;      // the NIC spreads flows over queues by hash
+  bool created = false;  // probed here; false for a port the application made itself
 };
 
 // Probes (vdev) or finds (PCI) the device, configures one rx/tx queue pair per worker
@@ -33,6 +34,8 @@ struct PortInfo {
 // starts it. Every PMD-specific choice lives behind this call.
 dp::Result<PortInfo> openPort(const PortSpec& spec);
 
-void closePort(uint16_t portId);
+// Stops the port, and releases it if openPort created it (a port the application made
+// stays the application's, ready to be opened again).
+void closePort(const PortInfo& port);
 
 }  // namespace portico::drv

@@ -9,13 +9,13 @@ namespace portico::dp::arp {
 Announcer::Announcer(std::vector<pkt::MacAddr> portMacs, unsigned count, std::chrono::milliseconds interval)
     : portMacs_(std::move(portMacs)), count_(count), interval_(interval) {}
 
-void Announcer::vipsChanged(const lb::VipTable& before, const lb::VipTable& after, Clock::time_point now) {
+void Announcer::vipsChanged(const lb::VipTable& before, const lb::VipTable& after) {
   if (count_ == 0) return;
   for (uint32_t v4 : after.v4()) {
-    if (!before.containsV4(v4)) pending_.push_back({pkt::IpAddress::fromV4(v4), count_, now});
+    if (!before.containsV4(v4)) pending_.push_back({pkt::IpAddress::fromV4(v4), count_, Clock::time_point{}});
   }
   for (const auto& v6 : after.v6()) {
-    if (!before.containsV6(v6)) pending_.push_back({pkt::IpAddress::fromV6(v6), count_, now});
+    if (!before.containsV6(v6)) pending_.push_back({pkt::IpAddress::fromV6(v6), count_, Clock::time_point{}});
   }
 }
 

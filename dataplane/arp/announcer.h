@@ -21,8 +21,9 @@ class Announcer {
 
   Announcer(std::vector<pkt::MacAddr> portMacs, unsigned count, std::chrono::milliseconds interval);
 
-  // Schedules every VIP of `after` that `before` did not have.
-  void vipsChanged(const lb::VipTable& before, const lb::VipTable& after, Clock::time_point now);
+  // Schedules every VIP of `after` that `before` did not have; the first frames go out
+  // at the next tick.
+  void vipsChanged(const lb::VipTable& before, const lb::VipTable& after);
 
   // Sends the announcements due at `now`.
   void tick(Clock::time_point now, const Send& send);

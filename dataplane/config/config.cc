@@ -1,7 +1,10 @@
 #include "dataplane/config/config.h"
 
+#include "dataplane/lb/maglev.h"
+
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -53,8 +56,29 @@ pkt::IpAddress address(const YAML::Node& node, const std::string& key, int famil
   return *a;
 }
 
+// "192.0.2.2" or "192.0.2.2/24"; the prefix says which backends are on the port's link.
+pkt::IpAddress addressWithPrefix(const YAML::Node& node, const std::string& key, int family, uint8_t& prefix) {
+  const auto text = scalar<std::string>(node, key, "an address");
+  const auto slash = text.find('/');
+  YAML::Node bare(text.substr(0, slash));
+  const pkt::IpAddress a = address(bare, key, family);
+  const unsigned maxLen = family == 4 ? 32 : 128;
+  prefix = static_cast<uint8_t>(maxLen);
+  if (slash != std::string::npos) {
+    const std::string len = text.substr(slash + 1);
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(len.c_str(), &end, 10);
+    if (len.empty() || *end != '\0' || v > maxLen) {
+      throw KeyError{key, "'" + text + "' has a bad prefix length (0 to " + std::to_string(maxLen) + ")"};
+    }
+    prefix = static_cast<uint8_t>(v);
+  }
+  return a;
+}
+
 PortConfig readPort(const YAML::Node& node, const std::string& key) {
-  rejectUnknownKeys(node, key, {"name", "device", "mac", "ipv4", "ipv6", "rx_descriptors", "tx_descriptors"});
+  rejectUnknownKeys(node, key, {"name", "device", "mac", "ipv4", "ipv6", "gateway4", "gateway6", "rx_descriptors",
+                                "tx_descriptors"});
   PortConfig port;
   if (!node["name"]) throw KeyError{key + ".name", "is required"};
   port.name = scalar<std::string>(node["name"], key + ".name", "a string");
@@ -67,15 +91,80 @@ PortConfig readPort(const YAML::Node& node, const std::string& key) {
     if (!port.mac) throw KeyError{key + ".mac", "'" + text + "' is not a MAC address like 02:00:00:00:00:01"};
     if (pkt::isMulticastMac(*port.mac)) throw KeyError{key + ".mac", "'" + text + "' is a multicast address"};
   }
-  if (node["ipv4"]) port.ipv4 = address(node["ipv4"], key + ".ipv4", 4).v4;
-  if (node["ipv6"]) port.ipv6 = address(node["ipv6"], key + ".ipv6", 6).v6;
+  if (node["ipv4"]) port.ipv4 = addressWithPrefix(node["ipv4"], key + ".ipv4", 4, port.ipv4Prefix).v4;
+  if (node["ipv6"]) port.ipv6 = addressWithPrefix(node["ipv6"], key + ".ipv6", 6, port.ipv6Prefix).v6;
+  if (node["gateway4"]) port.gateway4 = address(node["gateway4"], key + ".gateway4", 4).v4;
+  if (node["gateway6"]) port.gateway6 = address(node["gateway6"], key + ".gateway6", 6).v6;
+  if (port.gateway4 && !port.ipv4) throw KeyError{key + ".gateway4", "needs the port's own ipv4 address"};
+  if (port.gateway6 && !port.ipv6) throw KeyError{key + ".gateway6", "needs the port's own ipv6 address"};
   if (node["rx_descriptors"]) port.rxDescriptors = boundedUnsigned(node["rx_descriptors"], key + ".rx_descriptors", 64, 32768);
   if (node["tx_descriptors"]) port.txDescriptors = boundedUnsigned(node["tx_descriptors"], key + ".tx_descriptors", 64, 32768);
   return port;
 }
 
+snapshot::BackendState backendState(const YAML::Node& node, const std::string& key) {
+  const auto text = scalar<std::string>(node, key, "a state");
+  if (text == "active") return snapshot::BackendState::kActive;
+  if (text == "draining") return snapshot::BackendState::kDraining;
+  if (text == "removed") return snapshot::BackendState::kRemoved;
+  throw KeyError{key, "'" + text + "' is not a backend state (active, draining, removed)"};
+}
+
+snapshot::ServiceSpec readService(const YAML::Node& node, const std::string& key) {
+  rejectUnknownKeys(node, key, {"name", "vip", "port", "protocol", "backends"});
+  snapshot::ServiceSpec svc;
+  if (!node["name"]) throw KeyError{key + ".name", "is required"};
+  svc.name = scalar<std::string>(node["name"], key + ".name", "a string");
+  if (!node["vip"]) throw KeyError{key + ".vip", "is required"};
+  svc.vip = address(node["vip"], key + ".vip", 0);
+  if (!node["port"]) throw KeyError{key + ".port", "is required"};
+  svc.port = static_cast<uint16_t>(boundedUnsigned(node["port"], key + ".port", 1, 65535));
+  if (node["protocol"]) {
+    const auto proto = scalar<std::string>(node["protocol"], key + ".protocol", "tcp or udp");
+    if (proto != "tcp" && proto != "udp") throw KeyError{key + ".protocol", "'" + proto + "' is not tcp or udp"};
+    svc.proto = proto == "tcp" ? 6 : 17;
+  }
+  const auto backends = node["backends"];
+  if (backends && !backends.IsSequence()) throw KeyError{key + ".backends", "must be a list"};
+  for (std::size_t i = 0; backends && i < backends.size(); ++i) {
+    const std::string bkey = key + ".backends[" + std::to_string(i) + "]";
+    rejectUnknownKeys(backends[i], bkey, {"address", "port", "weight", "state"});
+    snapshot::BackendSpec b;
+    if (!backends[i]["address"]) throw KeyError{bkey + ".address", "is required"};
+    b.address = address(backends[i]["address"], bkey + ".address", svc.vip.family);
+    if (!backends[i]["port"]) throw KeyError{bkey + ".port", "is required"};
+    b.port = static_cast<uint16_t>(boundedUnsigned(backends[i]["port"], bkey + ".port", 1, 65535));
+    if (backends[i]["weight"]) b.weight = boundedUnsigned(backends[i]["weight"], bkey + ".weight", 0, 1000000);
+    if (backends[i]["state"]) b.state = backendState(backends[i]["state"], bkey + ".state");
+    svc.backends.push_back(b);
+  }
+  return svc;
+}
+
+void readFlows(const YAML::Node& node, FlowConfig& flows) {
+  rejectUnknownKeys(node, "flows", {"capacity", "maglev_table_size", "timeouts"});
+  if (node["capacity"]) flows.capacity = boundedUnsigned(node["capacity"], "flows.capacity", 1024, 100'000'000);
+  if (node["maglev_table_size"]) {
+    flows.maglevSize = boundedUnsigned(node["maglev_table_size"], "flows.maglev_table_size", 251, 16'777'259);
+    if (!lb::MaglevTable::isPrime(flows.maglevSize)) {
+      throw KeyError{"flows.maglev_table_size", std::to_string(flows.maglevSize) + " is not a prime (try 65537)"};
+    }
+  }
+  if (const auto t = node["timeouts"]) {
+    rejectUnknownKeys(t, "flows.timeouts", {"syn_ms", "established_ms", "closing_ms", "reset_ms", "udp_ms"});
+    auto ms = [&t](const char* name, uint32_t& out) {
+      if (t[name]) out = boundedUnsigned(t[name], std::string("flows.timeouts.") + name, 100, 86'400'000);
+    };
+    ms("syn_ms", flows.timeouts.synMs);
+    ms("established_ms", flows.timeouts.establishedMs);
+    ms("closing_ms", flows.timeouts.closingMs);
+    ms("reset_ms", flows.timeouts.resetMs);
+    ms("udp_ms", flows.timeouts.udpMs);
+  }
+}
+
 DataplaneConfig readConfig(const YAML::Node& root) {
-  rejectUnknownKeys(root, "", {"lcores", "eal", "ports", "vips", "announce"});
+  rejectUnknownKeys(root, "", {"lcores", "eal", "ports", "vips", "services", "flows", "announce"});
   DataplaneConfig cfg;
 
   const auto lcores = root["lcores"];
@@ -115,9 +204,17 @@ DataplaneConfig readConfig(const YAML::Node& root) {
   if (const auto vips = root["vips"]) {
     if (!vips.IsSequence()) throw KeyError{"vips", "must be a list of addresses"};
     for (std::size_t i = 0; i < vips.size(); ++i) {
-      cfg.vips.push_back(address(vips[i], "vips[" + std::to_string(i) + "]", 0));
+      cfg.desired.vips.push_back(address(vips[i], "vips[" + std::to_string(i) + "]", 0));
     }
   }
+
+  if (const auto services = root["services"]) {
+    if (!services.IsSequence()) throw KeyError{"services", "must be a list"};
+    for (std::size_t i = 0; i < services.size(); ++i) {
+      cfg.desired.services.push_back(readService(services[i], "services[" + std::to_string(i) + "]"));
+    }
+  }
+  if (const auto flows = root["flows"]) readFlows(flows, cfg.flows);
 
   if (const auto announce = root["announce"]) {
     rejectUnknownKeys(announce, "announce", {"count", "interval_ms"});

@@ -7,7 +7,9 @@
 
 #include "dataplane/common/result.h"
 #include "dataplane/pkt/headers.h"
+#include "dataplane/lb/flow_table.h"
 #include "dataplane/pkt/ip_address.h"
+#include "dataplane/snapshot/desired_state.h"
 
 namespace portico::dp::config {
 
@@ -16,7 +18,11 @@ struct PortConfig {
   std::string device;  // a vdev string ("net_af_packet0,iface=veth1") or a PCI address
   std::optional<pkt::MacAddr> mac;  // keep the device's own MAC when absent
   std::optional<uint32_t> ipv4;     // network byte order
+  uint8_t ipv4Prefix = 32;
   std::optional<pkt::Ipv6Addr> ipv6;
+  uint8_t ipv6Prefix = 128;
+  std::optional<uint32_t> gateway4;  // next hop for backends outside the port's subnets
+  std::optional<pkt::Ipv6Addr> gateway6;
   uint16_t rxDescriptors = 1024;
   uint16_t txDescriptors = 1024;
 };
@@ -26,13 +32,20 @@ struct AnnounceConfig {
   unsigned intervalMs = 1000;  // between them
 };
 
+struct FlowConfig {
+  uint32_t capacity = 1'000'000;  // per worker
+  lb::FlowTimeouts timeouts;
+  uint32_t maglevSize = 65537;
+};
+
 struct DataplaneConfig {
   unsigned mainLcore = 0;
   std::vector<unsigned> workerLcores;
   std::vector<std::string> ealArgs;
   std::vector<PortConfig> ports;
-  std::vector<pkt::IpAddress> vips;  // static VIPs; the control plane adds its own later
+  snapshot::DesiredState desired;  // static VIPs and services; the control plane adds its own later
   AnnounceConfig announce;
+  FlowConfig flows;
 };
 
 // Parses a dataplane.yaml document. `source` names the file in error messages, which

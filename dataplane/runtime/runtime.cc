@@ -1,5 +1,6 @@
 #include "dataplane/runtime/runtime.h"
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -19,12 +20,24 @@ namespace portico::dp::runtime {
 namespace {
 
 constexpr unsigned kControlRingSize = 1024;
+constexpr unsigned kHandoffRingSize = 4096;
 constexpr unsigned kMbufCache = 256;
 
 int workerMain(void* arg) {
   auto* args = static_cast<Runtime::LaunchArgs*>(arg);
   worker::Worker(*args->first).run(*args->second);
   return 0;
+}
+
+rte_ring* makeRing(const std::string& name, unsigned size, unsigned flags) {
+  return rte_ring_create(name.c_str(), size, static_cast<int>(rte_socket_id()), flags);
+}
+
+void freeRing(rte_ring* ring) {
+  if (ring == nullptr) return;
+  void* m;
+  while (rte_ring_dequeue(ring, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+  rte_ring_free(ring);
 }
 
 }  // namespace
@@ -35,8 +48,9 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
   rt->mainLcore_ = cfg.mainLcore;
   const auto workers = static_cast<unsigned>(cfg.workerLcores.size());
 
-  // Enough buffers to fill every rx and tx ring of every queue, plus bursts in flight.
-  unsigned mbufs = 4096;
+  // Enough buffers to fill every rx and tx ring of every queue, plus the rings between
+  // threads and bursts in flight.
+  unsigned mbufs = 8192 + kHandoffRingSize * (workers > 1 ? workers : 0);
   for (const auto& p : cfg.ports) mbufs += (p.rxDescriptors + p.txDescriptors) * workers;
   rt->pool_ = rte_pktmbuf_pool_create("portico_mbufs", mbufs, kMbufCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                       static_cast<int>(rte_socket_id()));
@@ -44,36 +58,26 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
     return Error{"mbuf pool", "cannot allocate " + std::to_string(mbufs) +
                                   " buffers; give the EAL more memory (-m) or fewer descriptors"};
   }
-
   rt->counters_ = std::make_unique<LcoreCounters[]>(workers + 1);
   rt->snapshots_ = std::make_unique<snapshot::SnapshotStore>(workers);
+  rt->neighbors_ = std::make_unique<arp::NeighborCache>();
   if (auto st = rt->openPorts(cfg); !st) return st.error();
 
   std::vector<pkt::MacAddr> macs;
-  for (const auto& p : rt->ports_) macs.push_back(p.addresses.mac);
+  std::vector<arp::PortAddresses> addresses;
+  std::vector<snapshot::PortRoute> routes;
+  for (std::size_t i = 0; i < rt->ports_.size(); ++i) {
+    const auto& port = rt->ports_[i];
+    const auto& pc = cfg.ports[i];
+    macs.push_back(port.addresses.mac);
+    addresses.push_back(port.addresses);
+    routes.push_back({port.addresses, pc.ipv4Prefix, pc.ipv6Prefix, pc.gateway4, pc.gateway6});
+  }
   rt->announcer_ = std::make_unique<arp::Announcer>(std::move(macs), cfg.announce.count,
                                                     std::chrono::milliseconds(cfg.announce.intervalMs));
-
-  rt->contexts_.resize(workers);
-  for (unsigned w = 0; w < workers; ++w) {
-    auto& ctx = rt->contexts_[w];
-    ctx.index = w;
-    ctx.counters = &rt->counters_[w];
-    ctx.snapshots = rt->snapshots_.get();
-    for (const auto& port : rt->ports_) {
-      worker::WorkerPort wp;
-      wp.portId = port.portId;
-      wp.queue = static_cast<uint16_t>(w);
-      wp.addresses = port.addresses;
-      wp.txBuffer = worker::makeTxBuffer(static_cast<int>(rte_socket_id()), ctx.counters);
-      if (wp.txBuffer == nullptr) return Error{"port " + port.name, "cannot allocate a transmit buffer"};
-      // One worker sends the control thread's frames on each port, so the ring stays
-      // single-consumer and tx queues stay single-writer.
-      wp.controlTx = w == 0 ? port.controlTx : nullptr;
-      ctx.ports.push_back(wp);
-    }
-  }
-  rt->publishVips(cfg.vips);
+  rt->resolver_ = std::make_unique<arp::NeighborResolver>(*rt->neighbors_, addresses);
+  rt->compiler_ = std::make_unique<snapshot::Compiler>(std::move(routes), *rt->neighbors_, cfg.flows.maglevSize);
+  if (auto st = rt->buildWorkers(cfg); !st) return st.error();
   return rt;
 }
 
@@ -92,17 +96,61 @@ Status Runtime::openPorts(const config::DataplaneConfig& cfg) {
     OpenedPort port;
     port.name = pc.name;
     port.device = pc.device;
-    port.driver = opened->driver;
-    port.portId = opened->portId;
-    port.rss = opened->rss;
+    port.info = *opened;
     port.addresses.mac = opened->mac;
     port.addresses.ipv4 = pc.ipv4;
     port.addresses.ipv6 = pc.ipv6;
-    const std::string ringName = "portico_ctl_" + std::to_string(port.portId);
-    port.controlTx = rte_ring_create(ringName.c_str(), kControlRingSize, static_cast<int>(rte_socket_id()),
-                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+    port.controlTx = makeRing("portico_ctl_" + std::to_string(port.info.portId), kControlRingSize,
+                              RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (port.controlTx == nullptr) return Error{"port " + pc.name, "cannot allocate the control ring"};
     ports_.push_back(port);
+  }
+  return Ok{};
+}
+
+Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
+  const auto workers = static_cast<unsigned>(cfg.workerLcores.size());
+  controlRx_ = makeRing("portico_ctl_rx", kControlRingSize, RING_F_SC_DEQ);
+  if (controlRx_ == nullptr) return Error{"control thread", "cannot allocate its receive ring"};
+  // Without RSS steering of replies, a backend's reply may land on any worker's queue;
+  // the worker owning its SNAT port gets it over a ring.
+  const bool handoff = workers > 1;
+  for (unsigned w = 0; handoff && w < workers; ++w) {
+    handoffRings_.push_back(makeRing("portico_handoff_" + std::to_string(w), kHandoffRingSize, RING_F_SC_DEQ));
+    if (handoffRings_.back() == nullptr) return Error{"worker " + std::to_string(w), "cannot allocate its handoff ring"};
+  }
+
+  uint16_t maxPortId = 0;
+  for (const auto& p : ports_) maxPortId = std::max(maxPortId, p.info.portId);
+  contexts_.resize(workers);
+  for (unsigned w = 0; w < workers; ++w) {
+    auto& ctx = contexts_[w];
+    ctx.index = w;
+    ctx.workers = workers;
+    ctx.counters = &counters_[w];
+    ctx.snapshots = snapshots_.get();
+    ctx.neighbors = neighbors_.get();
+    ctx.flows = std::make_unique<lb::FlowTable>(cfg.flows.capacity, cfg.flows.timeouts);
+    ctx.snat = std::make_unique<lb::SnatPorts>(w, workers);
+    ctx.handoffReplies = handoff;
+    ctx.handoff = handoffRings_;
+    ctx.controlRx = controlRx_;
+    ctx.tscPerMs = std::max<uint64_t>(rte_get_tsc_hz() / 1000, 1);
+    ctx.portIndexById.assign(maxPortId + 1u, 0);
+    for (std::size_t i = 0; i < ports_.size(); ++i) {
+      const auto& port = ports_[i];
+      worker::WorkerPort wp;
+      wp.portId = port.info.portId;
+      wp.queue = static_cast<uint16_t>(w);
+      wp.txBuffer = worker::makeTxBuffer(static_cast<int>(rte_socket_id()), ctx.counters);
+      if (wp.txBuffer == nullptr) return Error{"port " + port.name, "cannot allocate a transmit buffer"};
+      // One worker sends the control thread's frames on each port, so the ring stays
+      // single-consumer and tx queues stay single-writer.
+      wp.controlTx = w == 0 ? port.controlTx : nullptr;
+      ctx.ports.push_back(wp);
+      ctx.addresses.push_back(port.addresses);
+      ctx.portIndexById[port.info.portId] = static_cast<uint8_t>(i);
+    }
   }
   return Ok{};
 }
@@ -112,22 +160,23 @@ Runtime::~Runtime() {
     for (auto& wp : ctx.ports) rte_free(wp.txBuffer);
   }
   for (auto& port : ports_) {
-    drv::closePort(port.portId);
-    void* frame;
-    while (rte_ring_dequeue(port.controlTx, &frame) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(frame));
-    rte_ring_free(port.controlTx);
+    drv::closePort(port.info);
+    freeRing(port.controlTx);
   }
+  for (auto* ring : handoffRings_) freeRing(ring);
+  freeRing(controlRx_);
   snapshots_.reset();
   rte_mempool_free(pool_);
 }
 
-void Runtime::publishVips(const std::vector<pkt::IpAddress>& vips) {
-  auto next = std::make_unique<snapshot::Snapshot>();
-  next->version = ++version_;
-  next->vips = lb::VipTable(vips);
+Status Runtime::publish(const snapshot::DesiredState& desired) {
+  auto next = compiler_->compile(desired, version_ + 1);
+  if (!next) return next.error();
+  ++version_;
   const lb::VipTable before = snapshots_->latest() ? snapshots_->latest()->vips : lb::VipTable{};
-  announcer_->vipsChanged(before, next->vips, std::chrono::steady_clock::now());
-  snapshots_->publish(std::move(next));
+  announcer_->vipsChanged(before, (*next)->vips);
+  snapshots_->publish(std::move(*next));
+  return Ok{};
 }
 
 Status Runtime::launch(const std::atomic<bool>& stop) {
@@ -151,24 +200,36 @@ void Runtime::wait() {
 }
 
 void Runtime::tick(std::chrono::steady_clock::time_point now) {
-  if (announcer_->idle()) return;
-  announcer_->tick(now, [this](std::size_t port, const uint8_t* frame, uint32_t len) {
+  void* frames[worker::kBurstSize];
+  unsigned n;
+  while ((n = rte_ring_sc_dequeue_burst(controlRx_, frames, worker::kBurstSize, nullptr)) > 0) {
+    for (unsigned i = 0; i < n; ++i) {
+      auto* m = static_cast<rte_mbuf*>(frames[i]);
+      const auto& byId = contexts_[0].portIndexById;
+      if (m->port < byId.size()) {
+        resolver_->onFrame(byId[m->port], rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), now);
+      }
+      rte_pktmbuf_free(m);
+    }
+  }
+  const auto send = [this](std::size_t port, const uint8_t* frame, uint32_t len) {
     sendControlFrame(port, frame, len);
-  });
+  };
+  resolver_->tick(now, send);
+  if (!announcer_->idle()) announcer_->tick(now, send);
 }
 
 void Runtime::sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint32_t len) {
-  LcoreCounters& control = counters_[contexts_.size()];
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   if (m == nullptr) {
-    control.drop(DropReason::kCtrlTxFull);
+    controlCounters().drop(DropReason::kCtrlTxFull);
     return;
   }
   auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(len)));
   std::memcpy(data, frame, len);
   if (rte_ring_sp_enqueue(ports_[portIndex].controlTx, m) != 0) {
     rte_pktmbuf_free(m);
-    control.drop(DropReason::kCtrlTxFull);
+    controlCounters().drop(DropReason::kCtrlTxFull);
   }
 }
 

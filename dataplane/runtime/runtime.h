@@ -8,11 +8,15 @@
 #include <vector>
 
 #include "dataplane/arp/announcer.h"
+#include "dataplane/arp/neighbor_cache.h"
+#include "dataplane/arp/neighbor_resolver.h"
 #include "dataplane/common/result.h"
 #include "dataplane/config/config.h"
+#include "dataplane/snapshot/compiler.h"
 #include "dataplane/snapshot/snapshot_store.h"
 #include "dataplane/stats/counters.h"
 #include "dataplane/worker/lcore_context.h"
+#include "drivers/port.h"
 
 struct rte_mempool;
 
@@ -21,16 +25,15 @@ namespace portico::dp::runtime {
 struct OpenedPort {
   std::string name;
   std::string device;
-  std::string driver;
-  uint16_t portId = 0;
-  bool rss = false;
+  drv::PortInfo info;
   arp::PortAddresses addresses;
   rte_ring* controlTx = nullptr;
 };
 
 // Everything a running dataplane owns once the EAL is up: the mbuf pool, the opened
-// ports, one context per worker, the counters and the snapshot store. Built from the
-// config; VIPs arrive through publishVips, the seam the control plane will use.
+// ports, one context per worker, the counters, the neighbour cache and the snapshot
+// store. Built from the config's ports and lcores; what to serve arrives through
+// publish(), the seam the control plane uses next. Nothing is served before it.
 class Runtime {
  public:
   using LaunchArgs = std::pair<worker::LcoreContext*, const std::atomic<bool>*>;
@@ -38,15 +41,17 @@ class Runtime {
   static Result<std::unique_ptr<Runtime>> create(const config::DataplaneConfig& cfg);
   ~Runtime();
 
-  // Compiles and publishes a snapshot serving these VIPs; returns after every worker has
-  // let go of the previous one. New VIPs are announced on every port.
-  void publishVips(const std::vector<pkt::IpAddress>& vips);
+  // Compiles the state into a snapshot and publishes it; returns after every worker has
+  // let go of the previous one. On error nothing changes and the error names the part
+  // that was rejected. New VIPs are announced on every port.
+  Status publish(const snapshot::DesiredState& desired);
 
   // Starts the workers on their lcores; a worker on the main lcore runs inside wait().
   Status launch(const std::atomic<bool>& stop);
   void wait();
 
-  // Control-thread duty: send the announcements that are due.
+  // Control-thread duty: learn from frames workers passed up, send due announcements
+  // and neighbour requests.
   void tick(std::chrono::steady_clock::time_point now);
 
   // "stats ..." lines: one per worker, one for the control thread, then the total.
@@ -54,11 +59,16 @@ class Runtime {
 
   const std::vector<OpenedPort>& ports() const { return ports_; }
   const std::vector<worker::LcoreContext>& workers() const { return contexts_; }
+  // For tests that drive a worker's loop themselves instead of launching it.
+  worker::LcoreContext& workerContext(unsigned w) { return contexts_[w]; }
+  uint64_t version() const { return version_; }
 
  private:
   Runtime() = default;
   Status openPorts(const config::DataplaneConfig& cfg);
+  Status buildWorkers(const config::DataplaneConfig& cfg);
   void sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint32_t len);
+  LcoreCounters& controlCounters() { return counters_[contexts_.size()]; }
 
   std::vector<unsigned> workerLcores_;
   unsigned mainLcore_ = 0;
@@ -66,7 +76,12 @@ class Runtime {
   std::vector<OpenedPort> ports_;
   std::unique_ptr<LcoreCounters[]> counters_;  // one per worker, then one for the control thread
   std::vector<worker::LcoreContext> contexts_;
+  std::vector<rte_ring*> handoffRings_;
+  rte_ring* controlRx_ = nullptr;
   std::unique_ptr<snapshot::SnapshotStore> snapshots_;
+  std::unique_ptr<arp::NeighborCache> neighbors_;
+  std::unique_ptr<arp::NeighborResolver> resolver_;
+  std::unique_ptr<snapshot::Compiler> compiler_;
   std::unique_ptr<arp::Announcer> announcer_;
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;

@@ -1,16 +1,54 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
 
+#include "dataplane/lb/maglev.h"
 #include "dataplane/lb/vip_table.h"
+#include "dataplane/snapshot/desired_state.h"
 
 namespace portico::dp::snapshot {
 
-// Everything workers read to decide a packet, immutable once published. Later issues
-// add the Maglev tables, listeners and routes here; workers never see a half-built one.
+struct BackendEntry {
+  pkt::IpAddress address;
+  uint16_t portBe = 0;  // network byte order
+  BackendState state = BackendState::kRemoved;
+  uint8_t egressPort = 0;  // index of the port that reaches it
+  uint32_t neighborSlot = 0;
+};
+
+struct ServiceEntry {
+  pkt::Ipv6Addr vip{};  // v4-mapped for IPv4
+  uint16_t portBe = 0;
+  uint8_t proto = 0;
+  uint8_t family = 0;
+  uint16_t id = 0;
+  std::string name;
+  lb::MaglevTable maglev;
+  std::vector<uint32_t> backendIds;  // Maglev index -> backend id
+
+  auto key() const { return std::tie(vip, portBe, proto); }
+};
+
+// Everything workers read to decide a packet, immutable once published; workers never
+// see a half-built one. Flows keep backend ids, so an old snapshot can always be freed.
 struct Snapshot {
   uint64_t version = 0;
   lb::VipTable vips;
+  std::vector<ServiceEntry> services;  // sorted by (vip, port, proto)
+  std::vector<BackendEntry> backends;  // indexed by backend id; absent ids are kRemoved
+
+  const ServiceEntry* findService(const pkt::Ipv6Addr& vip, uint16_t portBe, uint8_t proto) const {
+    const auto want = std::tie(vip, portBe, proto);
+    const auto it = std::lower_bound(services.begin(), services.end(), want,
+                                     [](const ServiceEntry& s, const auto& k) { return s.key() < k; });
+    return it != services.end() && it->key() == want ? &*it : nullptr;
+  }
+
+  const BackendEntry* backend(uint32_t id) const { return id < backends.size() ? &backends[id] : nullptr; }
 };
 
 }  // namespace portico::dp::snapshot

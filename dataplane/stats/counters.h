@@ -8,7 +8,8 @@
 
 namespace portico::dp {
 
-// Per-lcore counters. Only the owning worker writes them; readers on other threads may
+// Per-lcore counters (active_flows is a gauge the worker refreshes each loop). Only the
+// owning worker writes them; readers on other threads may
 // see a value one increment old, never a torn one (aligned 64-bit relaxed atomics).
 #define PORTICO_EVENT_COUNTERS(X)        \
   X(rxPackets, "rx_packets")             \
@@ -17,7 +18,14 @@ namespace portico::dp {
   X(ndAdvertisements, "nd_advertisements") \
   X(echoReplies, "echo_replies")         \
   X(echo6Replies, "echo6_replies")       \
-  X(announcements, "announcements")
+  X(controlTx, "control_tx")             \
+  X(flowsCreated, "flows_created")       \
+  X(toBackend, "to_backend")             \
+  X(toClient, "to_client")               \
+  X(icmpTranslated, "icmp_translated")   \
+  X(handedOff, "handed_off")             \
+  X(neighborLearned, "neighbor_frames")  \
+  X(activeFlows, "active_flows")
 
 struct alignas(64) LcoreCounters {
 #define PORTICO_EVENT_FIELD(id, name) std::atomic<uint64_t> id{0};

@@ -37,7 +37,18 @@ namespace portico::dp {
   X(kNoServiceOnVip, "no_service_on_vip")                                          \
   X(kHostPathPending, "host_path_pending")                                         \
   X(kReplyTooLarge, "reply_too_large")                                             \
+  X(kNoFlow, "no_flow")                                                            \
+  X(kNoBackend, "no_backend")                                                      \
+  X(kBackendRemoved, "backend_removed")                                            \
+  X(kNoSnatAddress, "no_snat_address")                                             \
+  X(kSnatPortsExhausted, "snat_ports_exhausted")                                   \
+  X(kNeighborUnresolved, "neighbor_unresolved")                                    \
+  X(kTtlExpired, "ttl_expired")                                                    \
+  X(kFragmentUnknown, "fragment_unknown")                                          \
+  X(kIcmpErrorUnknown, "icmp_error_unknown")                                       \
   X(kTxFull, "tx_full")                                                            \
+  X(kHandoffFull, "handoff_full")                                                  \
+  X(kCtrlRxFull, "ctrl_rx_full")                                                   \
   X(kCtrlTxFull, "ctrl_tx_full")
 
 enum class DropReason : uint8_t {

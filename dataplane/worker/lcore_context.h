@@ -1,9 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/port_addresses.h"
+#include "dataplane/lb/flow_table.h"
+#include "dataplane/lb/snat_ports.h"
 #include "dataplane/stats/counters.h"
 
 struct rte_eth_dev_tx_buffer;
@@ -16,12 +20,12 @@ class SnapshotStore;
 namespace portico::dp::worker {
 
 inline constexpr uint16_t kBurstSize = 32;
+inline constexpr uint32_t kExpireBudget = 64;  // flow records looked at per loop
 
-// One port as a worker sees it: where to poll, where to send, and who the port is.
+// One port as a worker sees it: where to poll and where to send.
 struct WorkerPort {
   uint16_t portId = 0;
   uint16_t queue = 0;  // this worker's rx and tx queue on the port
-  arp::PortAddresses addresses;
   rte_eth_dev_tx_buffer* txBuffer = nullptr;  // owned by the worker's creator
   rte_ring* controlTx = nullptr;  // frames from the control thread; drained by one worker per port
 };
@@ -29,9 +33,19 @@ struct WorkerPort {
 // Everything one worker lcore owns, built before launch and never shared for writing.
 struct alignas(64) LcoreContext {
   unsigned index = 0;  // 0..workers-1, also the QSBR thread id
-  std::vector<WorkerPort> ports;
+  unsigned workers = 1;
+  std::vector<WorkerPort> ports;              // by port index
+  std::vector<arp::PortAddresses> addresses;  // by port index
+  std::vector<uint8_t> portIndexById;         // DPDK port id -> port index
   LcoreCounters* counters = nullptr;
   snapshot::SnapshotStore* snapshots = nullptr;
+  std::unique_ptr<lb::FlowTable> flows;
+  std::unique_ptr<lb::SnatPorts> snat;
+  const arp::NeighborCache* neighbors = nullptr;
+  bool handoffReplies = false;
+  std::vector<rte_ring*> handoff;  // by worker: frames whose flow that worker owns
+  rte_ring* controlRx = nullptr;   // frames for the control thread (neighbour answers)
+  uint64_t tscPerMs = 1;
 };
 
 }  // namespace portico::dp::worker

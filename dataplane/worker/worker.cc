@@ -1,12 +1,12 @@
 #include "dataplane/worker/worker.h"
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "dataplane/snapshot/snapshot_store.h"
-#include "dataplane/worker/dispatch.h"
 
 namespace portico::dp::worker {
 
@@ -22,59 +22,100 @@ bool setLength(rte_mbuf* m, uint16_t len) {
 
 }  // namespace
 
-unsigned Worker::pollPort(WorkerPort& port, const snapshot::Snapshot& snap) {
-  rte_mbuf* rx[kBurstSize];
-  const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, rx, kBurstSize);
-  if (n == 0) return 0;
-  LcoreCounters& counters = *ctx_.counters;
-  LcoreCounters::bump(counters.rxPackets, n);
-  const FrameContext fctx{port.addresses, snap.vips, counters};
+Worker::Worker(LcoreContext& ctx)
+    : ctx_(ctx),
+      l4_{*ctx.flows, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies} {}
 
-  for (uint16_t i = 0; i < n; ++i) {
-    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void*));
-    rte_mbuf* m = rx[i];
-    // Replies are built in the receive buffer; chained mbufs are never needed for them.
-    if (m->nb_segs != 1) {
-      counters.drop(DropReason::kReplyTooLarge);
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    auto* data = rte_pktmbuf_mtod(m, uint8_t*);
-    const uint32_t capacity = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m);
-    const pkt::Verdict v = dispatchFrame(data, rte_pktmbuf_data_len(m), capacity, fctx);
-    if (!v.isReply() || !setLength(m, v.length)) {
-      if (v.isReply()) counters.drop(DropReason::kReplyTooLarge);
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    m->ol_flags = 0;
-    LcoreCounters::bump(counters.txPackets, rte_eth_tx_buffer(port.portId, port.queue, port.txBuffer, m));
-  }
-  return n;
+void Worker::transmit(uint8_t portIndex, rte_mbuf* m) {
+  const WorkerPort& port = ctx_.ports[portIndex];
+  LcoreCounters::bump(ctx_.counters->txPackets, rte_eth_tx_buffer(port.portId, port.queue, port.txBuffer, m));
 }
 
-void Worker::drainControlTx(WorkerPort& port) {
-  void* frames[kBurstSize];
-  const unsigned n = rte_ring_sc_dequeue_burst(port.controlTx, frames, kBurstSize, nullptr);
-  for (unsigned i = 0; i < n; ++i) {
-    LcoreCounters::bump(ctx_.counters->txPackets,
-                        rte_eth_tx_buffer(port.portId, port.queue, port.txBuffer, static_cast<rte_mbuf*>(frames[i])));
+void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
+  LcoreCounters& counters = *ctx_.counters;
+  switch (v.action) {
+    case pkt::Verdict::Action::kReply:
+    case pkt::Verdict::Action::kForward:
+      if (!setLength(m, v.length)) {
+        counters.drop(DropReason::kReplyTooLarge);
+        break;
+      }
+      m->ol_flags = 0;
+      transmit(v.action == pkt::Verdict::Action::kReply ? portIndex : v.target, m);
+      return;
+    case pkt::Verdict::Action::kHandoff:
+      if (rte_ring_mp_enqueue(ctx_.handoff[v.target], m) == 0) {
+        LcoreCounters::bump(counters.handedOff);
+        return;
+      }
+      counters.drop(DropReason::kHandoffFull);
+      break;
+    case pkt::Verdict::Action::kToControl:
+      if (ctx_.controlRx != nullptr && rte_ring_mp_enqueue(ctx_.controlRx, m) == 0) {
+        LcoreCounters::bump(counters.neighborLearned);
+        return;
+      }
+      counters.drop(DropReason::kCtrlRxFull);
+      break;
+    case pkt::Verdict::Action::kDrop:
+      break;  // dispatchFrame counted the reason
   }
-  if (n > 0) LcoreCounters::bump(ctx_.counters->announcements, n);
+  rte_pktmbuf_free(m);
+}
+
+void Worker::handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs) {
+  // Frames are decided in their receive buffer; a chained mbuf is never one we answer.
+  if (m->nb_segs != 1) {
+    ctx_.counters->drop(DropReason::kReplyTooLarge);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const FrameContext fctx{snap, ctx_.addresses, portIndex, *ctx_.counters, &l4_, nowMs};
+  auto* data = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint32_t capacity = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m);
+  act(m, dispatchFrame(data, rte_pktmbuf_data_len(m), capacity, fctx), portIndex);
 }
 
 unsigned Worker::pollOnce() {
   // Read the snapshot once per pass; it stays valid until the quiescent report below.
   const snapshot::Snapshot* snap = ctx_.snapshots->current();
-  unsigned received = 0;
-  for (WorkerPort& port : ctx_.ports) {
-    if (snap != nullptr) received += pollPort(port, *snap);
-    if (port.controlTx != nullptr) drainControlTx(port);
-    const uint16_t sent = rte_eth_tx_buffer_flush(port.portId, port.queue, port.txBuffer);
-    LcoreCounters::bump(ctx_.counters->txPackets, sent);
+  const auto nowMs = static_cast<uint32_t>(rte_get_tsc_cycles() / ctx_.tscPerMs);
+  unsigned handled = 0;
+  rte_mbuf* burst[kBurstSize];
+  if (snap != nullptr) {
+    for (uint8_t pi = 0; pi < ctx_.ports.size(); ++pi) {
+      const WorkerPort& port = ctx_.ports[pi];
+      const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
+      LcoreCounters::bump(ctx_.counters->rxPackets, n);
+      for (uint16_t i = 0; i < n; ++i) {
+        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 1], void*));
+        // Not every PMD fills in the input port (ring does not); frames handed to another
+        // thread are told apart by it.
+        burst[i]->port = port.portId;
+        handle(burst[i], pi, *snap, nowMs);
+      }
+      handled += n;
+    }
+    if (!ctx_.handoff.empty()) {
+      const unsigned n = rte_ring_sc_dequeue_burst(ctx_.handoff[ctx_.index], reinterpret_cast<void**>(burst),
+                                                   kBurstSize, nullptr);
+      for (unsigned i = 0; i < n; ++i) handle(burst[i], ctx_.portIndexById[burst[i]->port], *snap, nowMs);
+      handled += n;
+    }
   }
+  for (uint8_t pi = 0; pi < ctx_.ports.size(); ++pi) {
+    WorkerPort& port = ctx_.ports[pi];
+    if (port.controlTx != nullptr) {
+      const unsigned n = rte_ring_sc_dequeue_burst(port.controlTx, reinterpret_cast<void**>(burst), kBurstSize, nullptr);
+      for (unsigned i = 0; i < n; ++i) transmit(pi, burst[i]);
+      LcoreCounters::bump(ctx_.counters->controlTx, n);
+    }
+    LcoreCounters::bump(ctx_.counters->txPackets, rte_eth_tx_buffer_flush(port.portId, port.queue, port.txBuffer));
+  }
+  ctx_.flows->expire(nowMs, kExpireBudget);
+  ctx_.counters->activeFlows.store(ctx_.flows->size(), std::memory_order_relaxed);
   ctx_.snapshots->quiescent(ctx_.index);
-  return received;
+  return handled;
 }
 
 void Worker::run(const std::atomic<bool>& stop) {

@@ -3,28 +3,35 @@
 #include <atomic>
 #include <cstdint>
 
+#include "dataplane/pkt/verdict.h"
 #include "dataplane/snapshot/snapshot.h"
+#include "dataplane/worker/dispatch.h"
 #include "dataplane/worker/lcore_context.h"
+
+struct rte_mbuf;
 
 namespace portico::dp::worker {
 
 // The poll loop of one worker lcore.
 class Worker {
  public:
-  explicit Worker(LcoreContext& ctx) : ctx_(ctx) {}
+  explicit Worker(LcoreContext& ctx);
 
-  // One pass over every queue the worker owns: receive a burst, decide each frame,
-  // transmit the answers, flush, report a quiescent state. Returns frames received.
+  // One pass: receive a burst on every queue the worker owns and decide each frame,
+  // take frames handed over by other workers and the control thread, flush what is
+  // buffered, expire a few idle flows, report a quiescent state. Returns frames handled.
   unsigned pollOnce();
 
-  // Polls until stop becomes true, then flushes what is buffered.
+  // Polls until stop becomes true.
   void run(const std::atomic<bool>& stop);
 
  private:
-  unsigned pollPort(WorkerPort& port, const snapshot::Snapshot& snap);
-  void drainControlTx(WorkerPort& port);
+  void handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs);
+  void act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex);
+  void transmit(uint8_t portIndex, rte_mbuf* m);
 
   LcoreContext& ctx_;
+  FlowState l4_;
 };
 
 }  // namespace portico::dp::worker

@@ -23,8 +23,8 @@ TEST(Announcer, AnnouncesNewVipsOnEveryPortCountTimes) {
   const lb::VipTable before({*pkt::IpAddress::parse("192.0.2.100")});
   const lb::VipTable after({*pkt::IpAddress::parse("192.0.2.100"), *pkt::IpAddress::parse("192.0.2.101"),
                             *pkt::IpAddress::parse("2001:db8::101")});
-  const auto t0 = Announcer::Clock::time_point{};
-  a.vipsChanged(before, after, t0);
+  const auto t0 = Announcer::Clock::now();
+  a.vipsChanged(before, after);
   std::vector<Sent> sent;
   auto send = [&sent](std::size_t port, const uint8_t* f, uint32_t len) { sent.push_back({port, Bytes(f, f + len)}); };
 
@@ -56,7 +56,7 @@ TEST(Announcer, AnnouncesNewVipsOnEveryPortCountTimes) {
 
 TEST(Announcer, CountZeroDisablesAnnouncements) {
   Announcer a({kMacA}, 0, 1000ms);
-  a.vipsChanged({}, lb::VipTable({*pkt::IpAddress::parse("192.0.2.100")}), {});
+  a.vipsChanged({}, lb::VipTable({*pkt::IpAddress::parse("192.0.2.100")}));
   EXPECT_TRUE(a.idle());
 }
 

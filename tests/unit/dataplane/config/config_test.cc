@@ -33,8 +33,8 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(pkt::formatMac(*cfg->ports[0].mac), "02:00:5e:00:53:02");
   EXPECT_EQ(pkt::IpAddress::fromV4(*cfg->ports[0].ipv4).toString(), "192.0.2.2");
   EXPECT_EQ(pkt::IpAddress::fromV6(*cfg->ports[0].ipv6).toString(), "2001:db8::2");
-  ASSERT_EQ(cfg->vips.size(), 2u);
-  EXPECT_EQ(cfg->vips[1].toString(), "2001:db8::100");
+  ASSERT_EQ(cfg->desired.vips.size(), 2u);
+  EXPECT_EQ(cfg->desired.vips[1].toString(), "2001:db8::100");
   EXPECT_EQ(cfg->announce.count, 2u);
   EXPECT_EQ(cfg->announce.intervalMs, 500u);
 }
@@ -42,7 +42,7 @@ TEST(Config, ParsesEveryKey) {
 TEST(Config, ShippedDefaultParses) {
   auto cfg = loadConfig(PORTICO_SOURCE_ROOT "/configs/dataplane.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
-  EXPECT_FALSE(cfg->vips.empty());
+  EXPECT_FALSE(cfg->desired.vips.empty());
 }
 
 struct Bad {

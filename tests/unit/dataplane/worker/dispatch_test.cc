@@ -21,17 +21,19 @@ const Mac kBroadcast{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 class Dispatch : public ::testing::Test {
  protected:
   Dispatch() {
-    port_.mac = kPortMac;
-    port_.ipv4 = htonl(v4("192.0.2.2"));
-    port_.ipv6 = v6("2001:db8::2");
-    vips_ = lb::VipTable({*pkt::IpAddress::parse("192.0.2.100"), *pkt::IpAddress::parse("2001:db8::100")});
+    arp::PortAddresses port;
+    port.mac = kPortMac;
+    port.ipv4 = htonl(v4("192.0.2.2"));
+    port.ipv6 = v6("2001:db8::2");
+    ports_ = {port};
+    snap_.vips = lb::VipTable({*pkt::IpAddress::parse("192.0.2.100"), *pkt::IpAddress::parse("2001:db8::100")});
   }
 
   // Runs the frame through dispatchFrame in a 2 KiB buffer like an mbuf's.
   pkt::Verdict run(Bytes& frame) {
     Bytes buf = frame;
     buf.resize(2048);
-    const FrameContext ctx{port_, vips_, counters_};
+    const FrameContext ctx{snap_, ports_, 0, counters_};
     const pkt::Verdict v = dispatchFrame(buf.data(), static_cast<uint32_t>(frame.size()), 2048, ctx);
     if (v.isReply()) frame.assign(buf.begin(), buf.begin() + v.length);
     return v;
@@ -39,8 +41,8 @@ class Dispatch : public ::testing::Test {
 
   uint64_t drops(DropReason r) const { return counters_.drops[static_cast<size_t>(r)].load(); }
 
-  arp::PortAddresses port_;
-  lb::VipTable vips_;
+  std::vector<arp::PortAddresses> ports_;
+  snapshot::Snapshot snap_;
   LcoreCounters counters_;
 };
 
@@ -164,7 +166,7 @@ TEST_F(Dispatch, EchoWithBadChecksumDropped) {
   EXPECT_EQ(run(f).reason, DropReason::kIcmpBadChecksum);
 }
 
-TEST_F(Dispatch, OnlyEchoIsServedOnVipsYet) {
+TEST_F(Dispatch, WithoutServicesOnlyEchoIsServedOnVips) {
   Bytes tcpSyn = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(1, 80, 0x02)));
   EXPECT_EQ(run(tcpSyn).reason, DropReason::kNoServiceOnVip);
   Bytes toPort = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.2"), 1, icmpEcho(8, 1, 1, {})));

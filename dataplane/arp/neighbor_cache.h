@@ -1,0 +1,82 @@
+#pragma once
+
+// Link-layer addresses of the next hops the dataplane sends to (backends on a port's
+// link, or the port's gateway). The control thread owns the entries, resolves them with
+// ARP/NDP and writes each MAC into a fixed slot; workers read a slot with one atomic load.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "dataplane/pkt/headers.h"
+#include "dataplane/pkt/ip_address.h"
+
+namespace portico::dp::arp {
+
+class NeighborCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr uint32_t kNoSlot = 0xffffffffu;
+
+  struct Entry {
+    uint8_t port = 0;
+    pkt::IpAddress ip;
+    Clock::time_point lastRequest{};
+    Clock::time_point lastLearned{};
+    bool resolved = false;
+  };
+
+  explicit NeighborCache(uint32_t capacity = 4096)
+      : capacity_(capacity), macs_(std::make_unique<std::atomic<uint64_t>[]>(capacity)) {}
+
+  // Control thread: the slot for a next hop, created (unresolved) on first use;
+  // kNoSlot when the cache is full.
+  uint32_t slotFor(uint8_t port, const pkt::IpAddress& ip) {
+    const auto key = std::make_pair(port, ip);
+    if (auto it = index_.find(key); it != index_.end()) return it->second;
+    if (entries_.size() == capacity_) return kNoSlot;
+    const auto slot = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(Entry{port, ip, {}, {}, false});
+    index_.emplace(key, slot);
+    return slot;
+  }
+
+  // Control thread: records an answer; ignored for addresses nobody asked about.
+  bool learn(uint8_t port, const pkt::IpAddress& ip, const pkt::MacAddr& mac, Clock::time_point now) {
+    const auto it = index_.find(std::make_pair(port, ip));
+    if (it == index_.end()) return false;
+    uint64_t packed = kValid;
+    for (int i = 0; i < 6; ++i) packed |= static_cast<uint64_t>(mac[i]) << (8 * i);
+    macs_[it->second].store(packed, std::memory_order_release);
+    entries_[it->second].resolved = true;
+    entries_[it->second].lastLearned = now;
+    return true;
+  }
+
+  // Worker: the MAC for a slot, if resolved.
+  std::optional<pkt::MacAddr> mac(uint32_t slot) const {
+    if (slot >= capacity_) return std::nullopt;
+    const uint64_t packed = macs_[slot].load(std::memory_order_acquire);
+    if (!(packed & kValid)) return std::nullopt;
+    pkt::MacAddr m;
+    for (int i = 0; i < 6; ++i) m[i] = static_cast<uint8_t>(packed >> (8 * i));
+    return m;
+  }
+
+  std::vector<Entry>& entries() { return entries_; }
+
+ private:
+  static constexpr uint64_t kValid = 1ull << 63;
+
+  uint32_t capacity_;
+  std::unique_ptr<std::atomic<uint64_t>[]> macs_;
+  std::vector<Entry> entries_;
+  std::map<std::pair<uint8_t, pkt::IpAddress>, uint32_t> index_;
+};
+
+}  // namespace portico::dp::arp

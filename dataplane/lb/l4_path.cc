@@ -1,0 +1,139 @@
+#include "dataplane/lb/l4_path.h"
+
+#include <cstring>
+
+#include "dataplane/lb/nat.h"
+
+namespace portico::dp::lb {
+
+using namespace pkt;
+
+namespace {
+
+uint8_t tcpFlags(const uint8_t* frame, const ParsedPacket& p) {
+  return p.l4Proto == kProtoTcp ? headerAt<TcpHdr>(frame, p.l4Offset)->flags : 0;
+}
+
+// Rewrites addresses, ports and Ethernet header towards `to`, out of port `egress`.
+Verdict emit(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FlowKey& to, const MacAddr& dstMac,
+             uint8_t egress, const L4Context& ctx) {
+  if (!decrementHopLimit(frame, p)) return Verdict::drop(DropReason::kTtlExpired);
+  rewriteFlow(frame, p, to);
+  auto* eth = headerAt<EthHdr>(frame, 0);
+  eth->dst = dstMac;
+  eth->src = ctx.ports[egress].mac;
+  return Verdict::forward(egress, static_cast<uint16_t>(len));
+}
+
+// The SNAT source address on a port for a family, if the port has one.
+bool snatAddress(const arp::PortAddresses& port, uint8_t family, Ipv6Addr& out) {
+  if (family == 4 && port.ipv4) {
+    out = v4Mapped(*port.ipv4);
+    return true;
+  }
+  if (family == 6 && port.ipv6) {
+    out = *port.ipv6;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+FlowKey flowKeyOf(const uint8_t* frame, const ParsedPacket& p) {
+  FlowKey k;
+  if (p.ipVersion == 4) {
+    const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
+    k.src = v4Mapped(ip->src);
+    k.dst = v4Mapped(ip->dst);
+    k.family = 4;
+  } else {
+    const auto* ip = headerAt<Ipv6Hdr>(frame, p.l3Offset);
+    k.src = ip->src;
+    k.dst = ip->dst;
+    k.family = 6;
+  }
+  std::memcpy(&k.srcPort, frame + p.l4Offset, 2);
+  std::memcpy(&k.dstPort, frame + p.l4Offset + 2, 2);
+  k.proto = p.l4Proto;
+  return k;
+}
+
+Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4Context& ctx) {
+  const FlowKey key = flowKeyOf(frame, p);
+  const uint64_t hash = key.hash();
+  const uint8_t flags = tcpFlags(frame, p);
+  const bool tcp = p.l4Proto == kProtoTcp;
+  const auto hit = ctx.flows.lookup(key, hash, ctx.nowMs);
+
+  uint32_t rec;
+  const snapshot::BackendEntry* be;
+  if (hit && !hit->reverse) {
+    rec = hit->record;
+    be = ctx.snap.backend(ctx.flows.record(rec).backendId);
+    if (be == nullptr || be->state == snapshot::BackendState::kRemoved) {
+      ctx.flows.remove(rec);
+      return Verdict::drop(DropReason::kBackendRemoved);
+    }
+  } else {
+    // Only a SYN opens a TCP flow: a stray segment must not buy state.
+    if (tcp && (flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) return Verdict::drop(DropReason::kNoFlow);
+    const snapshot::ServiceEntry* svc = ctx.snap.findService(key.dst, key.dstPort, key.proto);
+    if (svc == nullptr) return Verdict::drop(DropReason::kNoServiceOnVip);
+    const uint16_t pick = svc->maglev.lookup(static_cast<uint32_t>(hash));
+    if (pick == MaglevTable::kNoBackend) return Verdict::drop(DropReason::kNoBackend);
+    const uint32_t backendId = svc->backendIds[pick];
+    be = ctx.snap.backend(backendId);
+
+    FlowKey reply;
+    reply.src = be->address.family == 4 ? v4Mapped(be->address.v4) : be->address.v6;
+    if (!snatAddress(ctx.ports[be->egressPort], key.family, reply.dst)) {
+      return Verdict::drop(DropReason::kNoSnatAddress);
+    }
+    reply.srcPort = be->portBe;
+    reply.proto = key.proto;
+    reply.family = key.family;
+    const uint16_t port = ctx.snat.choose([&](uint16_t candidate) {
+      reply.dstPort = hton16(candidate);
+      return !ctx.flows.contains(reply, reply.hash());
+    });
+    if (port == 0) return Verdict::drop(DropReason::kSnatPortsExhausted);
+    reply.dstPort = hton16(port);
+
+    rec = ctx.flows.insert(key, hash, reply, reply.hash(), ctx.nowMs);
+    FlowRecord& r = ctx.flows.record(rec);
+    r.backendId = backendId;
+    r.serviceId = svc->id;
+    r.clientNextHop = headerAt<EthHdr>(frame, 0)->src;
+    r.clientPort = ctx.rxPort;
+    r.backendPort = be->egressPort;
+    r.state = tcp ? FlowState::kSynSeen : FlowState::kUdp;
+    LcoreCounters::bump(ctx.counters.flowsCreated);
+  }
+
+  FlowRecord& r = ctx.flows.record(rec);
+  const auto mac = ctx.neighbors.mac(be->neighborSlot);
+  if (!mac) return Verdict::drop(DropReason::kNeighborUnresolved);
+  if (tcp) r.state = nextTcpState(r.state, flags, false);
+  r.lastSeenMs = ctx.nowMs;
+  LcoreCounters::bump(ctx.counters.toBackend);
+  return emit(frame, len, p, r.reverse.reversed(), *mac, be->egressPort, ctx);
+}
+
+Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4Context& ctx) {
+  const FlowKey key = flowKeyOf(frame, p);
+  const auto hit = ctx.flows.lookup(key, key.hash(), ctx.nowMs);
+  if (!hit || !hit->reverse) return Verdict::drop(DropReason::kHostPathPending);
+  FlowRecord& r = ctx.flows.record(hit->record);
+  const snapshot::BackendEntry* be = ctx.snap.backend(r.backendId);
+  if (be == nullptr || be->state == snapshot::BackendState::kRemoved) {
+    ctx.flows.remove(hit->record);
+    return Verdict::drop(DropReason::kBackendRemoved);
+  }
+  if (p.l4Proto == kProtoTcp) r.state = nextTcpState(r.state, tcpFlags(frame, p), true);
+  r.lastSeenMs = ctx.nowMs;
+  LcoreCounters::bump(ctx.counters.toClient);
+  return emit(frame, len, p, r.forward.reversed(), r.clientNextHop, r.clientPort, ctx);
+}
+
+}  // namespace portico::dp::lb

@@ -1,0 +1,42 @@
+#pragma once
+
+// The L4 load-balancing decision for one TCP or UDP packet: client -> VIP packets are
+// pinned to a backend (flow table hit, or a Maglev pick for a new flow) and full-NATed
+// towards it; backend -> SNAT replies are translated back to the client.
+
+#include <cstdint>
+#include <span>
+
+#include "dataplane/arp/neighbor_cache.h"
+#include "dataplane/arp/port_addresses.h"
+#include "dataplane/lb/flow_table.h"
+#include "dataplane/lb/snat_ports.h"
+#include "dataplane/pkt/parsed_packet.h"
+#include "dataplane/pkt/verdict.h"
+#include "dataplane/snapshot/snapshot.h"
+#include "dataplane/stats/counters.h"
+
+namespace portico::dp::lb {
+
+struct L4Context {
+  const snapshot::Snapshot& snap;
+  FlowTable& flows;
+  SnatPorts& snat;
+  const arp::NeighborCache& neighbors;
+  std::span<const arp::PortAddresses> ports;
+  uint8_t rxPort;
+  uint32_t nowMs;
+  LcoreCounters& counters;
+};
+
+// The flow key of a parsed TCP/UDP packet as received.
+FlowKey flowKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p);
+
+// A packet addressed to a VIP (TCP or UDP).
+pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const L4Context& ctx);
+
+// A packet addressed to one of the ports' own addresses: a backend's reply to a SNAT
+// address. Anything that is not a tracked flow is for the appliance itself.
+pkt::Verdict toClient(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const L4Context& ctx);
+
+}  // namespace portico::dp::lb

@@ -1,0 +1,115 @@
+#include "dataplane/snapshot/compiler.h"
+
+#include <xxhash.h>
+
+#include <set>
+
+#include "dataplane/lb/flow_key.h"
+
+namespace portico::dp::snapshot {
+
+namespace {
+
+bool inPrefix(const uint8_t* a, const uint8_t* b, unsigned prefix) {
+  for (unsigned bit = 0; bit < prefix; ++bit) {
+    const uint8_t mask = static_cast<uint8_t>(0x80 >> (bit % 8));
+    if ((a[bit / 8] & mask) != (b[bit / 8] & mask)) return false;
+  }
+  return true;
+}
+
+std::string describe(const ServiceSpec& s) {
+  return "service " + s.name + " (" + s.vip.toString() + ":" + std::to_string(s.port) + "/" +
+         (s.proto == 6 ? "tcp" : "udp") + ")";
+}
+
+}  // namespace
+
+std::optional<std::pair<uint8_t, pkt::IpAddress>> Compiler::route(const pkt::IpAddress& to) const {
+  for (std::size_t i = 0; i < ports_.size(); ++i) {
+    const auto& p = ports_[i];
+    if (to.family == 4 && p.addresses.ipv4 &&
+        inPrefix(reinterpret_cast<const uint8_t*>(&*p.addresses.ipv4), reinterpret_cast<const uint8_t*>(&to.v4),
+                 p.ipv4Prefix)) {
+      return std::make_pair(static_cast<uint8_t>(i), to);
+    }
+    if (to.family == 6 && p.addresses.ipv6 && inPrefix(p.addresses.ipv6->data(), to.v6.data(), p.ipv6Prefix)) {
+      return std::make_pair(static_cast<uint8_t>(i), to);
+    }
+  }
+  for (std::size_t i = 0; i < ports_.size(); ++i) {
+    const auto& p = ports_[i];
+    if (to.family == 4 && p.gateway4) return std::make_pair(static_cast<uint8_t>(i), pkt::IpAddress::fromV4(*p.gateway4));
+    if (to.family == 6 && p.gateway6) return std::make_pair(static_cast<uint8_t>(i), pkt::IpAddress::fromV6(*p.gateway6));
+  }
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired, uint64_t version) {
+  auto snap = std::make_unique<Snapshot>();
+  snap->version = version;
+  std::vector<pkt::IpAddress> vips = desired.vips;
+  std::set<std::tuple<pkt::IpAddress, uint16_t, uint8_t>> seen;
+
+  // Ids are only handed out once the whole state is known to compile.
+  std::map<std::pair<pkt::IpAddress, uint16_t>, uint32_t> ids = backendIds_;
+  std::vector<BackendEntry> backends;
+
+  for (std::size_t si = 0; si < desired.services.size(); ++si) {
+    const ServiceSpec& spec = desired.services[si];
+    if (spec.proto != 6 && spec.proto != 17) return Error{describe(spec), "protocol must be tcp or udp"};
+    if (!seen.emplace(spec.vip, spec.port, spec.proto).second) {
+      return Error{describe(spec), "another service already uses this address, port and protocol"};
+    }
+    vips.push_back(spec.vip);
+    ServiceEntry svc;
+    svc.vip = spec.vip.family == 4 ? lb::v4Mapped(spec.vip.v4) : spec.vip.v6;
+    svc.portBe = pkt::hton16(spec.port);
+    svc.proto = spec.proto;
+    svc.family = spec.vip.family;
+    svc.id = static_cast<uint16_t>(si);
+    svc.name = spec.name;
+
+    std::vector<lb::MaglevBackend> ring;
+    for (const BackendSpec& b : spec.backends) {
+      const std::string where = describe(spec) + " backend " + b.address.toString() + ":" + std::to_string(b.port);
+      if (b.address.family != spec.vip.family) {
+        return Error{where, "address family differs from the VIP's (NAT between IPv4 and IPv6 is not supported)"};
+      }
+      const auto hop = route(b.address);
+      if (!hop) return Error{where, "no port reaches it: it is in no port's subnet and no port has a gateway"};
+      const uint32_t slot = neighbors_.slotFor(hop->first, hop->second);
+      if (slot == arp::NeighborCache::kNoSlot) return Error{where, "the neighbour table is full"};
+
+      auto [it, fresh] = ids.emplace(std::make_pair(b.address, b.port), static_cast<uint32_t>(ids.size()));
+      const uint32_t id = it->second;
+      if (backends.size() <= id) backends.resize(id + 1);
+      BackendEntry& e = backends[id];
+      // One backend may serve several services; the most available state wins.
+      if (e.state == BackendState::kRemoved || b.state < e.state) e.state = b.state;
+      e.address = b.address;
+      e.portBe = pkt::hton16(b.port);
+      e.egressPort = hop->first;
+      e.neighborSlot = slot;
+
+      if (b.state == BackendState::kRemoved) continue;
+      // The Maglev identity is the backend's address and port, so every dataplane (and
+      // every restart) builds the same table from the same backends.
+      const pkt::Ipv6Addr canonical = b.address.family == 4 ? lb::v4Mapped(b.address.v4) : b.address.v6;
+      const uint64_t key = XXH3_64bits_withSeed(canonical.data(), canonical.size(), b.port);
+      ring.push_back({key, b.state == BackendState::kActive ? b.weight : 0});
+      svc.backendIds.push_back(id);
+    }
+    svc.maglev = lb::MaglevTable::build(ring, maglevSize_);
+    snap->services.push_back(std::move(svc));
+  }
+  std::sort(snap->services.begin(), snap->services.end(),
+            [](const ServiceEntry& a, const ServiceEntry& b) { return a.key() < b.key(); });
+  backends.resize(ids.size());
+  snap->backends = std::move(backends);
+  snap->vips = lb::VipTable(vips);
+  backendIds_ = std::move(ids);
+  return snap;
+}
+
+}  // namespace portico::dp::snapshot

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <span>
+#include <utility>
+
+#include "dataplane/arp/neighbor_cache.h"
+#include "dataplane/arp/port_addresses.h"
+#include "dataplane/common/result.h"
+#include "dataplane/snapshot/snapshot.h"
+
+namespace portico::dp::snapshot {
+
+// A port as the compiler needs it: its addresses with prefix lengths and gateways.
+struct PortRoute {
+  arp::PortAddresses addresses;
+  uint8_t ipv4Prefix = 32;
+  uint8_t ipv6Prefix = 128;
+  std::optional<uint32_t> gateway4;
+  std::optional<pkt::Ipv6Addr> gateway6;
+};
+
+// Turns a desired state into a snapshot (control path). Keeps what must outlive one
+// snapshot: backend ids (stable for a backend's address and port, so open flows find
+// their backend in every later snapshot) and the neighbour slots of next hops.
+class Compiler {
+ public:
+  Compiler(std::vector<PortRoute> ports, arp::NeighborCache& neighbors, uint32_t maglevSize)
+      : ports_(std::move(ports)), neighbors_(neighbors), maglevSize_(maglevSize) {}
+
+  // The error names the service and backend that cannot be served; nothing is changed
+  // then, so the last good snapshot keeps serving.
+  Result<std::unique_ptr<Snapshot>> compile(const DesiredState& desired, uint64_t version);
+
+ private:
+  // The port and next hop that reach an address, if any.
+  std::optional<std::pair<uint8_t, pkt::IpAddress>> route(const pkt::IpAddress& to) const;
+
+  std::vector<PortRoute> ports_;
+  arp::NeighborCache& neighbors_;
+  uint32_t maglevSize_;
+  std::map<std::pair<pkt::IpAddress, uint16_t>, uint32_t> backendIds_;
+};
+
+}  // namespace portico::dp::snapshot

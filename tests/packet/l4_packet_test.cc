@@ -1,0 +1,291 @@
+// Full-NAT load balancing through the real runtime and worker: neighbour resolution of
+// the backend, a TCP connection's handshake, data and teardown in both directions, UDP,
+// IPv6, Maglev spread, and backend draining and removal, compared byte by byte.
+
+#include "dataplane/arp/announce.h"
+#include "tests/packet/packet_fixture.h"
+
+namespace portico::test {
+namespace {
+
+const Mac kBackendMacs[3] = {{0x02, 0xbe, 0, 0, 0, 0x11}, {0x02, 0xbe, 0, 0, 0, 0x12}, {0x02, 0xbe, 0, 0, 0, 0x13}};
+const char* kBackendIps[3] = {"198.51.100.11", "198.51.100.12", "198.51.100.13"};
+constexpr uint8_t kSyn = 0x02, kAck = 0x10, kPsh = 0x08, kFin = 0x01;
+
+// TCP segment with sequence numbers and a valid checksum.
+Bytes segment4(const char* src, const char* dst, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+               uint32_t ack, const Bytes& data = {}) {
+  Bytes t = tcp(sport, dport, flags, {}, data);
+  t[4] = static_cast<uint8_t>(seq >> 24);
+  t[5] = static_cast<uint8_t>(seq >> 16);
+  t[6] = static_cast<uint8_t>(seq >> 8);
+  t[7] = static_cast<uint8_t>(seq);
+  t[8] = static_cast<uint8_t>(ack >> 24);
+  t[9] = static_cast<uint8_t>(ack >> 16);
+  t[10] = static_cast<uint8_t>(ack >> 8);
+  t[11] = static_cast<uint8_t>(ack);
+  return withChecksumV4(v4(src), v4(dst), 6, t);
+}
+
+Bytes frame4(const Mac& dst, const Mac& src, const char* sip, const char* dip, uint8_t proto, const Bytes& l4,
+             uint8_t ttl = 64) {
+  Ipv4Options o;
+  o.ttl = ttl;
+  return ethernet(dst, src, 0x0800, ipv4(v4(sip), v4(dip), proto, l4, o));
+}
+
+uint16_t dstPortOf(const Bytes& f) { return static_cast<uint16_t>(f[14 + 20 + 2] << 8 | f[14 + 20 + 3]); }
+uint16_t srcPortOf(const Bytes& f) { return static_cast<uint16_t>(f[14 + 20] << 8 | f[14 + 20 + 1]); }
+std::string dstIpOf(const Bytes& f) {
+  return std::to_string(f[30]) + "." + std::to_string(f[31]) + "." + std::to_string(f[32]) + "." + std::to_string(f[33]);
+}
+
+class L4 : public PacketTest {
+ protected:
+  // Service web: 192.0.2.100:80/tcp (and :53/udp) over `backends` of kBackendIps.
+  void startWith(int backends, dp::snapshot::BackendState firstState = dp::snapshot::BackendState::kActive) {
+    auto cfg = baseConfig();
+    cfg.announce.count = 0;
+    for (uint8_t proto : {uint8_t{6}, uint8_t{17}}) {
+      dp::snapshot::ServiceSpec svc;
+      svc.name = proto == 6 ? "web" : "dns";
+      svc.vip = ip("192.0.2.100");
+      svc.port = proto == 6 ? 80 : 53;
+      svc.proto = proto;
+      for (int i = 0; i < backends; ++i) {
+        svc.backends.push_back({ip(kBackendIps[i]), static_cast<uint16_t>(proto == 6 ? 8080 : 5353), 1,
+                                i == 0 ? firstState : dp::snapshot::BackendState::kActive});
+      }
+      cfg.desired.services.push_back(svc);
+    }
+    cfg_ = cfg;
+    start(cfg);
+    resolveBackends(backends);
+  }
+
+  // The control thread asks for each backend's MAC on the backend port; each answers.
+  void resolveBackends(int backends) {
+    tick();
+    poll();
+    const auto requests = backend_.collect();
+    ASSERT_EQ(requests.size(), static_cast<size_t>(backends));
+    for (int i = 0; i < backends; ++i) {
+      uint8_t want[dp::arp::kAnnounceFrameCapacity];
+      const uint32_t len = dp::arp::buildArpRequest(want, dp::pkt::MacAddr(kBackendPortMac), htonl(v4("198.51.100.2")),
+                                                    htonl(v4(kBackendIps[i])));
+      EXPECT_EQ(requests[i], Bytes(want, want + len)) << "request " << i;
+      Bytes reply = ethernet(kBackendPortMac, kBackendMacs[i], 0x0806,
+                             arpBody(2, kBackendMacs[i], v4(kBackendIps[i]), kBackendPortMac, v4("198.51.100.2")));
+      reply.resize(60, 0);
+      backend_.inject(pool_, reply);
+    }
+    poll();
+    tick();
+    EXPECT_EQ(counters().neighborLearned.load(), static_cast<uint64_t>(backends));
+  }
+
+  Bytes fromClient(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack, const Bytes& data = {}) {
+    return frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6,
+                  segment4("192.0.2.1", "192.0.2.100", sport, 80, flags, seq, ack, data));
+  }
+
+  // Sends one frame from the client and returns what leaves towards the backends.
+  std::vector<Bytes> clientSends(const Bytes& f) {
+    client_.inject(pool_, f);
+    poll();
+    return backend_.collect();
+  }
+
+  dp::config::DataplaneConfig cfg_;
+};
+
+TEST_F(L4, TcpConnectionThroughFullNatBothWays) {
+  startWith(1);
+  // SYN: client -> VIP becomes SNAT -> backend.
+  auto out = clientSends(fromClient(40000, kSyn, 1000, 0));
+  ASSERT_EQ(out.size(), 1u) << rt_->statsReport();
+  const uint16_t snat = srcPortOf(out[0]);
+  EXPECT_GE(snat, 1024);
+  EXPECT_EQ(out[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", "198.51.100.11", 6,
+                           segment4("198.51.100.2", "198.51.100.11", snat, 8080, kSyn, 1000, 0), 63));
+
+  // SYN-ACK: backend -> SNAT becomes VIP -> client, to the MAC the SYN came from.
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6,
+                                segment4("198.51.100.11", "198.51.100.2", 8080, snat, kSyn | kAck, 5000, 1001)));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 6,
+                           segment4("192.0.2.100", "192.0.2.1", 80, 40000, kSyn | kAck, 5000, 1001), 63));
+
+  // Data both ways.
+  const Bytes request{'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n', '\r', '\n'};
+  out = clientSends(fromClient(40000, kAck | kPsh, 1001, 5001, request));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", "198.51.100.11", 6,
+                           segment4("198.51.100.2", "198.51.100.11", snat, 8080, kAck | kPsh, 1001, 5001, request), 63));
+  const Bytes response(1200, 'x');
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6,
+                                segment4("198.51.100.11", "198.51.100.2", 8080, snat, kAck | kPsh, 5001, 1019, response)));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 6,
+                           segment4("192.0.2.100", "192.0.2.1", 80, 40000, kAck | kPsh, 5001, 1019, response), 63));
+
+  // FIN from each side.
+  out = clientSends(fromClient(40000, kFin | kAck, 1019, 6201));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", "198.51.100.11", 6,
+                           segment4("198.51.100.2", "198.51.100.11", snat, 8080, kFin | kAck, 1019, 6201), 63));
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6,
+                                segment4("198.51.100.11", "198.51.100.2", 8080, snat, kFin | kAck, 6201, 1020)));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 6,
+                           segment4("192.0.2.100", "192.0.2.1", 80, 40000, kFin | kAck, 6201, 1020), 63));
+  EXPECT_EQ(counters().flowsCreated.load(), 1u);
+  EXPECT_EQ(counters().toBackend.load(), 3u);
+  EXPECT_EQ(counters().toClient.load(), 3u);
+}
+
+TEST_F(L4, UdpBothWays) {
+  startWith(1);
+  const Bytes query{1, 2, 3, 4, 5};
+  Bytes q = withChecksumV4(v4("192.0.2.1"), v4("192.0.2.100"), 17, udp(33333, 53, query));
+  auto out = clientSends(frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 17, q));
+  ASSERT_EQ(out.size(), 1u);
+  const uint16_t snat = srcPortOf(out[0]);
+  EXPECT_EQ(out[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", "198.51.100.11", 17,
+                           withChecksumV4(v4("198.51.100.2"), v4("198.51.100.11"), 17, udp(snat, 5353, query)), 63));
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 17,
+                                withChecksumV4(v4("198.51.100.11"), v4("198.51.100.2"), 17, udp(5353, snat, {9, 9}))));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 17,
+                           withChecksumV4(v4("192.0.2.100"), v4("192.0.2.1"), 17, udp(53, 33333, {9, 9})), 63));
+}
+
+TEST_F(L4, Ipv6Handshake) {
+  auto cfg = baseConfig();
+  cfg.announce.count = 0;
+  dp::snapshot::ServiceSpec svc;
+  svc.name = "web6";
+  svc.vip = ip("2001:db8::100");
+  svc.port = 443;
+  svc.backends.push_back({ip("2001:db8:1::11"), 8443, 1, dp::snapshot::BackendState::kActive});
+  cfg.desired.services = {svc};
+  start(cfg);
+  const Mac backendMac = kBackendMacs[0];
+  const V6 client = v6("2001:db8::1"), vip = v6("2001:db8::100"), snatAddr = v6("2001:db8:1::2"),
+           backend = v6("2001:db8:1::11");
+
+  tick();
+  poll();
+  auto out = backend_.collect();
+  ASSERT_EQ(out.size(), 1u);  // a Neighbor Solicitation for the backend
+  uint8_t want[dp::arp::kAnnounceFrameCapacity];
+  const uint32_t len = dp::arp::buildNeighborSolicit(want, dp::pkt::MacAddr(kBackendPortMac), snatAddr, backend);
+  EXPECT_EQ(out[0], Bytes(want, want + len));
+  Bytes na{136, 0, 0, 0, 0x60, 0, 0, 0};
+  putBytes(na, backend.data(), 16);
+  na.push_back(2);
+  na.push_back(1);
+  putBytes(na, backendMac.data(), 6);
+  backend_.inject(pool_, ethernet(kBackendPortMac, backendMac, 0x86dd, ipv6(backend, snatAddr, 58, na, 255)));
+  poll();
+  tick();
+
+  auto seg6 = [](const V6& s, const V6& d, uint16_t sp, uint16_t dp, uint8_t flags) {
+    return withChecksumV6(s, d, 6, tcp(sp, dp, flags));
+  };
+  client_.inject(pool_, ethernet(kPortMac, kClientMac, 0x86dd, ipv6(client, vip, 6, seg6(client, vip, 50000, 443, kSyn))));
+  poll();
+  out = backend_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  const uint16_t snat = static_cast<uint16_t>(out[0][14 + 40] << 8 | out[0][14 + 41]);
+  EXPECT_EQ(out[0], ethernet(backendMac, kBackendPortMac, 0x86dd,
+                             ipv6(snatAddr, backend, 6, seg6(snatAddr, backend, snat, 8443, kSyn), 63)));
+  backend_.inject(pool_, ethernet(kBackendPortMac, backendMac, 0x86dd,
+                                  ipv6(backend, snatAddr, 6, seg6(backend, snatAddr, 8443, snat, kSyn | kAck))));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], ethernet(kClientMac, kPortMac, 0x86dd, ipv6(vip, client, 6, seg6(vip, client, 443, 50000, kSyn | kAck), 63)));
+}
+
+TEST_F(L4, StraySegmentsAndUnknownPortsBuyNoState) {
+  startWith(1);
+  EXPECT_TRUE(clientSends(fromClient(40001, kAck, 1, 1)).empty());
+  EXPECT_EQ(drops(dp::DropReason::kNoFlow), 1u);
+  EXPECT_TRUE(clientSends(frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6,
+                                 segment4("192.0.2.1", "192.0.2.100", 40002, 81, kSyn, 1, 0)))
+                  .empty());
+  EXPECT_EQ(drops(dp::DropReason::kNoServiceOnVip), 1u);
+  EXPECT_EQ(rt_->workerContext(0).flows->size(), 0u);
+}
+
+TEST_F(L4, MaglevSpreadsNewFlowsEvenly) {
+  startWith(3);
+  int perBackend[3] = {0, 0, 0};
+  for (uint16_t i = 0; i < 3000; ++i) {
+    const auto out = clientSends(fromClient(static_cast<uint16_t>(10000 + i), kSyn, 1, 0));
+    ASSERT_EQ(out.size(), 1u);
+    for (int b = 0; b < 3; ++b) perBackend[b] += dstIpOf(out[0]) == kBackendIps[b];
+  }
+  for (int b = 0; b < 3; ++b) {
+    EXPECT_NEAR(perBackend[b], 1000, 100) << kBackendIps[b];
+  }
+}
+
+TEST_F(L4, DrainingKeepsOpenFlowsAndTakesNoNewOnes) {
+  startWith(2);
+  // Open flows until one lands on backend 0.
+  uint16_t pinned = 0;
+  for (uint16_t port = 20000; pinned == 0; ++port) {
+    const auto out = clientSends(fromClient(port, kSyn, 1, 0));
+    ASSERT_EQ(out.size(), 1u);
+    if (dstIpOf(out[0]) == kBackendIps[0]) pinned = port;
+  }
+  auto next = cfg_.desired;
+  for (auto& s : next.services) s.backends[0].state = dp::snapshot::BackendState::kDraining;
+  ASSERT_TRUE(rt_->publish(next).ok());
+
+  auto out = clientSends(fromClient(pinned, kAck, 2, 1));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(dstIpOf(out[0]), kBackendIps[0]) << "an open flow stays on its draining backend";
+  for (uint16_t port = 30000; port < 30200; ++port) {
+    out = clientSends(fromClient(port, kSyn, 1, 0));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(dstIpOf(out[0]), kBackendIps[1]) << "new flows avoid the draining backend";
+  }
+
+  for (auto& s : next.services) s.backends[0].state = dp::snapshot::BackendState::kRemoved;
+  ASSERT_TRUE(rt_->publish(next).ok());
+  EXPECT_TRUE(clientSends(fromClient(pinned, kAck, 3, 1)).empty());
+  EXPECT_EQ(drops(dp::DropReason::kBackendRemoved), 1u);
+}
+
+TEST_F(L4, BadStateIsRejectedAndTheLastGoodOneServes) {
+  startWith(1);
+  auto bad = cfg_.desired;
+  bad.services[0].backends.push_back({ip("203.0.113.9"), 80, 1, dp::snapshot::BackendState::kActive});
+  const auto st = rt_->publish(bad);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().toString(),
+            "service web (192.0.2.100:80/tcp) backend 203.0.113.9:80: no port reaches it: it is in no port's "
+            "subnet and no port has a gateway");
+  EXPECT_EQ(rt_->version(), 1u);
+  EXPECT_EQ(clientSends(fromClient(40000, kSyn, 1, 0)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace portico::test
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new portico::test::EalEnvironment());
+  return RUN_ALL_TESTS();
+}
