@@ -68,6 +68,15 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4C
 
   uint32_t rec;
   const snapshot::BackendEntry* be;
+  // A new SYN on the 4-tuple of a connection that closed or was reset is a new
+  // connection (the client reused its port), not part of the old one: pick afresh.
+  if (hit && !hit->reverse && (flags & (kTcpSyn | kTcpAck)) == kTcpSyn) {
+    const FlowState old = ctx.flows.record(hit->record).state;
+    if (old == FlowState::kClosing || old == FlowState::kReset) {
+      ctx.flows.remove(hit->record);
+      return toBackend(frame, len, p, ctx);
+    }
+  }
   if (hit && !hit->reverse) {
     rec = hit->record;
     be = ctx.snap.backend(ctx.flows.record(rec).backendId);

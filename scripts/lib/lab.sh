@@ -4,6 +4,7 @@
 # and uses documentation address ranges only.
 
 LAB_PREFIX=""
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_NAMESPACES=()
 LAB_PIDS=()
 LAB_FAILURES=0
@@ -59,6 +60,45 @@ lab_client_link() {
   ip netns exec "$client" sysctl -qw net.ipv4.conf.pcl0.arp_accept=1
 }
 
+# The backend side: the dataplane's second port pdp1 (namespace "dp") on a bridge in
+# namespace "sw", with N backend namespaces be1..beN at 198.51.100.1N/24 and
+# 2001:db8:1::1N/64 on the same bridge.
+lab_backend_link() {
+  local n=$1 i sw be
+  lab_ns_add sw
+  sw=$(lab_ns sw)
+  ip -n "$sw" link add br0 type bridge
+  ip -n "$sw" link set br0 up
+  lab_veth dp pdp1 sw swdp
+  lab_dataplane_iface dp pdp1
+  ip -n "$sw" link set swdp master br0
+  for i in $(seq 1 "$n"); do
+    lab_ns_add "be$i"
+    be=$(lab_ns "be$i")
+    lab_veth "be$i" eth0 sw "swbe$i"
+    ip -n "$sw" link set "swbe$i" master br0
+    ip -n "$be" addr add "198.51.100.1$i/24" dev eth0
+    ip -n "$be" addr add "2001:db8:1::1$i/64" dev eth0 nodad
+  done
+}
+
+# lab_start_backend N: the HTTP backend of namespace beN (answers with its name "beN").
+lab_start_backend() {
+  local be; be=$(lab_ns "be$1")
+  ip netns exec "$be" python3 "$LAB_ROOT/tests/lab/backend_server.py" "be$1" "198.51.100.1$1" 8080 &
+  LAB_PIDS+=("$!")
+}
+
+# lab_wait_http NS URL: waits until the URL answers from the namespace (10 s at most).
+lab_wait_http() {
+  local ns; ns=$(lab_ns "$1")
+  for _ in $(seq 1 100); do
+    ip netns exec "$ns" curl -s -o /dev/null --max-time 1 "$2" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # lab_start_dataplane NS BINARY CONFIG LOG: starts the dataplane in a namespace and waits
 # until it says ready (or fails). Sets DP_PID.
 lab_start_dataplane() {
@@ -97,6 +137,18 @@ lab_cleanup() {
   LAB_NAMESPACES=()
   # EAL runtime files of dataplanes started with --file-prefix LAB_PREFIX.
   [ -n "$LAB_PREFIX" ] && rm -rf "/var/run/dpdk/$LAB_PREFIX"
+}
+
+# Sends SIGHUP so the dataplane re-reads its config, and waits for its verdict line.
+lab_reload_dataplane() {
+  local log=$1 before
+  before=$(grep -c 'portico-dataplane: reload' "$log" || true)
+  kill -HUP "$DP_PID"
+  for _ in $(seq 1 50); do
+    [ "$(grep -c 'portico-dataplane: reload' "$log" || true)" -gt "$before" ] && break
+    sleep 0.1
+  done
+  grep 'portico-dataplane: reload' "$log" | tail -n 1
 }
 
 # Asks the dataplane for its counters (SIGUSR1) and prints the total line.

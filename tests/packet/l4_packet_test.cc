@@ -216,6 +216,18 @@ TEST_F(L4, Ipv6Handshake) {
   EXPECT_EQ(out[0], ethernet(kClientMac, kPortMac, 0x86dd, ipv6(vip, client, 6, seg6(vip, client, 443, 50000, kSyn | kAck), 63)));
 }
 
+TEST_F(L4, ReusedClientPortAfterCloseIsANewConnection) {
+  startWith(2);
+  auto out = clientSends(fromClient(45000, kSyn, 1, 0));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(clientSends(fromClient(45000, kFin | kAck, 2, 1)).size(), 1u);
+  EXPECT_EQ(clientSends(fromClient(45000, kSyn, 100000, 0)).size(), 1u);
+  EXPECT_EQ(counters().flowsCreated.load(), 2u);
+  // A retransmitted SYN of an opening connection stays on its flow.
+  EXPECT_EQ(clientSends(fromClient(45000, kSyn, 100000, 0)).size(), 1u);
+  EXPECT_EQ(counters().flowsCreated.load(), 2u);
+}
+
 TEST_F(L4, StraySegmentsAndUnknownPortsBuyNoState) {
   startWith(1);
   EXPECT_TRUE(clientSends(fromClient(40001, kAck, 1, 1)).empty());
