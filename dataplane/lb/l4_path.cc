@@ -25,6 +25,53 @@ Verdict emit(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FlowKey&
   return Verdict::forward(egress, static_cast<uint16_t>(len));
 }
 
+FragmentKey fragmentKeyOf(const uint8_t* frame, const ParsedPacket& p) {
+  FragmentKey k;
+  if (p.ipVersion == 4) {
+    const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
+    k.src = v4Mapped(ip->src);
+    k.dst = v4Mapped(ip->dst);
+  } else {
+    const auto* ip = headerAt<Ipv6Hdr>(frame, p.l3Offset);
+    k.src = ip->src;
+    k.dst = ip->dst;
+  }
+  k.id = p.fragmentId;
+  k.proto = p.l4Proto;
+  k.family = p.ipVersion;
+  return k;
+}
+
+// The first fragment of a datagram shows its later fragments the way.
+void rememberFirstFragment(const uint8_t* frame, const ParsedPacket& p, uint32_t rec, bool reverse,
+                           const L4Context& ctx) {
+  if (!p.fragment) return;
+  ctx.fragments.remember(fragmentKeyOf(frame, p), {rec, reverse}, ctx.flows.record(rec).forward.hash(), ctx.nowMs);
+}
+
+Verdict sendToBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowRecord& r,
+                      const snapshot::BackendEntry& be, const L4Context& ctx) {
+  const auto mac = ctx.neighbors.mac(be.neighborSlot);
+  if (!mac) return Verdict::drop(DropReason::kNeighborUnresolved);
+  r.lastSeenMs = ctx.nowMs;
+  LcoreCounters::bump(ctx.counters.toBackend);
+  return emit(frame, len, p, r.reverse.reversed(), *mac, be.egressPort, ctx);
+}
+
+Verdict sendToClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowRecord& r, const L4Context& ctx) {
+  r.lastSeenMs = ctx.nowMs;
+  LcoreCounters::bump(ctx.counters.toClient);
+  return emit(frame, len, p, r.forward.reversed(), r.clientNextHop, r.clientPort, ctx);
+}
+
+// The backend of a flow if it still exists; a flow whose backend was removed ends here.
+const snapshot::BackendEntry* liveBackend(uint32_t rec, const L4Context& ctx) {
+  const snapshot::BackendEntry* be = ctx.snap.backend(ctx.flows.record(rec).backendId);
+  if (be != nullptr && be->state != snapshot::BackendState::kRemoved) return be;
+  ctx.flows.remove(rec);
+  return nullptr;
+}
+
 // The SNAT source address on a port for a family, if the port has one.
 bool snatAddress(const arp::PortAddresses& port, uint8_t family, Ipv6Addr& out) {
   if (family == 4 && port.ipv4) {
@@ -79,11 +126,8 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4C
   }
   if (hit && !hit->reverse) {
     rec = hit->record;
-    be = ctx.snap.backend(ctx.flows.record(rec).backendId);
-    if (be == nullptr || be->state == snapshot::BackendState::kRemoved) {
-      ctx.flows.remove(rec);
-      return Verdict::drop(DropReason::kBackendRemoved);
-    }
+    be = liveBackend(rec, ctx);
+    if (be == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
   } else {
     // Only a SYN opens a TCP flow: a stray segment must not buy state.
     if (tcp && (flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) return Verdict::drop(DropReason::kNoFlow);
@@ -121,28 +165,31 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4C
   }
 
   FlowRecord& r = ctx.flows.record(rec);
-  const auto mac = ctx.neighbors.mac(be->neighborSlot);
-  if (!mac) return Verdict::drop(DropReason::kNeighborUnresolved);
   if (tcp) r.state = nextTcpState(r.state, flags, false);
-  r.lastSeenMs = ctx.nowMs;
-  LcoreCounters::bump(ctx.counters.toBackend);
-  return emit(frame, len, p, r.reverse.reversed(), *mac, be->egressPort, ctx);
+  rememberFirstFragment(frame, p, rec, false, ctx);
+  return sendToBackend(frame, len, p, r, *be, ctx);
 }
 
 Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4Context& ctx) {
   const FlowKey key = flowKeyOf(frame, p);
   const auto hit = ctx.flows.lookup(key, key.hash(), ctx.nowMs);
   if (!hit || !hit->reverse) return Verdict::drop(DropReason::kHostPathPending);
+  if (liveBackend(hit->record, ctx) == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
   FlowRecord& r = ctx.flows.record(hit->record);
-  const snapshot::BackendEntry* be = ctx.snap.backend(r.backendId);
-  if (be == nullptr || be->state == snapshot::BackendState::kRemoved) {
-    ctx.flows.remove(hit->record);
-    return Verdict::drop(DropReason::kBackendRemoved);
-  }
   if (p.l4Proto == kProtoTcp) r.state = nextTcpState(r.state, tcpFlags(frame, p), true);
-  r.lastSeenMs = ctx.nowMs;
-  LcoreCounters::bump(ctx.counters.toClient);
-  return emit(frame, len, p, r.forward.reversed(), r.clientNextHop, r.clientPort, ctx);
+  rememberFirstFragment(frame, p, hit->record, true, ctx);
+  return sendToClient(frame, len, p, r, ctx);
+}
+
+Verdict laterFragment(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4Context& ctx, bool towardsBackend) {
+  const FragmentKey key = fragmentKeyOf(frame, p);
+  const auto target = ctx.fragments.find(key, ctx.nowMs);
+  if (!target || target->reverse == towardsBackend) return Verdict::drop(DropReason::kFragmentUnknown);
+  FlowRecord& r = ctx.flows.record(target->record);
+  if (!r.inUse || r.forward.hash() != ctx.fragments.tagOf(key)) return Verdict::drop(DropReason::kFragmentUnknown);
+  const snapshot::BackendEntry* be = liveBackend(target->record, ctx);
+  if (be == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
+  return towardsBackend ? sendToBackend(frame, len, p, r, *be, ctx) : sendToClient(frame, len, p, r, ctx);
 }
 
 }  // namespace portico::dp::lb

@@ -10,6 +10,7 @@
 #include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/port_addresses.h"
 #include "dataplane/lb/flow_table.h"
+#include "dataplane/lb/fragment_table.h"
 #include "dataplane/lb/snat_ports.h"
 #include "dataplane/pkt/parsed_packet.h"
 #include "dataplane/pkt/verdict.h"
@@ -21,6 +22,7 @@ namespace portico::dp::lb {
 struct L4Context {
   const snapshot::Snapshot& snap;
   FlowTable& flows;
+  FragmentTable& fragments;
   SnatPorts& snat;
   const arp::NeighborCache& neighbors;
   std::span<const arp::PortAddresses> ports;
@@ -38,5 +40,10 @@ pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p,
 // A packet addressed to one of the ports' own addresses: a backend's reply to a SNAT
 // address. Anything that is not a tracked flow is for the appliance itself.
 pkt::Verdict toClient(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const L4Context& ctx);
+
+// A fragment after the first (no ports): follows the datagram's first fragment, to the
+// VIP's backend (towardsBackend) or back to the client.
+pkt::Verdict laterFragment(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const L4Context& ctx,
+                           bool towardsBackend);
 
 }  // namespace portico::dp::lb

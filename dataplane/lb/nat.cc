@@ -13,8 +13,12 @@ namespace {
 // The L4 checksum field of the packet, or nullptr when it has none to update.
 uint16_t* l4Checksum(uint8_t* frame, const ParsedPacket& p) {
   if (p.laterFragment) return nullptr;
-  if (p.l4Proto == kProtoTcp) return &headerAt<TcpHdr>(frame, p.l4Offset)->checksum;
+  // A packet quoted inside an ICMP error may be cut short before its checksum.
+  if (p.l4Proto == kProtoTcp) {
+    return p.l4Offset + sizeof(TcpHdr) <= p.l3End ? &headerAt<TcpHdr>(frame, p.l4Offset)->checksum : nullptr;
+  }
   if (p.l4Proto == kProtoUdp) {
+    if (p.l4Offset + sizeof(UdpHdr) > p.l3End) return nullptr;
     auto* udp = headerAt<UdpHdr>(frame, p.l4Offset);
     // IPv4 UDP may go without a checksum (zero), and stays so.
     if (p.ipVersion == 4 && udp->checksum == 0) return nullptr;

@@ -20,6 +20,7 @@ struct ParsedPacket {
   uint16_t l3End = 0;       // end of the IP datagram (excludes Ethernet padding)
   uint16_t l4Offset = 0;    // first byte after the IP header(s)
   uint16_t payloadOffset = 0;  // first byte after the TCP/UDP/ICMP header
+  uint32_t fragmentId = 0;     // identification of a fragmented datagram (host order)
 
   uint16_t l4Length() const { return static_cast<uint16_t>(l3End - l4Offset); }
 };

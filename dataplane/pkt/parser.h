@@ -46,7 +46,10 @@ inline ParseResult parseL4(const uint8_t* frame, ParsedPacket& p) {
     case kProtoUdp: {
       if (avail < sizeof(UdpHdr)) return ParseResult::drop(DropReason::kUdpTruncated);
       const uint32_t udpLen = ntoh16(headerAt<UdpHdr>(frame, p.l4Offset)->length);
-      if (udpLen < sizeof(UdpHdr) || udpLen > avail) return ParseResult::drop(DropReason::kUdpBadLength);
+      // A first fragment holds only part of the datagram the UDP length counts.
+      if (udpLen < sizeof(UdpHdr) || (udpLen > avail && !p.fragment)) {
+        return ParseResult::drop(DropReason::kUdpBadLength);
+      }
       p.payloadOffset = static_cast<uint16_t>(p.l4Offset + sizeof(UdpHdr));
       return ParseResult::good();
     }
@@ -87,6 +90,7 @@ inline ParseResult parseIpv4(const uint8_t* frame, uint32_t len, ParsedPacket& p
   const uint16_t frag = ntoh16(ip->fragOff);
   p.fragment = (frag & (kIpv4MoreFragments | kIpv4OffsetMask)) != 0;
   p.laterFragment = (frag & kIpv4OffsetMask) != 0;
+  p.fragmentId = ntoh16(ip->id);
   if (p.laterFragment) {
     p.payloadOffset = p.l4Offset;
     return ParseResult::good();
@@ -122,8 +126,10 @@ inline ParseResult parseIpv6(const uint8_t* frame, uint32_t len, ParsedPacket& p
     if (nh == 44) {
       extLen = sizeof(Ipv6FragHdr);
       if (off + extLen > p.l3End) return ParseResult::drop(DropReason::kIpv6ExtTruncated);
-      const uint16_t offsetFlags = ntoh16(headerAt<Ipv6FragHdr>(frame, off)->offsetFlags);
+      const auto* fh = headerAt<Ipv6FragHdr>(frame, off);
+      const uint16_t offsetFlags = ntoh16(fh->offsetFlags);
       p.fragment = true;
+      p.fragmentId = ntoh32(fh->id);
       p.laterFragment = (offsetFlags & 0xfff8) != 0;
     } else if (nh == 51) {
       extLen = (ext->length + 2u) * 4u;  // AH counts 4-byte words (RFC 4302)

@@ -131,6 +131,7 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
     ctx.snapshots = snapshots_.get();
     ctx.neighbors = neighbors_.get();
     ctx.flows = std::make_unique<lb::FlowTable>(cfg.flows.capacity, cfg.flows.timeouts);
+    ctx.fragments = std::make_unique<lb::FragmentTable>();
     ctx.snat = std::make_unique<lb::SnatPorts>(w, workers);
     ctx.handoffReplies = handoff;
     ctx.handoff = handoffRings_;

@@ -3,6 +3,7 @@
 #include "dataplane/arp/arp_responder.h"
 #include "dataplane/arp/echo_responder.h"
 #include "dataplane/arp/nd_responder.h"
+#include "dataplane/lb/icmp_error.h"
 #include "dataplane/lb/l4_path.h"
 #include "dataplane/pkt/parser.h"
 
@@ -15,14 +16,19 @@ namespace {
 bool isTcpOrUdp(const ParsedPacket& p) { return p.l4Proto == kProtoTcp || p.l4Proto == kProtoUdp; }
 
 lb::L4Context l4Context(const FrameContext& ctx) {
-  return lb::L4Context{ctx.snap, ctx.l4->flows, ctx.l4->snat, ctx.l4->neighbors, ctx.ports, ctx.rxPort, ctx.nowMs,
-                       ctx.counters};
+  return lb::L4Context{ctx.snap,      ctx.l4->flows, ctx.l4->fragments, ctx.l4->snat, ctx.l4->neighbors,
+                       ctx.ports,     ctx.rxPort,    ctx.nowMs,         ctx.counters};
+}
+
+bool isIcmpErrorMessage(const uint8_t* frame, const ParsedPacket& p) {
+  const uint8_t icmp = p.ipVersion == 4 ? kProtoIcmp : kProtoIcmp6;
+  return p.l4Proto == icmp && !p.fragment && lb::isIcmpError(p.ipVersion, frame[p.l4Offset]);
 }
 
 Verdict toVip(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FrameContext& ctx) {
+  if (ctx.l4 != nullptr && isIcmpErrorMessage(frame, p)) return lb::icmpErrorToBackend(frame, len, p, l4Context(ctx));
   if (isTcpOrUdp(p) && ctx.l4 != nullptr) {
-    // Later fragments carry no ports to find their flow by.
-    if (p.laterFragment) return Verdict::drop(DropReason::kFragmentUnknown);
+    if (p.laterFragment) return lb::laterFragment(frame, len, p, l4Context(ctx), true);
     return lb::toBackend(frame, len, p, l4Context(ctx));
   }
   return Verdict::drop(DropReason::kNoServiceOnVip);
@@ -30,12 +36,20 @@ Verdict toVip(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FrameCo
 
 // TCP/UDP to a port's own address: a backend's reply to a SNAT address, if it is a flow.
 Verdict toPortAddress(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FrameContext& ctx) {
-  if (!isTcpOrUdp(p) || ctx.l4 == nullptr || p.laterFragment) return Verdict::drop(DropReason::kHostPathPending);
+  if (ctx.l4 == nullptr) return Verdict::drop(DropReason::kHostPathPending);
+  const bool icmpError = isIcmpErrorMessage(frame, p);
+  if (!icmpError && !isTcpOrUdp(p)) return Verdict::drop(DropReason::kHostPathPending);
+  // No ports to name the owning worker: a later fragment follows its first one here.
+  if (p.laterFragment) return lb::laterFragment(frame, len, p, l4Context(ctx), false);
   if (ctx.l4->handoffReplies) {
-    const uint16_t dport = ntoh16(headerAt<UdpHdr>(frame, p.l4Offset)->dstPort);
-    const unsigned owner = lb::SnatPorts::owner(dport, ctx.l4->workers);
-    if (owner != ctx.l4->worker) return Verdict::handoff(static_cast<uint8_t>(owner));
+    // The SNAT port names the worker that owns the flow: the reply's destination port,
+    // or the source port of the packet an error quotes.
+    const uint16_t snatPort =
+        icmpError ? lb::quotedSourcePort(frame, p) : ntoh16(headerAt<UdpHdr>(frame, p.l4Offset)->dstPort);
+    const unsigned owner = lb::SnatPorts::owner(snatPort, ctx.l4->workers);
+    if (snatPort != 0 && owner != ctx.l4->worker) return Verdict::handoff(static_cast<uint8_t>(owner));
   }
+  if (icmpError) return lb::icmpErrorToClient(frame, len, p, l4Context(ctx));
   return lb::toClient(frame, len, p, l4Context(ctx));
 }
 

@@ -6,6 +6,7 @@
 #include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/port_addresses.h"
 #include "dataplane/lb/flow_table.h"
+#include "dataplane/lb/fragment_table.h"
 #include "dataplane/lb/snat_ports.h"
 #include "dataplane/pkt/verdict.h"
 #include "dataplane/snapshot/snapshot.h"
@@ -16,6 +17,7 @@ namespace portico::dp::worker {
 // What one worker owns for the L4 path.
 struct FlowState {
   lb::FlowTable& flows;
+  lb::FragmentTable& fragments;
   lb::SnatPorts& snat;
   const arp::NeighborCache& neighbors;
   unsigned worker = 0;

@@ -7,6 +7,7 @@
 #include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/port_addresses.h"
 #include "dataplane/lb/flow_table.h"
+#include "dataplane/lb/fragment_table.h"
 #include "dataplane/lb/snat_ports.h"
 #include "dataplane/stats/counters.h"
 
@@ -40,6 +41,7 @@ struct alignas(64) LcoreContext {
   LcoreCounters* counters = nullptr;
   snapshot::SnapshotStore* snapshots = nullptr;
   std::unique_ptr<lb::FlowTable> flows;
+  std::unique_ptr<lb::FragmentTable> fragments;
   std::unique_ptr<lb::SnatPorts> snat;
   const arp::NeighborCache* neighbors = nullptr;
   bool handoffReplies = false;

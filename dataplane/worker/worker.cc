@@ -24,7 +24,7 @@ bool setLength(rte_mbuf* m, uint16_t len) {
 
 Worker::Worker(LcoreContext& ctx)
     : ctx_(ctx),
-      l4_{*ctx.flows, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies} {}
+      l4_{*ctx.flows, *ctx.fragments, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies} {}
 
 void Worker::transmit(uint8_t portIndex, rte_mbuf* m) {
   const WorkerPort& port = ctx_.ports[portIndex];

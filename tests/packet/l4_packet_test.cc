@@ -228,6 +228,76 @@ TEST_F(L4, ReusedClientPortAfterCloseIsANewConnection) {
   EXPECT_EQ(counters().flowsCreated.load(), 2u);
 }
 
+// A router on the backend side cannot forward our 1500-byte packet: its "fragmentation
+// needed" reaches the client as an error about the packet the client sent to the VIP.
+TEST_F(L4, FragmentationNeededReachesTheClientTranslated) {
+  startWith(1);
+  const Bytes clientSegment = segment4("192.0.2.1", "192.0.2.100", 40000, 80, kSyn, 1000, 0);
+  auto out = clientSends(frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6, clientSegment));
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes sent(out[0].begin() + 14, out[0].end());  // the IP packet we sent the backend
+
+  auto icmpError = [](const Bytes& quoted) {
+    Bytes m{3, 4, 0, 0, 0, 0, 0x05, 0x78};  // destination unreachable, fragmentation needed, MTU 1400
+    m.insert(m.end(), quoted.begin(), quoted.end());
+    setChecksumAt(m, 2, referenceChecksum(m));
+    return m;
+  };
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.1", "198.51.100.2", 1, icmpError(sent)));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u) << rt_->statsReport();
+  Ipv4Options quotedTtl;
+  quotedTtl.ttl = 63;
+  const Bytes original = ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, clientSegment, quotedTtl);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 1, icmpError(original), 63));
+  EXPECT_EQ(counters().icmpTranslated.load(), 1u);
+
+  // An error about a packet no flow knows is not forwarded.
+  Bytes stranger = sent;
+  stranger[20 + 1] ^= 0x55;  // another SNAT port
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.1", "198.51.100.2", 1, icmpError(stranger)));
+  poll();
+  EXPECT_TRUE(client_.collect().empty());
+  EXPECT_EQ(drops(dp::DropReason::kIcmpErrorUnknown), 1u);
+}
+
+// A UDP datagram in two IPv4 fragments: the second has no ports and follows the first to
+// the flow's backend; a fragment whose first one was never seen goes nowhere.
+TEST_F(L4, LaterFragmentsFollowTheFirstToTheBackend) {
+  startWith(3);
+  const Bytes datagram = withChecksumV4(v4("192.0.2.1"), v4("192.0.2.100"), 17, udp(33333, 53, Bytes(1600, 7)));
+  Ipv4Options first, second;
+  first.fragOff = 0x2000;            // more fragments, offset 0
+  second.fragOff = 1480 / 8;         // last fragment at byte 1480
+  const Bytes part1(datagram.begin(), datagram.begin() + 1480), part2(datagram.begin() + 1480, datagram.end());
+  auto out = clientSends(ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 17, part1, first)));
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes firstOut = out[0];
+  const std::string backend = dstIpOf(firstOut);
+  const uint16_t snat = srcPortOf(firstOut);
+  out = clientSends(ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 17, part2, second)));
+  ASSERT_EQ(out.size(), 1u);
+  int b = 0;
+  while (kBackendIps[b] != backend) ++b;
+  Ipv4Options want = second;
+  want.ttl = 63;
+  EXPECT_EQ(out[0], ethernet(kBackendMacs[b], kBackendPortMac, 0x0800,
+                             ipv4(v4("198.51.100.2"), v4(kBackendIps[b]), 17, part2, want)));
+  // Reassembled at the backend, the datagram's checksum holds: the first fragment's UDP
+  // header, as rewritten, is that of the whole rewritten datagram.
+  const Bytes whole = withChecksumV4(v4("198.51.100.2"), v4(kBackendIps[b]), 17, udp(snat, 5353, Bytes(1600, 7)));
+  EXPECT_EQ(Bytes(firstOut.begin() + 34, firstOut.begin() + 42), Bytes(whole.begin(), whole.begin() + 8));
+
+  Ipv4Options orphan = second;
+  Bytes stray = ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 17, part2, orphan);
+  stray[4] = 0x77;  // another datagram id
+  stray[10] = stray[11] = 0;
+  setChecksumAt(stray, 10, referenceChecksum(Bytes(stray.begin(), stray.begin() + 20)));
+  EXPECT_TRUE(clientSends(ethernet(kPortMac, kClientMac, 0x0800, stray)).empty());
+  EXPECT_EQ(drops(dp::DropReason::kFragmentUnknown), 1u);
+}
+
 TEST_F(L4, StraySegmentsAndUnknownPortsBuyNoState) {
   startWith(1);
   EXPECT_TRUE(clientSends(fromClient(40001, kAck, 1, 1)).empty());
