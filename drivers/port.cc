@@ -19,6 +19,26 @@ dp::Error portError(const PortSpec& spec, const std::string& what) {
 
 std::string errnoText(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
 
+// The key and redirection table the NIC hashes with, so SNAT ports can be chosen whose
+// replies land on the right queue. Left empty where the PMD will not tell.
+void readRss(uint16_t portId, const rte_eth_dev_info& info, PortInfo& out) {
+  std::vector<uint8_t> key(info.hash_key_size > 0 ? info.hash_key_size : 40);
+  rte_eth_rss_conf conf{};
+  conf.rss_key = key.data();
+  conf.rss_key_len = static_cast<uint8_t>(key.size());
+  if (rte_eth_dev_rss_hash_conf_get(portId, &conf) != 0) return;
+  const uint16_t size = info.reta_size;
+  if (size == 0) return;
+  std::vector<rte_eth_rss_reta_entry64> groups((size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+  for (auto& g : groups) g.mask = ~0ull;
+  if (rte_eth_dev_rss_reta_query(portId, groups.data(), size) != 0) return;
+  out.rssKey = std::move(key);
+  out.reta.resize(size);
+  for (uint16_t i = 0; i < size; ++i) {
+    out.reta[i] = groups[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+  }
+}
+
 }  // namespace
 
 dp::Result<PortInfo> openPort(const PortSpec& spec) {
@@ -89,6 +109,7 @@ dp::Result<PortInfo> openPort(const PortSpec& spec) {
   PortInfo out;
   out.portId = portId;
   out.created = !exists;
+  if (rss) readRss(portId, info, out);
   out.driver = info.driver_name;
   out.rss = rss;
   if (spec.mac) {

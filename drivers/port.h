@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dataplane/common/result.h"
 #include "dataplane/pkt/headers.h"
@@ -27,6 +28,8 @@ struct PortInfo {
   dp::pkt::MacAddr mac{};
   bool rss = false;      // the NIC spreads flows over queues by hash
   bool created = false;  // probed here; false for a port the application made itself
+  std::vector<uint8_t> rssKey;  // with rss: the Toeplitz key and redirection table in use
+  std::vector<uint16_t> reta;
 };
 
 // Probes (vdev) or finds (PCI) the device, configures one rx/tx queue pair per worker

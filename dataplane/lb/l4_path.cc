@@ -146,7 +146,7 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4C
     reply.srcPort = be->portBe;
     reply.proto = key.proto;
     reply.family = key.family;
-    const uint16_t port = ctx.snat.choose([&](uint16_t candidate) {
+    const uint16_t port = ctx.snat.choose(be->egressPort, reply, [&](uint16_t candidate) {
       reply.dstPort = hton16(candidate);
       return !ctx.flows.contains(reply, reply.hash());
     });

@@ -151,6 +151,10 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
       ctx.ports.push_back(wp);
       ctx.addresses.push_back(port.addresses);
       ctx.portIndexById[port.info.portId] = static_cast<uint8_t>(i);
+      if (!port.info.reta.empty()) {
+        auto steering = std::make_unique<lb::RssSteering>(port.info.rssKey, port.info.reta, static_cast<uint16_t>(w));
+        if (steering->usable()) ctx.snat->steer(static_cast<uint8_t>(i), std::move(steering));
+      }
     }
   }
   return Ok{};

@@ -41,7 +41,7 @@ Verdict toPortAddress(uint8_t* frame, uint32_t len, const ParsedPacket& p, const
   if (!icmpError && !isTcpOrUdp(p)) return Verdict::drop(DropReason::kHostPathPending);
   // No ports to name the owning worker: a later fragment follows its first one here.
   if (p.laterFragment) return lb::laterFragment(frame, len, p, l4Context(ctx), false);
-  if (ctx.l4->handoffReplies) {
+  if (ctx.l4->handoffReplies && !ctx.l4->snat.steered(ctx.rxPort)) {
     // The SNAT port names the worker that owns the flow: the reply's destination port,
     // or the source port of the packet an error quotes.
     const uint16_t snatPort =
