@@ -21,7 +21,9 @@ std::string withQueueCount(const std::string& device, uint16_t queues) {
   return device;
 }
 
-bool isVirtualDevice(const std::string& device) { return startsWith(device, "net_") || startsWith(device, "eth_"); }
+bool isVirtualDevice(const std::string& device) {
+  return startsWith(device, "net_") || startsWith(device, "eth_") || startsWith(device, "virtio_user");
+}
 
 std::string deviceName(const std::string& device) { return device.substr(0, device.find(',')); }
 
