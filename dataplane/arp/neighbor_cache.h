@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,6 +30,7 @@ class NeighborCache {
     Clock::time_point lastRequest{};
     Clock::time_point lastLearned{};
     bool resolved = false;
+    bool pinned = false;  // configured by hand: never asked for, never replaced
   };
 
   explicit NeighborCache(uint32_t capacity = 4096)
@@ -46,19 +48,37 @@ class NeighborCache {
     return slot;
   }
 
-  // Control thread: records an answer; ignored for addresses nobody asked about.
-  bool learn(uint8_t port, const pkt::IpAddress& ip, const pkt::MacAddr& mac, Clock::time_point now) {
-    const auto it = index_.find(std::make_pair(port, ip));
-    if (it == index_.end()) return false;
-    uint64_t packed = kValid;
-    for (int i = 0; i < 6; ++i) packed |= static_cast<uint64_t>(mac[i]) << (8 * i);
-    macs_[it->second].store(packed, std::memory_order_release);
-    entries_[it->second].resolved = true;
-    entries_[it->second].lastLearned = now;
+  // Control thread: a static entry, for next hops that do not answer ARP/NDP (or where
+  // the operator wants no resolution traffic). Returns false when the cache is full.
+  bool pin(uint8_t port, const pkt::IpAddress& ip, const pkt::MacAddr& mac) {
+    const uint32_t slot = slotFor(port, ip);
+    if (slot == kNoSlot) return false;
+    store(slot, mac, Clock::now());
+    entries_[slot].pinned = true;
     return true;
   }
 
-  // Worker: the MAC for a slot, if resolved.
+  // Control thread: records an answer; ignored for addresses nobody asked about, and for
+  // pinned entries.
+  bool learn(uint8_t port, const pkt::IpAddress& ip, const pkt::MacAddr& mac, Clock::time_point now) {
+    const auto it = index_.find(std::make_pair(port, ip));
+    if (it == index_.end() || entries_[it->second].pinned) return false;
+    store(it->second, mac, now);
+    return true;
+  }
+
+  // Worker: writes the slot's MAC to out (6 bytes) if resolved, straight from the packed
+  // word so no temporary is built on the hot path.
+  bool copyMac(uint32_t slot, uint8_t* out) const {
+    if (slot >= capacity_) return false;
+    const uint64_t packed = macs_[slot].load(std::memory_order_acquire);
+    if (!(packed & kValid)) return false;
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "MAC bytes are packed little-endian first");
+    std::memcpy(out, &packed, 6);
+    return true;
+  }
+
+  // The MAC for a slot, if resolved.
   std::optional<pkt::MacAddr> mac(uint32_t slot) const {
     if (slot >= capacity_) return std::nullopt;
     const uint64_t packed = macs_[slot].load(std::memory_order_acquire);
@@ -71,6 +91,14 @@ class NeighborCache {
   std::vector<Entry>& entries() { return entries_; }
 
  private:
+  void store(uint32_t slot, const pkt::MacAddr& mac, Clock::time_point now) {
+    uint64_t packed = kValid;
+    for (int i = 0; i < 6; ++i) packed |= static_cast<uint64_t>(mac[i]) << (8 * i);
+    macs_[slot].store(packed, std::memory_order_release);
+    entries_[slot].resolved = true;
+    entries_[slot].lastLearned = now;
+  }
+
   static constexpr uint64_t kValid = 1ull << 63;
 
   uint32_t capacity_;

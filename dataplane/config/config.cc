@@ -77,8 +77,8 @@ pkt::IpAddress addressWithPrefix(const YAML::Node& node, const std::string& key,
 }
 
 PortConfig readPort(const YAML::Node& node, const std::string& key) {
-  rejectUnknownKeys(node, key, {"name", "device", "mac", "ipv4", "ipv6", "gateway4", "gateway6", "rx_descriptors",
-                                "tx_descriptors"});
+  rejectUnknownKeys(node, key, {"name", "device", "mac", "ipv4", "ipv6", "gateway4", "gateway6", "neighbors",
+                                "rx_descriptors", "tx_descriptors"});
   PortConfig port;
   if (!node["name"]) throw KeyError{key + ".name", "is required"};
   port.name = scalar<std::string>(node["name"], key + ".name", "a string");
@@ -97,6 +97,17 @@ PortConfig readPort(const YAML::Node& node, const std::string& key) {
   if (node["gateway6"]) port.gateway6 = address(node["gateway6"], key + ".gateway6", 6).v6;
   if (port.gateway4 && !port.ipv4) throw KeyError{key + ".gateway4", "needs the port's own ipv4 address"};
   if (port.gateway6 && !port.ipv6) throw KeyError{key + ".gateway6", "needs the port's own ipv6 address"};
+  if (const auto neighbors = node["neighbors"]) {
+    if (!neighbors.IsMap()) throw KeyError{key + ".neighbors", "must map addresses to MACs"};
+    for (const auto& kv : neighbors) {
+      const std::string nkey = key + ".neighbors." + kv.first.as<std::string>();
+      const pkt::IpAddress addr = address(kv.first, nkey, 0);
+      const auto text = scalar<std::string>(kv.second, nkey, "a MAC address");
+      const auto mac = pkt::parseMac(text);
+      if (!mac) throw KeyError{nkey, "'" + text + "' is not a MAC address like 02:00:00:00:00:01"};
+      port.staticNeighbors.emplace_back(addr, *mac);
+    }
+  }
   if (node["rx_descriptors"]) port.rxDescriptors = boundedUnsigned(node["rx_descriptors"], key + ".rx_descriptors", 64, 32768);
   if (node["tx_descriptors"]) port.txDescriptors = boundedUnsigned(node["tx_descriptors"], key + ".tx_descriptors", 64, 32768);
   return port;
@@ -164,7 +175,7 @@ void readFlows(const YAML::Node& node, FlowConfig& flows) {
 }
 
 DataplaneConfig readConfig(const YAML::Node& root) {
-  rejectUnknownKeys(root, "", {"lcores", "eal", "ports", "vips", "services", "flows", "announce"});
+  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "announce"});
   DataplaneConfig cfg;
 
   const auto lcores = root["lcores"];
@@ -182,6 +193,8 @@ DataplaneConfig readConfig(const YAML::Node& root) {
     if (!seen.insert(lcore).second) throw KeyError{key, "lcore " + std::to_string(lcore) + " is listed twice"};
     cfg.workerLcores.push_back(lcore);
   }
+
+  if (root["mbufs"]) cfg.mbufs = boundedUnsigned(root["mbufs"], "mbufs", 1024, 64'000'000);
 
   if (const auto eal = root["eal"]) {
     if (!eal.IsSequence()) throw KeyError{"eal", "must be a list of EAL arguments"};

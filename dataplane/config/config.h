@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dataplane/common/result.h"
@@ -23,6 +24,7 @@ struct PortConfig {
   uint8_t ipv6Prefix = 128;
   std::optional<uint32_t> gateway4;  // next hop for backends outside the port's subnets
   std::optional<pkt::Ipv6Addr> gateway6;
+  std::vector<std::pair<pkt::IpAddress, pkt::MacAddr>> staticNeighbors;  // never resolved by ARP/NDP
   uint16_t rxDescriptors = 1024;
   uint16_t txDescriptors = 1024;
 };
@@ -40,6 +42,7 @@ struct FlowConfig {
 
 struct DataplaneConfig {
   unsigned mainLcore = 0;
+  unsigned mbufs = 0;  // packet buffers in the pool; 0: enough for every queue's descriptors
   std::vector<unsigned> workerLcores;
   std::vector<std::string> ealArgs;
   std::vector<PortConfig> ports;

@@ -47,8 +47,13 @@ void FlowTable::prefetch(uint64_t hash) const {
 }
 
 int FlowTable::findSlot(const Bucket& b, uint32_t sig, const FlowKey& key) const {
-  for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
-    if (b.sig[i] != sig) continue;
+  // All eight signatures compared at once (the loop vectorises), then only matches are
+  // checked against their record's key.
+  unsigned hits = 0;
+  for (unsigned i = 0; i < kSlotsPerBucket; ++i) hits |= static_cast<unsigned>(b.sig[i] == sig) << i;
+  while (hits != 0) {
+    const unsigned i = static_cast<unsigned>(__builtin_ctz(hits));
+    hits &= hits - 1;
     const FlowRecord& r = records_[b.ref[i] >> 1];
     if ((b.ref[i] & 1 ? r.reverse : r.forward) == key) return static_cast<int>(i);
   }

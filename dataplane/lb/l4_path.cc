@@ -1,5 +1,6 @@
 #include "dataplane/lb/l4_path.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include "dataplane/lb/nat.h"
@@ -14,14 +15,13 @@ uint8_t tcpFlags(const uint8_t* frame, const ParsedPacket& p) {
   return p.l4Proto == kProtoTcp ? headerAt<TcpHdr>(frame, p.l4Offset)->flags : 0;
 }
 
-// Rewrites addresses, ports and Ethernet header towards `to`, out of port `egress`.
-Verdict emit(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FlowKey& to, const MacAddr& dstMac,
-             uint8_t egress, const L4Context& ctx) {
+// Rewrites addresses, ports and Ethernet source towards the given endpoints, out of port
+// `egress`; the caller has written the Ethernet destination.
+Verdict emit(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Ipv6Addr& src, const Ipv6Addr& dst,
+             uint16_t srcPort, uint16_t dstPort, uint8_t egress, const L4Context& ctx) {
   if (!decrementHopLimit(frame, p)) return Verdict::drop(DropReason::kTtlExpired);
-  rewriteFlow(frame, p, to);
-  auto* eth = headerAt<EthHdr>(frame, 0);
-  eth->dst = dstMac;
-  eth->src = ctx.ports[egress].mac;
+  rewriteFlow(frame, p, src, dst, srcPort, dstPort);
+  headerAt<EthHdr>(frame, 0)->src = ctx.ports[egress].mac;
   return Verdict::forward(egress, static_cast<uint16_t>(len));
 }
 
@@ -49,19 +49,26 @@ void rememberFirstFragment(const uint8_t* frame, const ParsedPacket& p, uint32_t
   ctx.fragments.remember(fragmentKeyOf(frame, p), {rec, reverse}, ctx.flows.record(rec).forward.hash(), ctx.nowMs);
 }
 
+// Towards the backend: from the SNAT address and port to the backend, the reverse key
+// (backend -> SNAT) the other way round.
 Verdict sendToBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowRecord& r,
                       const snapshot::BackendEntry& be, const L4Context& ctx) {
-  const auto mac = ctx.neighbors.mac(be.neighborSlot);
-  if (!mac) return Verdict::drop(DropReason::kNeighborUnresolved);
+  if (!ctx.neighbors.copyMac(be.neighborSlot, headerAt<EthHdr>(frame, 0)->dst.data())) {
+    return Verdict::drop(DropReason::kNeighborUnresolved);
+  }
   r.lastSeenMs = ctx.nowMs;
   LcoreCounters::bump(ctx.counters.toBackend);
-  return emit(frame, len, p, r.reverse.reversed(), *mac, be.egressPort, ctx);
+  const FlowKey& k = r.reverse;
+  return emit(frame, len, p, k.dst, k.src, k.dstPort, k.srcPort, be.egressPort, ctx);
 }
 
+// Towards the client: from the VIP to the client, the forward key the other way round.
 Verdict sendToClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowRecord& r, const L4Context& ctx) {
   r.lastSeenMs = ctx.nowMs;
   LcoreCounters::bump(ctx.counters.toClient);
-  return emit(frame, len, p, r.forward.reversed(), r.clientNextHop, r.clientPort, ctx);
+  headerAt<EthHdr>(frame, 0)->dst = r.clientNextHop;
+  const FlowKey& k = r.forward;
+  return emit(frame, len, p, k.dst, k.src, k.dstPort, k.srcPort, r.clientPort, ctx);
 }
 
 // The backend of a flow if it still exists; a flow whose backend was removed ends here.
@@ -91,24 +98,23 @@ FlowKey flowKeyOf(const uint8_t* frame, const ParsedPacket& p) {
   FlowKey k;
   if (p.ipVersion == 4) {
     const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
-    k.src = v4Mapped(ip->src);
-    k.dst = v4Mapped(ip->dst);
-    k.family = 4;
+    setV4Mapped(k.src, ip->src);
+    setV4Mapped(k.dst, ip->dst);
   } else {
-    const auto* ip = headerAt<Ipv6Hdr>(frame, p.l3Offset);
-    k.src = ip->src;
-    k.dst = ip->dst;
-    k.family = 6;
+    std::memcpy(k.src.data(), frame + p.l3Offset + offsetof(Ipv6Hdr, src), 32);  // src and dst
   }
-  std::memcpy(&k.srcPort, frame + p.l4Offset, 2);
-  std::memcpy(&k.dstPort, frame + p.l4Offset + 2, 2);
-  k.proto = p.l4Proto;
+  // Ports, protocol, family and padding as one 8-byte store (see setV4Mapped).
+  uint32_t ports;
+  std::memcpy(&ports, frame + p.l4Offset, 4);
+  const uint64_t tail = ports | static_cast<uint64_t>(p.l4Proto) << 32 | static_cast<uint64_t>(p.ipVersion) << 40;
+  static_assert(offsetof(FlowKey, srcPort) == 32 && sizeof(FlowKey) == 40);
+  std::memcpy(reinterpret_cast<uint8_t*>(&k) + 32, &tail, 8);
   return k;
 }
 
-Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4Context& ctx) {
-  const FlowKey key = flowKeyOf(frame, p);
-  const uint64_t hash = key.hash();
+Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const KeyedPacket& k, const L4Context& ctx) {
+  const FlowKey& key = k.key;
+  const uint64_t hash = k.hash;
   const uint8_t flags = tcpFlags(frame, p);
   const bool tcp = p.l4Proto == kProtoTcp;
   const auto hit = ctx.flows.lookup(key, hash, ctx.nowMs);
@@ -121,7 +127,7 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4C
     const FlowState old = ctx.flows.record(hit->record).state;
     if (old == FlowState::kClosing || old == FlowState::kReset) {
       ctx.flows.remove(hit->record);
-      return toBackend(frame, len, p, ctx);
+      return toBackend(frame, len, p, k, ctx);
     }
   }
   if (hit && !hit->reverse) {
@@ -170,9 +176,8 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4C
   return sendToBackend(frame, len, p, r, *be, ctx);
 }
 
-Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4Context& ctx) {
-  const FlowKey key = flowKeyOf(frame, p);
-  const auto hit = ctx.flows.lookup(key, key.hash(), ctx.nowMs);
+Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const KeyedPacket& k, const L4Context& ctx) {
+  const auto hit = ctx.flows.lookup(k.key, k.hash, ctx.nowMs);
   if (!hit || !hit->reverse) return Verdict::drop(DropReason::kHostPathPending);
   if (liveBackend(hit->record, ctx) == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
   FlowRecord& r = ctx.flows.record(hit->record);

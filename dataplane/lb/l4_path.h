@@ -34,12 +34,27 @@ struct L4Context {
 // The flow key of a parsed TCP/UDP packet as received.
 FlowKey flowKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p);
 
+// A TCP/UDP packet's flow key and its hash, computed once per packet: the burst loop
+// does it ahead of the decisions so it can prefetch the flow buckets.
+struct KeyedPacket {
+  FlowKey key;
+  uint64_t hash = 0;
+};
+
+inline KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p) {
+  KeyedPacket k{flowKeyOf(frame, p), 0};
+  k.hash = k.key.hash();
+  return k;
+}
+
 // A packet addressed to a VIP (TCP or UDP).
-pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const L4Context& ctx);
+pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const KeyedPacket& k,
+                       const L4Context& ctx);
 
 // A packet addressed to one of the ports' own addresses: a backend's reply to a SNAT
 // address. Anything that is not a tracked flow is for the appliance itself.
-pkt::Verdict toClient(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const L4Context& ctx);
+pkt::Verdict toClient(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const KeyedPacket& k,
+                      const L4Context& ctx);
 
 // A fragment after the first (no ports): follows the datagram's first fragment, to the
 // VIP's backend (towardsBackend) or back to the client.

@@ -1,5 +1,6 @@
 #include "dataplane/lb/nat.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include "dataplane/pkt/checksum.h"
@@ -10,58 +11,60 @@ using namespace pkt;
 
 namespace {
 
-// The L4 checksum field of the packet, or nullptr when it has none to update.
-uint16_t* l4Checksum(uint8_t* frame, const ParsedPacket& p) {
+// Where the L4 checksum field of the packet is, or nullptr when it has none to update.
+uint8_t* l4Checksum(uint8_t* frame, const ParsedPacket& p) {
   if (p.laterFragment) return nullptr;
   // A packet quoted inside an ICMP error may be cut short before its checksum.
   if (p.l4Proto == kProtoTcp) {
-    return p.l4Offset + sizeof(TcpHdr) <= p.l3End ? &headerAt<TcpHdr>(frame, p.l4Offset)->checksum : nullptr;
+    return p.l4Offset + sizeof(TcpHdr) <= p.l3End ? frame + p.l4Offset + offsetof(TcpHdr, checksum) : nullptr;
   }
   if (p.l4Proto == kProtoUdp) {
     if (p.l4Offset + sizeof(UdpHdr) > p.l3End) return nullptr;
-    auto* udp = headerAt<UdpHdr>(frame, p.l4Offset);
+    uint8_t* field = frame + p.l4Offset + offsetof(UdpHdr, checksum);
     // IPv4 UDP may go without a checksum (zero), and stays so.
-    if (p.ipVersion == 4 && udp->checksum == 0) return nullptr;
-    return &udp->checksum;
+    if (p.ipVersion == 4 && field[0] == 0 && field[1] == 0) return nullptr;
+    return field;
   }
   return nullptr;
 }
 
-void replace(uint16_t* csum, const void* oldBytes, const void* newBytes, std::size_t len) {
-  if (csum == nullptr) return;
-  *csum = updateChecksumBytes(*csum, static_cast<const uint8_t*>(oldBytes), static_cast<const uint8_t*>(newBytes), len);
-}
-
 }  // namespace
 
-void rewriteFlow(uint8_t* frame, const ParsedPacket& p, const FlowKey& to) {
-  uint16_t* csum = l4Checksum(frame, p);
-  const bool udp = p.l4Proto == kProtoUdp;
+void rewriteFlow(uint8_t* frame, const ParsedPacket& p, const Ipv6Addr& src, const Ipv6Addr& dst, uint16_t srcPort,
+                 uint16_t dstPort) {
+  uint8_t* csumField = l4Checksum(frame, p);
+  uint64_t oldSum, newSum;
   if (p.ipVersion == 4) {
     auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
-    const uint32_t src = v4FromMapped(to.src), dst = v4FromMapped(to.dst);
-    uint32_t old[2] = {ip->src, ip->dst};
-    const uint32_t now[2] = {src, dst};
-    ip->checksum = updateChecksumBytes(ip->checksum, reinterpret_cast<const uint8_t*>(old),
-                                       reinterpret_cast<const uint8_t*>(now), 8);
-    replace(csum, old, now, 8);
-    ip->src = src;
-    ip->dst = dst;
+    uint8_t* addrs = reinterpret_cast<uint8_t*>(&ip->src);  // src and dst, 8 bytes
+    oldSum = sumNative(addrs, 8);
+    std::memcpy(addrs, src.data() + 12, 4);
+    std::memcpy(addrs + 4, dst.data() + 12, 4);
+    newSum = sumNative(addrs, 8);
+    ip->checksum = replaceNative(ip->checksum, oldSum, newSum);
   } else {
     auto* ip = headerAt<Ipv6Hdr>(frame, p.l3Offset);
-    replace(csum, ip->src.data(), to.src.data(), 16);
-    replace(csum, ip->dst.data(), to.dst.data(), 16);
-    ip->src = to.src;
-    ip->dst = to.dst;
+    oldSum = sumNative(ip->src.data(), 32);
+    ip->src = src;
+    ip->dst = dst;
+    newSum = sumNative(ip->src.data(), 32);
   }
-  if (p.laterFragment) return;
-  // Ports are the first four bytes of both TCP and UDP headers.
-  uint8_t* ports = frame + p.l4Offset;
-  uint16_t now[2] = {to.srcPort, to.dstPort};
-  replace(csum, ports, now, 4);
-  std::memcpy(ports, now, 4);
+  if (!p.laterFragment) {
+    // Ports are the first four bytes of both TCP and UDP headers.
+    uint8_t* ports = frame + p.l4Offset;
+    oldSum += sumNative(ports, 4);
+    std::memcpy(ports, &srcPort, 2);
+    std::memcpy(ports + 2, &dstPort, 2);
+    newSum += sumNative(ports, 4);
+  }
+  if (csumField == nullptr) return;
+  // The L4 checksum covers the addresses through the pseudo header.
+  uint16_t csum;
+  std::memcpy(&csum, csumField, 2);
+  csum = replaceNative(csum, oldSum, newSum);
   // A computed UDP checksum of zero is sent as all ones (RFC 768).
-  if (udp && csum != nullptr && *csum == 0) *csum = 0xffff;
+  if (p.l4Proto == kProtoUdp && csum == 0) csum = 0xffff;
+  std::memcpy(csumField, &csum, 2);
 }
 
 bool decrementHopLimit(uint8_t* frame, const ParsedPacket& p) {

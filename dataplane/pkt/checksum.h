@@ -32,8 +32,47 @@ inline uint16_t checksumField(uint32_t sum) { return hton16(static_cast<uint16_t
 // True when data (checksum field included) sums to 0xffff, i.e. verifies.
 inline bool checksumValid(uint32_t sum) { return foldSum(sum) == 0xffff; }
 
+// Hot-path forms. A ones'-complement sum does not depend on byte order (RFC 1071 2(B)):
+// words summed as loaded in host order, and a result stored the same way, give the bytes
+// the wire needs with no swapping. Sums of 32-bit loads fold to the same 16-bit sum.
+inline uint64_t sumNative(const void* data, std::size_t len) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  uint64_t sum = 0;
+  for (; len >= 4; p += 4, len -= 4) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    sum += w;
+  }
+  if (len >= 2) {
+    uint16_t w;
+    std::memcpy(&w, p, 2);
+    sum += w;
+  }
+  return sum;
+}
+
+inline uint16_t foldNative(uint64_t sum) {
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+// RFC 1624 with native sums: the checksum after data summing to oldSum became newSum.
+inline uint16_t replaceNative(uint16_t checksum, uint64_t oldSum, uint64_t newSum) {
+  uint64_t sum = static_cast<uint16_t>(~checksum);
+  sum += static_cast<uint16_t>(~foldNative(oldSum));
+  sum += foldNative(newSum);
+  return static_cast<uint16_t>(~foldNative(sum));
+}
+
 inline uint32_t ipv4HeaderSum(const Ipv4Hdr* ip) {
   return sumBytes(reinterpret_cast<const uint8_t*>(ip), (ip->versionIhl & 0x0f) * 4u);
+}
+
+inline bool ipv4HeaderValid(const Ipv4Hdr* ip) {
+  return foldNative(sumNative(ip, (ip->versionIhl & 0x0f) * 4u)) == 0xffff;
 }
 
 inline void setIpv4Checksum(Ipv4Hdr* ip) {

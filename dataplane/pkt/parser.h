@@ -78,7 +78,7 @@ inline ParseResult parseIpv4(const uint8_t* frame, uint32_t len, ParsedPacket& p
   if (ihl > avail) return ParseResult::drop(DropReason::kIpv4Truncated);
   const uint32_t total = ntoh16(ip->totalLength);
   if (total < ihl || total > avail) return ParseResult::drop(DropReason::kIpv4BadTotalLength);
-  if (!checksumValid(ipv4HeaderSum(ip))) return ParseResult::drop(DropReason::kIpv4BadChecksum);
+  if (!ipv4HeaderValid(ip)) return ParseResult::drop(DropReason::kIpv4BadChecksum);
   if (ihl > sizeof(Ipv4Hdr)) {
     const ParseResult r = parseIpv4Options(frame + p.l3Offset + sizeof(Ipv4Hdr), ihl - sizeof(Ipv4Hdr));
     if (!r.ok) return r;

@@ -52,6 +52,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
   // threads and bursts in flight.
   unsigned mbufs = 8192 + kHandoffRingSize * (workers > 1 ? workers : 0);
   for (const auto& p : cfg.ports) mbufs += (p.rxDescriptors + p.txDescriptors) * workers;
+  if (cfg.mbufs != 0) mbufs = cfg.mbufs;
   rt->pool_ = rte_pktmbuf_pool_create("portico_mbufs", mbufs, kMbufCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                       static_cast<int>(rte_socket_id()));
   if (rt->pool_ == nullptr) {
@@ -72,6 +73,13 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
     macs.push_back(port.addresses.mac);
     addresses.push_back(port.addresses);
     routes.push_back({port.addresses, pc.ipv4Prefix, pc.ipv6Prefix, pc.gateway4, pc.gateway6});
+  }
+  for (std::size_t i = 0; i < cfg.ports.size(); ++i) {
+    for (const auto& [addr, mac] : cfg.ports[i].staticNeighbors) {
+      if (!rt->neighbors_->pin(static_cast<uint8_t>(i), addr, mac)) {
+        return Error{"port " + cfg.ports[i].name, "too many neighbours"};
+      }
+    }
   }
   rt->announcer_ = std::make_unique<arp::Announcer>(std::move(macs), cfg.announce.count,
                                                     std::chrono::milliseconds(cfg.announce.intervalMs));

@@ -8,7 +8,8 @@
 
 namespace portico::dp {
 
-// Per-lcore counters (active_flows is a gauge the worker refreshes each loop). Only the
+// Per-lcore counters (active_flows is a gauge the worker refreshes each loop; busy_cycles
+// counts TSC cycles of loop passes that handled frames, so idle polling is not cost). Only the
 // owning worker writes them; readers on other threads may
 // see a value one increment old, never a torn one (aligned 64-bit relaxed atomics).
 #define PORTICO_EVENT_COUNTERS(X)        \
@@ -25,7 +26,8 @@ namespace portico::dp {
   X(icmpTranslated, "icmp_translated")   \
   X(handedOff, "handed_off")             \
   X(neighborLearned, "neighbor_frames")  \
-  X(activeFlows, "active_flows")
+  X(activeFlows, "active_flows")         \
+  X(busyCycles, "busy_cycles")
 
 struct alignas(64) LcoreCounters {
 #define PORTICO_EVENT_FIELD(id, name) std::atomic<uint64_t> id{0};

@@ -25,17 +25,19 @@ bool isIcmpErrorMessage(const uint8_t* frame, const ParsedPacket& p) {
   return p.l4Proto == icmp && !p.fragment && lb::isIcmpError(p.ipVersion, frame[p.l4Offset]);
 }
 
-Verdict toVip(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FrameContext& ctx) {
+Verdict toVip(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
+  const ParsedPacket& p = prep.parsed;
   if (ctx.l4 != nullptr && isIcmpErrorMessage(frame, p)) return lb::icmpErrorToBackend(frame, len, p, l4Context(ctx));
   if (isTcpOrUdp(p) && ctx.l4 != nullptr) {
     if (p.laterFragment) return lb::laterFragment(frame, len, p, l4Context(ctx), true);
-    return lb::toBackend(frame, len, p, l4Context(ctx));
+    return lb::toBackend(frame, len, p, prep.flow, l4Context(ctx));
   }
   return Verdict::drop(DropReason::kNoServiceOnVip);
 }
 
 // TCP/UDP to a port's own address: a backend's reply to a SNAT address, if it is a flow.
-Verdict toPortAddress(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FrameContext& ctx) {
+Verdict toPortAddress(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
+  const ParsedPacket& p = prep.parsed;
   if (ctx.l4 == nullptr) return Verdict::drop(DropReason::kHostPathPending);
   const bool icmpError = isIcmpErrorMessage(frame, p);
   if (!icmpError && !isTcpOrUdp(p)) return Verdict::drop(DropReason::kHostPathPending);
@@ -50,10 +52,11 @@ Verdict toPortAddress(uint8_t* frame, uint32_t len, const ParsedPacket& p, const
     if (snatPort != 0 && owner != ctx.l4->worker) return Verdict::handoff(static_cast<uint8_t>(owner));
   }
   if (icmpError) return lb::icmpErrorToClient(frame, len, p, l4Context(ctx));
-  return lb::toClient(frame, len, p, l4Context(ctx));
+  return lb::toClient(frame, len, p, prep.flow, l4Context(ctx));
 }
 
-Verdict dispatchIpv4(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FrameContext& ctx) {
+Verdict dispatchIpv4(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
+  const ParsedPacket& p = prep.parsed;
   const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
   const arp::PortAddresses& port = ctx.ports[ctx.rxPort];
   if (ctx.snap.vips.containsV4(ip->dst)) {
@@ -62,14 +65,15 @@ Verdict dispatchIpv4(uint8_t* frame, uint32_t len, const ParsedPacket& p, const 
       if (v.isReply()) LcoreCounters::bump(ctx.counters.echoReplies);
       return v;
     }
-    return toVip(frame, len, p, ctx);
+    return toVip(frame, len, prep, ctx);
   }
-  if (port.ownsV4(ip->dst)) return toPortAddress(frame, len, p, ctx);
+  if (port.ownsV4(ip->dst)) return toPortAddress(frame, len, prep, ctx);
   return Verdict::drop(DropReason::kNotForUs);
 }
 
-Verdict dispatchIpv6(uint8_t* frame, uint32_t len, uint32_t capacity, const ParsedPacket& p,
+Verdict dispatchIpv6(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep,
                      const FrameContext& ctx) {
+  const ParsedPacket& p = prep.parsed;
   const auto* ip = headerAt<Ipv6Hdr>(frame, p.l3Offset);
   const arp::PortAddresses& port = ctx.ports[ctx.rxPort];
   const bool icmp = p.l4Proto == kProtoIcmp6 && !p.laterFragment;
@@ -86,16 +90,15 @@ Verdict dispatchIpv6(uint8_t* frame, uint32_t len, uint32_t capacity, const Pars
       if (v.isReply()) LcoreCounters::bump(ctx.counters.echo6Replies);
       return v;
     }
-    return toVip(frame, len, p, ctx);
+    return toVip(frame, len, prep, ctx);
   }
-  if (port.ownsV6(ip->dst)) return toPortAddress(frame, len, p, ctx);
+  if (port.ownsV6(ip->dst)) return toPortAddress(frame, len, prep, ctx);
   return Verdict::drop(DropReason::kNotForUs);
 }
 
-Verdict decide(uint8_t* frame, uint32_t len, uint32_t capacity, const FrameContext& ctx) {
-  ParsedPacket p;
-  const ParseResult parsed = parseFrame(frame, len, p);
-  if (!parsed.ok) return Verdict::drop(parsed.reason);
+Verdict decide(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep, const FrameContext& ctx) {
+  if (!prep.result.ok) return Verdict::drop(prep.result.reason);
+  const ParsedPacket& p = prep.parsed;
 
   const arp::PortAddresses& port = ctx.ports[ctx.rxPort];
   const MacAddr& dst = headerAt<EthHdr>(frame, 0)->dst;
@@ -111,16 +114,26 @@ Verdict decide(uint8_t* frame, uint32_t len, uint32_t capacity, const FrameConte
       return v;
     }
     case kEtherTypeIpv4:
-      return dispatchIpv4(frame, len, p, ctx);
+      return dispatchIpv4(frame, len, prep, ctx);
     default:
-      return dispatchIpv6(frame, len, capacity, p, ctx);
+      return dispatchIpv6(frame, len, capacity, prep, ctx);
   }
 }
 
 }  // namespace
 
-Verdict dispatchFrame(uint8_t* frame, uint32_t len, uint32_t capacity, const FrameContext& ctx) {
-  const Verdict v = decide(frame, len, capacity, ctx);
+void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows, Prepared& out) {
+  out.result = parseFrame(frame, len, out.parsed);
+  const ParsedPacket& p = out.parsed;
+  out.keyed = out.result.ok && flows != nullptr && isTcpOrUdp(p) && !p.laterFragment;
+  if (!out.keyed) return;
+  out.flow = lb::keyOf(frame, p);
+  flows->prefetch(out.flow.hash);
+}
+
+Verdict dispatchPrepared(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep,
+                         const FrameContext& ctx) {
+  const Verdict v = decide(frame, len, capacity, prep, ctx);
   if (v.isDrop()) ctx.counters.drop(v.reason);
   return v;
 }

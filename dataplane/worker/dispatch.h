@@ -7,7 +7,9 @@
 #include "dataplane/arp/port_addresses.h"
 #include "dataplane/lb/flow_table.h"
 #include "dataplane/lb/fragment_table.h"
+#include "dataplane/lb/l4_path.h"
 #include "dataplane/lb/snat_ports.h"
+#include "dataplane/pkt/parsed_packet.h"
 #include "dataplane/pkt/verdict.h"
 #include "dataplane/snapshot/snapshot.h"
 #include "dataplane/stats/counters.h"
@@ -35,10 +37,29 @@ struct FrameContext {
   uint32_t nowMs = 0;
 };
 
-// Decides one received frame: parse, then answer what the appliance answers (ARP, NDP,
-// echo for VIPs), load-balance TCP/UDP for VIP services, translate backend replies, or
-// count the reason it is dropped. The frame is rewritten in place; `capacity` is the
-// writable size of the buffer behind it. Pure: no DPDK, no I/O.
-pkt::Verdict dispatchFrame(uint8_t* frame, uint32_t len, uint32_t capacity, const FrameContext& ctx);
+// The first stage for a frame of a burst: parsed, and for TCP/UDP its flow key hashed
+// and the flow buckets prefetched, so the decisions of the second stage find them in cache.
+struct Prepared {
+  pkt::ParsedPacket parsed;
+  pkt::ParseResult result;
+  bool keyed = false;
+  lb::KeyedPacket flow;
+};
+
+void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows, Prepared& out);
+
+// Decides one received frame: answer what the appliance answers (ARP, NDP, echo for
+// VIPs), load-balance TCP/UDP for VIP services, translate backend replies, or count the
+// reason it is dropped. The frame is rewritten in place; `capacity` is the writable size
+// of the buffer behind it. Pure: no DPDK, no I/O.
+pkt::Verdict dispatchPrepared(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep,
+                              const FrameContext& ctx);
+
+// Both stages for a single frame.
+inline pkt::Verdict dispatchFrame(uint8_t* frame, uint32_t len, uint32_t capacity, const FrameContext& ctx) {
+  Prepared prep;
+  prepareFrame(frame, len, ctx.l4 != nullptr ? &ctx.l4->flows : nullptr, prep);
+  return dispatchPrepared(frame, len, capacity, prep, ctx);
+}
 
 }  // namespace portico::dp::worker

@@ -21,7 +21,9 @@ class SnapshotStore;
 namespace portico::dp::worker {
 
 inline constexpr uint16_t kBurstSize = 32;
-inline constexpr uint32_t kExpireBudget = 64;  // flow records looked at per loop
+// Idle flows are swept so the whole table is looked at once per this period, a few
+// records per millisecond rather than a burst of cache misses on every loop.
+inline constexpr uint32_t kSweepPeriodMs = 10'000;
 
 // One port as a worker sees it: where to poll and where to send.
 struct WorkerPort {
@@ -48,6 +50,7 @@ struct alignas(64) LcoreContext {
   std::vector<rte_ring*> handoff;  // by worker: frames whose flow that worker owns
   rte_ring* controlRx = nullptr;   // frames for the control thread (neighbour answers)
   uint64_t tscPerMs = 1;
+  uint32_t lastSweepMs = 0;
 };
 
 }  // namespace portico::dp::worker

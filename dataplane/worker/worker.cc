@@ -6,6 +6,8 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include <algorithm>
+
 #include "dataplane/snapshot/snapshot_store.h"
 
 namespace portico::dp::worker {
@@ -63,7 +65,8 @@ void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
   rte_pktmbuf_free(m);
 }
 
-void Worker::handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs) {
+void Worker::handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs,
+                    const Prepared* prep) {
   // Frames are decided in their receive buffer; a chained mbuf is never one we answer.
   if (m->nb_segs != 1) {
     ctx_.counters->drop(DropReason::kReplyTooLarge);
@@ -72,34 +75,50 @@ void Worker::handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& sn
   }
   const FrameContext fctx{snap, ctx_.addresses, portIndex, *ctx_.counters, &l4_, nowMs};
   auto* data = rte_pktmbuf_mtod(m, uint8_t*);
-  const uint32_t capacity = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m);
-  act(m, dispatchFrame(data, rte_pktmbuf_data_len(m), capacity, fctx), portIndex);
+  const uint32_t len = rte_pktmbuf_data_len(m);
+  const uint32_t capacity = len + rte_pktmbuf_tailroom(m);
+  act(m, prep != nullptr ? dispatchPrepared(data, len, capacity, *prep, fctx) : dispatchFrame(data, len, capacity, fctx),
+      portIndex);
+}
+
+void Worker::receive(uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs, rte_mbuf** burst,
+                     uint16_t n) {
+  // Two stages over the burst: first every frame is parsed and its flow buckets
+  // prefetched, then each is decided while the others' buckets arrive in cache.
+  Prepared prep[kBurstSize];
+  const uint16_t portId = ctx_.ports[portIndex].portId;
+  for (uint16_t i = 0; i < n; ++i) {
+    // Not every PMD fills in the input port (ring does not); frames handed to another
+    // thread are told apart by it.
+    burst[i]->port = portId;
+    rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
+  }
+  for (uint16_t i = 0; i < n; ++i) {
+    prepareFrame(rte_pktmbuf_mtod(burst[i], const uint8_t*), rte_pktmbuf_data_len(burst[i]), ctx_.flows.get(), prep[i]);
+  }
+  for (uint16_t i = 0; i < n; ++i) handle(burst[i], portIndex, snap, nowMs, &prep[i]);
 }
 
 unsigned Worker::pollOnce() {
   // Read the snapshot once per pass; it stays valid until the quiescent report below.
   const snapshot::Snapshot* snap = ctx_.snapshots->current();
-  const auto nowMs = static_cast<uint32_t>(rte_get_tsc_cycles() / ctx_.tscPerMs);
+  const uint64_t start = rte_get_tsc_cycles();
+  const auto nowMs = static_cast<uint32_t>(start / ctx_.tscPerMs);
   unsigned handled = 0;
   rte_mbuf* burst[kBurstSize];
   if (snap != nullptr) {
     for (uint8_t pi = 0; pi < ctx_.ports.size(); ++pi) {
       const WorkerPort& port = ctx_.ports[pi];
       const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
+      if (n == 0) continue;
       LcoreCounters::bump(ctx_.counters->rxPackets, n);
-      for (uint16_t i = 0; i < n; ++i) {
-        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 1], void*));
-        // Not every PMD fills in the input port (ring does not); frames handed to another
-        // thread are told apart by it.
-        burst[i]->port = port.portId;
-        handle(burst[i], pi, *snap, nowMs);
-      }
+      receive(pi, *snap, nowMs, burst, n);
       handled += n;
     }
     if (!ctx_.handoff.empty()) {
       const unsigned n = rte_ring_sc_dequeue_burst(ctx_.handoff[ctx_.index], reinterpret_cast<void**>(burst),
                                                    kBurstSize, nullptr);
-      for (unsigned i = 0; i < n; ++i) handle(burst[i], ctx_.portIndexById[burst[i]->port], *snap, nowMs);
+      for (unsigned i = 0; i < n; ++i) handle(burst[i], ctx_.portIndexById[burst[i]->port], *snap, nowMs, nullptr);
       handled += n;
     }
   }
@@ -112,8 +131,13 @@ unsigned Worker::pollOnce() {
     }
     LcoreCounters::bump(ctx_.counters->txPackets, rte_eth_tx_buffer_flush(port.portId, port.queue, port.txBuffer));
   }
-  ctx_.flows->expire(nowMs, kExpireBudget);
+  if (nowMs != ctx_.lastSweepMs) {
+    const uint64_t elapsed = std::min<uint32_t>(nowMs - ctx_.lastSweepMs, kSweepPeriodMs);
+    ctx_.flows->expire(nowMs, static_cast<uint32_t>(elapsed * ctx_.flows->capacity() / kSweepPeriodMs + 1));
+    ctx_.lastSweepMs = nowMs;
+  }
   ctx_.counters->activeFlows.store(ctx_.flows->size(), std::memory_order_relaxed);
+  if (handled > 0) LcoreCounters::bump(ctx_.counters->busyCycles, rte_get_tsc_cycles() - start);
   ctx_.snapshots->quiescent(ctx_.index);
   return handled;
 }

@@ -26,7 +26,9 @@ class Worker {
   void run(const std::atomic<bool>& stop);
 
  private:
-  void handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs);
+  void receive(uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs, rte_mbuf** burst, uint16_t n);
+  // prep: the frame's first stage, or nullptr to run both stages here.
+  void handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs, const Prepared* prep);
   void act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex);
   void transmit(uint8_t portIndex, rte_mbuf* m);
 

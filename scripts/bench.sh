@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Benchmarks, as ratios to a floor measured in the same run on the same virtual devices:
+# frames replayed from memory by net_pcap (infinite_rx) into the forwarder, transmitted
+# to net_null. The floor is dpdk-testpmd forwarding them (io, macswap); Portico runs the
+# same devices with a VIP service whose backend sits behind the null port.
+# usage: scripts/bench.sh [--quick] [--json FILE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+json=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --json) json=$2; shift ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--json FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+./scripts/setup.sh >/dev/null
+bench=build/tests/bench/portico-bench
+dataplane=build/dataplane/portico-dataplane
+seconds=$([ "$quick" -eq 1 ] && echo 2 || echo 5)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  rm -rf "$work" /var/run/dpdk/portico-bench-*
+}
+trap cleanup EXIT
+results="$work/results.jsonl"
+: >"$results"
+
+emit() {  # emit NAME VALUE UNIT FLOOR CONDITIONS (FLOOR may be null)
+  local ratio=null
+  [ "$4" != null ] && ratio=$(awk -v v="$2" -v f="$4" 'BEGIN { printf "%.4f", (f > 0 ? v / f : 0) }')
+  printf '{"name": "%s", "value": %s, "unit": "%s", "floor": %s, "ratio": %s, "conditions": "%s"}\n' \
+    "$1" "$2" "$3" "$4" "$ratio" "$5" >>"$results"
+}
+
+$bench pcap-established "$work/established.pcap" 256 16
+$bench pcap-syns "$work/syns.pcap" 65536
+devices="pcap->null, 64/118-byte TCP frames replayed from memory, 1 forwarding core, $(nproc) CPUs, --no-huge"
+
+# testpmd FORWARD_MODE PCAP: packets per second forwarded by one core.
+testpmd_mpps() {
+  local log="$work/testpmd-$1.log"
+  dpdk-testpmd --no-huge -m 1024 --no-pci --file-prefix portico-bench-tp -l 0,1 --log-level '*:error' \
+    --vdev "net_pcap0,rx_pcap=$2,infinite_rx=1" --vdev net_null0,no-rx=1 -- \
+    --forward-mode="$1" --nb-cores=1 --total-num-mbufs=65536 --stats-period 1 >"$log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  sleep $((seconds + 2))
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+  # The last periodic line of port 0 is a steady-state rate.
+  grep -o 'Rx-pps: *[0-9]*' "$log" | awk 'NR % 2 == 1 { v = $2 } END { printf "%.4f", v / 1e6 }'
+}
+
+# portico PCAP CAPACITY: prints "MPPS CYCLES_PER_PACKET FLOWS_CREATED_PER_S".
+portico() {
+  local cfg="$work/dp.yaml" log="$work/dp-$(basename "$1").log"
+  cat >"$cfg" <<YAML
+lcores: {main: 0, workers: [1]}
+eal: [--no-huge, -m, "1536", --no-pci, --file-prefix, portico-bench-dp, --log-level, "*:error"]
+mbufs: 131072  # net_pcap's infinite_rx keeps the whole file in buffers of the pool
+ports:
+  - {name: replay, device: "net_pcap0,rx_pcap=$1,infinite_rx=1", mac: "02:00:5e:00:53:02", ipv4: 192.0.2.2/24}
+  - name: sink
+    device: "net_null0,no-rx=1"
+    ipv4: 198.51.100.2/24
+    neighbors: {198.51.100.11: "02:be:00:00:00:11"}
+services:
+  - {name: web, vip: 192.0.2.100, port: 80, protocol: tcp, backends: [{address: 198.51.100.11, port: 8080}]}
+flows: {capacity: $2}
+announce: {count: 0}
+YAML
+  $dataplane --config "$cfg" >"$log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1 100); do grep -q ready "$log" && break; sleep 0.1; done
+  if ! kill -0 "$pid" 2>/dev/null; then echo "bench: the dataplane did not start:" >&2; cat "$log" >&2; exit 1; fi
+  sleep 1
+  kill -USR1 "$pid"; sleep 0.2
+  local a; a=$(grep '^stats total' "$log" | tail -n 1)
+  sleep "$seconds"
+  kill -USR1 "$pid"; sleep 0.2
+  local b; b=$(grep '^stats total' "$log" | tail -n 1)
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  c() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+  awk -v r1="$(c "$a" rx_packets)" -v r2="$(c "$b" rx_packets)" -v b1="$(c "$a" busy_cycles)" \
+      -v b2="$(c "$b" busy_cycles)" -v f1="$(c "$a" flows_created)" -v f2="$(c "$b" flows_created)" -v s="$seconds" \
+      'BEGIN { p = r2 - r1; printf "%.4f %.1f %.0f\n", p / s / 1e6, (p > 0 ? (b2 - b1) / p : 0), (f2 - f1) / s }'
+}
+
+io=$(testpmd_mpps io "$work/established.pcap")
+macswap=$(testpmd_mpps macswap "$work/established.pcap")
+emit floor.testpmd_io.mpps_per_core "$io" Mpps null "testpmd io, $devices"
+emit floor.testpmd_macswap.mpps_per_core "$macswap" Mpps null "testpmd macswap, $devices"
+
+read -r est_mpps est_cycles _ < <(portico "$work/established.pcap" 65536)
+emit l4.established.mpps_per_core "$est_mpps" Mpps "$io" "256 established TCP flows, full-NAT to 1 backend, $devices"
+emit l4.established.cycles_per_packet "$est_cycles" cycles null "busy TSC cycles per packet of the worker, same run"
+
+read -r _ _ new_per_s < <(portico "$work/syns.pcap" 16384)
+emit l4.new_flows.per_s_per_core "$new_per_s" flows/s null "SYNs from 65536 clients into a 16384-flow table: each a Maglev pick, SNAT port choice and insert (with eviction)"
+
+$bench maglev "$([ "$quick" -eq 1 ] && echo 3 || echo 10)" >>"$results"
+$bench flow-bytes >>"$results"
+
+printf '%-38s %12s %-8s %10s %8s\n' figure value unit floor ratio
+python3 - "$results" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    floor = "" if r["floor"] is None else f'{r["floor"]:g}'
+    ratio = "" if r["ratio"] is None else f'{r["ratio"]:.3f}'
+    print(f'{r["name"]:<38} {r["value"]:>12g} {r["unit"]:<8} {floor:>10} {ratio:>8}')
+PY
+[ -n "$json" ] && cp "$results" "$json"
+exit 0

@@ -1,0 +1,144 @@
+// portico-bench: the in-process parts of scripts/bench.sh. It writes the pcap files that
+// drive the dataplane and testpmd (crafted with the test frame builders) and measures
+// what needs no EAL: Maglev build time and disruption, flow-table memory. Figures are
+// printed one JSON object per line, in the bench.sh format.
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dataplane/lb/flow_table.h"
+#include "dataplane/lb/maglev.h"
+#include "tests/common/frames.h"
+
+namespace {
+
+using namespace portico::test;
+
+const Mac kGeneratorMac{0x02, 0, 0x5e, 0, 0x53, 0x01};
+const Mac kPortMac{0x02, 0, 0x5e, 0, 0x53, 0x02};
+
+// The classic pcap file format: a global header, then a record header per frame.
+class PcapWriter {
+ public:
+  explicit PcapWriter(const char* path) : f_(std::fopen(path, "wb")) {
+    if (f_ == nullptr) return;
+    const uint32_t magic = 0xa1b2c3d4, snaplen = 65535, linktype = 1;
+    const uint16_t major = 2, minor = 4;
+    const int32_t zone = 0;
+    const uint32_t sigfigs = 0;
+    std::fwrite(&magic, 4, 1, f_);
+    std::fwrite(&major, 2, 1, f_);
+    std::fwrite(&minor, 2, 1, f_);
+    std::fwrite(&zone, 4, 1, f_);
+    std::fwrite(&sigfigs, 4, 1, f_);
+    std::fwrite(&snaplen, 4, 1, f_);
+    std::fwrite(&linktype, 4, 1, f_);
+  }
+  ~PcapWriter() {
+    if (f_ != nullptr) std::fclose(f_);
+  }
+  bool ok() const { return f_ != nullptr; }
+  void write(const Bytes& frame) {
+    const uint32_t rec[4] = {0, 0, static_cast<uint32_t>(frame.size()), static_cast<uint32_t>(frame.size())};
+    std::fwrite(rec, 4, 4, f_);
+    std::fwrite(frame.data(), 1, frame.size(), f_);
+  }
+
+ private:
+  std::FILE* f_;
+};
+
+Bytes tcpFrame(uint32_t clientHost, uint16_t sport, uint8_t flags, const Bytes& data) {
+  const uint32_t vip = v4("192.0.2.100");
+  return ethernet(kPortMac, kGeneratorMac, 0x0800,
+                  ipv4(clientHost, vip, 6, withChecksumV4(clientHost, vip, 6, tcp(sport, 80, flags, {}, data))));
+}
+
+// `flows` connections, each a SYN then `perFlow - 1` data segments of 64 bytes; replayed
+// in a loop this is established traffic (the SYNs hit their flows after the first pass).
+int pcapEstablished(const char* path, int flows, int perFlow) {
+  PcapWriter w(path);
+  if (!w.ok()) return 1;
+  const Bytes data(64, 'd');
+  for (int f = 0; f < flows; ++f) w.write(tcpFrame(v4("203.0.113.1") + f / 1000, static_cast<uint16_t>(10000 + f % 1000), 0x02, {}));
+  for (int i = 1; i < perFlow; ++i) {
+    for (int f = 0; f < flows; ++f) {
+      w.write(tcpFrame(v4("203.0.113.1") + f / 1000, static_cast<uint16_t>(10000 + f % 1000), 0x18, data));
+    }
+  }
+  return 0;
+}
+
+// `count` SYNs from distinct clients: with a flow table smaller than `count`, every one
+// is a new flow each time the file loops.
+int pcapSyns(const char* path, int count) {
+  PcapWriter w(path);
+  if (!w.ok()) return 1;
+  for (int i = 0; i < count; ++i) {
+    w.write(tcpFrame(v4("198.18.0.1") + static_cast<uint32_t>(i / 50000), static_cast<uint16_t>(1024 + i % 50000), 0x02, {}));
+  }
+  return 0;
+}
+
+void figure(const std::string& name, double value, const char* unit, const std::string& conditions) {
+  std::printf("{\"name\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"floor\": null, \"ratio\": null, "
+              "\"conditions\": \"%s\"}\n",
+              name.c_str(), value, unit, conditions.c_str());
+}
+
+int maglev(int repeats) {
+  using portico::dp::lb::MaglevBackend;
+  using portico::dp::lb::MaglevTable;
+  for (int n : {10, 100, 1000}) {
+    std::vector<MaglevBackend> b;
+    for (int i = 0; i < n; ++i) b.push_back({0x9e3779b97f4a7c15ull * (i + 1), 1});
+    double best = 1e9;
+    MaglevTable t;
+    for (int r = 0; r < repeats; ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      t = MaglevTable::build(b);
+      const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+      best = std::min(best, took.count());
+    }
+    auto smaller = b;
+    smaller.erase(smaller.begin() + n / 2);
+    const MaglevTable after = MaglevTable::build(smaller);
+    std::size_t moved = 0;
+    for (uint32_t s = 0; s < t.size(); ++s) moved += b[t.slots()[s]].key != smaller[after.slots()[s]].key;
+    const std::string cond = "M=65537, N=" + std::to_string(n) + ", best of " + std::to_string(repeats);
+    figure("maglev.build_ms.n_" + std::to_string(n), best, "ms", cond);
+    figure("maglev.moved_share.n_" + std::to_string(n), static_cast<double>(moved) / t.size(), "share",
+           cond + ", one backend removed; 1/N would be " + std::to_string(1.0 / n));
+  }
+  return 0;
+}
+
+int flowBytes() {
+  const portico::dp::lb::FlowTable t(1'000'000, {});
+  figure("flow.bytes_per_flow", t.bytesPerFlow(), "bytes", "capacity 1000000 per worker: record, index and free list");
+  return 0;
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | maglev [REPEATS] | "
+               "flow-bytes\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  const std::string cmd = argv[1];
+  if (cmd == "pcap-established" && argc >= 3) {
+    return pcapEstablished(argv[2], argc > 3 ? std::atoi(argv[3]) : 256, argc > 4 ? std::atoi(argv[4]) : 16);
+  }
+  if (cmd == "pcap-syns" && argc >= 4) return pcapSyns(argv[2], std::atoi(argv[3]));
+  if (cmd == "maglev") return maglev(argc > 2 ? std::atoi(argv[2]) : 5);
+  if (cmd == "flow-bytes") return flowBytes();
+  return usage();
+}
