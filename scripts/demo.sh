@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Shows Portico at work in a lab: a client namespace on one side of a veth pair, the
-# dataplane on the other (net_af_packet, configs/dataplane.yaml). The client resolves the
-# VIPs by ARP and NDP and pings them; the dataplane answers, and its counters say so.
-# Everything started here is stopped, and the namespaces removed, when it ends.
+# Shows Portico at work in a lab: a client namespace on one side of the dataplane
+# (net_af_packet ports, configs/dataplane.yaml), three HTTP backends on the other. The
+# client resolves the VIPs by ARP and NDP and pings them, then curl goes through the
+# VIP to the backends; the dataplane's counters say what it did. Everything started here
+# is stopped, and the namespaces removed, when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -15,11 +16,13 @@ trap 'lab_cleanup; rm -rf "$work"' EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@" 2>&1 | sed 's/^/  /'; }
 
-step "Lab: namespace portico-demo-client (192.0.2.1, 2001:db8::1) <-veth-> portico-demo-dp (the dataplane's port pdp0)"
+step "Lab: client (192.0.2.1) -- pdp0 [dataplane] pdp1 -- bridge -- be1..be3 (198.51.100.11-13, HTTP on 8080)"
 lab_client_link
+lab_backend_link 3
 client=$(lab_ns client)
+for i in 1 2 3; do lab_start_backend "$i"; done
 
-step "Start portico-dataplane --config configs/dataplane.yaml (VIPs 192.0.2.100 and 2001:db8::100)"
+step "Start portico-dataplane --config configs/dataplane.yaml (VIP 192.0.2.100:80 over be1..be3, VIP 2001:db8::100)"
 lab_start_dataplane dp build/dataplane/portico-dataplane configs/dataplane.yaml "$work/dp.log"
 sed 's/^/  /' "$work/dp.log" | grep -v '^  EAL' || true
 sleep 0.5
@@ -39,6 +42,13 @@ show ip -n "$client" -6 neigh show dev pcl0
 
 step "An address that is not a VIP gets no answer"
 show ip netns exec "$client" ping -c 2 -i 0.2 -W 1 192.0.2.101 || true
+
+step "HTTP through the VIP: each backend answers with its name; Maglev spreads new connections"
+lab_wait_http client http://192.0.2.100/ || true
+show ip netns exec "$client" curl -s -i http://192.0.2.100/
+urls=$(for i in $(seq 1 30); do printf 'http://192.0.2.100/?%d ' "$i"; done)
+printf '$ curl -s -H "Connection: close" <30 URLs> | sort | uniq -c\n'
+ip netns exec "$client" curl -s -H 'Connection: close' $urls | sort | uniq -c | sed 's/^/  /'
 
 step "The dataplane's counters (SIGUSR1)"
 lab_dataplane_stats "$work/dp.log" | sed 's/^stats total //' | tr ' ' '\n' | sed 's/^/  /'

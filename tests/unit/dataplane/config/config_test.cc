@@ -43,6 +43,52 @@ TEST(Config, ShippedDefaultParses) {
   auto cfg = loadConfig(PORTICO_SOURCE_ROOT "/configs/dataplane.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
   EXPECT_FALSE(cfg->desired.vips.empty());
+  ASSERT_EQ(cfg->desired.services.size(), 1u);
+  EXPECT_EQ(cfg->desired.services[0].backends.size(), 3u);
+}
+
+TEST(Config, ServicesFlowsAndNeighbors) {
+  auto cfg = parseConfig(R"(
+lcores: {workers: [1]}
+mbufs: 32768
+ports:
+  - name: b
+    device: net_null0
+    ipv4: 198.51.100.2/24
+    ipv6: 2001:db8:1::2/64
+    gateway4: 198.51.100.1
+    neighbors: {198.51.100.1: "02:00:00:00:00:01"}
+services:
+  - name: dns
+    vip: 192.0.2.53
+    port: 53
+    protocol: udp
+    backends:
+      - {address: 198.51.100.11, port: 5353, weight: 3}
+      - {address: 198.51.100.12, port: 5353, state: draining}
+flows:
+  capacity: 2048
+  maglev_table_size: 251
+  timeouts: {udp_ms: 1000}
+)",
+                         "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->mbufs, 32768u);
+  const auto& port = cfg->ports[0];
+  EXPECT_EQ(port.ipv4Prefix, 24);
+  EXPECT_EQ(port.ipv6Prefix, 64);
+  EXPECT_EQ(pkt::IpAddress::fromV4(*port.gateway4).toString(), "198.51.100.1");
+  ASSERT_EQ(port.staticNeighbors.size(), 1u);
+  EXPECT_EQ(pkt::formatMac(port.staticNeighbors[0].second), "02:00:00:00:00:01");
+  const auto& svc = cfg->desired.services[0];
+  EXPECT_EQ(svc.proto, 17);
+  EXPECT_EQ(svc.port, 53);
+  EXPECT_EQ(svc.backends[0].weight, 3u);
+  EXPECT_EQ(svc.backends[1].state, snapshot::BackendState::kDraining);
+  EXPECT_EQ(cfg->flows.capacity, 2048u);
+  EXPECT_EQ(cfg->flows.maglevSize, 251u);
+  EXPECT_EQ(cfg->flows.timeouts.udpMs, 1000u);
+  EXPECT_EQ(cfg->flows.timeouts.establishedMs, 900000u);
 }
 
 struct Bad {
@@ -77,6 +123,18 @@ TEST(Config, ErrorsNameFileKeyAndProblem) {
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nvip: [192.0.2.1]", "f.yaml: vip: unknown key"},
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, iface: x}]", "f.yaml: ports[0].iface: unknown key"},
       {"lcores: {workers: [1]\nports: x", "f.yaml: line 2, column 1: end of map flow not found"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, ipv4: 192.0.2.2/33}]",
+       "f.yaml: ports[0].ipv4: '192.0.2.2/33' has a bad prefix length (0 to 32)"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nservices: [{name: s, vip: 192.0.2.1, port: 80, protocol: sctp}]",
+       "f.yaml: services[0].protocol: 'sctp' is not tcp or udp"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nservices: [{name: s, vip: 192.0.2.1, port: 80, backends: [{address: '2001:db8::1', port: 80}]}]",
+       "f.yaml: services[0].backends[0].address: '2001:db8::1' is not an IPv4 address"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nservices: [{name: s, vip: 192.0.2.1, port: 80, backends: [{address: 192.0.2.9, port: 80, state: gone}]}]",
+       "f.yaml: services[0].backends[0].state: 'gone' is not a backend state (active, draining, removed)"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nflows: {maglev_table_size: 65536}",
+       "f.yaml: flows.maglev_table_size: 65536 is not a prime (try 65537)"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, gateway4: 192.0.2.1}]",
+       "f.yaml: ports[0].gateway4: needs the port's own ipv4 address"},
   };
   for (const auto& c : cases) {
     auto cfg = parseConfig(c.yaml, "f.yaml");
