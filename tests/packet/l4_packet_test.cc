@@ -168,7 +168,7 @@ TEST_F(L4, UdpBothWays) {
                            withChecksumV4(v4("192.0.2.100"), v4("192.0.2.1"), 17, udp(53, 33333, {9, 9})), 63));
 }
 
-TEST_F(L4, Ipv6Handshake) {
+TEST_F(L4, Ipv6HandshakeAndPacketTooBig) {
   auto cfg = baseConfig();
   cfg.announce.count = 0;
   dp::snapshot::ServiceSpec svc;
@@ -208,12 +208,28 @@ TEST_F(L4, Ipv6Handshake) {
   const uint16_t snat = static_cast<uint16_t>(out[0][14 + 40] << 8 | out[0][14 + 41]);
   EXPECT_EQ(out[0], ethernet(backendMac, kBackendPortMac, 0x86dd,
                              ipv6(snatAddr, backend, 6, seg6(snatAddr, backend, snat, 8443, kSyn), 63)));
+  const Bytes sentToBackend(out[0].begin() + 14, out[0].end());
   backend_.inject(pool_, ethernet(kBackendPortMac, backendMac, 0x86dd,
                                   ipv6(backend, snatAddr, 6, seg6(backend, snatAddr, 8443, snat, kSyn | kAck))));
   poll();
   out = client_.collect();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0], ethernet(kClientMac, kPortMac, 0x86dd, ipv6(vip, client, 6, seg6(vip, client, 443, 50000, kSyn | kAck), 63)));
+
+  // A router on the backend side says Packet Too Big about what we sent the backend: the
+  // client hears it from the VIP, about what it sent the VIP.
+  auto tooBig = [](const Bytes& quoted) {
+    Bytes m{2, 0, 0, 0, 0, 0, 0x05, 0x00};  // MTU 1280
+    m.insert(m.end(), quoted.begin(), quoted.end());
+    return m;
+  };
+  const V6 router = v6("2001:db8:1::1");
+  backend_.inject(pool_, ethernet(kBackendPortMac, backendMac, 0x86dd, ipv6(router, snatAddr, 58, tooBig(sentToBackend))));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u) << rt_->statsReport();
+  const Bytes clientSent = ipv6(client, vip, 6, seg6(client, vip, 50000, 443, kSyn), 63);
+  EXPECT_EQ(out[0], ethernet(kClientMac, kPortMac, 0x86dd, ipv6(vip, client, 58, tooBig(clientSent), 63)));
 }
 
 TEST_F(L4, ReusedClientPortAfterCloseIsANewConnection) {
@@ -264,6 +280,37 @@ TEST_F(L4, FragmentationNeededReachesTheClientTranslated) {
 
 // A UDP datagram in two IPv4 fragments: the second has no ports and follows the first to
 // the flow's backend; a fragment whose first one was never seen goes nowhere.
+// A router on the client side reports Time Exceeded for our reply to the client: the
+// backend hears it from the SNAT address, about the reply it sent.
+TEST_F(L4, ClientSideErrorReachesTheBackendTranslated) {
+  startWith(1);
+  auto out = clientSends(fromClient(40000, kSyn, 1000, 0));
+  ASSERT_EQ(out.size(), 1u);
+  const uint16_t snat = srcPortOf(out[0]);
+  const Bytes backendSegment = segment4("198.51.100.11", "198.51.100.2", 8080, snat, kSyn | kAck, 5000, 1001);
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6, backendSegment));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes sentToClient(out[0].begin() + 14, out[0].end());
+
+  auto timeExceeded = [](const Bytes& quoted) {
+    Bytes m{11, 0, 0, 0, 0, 0, 0, 0};
+    m.insert(m.end(), quoted.begin(), quoted.end());
+    setChecksumAt(m, 2, referenceChecksum(m));
+    return m;
+  };
+  client_.inject(pool_, frame4(kPortMac, kClientMac, "192.0.2.254", "192.0.2.100", 1, timeExceeded(sentToClient)));
+  poll();
+  out = backend_.collect();
+  ASSERT_EQ(out.size(), 1u) << rt_->statsReport();
+  Ipv4Options quotedTtl;
+  quotedTtl.ttl = 63;
+  const Bytes backendSent = ipv4(v4("198.51.100.11"), v4("198.51.100.2"), 6, backendSegment, quotedTtl);
+  EXPECT_EQ(out[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", "198.51.100.11", 1,
+                           timeExceeded(backendSent), 63));
+}
+
 TEST_F(L4, LaterFragmentsFollowTheFirstToTheBackend) {
   startWith(3);
   const Bytes datagram = withChecksumV4(v4("192.0.2.1"), v4("192.0.2.100"), 17, udp(33333, 53, Bytes(1600, 7)));
