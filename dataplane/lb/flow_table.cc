@@ -60,7 +60,7 @@ int FlowTable::findSlot(const Bucket& b, uint32_t sig, const FlowKey& key) const
   return -1;
 }
 
-std::optional<FlowTable::Hit> FlowTable::lookup(const FlowKey& key, uint64_t hash, uint32_t nowMs) {
+FlowTable::Hit FlowTable::lookup(const FlowKey& key, uint64_t hash, uint32_t nowMs) {
   const uint32_t sig = signature(hash);
   for (uint32_t bi : {bucketA(hash), bucketB(hash)}) {
     const Bucket& b = buckets_[bi];
@@ -70,11 +70,11 @@ std::optional<FlowTable::Hit> FlowTable::lookup(const FlowKey& key, uint64_t has
     if (expired(records_[rec], nowMs)) {
       remove(rec);
       ++stats_.expired;
-      return std::nullopt;
+      return Hit{};
     }
-    return Hit{rec, (b.ref[s] & 1) != 0};
+    return Hit{rec, b.ref[s] & 1};
   }
-  return std::nullopt;
+  return Hit{};
 }
 
 bool FlowTable::contains(const FlowKey& key, uint64_t hash) const {

@@ -63,15 +63,20 @@ class FlowTable {
   static constexpr uint32_t kNone = 0xffffffffu;
   static constexpr unsigned kSlotsPerBucket = 8;
 
+  // A lookup result that travels in registers: a std::optional<{uint32, bool}> is built
+  // with byte stores and read back wide, a store-forwarding stall on every packet.
   struct Hit {
-    uint32_t record;
-    bool reverse;  // the key matched the backend -> SNAT direction
+    uint32_t record = kNone;
+    uint32_t reverse = 0;  // non-zero: the key matched the backend -> SNAT direction
+
+    explicit operator bool() const { return record != kNone; }
+    const Hit* operator->() const { return this; }
   };
 
   FlowTable(uint32_t capacity, FlowTimeouts timeouts);
 
   // The flow a key belongs to; an expired flow is removed and reported as a miss.
-  std::optional<Hit> lookup(const FlowKey& key, uint64_t hash, uint32_t nowMs);
+  Hit lookup(const FlowKey& key, uint64_t hash, uint32_t nowMs);
   // True when some live flow already uses this key (for choosing unique SNAT ports).
   bool contains(const FlowKey& key, uint64_t hash) const;
   // Adds a flow under both keys; always succeeds, evicting if it must.

@@ -8,6 +8,8 @@
 // retransmits, and a lost UDP datagram is what fragment loss means anyway.
 // Direct-mapped, fixed size, per lcore: a collision only forgets an older datagram.
 
+#include <xxhash.h>
+
 #include <cstdint>
 #include <optional>
 #include <vector>

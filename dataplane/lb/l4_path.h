@@ -31,9 +31,6 @@ struct L4Context {
   LcoreCounters& counters;
 };
 
-// The flow key of a parsed TCP/UDP packet as received.
-FlowKey flowKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p);
-
 // A TCP/UDP packet's flow key and its hash, computed once per packet: the burst loop
 // does it ahead of the decisions so it can prefetch the flow buckets.
 struct KeyedPacket {
@@ -41,11 +38,10 @@ struct KeyedPacket {
   uint64_t hash = 0;
 };
 
-inline KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p) {
-  KeyedPacket k{flowKeyOf(frame, p), 0};
-  k.hash = k.key.hash();
-  return k;
-}
+KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p);
+
+// The flow key of a parsed TCP/UDP packet as received.
+inline FlowKey flowKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p) { return keyOf(frame, p).key; }
 
 // A packet addressed to a VIP (TCP or UDP).
 pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const KeyedPacket& k,

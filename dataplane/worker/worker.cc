@@ -30,7 +30,9 @@ Worker::Worker(LcoreContext& ctx)
 
 void Worker::transmit(uint8_t portIndex, rte_mbuf* m) {
   const WorkerPort& port = ctx_.ports[portIndex];
-  LcoreCounters::bump(ctx_.counters->txPackets, rte_eth_tx_buffer(port.portId, port.queue, port.txBuffer, m));
+  // Non-zero only when the buffer filled and was sent.
+  const uint16_t sent = rte_eth_tx_buffer(port.portId, port.queue, port.txBuffer, m);
+  if (sent != 0) LcoreCounters::bump(ctx_.counters->txPackets, sent);
 }
 
 void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
@@ -65,28 +67,24 @@ void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
   rte_pktmbuf_free(m);
 }
 
-void Worker::handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs,
-                    const Prepared* prep) {
+void Worker::handle(rte_mbuf* m, const FrameContext& fctx, const Prepared* prep) {
   // Frames are decided in their receive buffer; a chained mbuf is never one we answer.
   if (m->nb_segs != 1) {
     ctx_.counters->drop(DropReason::kReplyTooLarge);
     rte_pktmbuf_free(m);
     return;
   }
-  const FrameContext fctx{snap, ctx_.addresses, portIndex, *ctx_.counters, &l4_, nowMs};
   auto* data = rte_pktmbuf_mtod(m, uint8_t*);
   const uint32_t len = rte_pktmbuf_data_len(m);
   const uint32_t capacity = len + rte_pktmbuf_tailroom(m);
   act(m, prep != nullptr ? dispatchPrepared(data, len, capacity, *prep, fctx) : dispatchFrame(data, len, capacity, fctx),
-      portIndex);
+      fctx.rxPort);
 }
 
-void Worker::receive(uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs, rte_mbuf** burst,
-                     uint16_t n) {
+void Worker::receive(const FrameContext& fctx, rte_mbuf** burst, uint16_t n) {
   // Two stages over the burst: first every frame is parsed and its flow buckets
   // prefetched, then each is decided while the others' buckets arrive in cache.
-  Prepared prep[kBurstSize];
-  const uint16_t portId = ctx_.ports[portIndex].portId;
+  const uint16_t portId = ctx_.ports[fctx.rxPort].portId;
   for (uint16_t i = 0; i < n; ++i) {
     // Not every PMD fills in the input port (ring does not); frames handed to another
     // thread are told apart by it.
@@ -94,9 +92,10 @@ void Worker::receive(uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t
     rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
   }
   for (uint16_t i = 0; i < n; ++i) {
-    prepareFrame(rte_pktmbuf_mtod(burst[i], const uint8_t*), rte_pktmbuf_data_len(burst[i]), ctx_.flows.get(), prep[i]);
+    prepareFrame(rte_pktmbuf_mtod(burst[i], const uint8_t*), rte_pktmbuf_data_len(burst[i]), ctx_.flows.get(),
+                 prepared_[i]);
   }
-  for (uint16_t i = 0; i < n; ++i) handle(burst[i], portIndex, snap, nowMs, &prep[i]);
+  for (uint16_t i = 0; i < n; ++i) handle(burst[i], fctx, &prepared_[i]);
 }
 
 unsigned Worker::pollOnce() {
@@ -112,13 +111,16 @@ unsigned Worker::pollOnce() {
       const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
       if (n == 0) continue;
       LcoreCounters::bump(ctx_.counters->rxPackets, n);
-      receive(pi, *snap, nowMs, burst, n);
+      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs}, burst, n);
       handled += n;
     }
     if (!ctx_.handoff.empty()) {
       const unsigned n = rte_ring_sc_dequeue_burst(ctx_.handoff[ctx_.index], reinterpret_cast<void**>(burst),
                                                    kBurstSize, nullptr);
-      for (unsigned i = 0; i < n; ++i) handle(burst[i], ctx_.portIndexById[burst[i]->port], *snap, nowMs, nullptr);
+      for (unsigned i = 0; i < n; ++i) {
+        handle(burst[i], FrameContext{*snap, ctx_.addresses, ctx_.portIndexById[burst[i]->port], *ctx_.counters, &l4_, nowMs},
+               nullptr);
+      }
       handled += n;
     }
   }
@@ -129,7 +131,8 @@ unsigned Worker::pollOnce() {
       for (unsigned i = 0; i < n; ++i) transmit(pi, burst[i]);
       LcoreCounters::bump(ctx_.counters->controlTx, n);
     }
-    LcoreCounters::bump(ctx_.counters->txPackets, rte_eth_tx_buffer_flush(port.portId, port.queue, port.txBuffer));
+    const uint16_t sent = rte_eth_tx_buffer_flush(port.portId, port.queue, port.txBuffer);
+    if (sent != 0) LcoreCounters::bump(ctx_.counters->txPackets, sent);
   }
   if (nowMs != ctx_.lastSweepMs) {
     const uint64_t elapsed = std::min<uint32_t>(nowMs - ctx_.lastSweepMs, kSweepPeriodMs);

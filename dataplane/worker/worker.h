@@ -26,14 +26,15 @@ class Worker {
   void run(const std::atomic<bool>& stop);
 
  private:
-  void receive(uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs, rte_mbuf** burst, uint16_t n);
+  void receive(const FrameContext& fctx, rte_mbuf** burst, uint16_t n);
   // prep: the frame's first stage, or nullptr to run both stages here.
-  void handle(rte_mbuf* m, uint8_t portIndex, const snapshot::Snapshot& snap, uint32_t nowMs, const Prepared* prep);
+  void handle(rte_mbuf* m, const FrameContext& fctx, const Prepared* prep);
   void act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex);
   void transmit(uint8_t portIndex, rte_mbuf* m);
 
   LcoreContext& ctx_;
   FlowState l4_;
+  Prepared prepared_[kBurstSize];  // first-stage results of the burst being decided
 };
 
 }  // namespace portico::dp::worker

@@ -46,7 +46,7 @@ TEST(FlowTable, BothDirectionsFindTheSameRecord) {
   EXPECT_TRUE(hr->reverse);
   EXPECT_TRUE(t.contains(r, r.hash()));
   const FlowKey other = key(8, 8);
-  EXPECT_FALSE(t.lookup(other, other.hash(), 1));
+  EXPECT_FALSE(static_cast<bool>(t.lookup(other, other.hash(), 1)));
   EXPECT_EQ(t.size(), 1u);
 }
 
@@ -55,7 +55,7 @@ TEST(FlowTable, RemoveFreesBothKeys) {
   const uint32_t rec = add(t, 1, 0);
   t.remove(rec);
   const FlowKey f = key(1, 1), r = replyKey(1, 1);
-  EXPECT_FALSE(t.lookup(f, f.hash(), 0));
+  EXPECT_FALSE(static_cast<bool>(t.lookup(f, f.hash(), 0)));
   EXPECT_FALSE(t.contains(r, r.hash()));
   EXPECT_EQ(t.size(), 0u);
 }
@@ -72,10 +72,10 @@ TEST(FlowTable, IdleTimeoutDependsOnState) {
   const uint32_t rst = add(t, 3, 0);
   t.record(rst).state = FlowState::kReset;
   const FlowKey k1 = key(1, 1), k2 = key(2, 2), k3 = key(3, 3);
-  EXPECT_FALSE(t.lookup(k3, k3.hash(), 50));   // reset: 10 ms
-  EXPECT_TRUE(t.lookup(k1, k1.hash(), 50));    // syn: 100 ms
-  EXPECT_FALSE(t.lookup(k1, k1.hash(), 200));
-  EXPECT_TRUE(t.lookup(k2, k2.hash(), 900));   // established: 1 s
+  EXPECT_FALSE(static_cast<bool>(t.lookup(k3, k3.hash(), 50)));   // reset: 10 ms
+  EXPECT_TRUE(static_cast<bool>(t.lookup(k1, k1.hash(), 50)));    // syn: 100 ms
+  EXPECT_FALSE(static_cast<bool>(t.lookup(k1, k1.hash(), 200)));
+  EXPECT_TRUE(static_cast<bool>(t.lookup(k2, k2.hash(), 900)));   // established: 1 s
   EXPECT_EQ(t.stats().expired, 2u);
   (void)syn;
 }
@@ -99,8 +99,8 @@ TEST(FlowTable, FullPoolEvictsTheOldestIdleAndCounts) {
   EXPECT_EQ(t.size(), 64u);
   EXPECT_EQ(t.stats().evicted, 1u);
   const FlowKey k0 = key(0, 0), knew = key(500, 500);
-  EXPECT_FALSE(t.lookup(k0, k0.hash(), 5000));
-  EXPECT_TRUE(t.lookup(knew, knew.hash(), 5000));
+  EXPECT_FALSE(static_cast<bool>(t.lookup(k0, k0.hash(), 5000)));
+  EXPECT_TRUE(static_cast<bool>(t.lookup(knew, knew.hash(), 5000)));
 }
 
 TEST(FlowTable, FillsToCapacityWithoutEvicting) {
@@ -118,7 +118,7 @@ TEST(FlowTable, NeverFailsUnderChurn) {
   // The most recent flows are all present.
   for (uint32_t i = 199990; i < 200000; ++i) {
     const FlowKey k = key(i * 2654435761u, static_cast<uint16_t>(i * 2654435761u));
-    EXPECT_TRUE(t.lookup(k, k.hash(), 200000)) << i;
+    EXPECT_TRUE(static_cast<bool>(t.lookup(k, k.hash(), 200000))) << i;
   }
 }
 
