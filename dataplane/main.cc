@@ -128,10 +128,15 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto& runtime = **rt;
-    for (const auto& p : runtime.ports()) {
-      std::printf("portico-dataplane: port %s (%s) driver %s mac %s queues %zu rss %s\n", p.name.c_str(),
-                  p.device.c_str(), p.info.driver.c_str(), portico::dp::pkt::formatMac(p.addresses.mac).c_str(),
-                  runtime.workers().size(), p.info.rss ? "on" : "off");
+    const std::size_t workers = runtime.workers().size();
+    for (std::size_t i = 0; i < runtime.ports().size(); ++i) {
+      const auto& p = runtime.ports()[i];
+      const char* replies = workers == 1                                     ? "one worker"
+                            : runtime.repliesSteered(static_cast<uint8_t>(i)) ? "steered by RSS"
+                                                                              : "handed between workers";
+      std::printf("portico-dataplane: port %s (%s) driver %s mac %s queues %zu rss %s, NAT replies %s\n",
+                  p.name.c_str(), p.device.c_str(), p.info.driver.c_str(),
+                  portico::dp::pkt::formatMac(p.addresses.mac).c_str(), workers, p.info.rss ? "on" : "off", replies);
     }
     if (auto st = runtime.publish(cfg->desired); !st) {
       std::fprintf(stderr, "portico-dataplane: %s: %s\n", configPath.c_str(), st.error().toString().c_str());

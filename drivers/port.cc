@@ -27,6 +27,7 @@ void readRss(uint16_t portId, const rte_eth_dev_info& info, PortInfo& out) {
   conf.rss_key = key.data();
   conf.rss_key_len = static_cast<uint8_t>(key.size());
   if (rte_eth_dev_rss_hash_conf_get(portId, &conf) != 0) return;
+  out.rssHashFields = conf.rss_hf;
   const uint16_t size = info.reta_size;
   if (size == 0) return;
   std::vector<rte_eth_rss_reta_entry64> groups((size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
@@ -120,6 +121,12 @@ dp::Result<PortInfo> openPort(const PortSpec& spec) {
     std::memcpy(out.mac.data(), mac.addr_bytes, 6);
   }
   return out;
+}
+
+bool PortInfo::hashesPorts() const {
+  constexpr uint64_t kAll = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP |
+                            RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_NONFRAG_IPV6_UDP;
+  return (rssHashFields & kAll) == kAll;
 }
 
 void closePort(const PortInfo& port) {

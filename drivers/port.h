@@ -30,6 +30,11 @@ struct PortInfo {
   bool created = false;  // probed here; false for a port the application made itself
   std::vector<uint8_t> rssKey;  // with rss: the Toeplitz key and redirection table in use
   std::vector<uint16_t> reta;
+  uint64_t rssHashFields = 0;   // RTE_ETH_RSS_* the NIC hashes on, as it reports them
+
+  // True when the NIC hashes the ports of TCP and UDP over IPv4 and IPv6, so a reply's
+  // queue follows from its 4-tuple.
+  bool hashesPorts() const;
 };
 
 // Probes (vdev) or finds (PCI) the device, configures one rx/tx queue pair per worker

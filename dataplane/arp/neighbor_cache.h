@@ -31,6 +31,7 @@ class NeighborCache {
     Clock::time_point lastLearned{};
     bool resolved = false;
     bool pinned = false;  // configured by hand: never asked for, never replaced
+    bool live = true;     // false: a free slot
   };
 
   explicit NeighborCache(uint32_t capacity = 4096)
@@ -41,12 +42,36 @@ class NeighborCache {
   uint32_t slotFor(uint8_t port, const pkt::IpAddress& ip) {
     const auto key = std::make_pair(port, ip);
     if (auto it = index_.find(key); it != index_.end()) return it->second;
-    if (entries_.size() == capacity_) return kNoSlot;
-    const auto slot = static_cast<uint32_t>(entries_.size());
-    entries_.push_back(Entry{port, ip, {}, {}, false});
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+      entries_[slot] = Entry{port, ip, {}, {}, false};
+    } else {
+      if (entries_.size() == capacity_) return kNoSlot;
+      slot = static_cast<uint32_t>(entries_.size());
+      entries_.push_back(Entry{port, ip, {}, {}, false});
+    }
     index_.emplace(key, slot);
     return slot;
   }
+
+  // Control thread, once no worker can still read a snapshot that used them: frees the
+  // slots `used` does not mark (pinned ones stay), so churn in next hops neither fills
+  // the cache nor keeps the resolver asking for addresses nobody needs.
+  void retainOnly(const std::vector<bool>& used) {
+    for (uint32_t slot = 0; slot < entries_.size(); ++slot) {
+      Entry& e = entries_[slot];
+      if (!e.live || e.pinned || (slot < used.size() && used[slot])) continue;
+      index_.erase(std::make_pair(e.port, e.ip));
+      macs_[slot].store(0, std::memory_order_release);
+      e.live = false;
+      e.resolved = false;
+      free_.push_back(slot);
+    }
+  }
+
+  std::size_t liveEntries() const { return index_.size(); }
 
   // Control thread: a static entry, for next hops that do not answer ARP/NDP (or where
   // the operator wants no resolution traffic). Returns false when the cache is full.
@@ -104,6 +129,7 @@ class NeighborCache {
   uint32_t capacity_;
   std::unique_ptr<std::atomic<uint64_t>[]> macs_;
   std::vector<Entry> entries_;
+  std::vector<uint32_t> free_;
   std::map<std::pair<uint8_t, pkt::IpAddress>, uint32_t> index_;
 };
 

@@ -108,25 +108,34 @@ bool FlowTable::relocateFrom(uint32_t bucket) {
   return false;
 }
 
-void FlowTable::evictFrom(uint32_t a, uint32_t b) {
-  uint32_t victim = kNone;
+void FlowTable::evictFrom(uint32_t a, uint32_t b, uint32_t nowMs, uint32_t keep) {
+  // Ages, not raw timestamps: the millisecond clock wraps every 49.7 days.
+  uint32_t victim = kNone, oldest = 0;
   for (uint32_t bi : {a, b}) {
     for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
       const uint32_t rec = buckets_[bi].ref[i] >> 1;
-      if (victim == kNone || records_[rec].lastSeenMs < records_[victim].lastSeenMs) victim = rec;
+      const uint32_t age = nowMs - records_[rec].lastSeenMs;
+      if (rec != keep && (victim == kNone || age > oldest)) {
+        victim = rec;
+        oldest = age;
+      }
     }
   }
   remove(victim);
   ++stats_.evicted;
 }
 
-uint32_t FlowTable::allocate() {
+uint32_t FlowTable::allocate(uint32_t nowMs) {
   if (free_.empty()) {
     // Pool exhausted: every record is live. Evict the longest idle of the next few.
-    uint32_t victim = evictHand_;
-    for (uint32_t i = 0; i < kEvictScan; ++i) {
+    uint32_t victim = evictHand_, oldest = nowMs - records_[evictHand_].lastSeenMs;
+    for (uint32_t i = 1; i < kEvictScan; ++i) {
       const uint32_t r = (evictHand_ + i) % capacity_;
-      if (records_[r].lastSeenMs < records_[victim].lastSeenMs) victim = r;
+      const uint32_t age = nowMs - records_[r].lastSeenMs;
+      if (age > oldest) {
+        victim = r;
+        oldest = age;
+      }
     }
     evictHand_ = (evictHand_ + kEvictScan) % capacity_;
     remove(victim);
@@ -139,7 +148,7 @@ uint32_t FlowTable::allocate() {
 
 uint32_t FlowTable::insert(const FlowKey& forward, uint64_t forwardHash, const FlowKey& reverse,
                            uint64_t reverseHash, uint32_t nowMs) {
-  const uint32_t rec = allocate();
+  const uint32_t rec = allocate(nowMs);
   FlowRecord& r = records_[rec];
   r = FlowRecord{};
   r.forward = forward;
@@ -150,10 +159,10 @@ uint32_t FlowTable::insert(const FlowKey& forward, uint64_t forwardHash, const F
     const uint32_t a = bucketA(hash), b = bucketB(hash), sig = signature(hash), ref = rec << 1 | dir;
     while (!place(a, sig, ref) && !place(b, sig, ref)) {
       // Both candidate buckets are full: move one entry to its other bucket (one cuckoo
-      // step), and only if none can move, evict.
+      // step), and only if none can move, evict another flow (never this one: its
+      // forward entry may sit in these very buckets).
       if (relocateFrom(a) || relocateFrom(b)) continue;
-      evictFrom(a, b);
-      if (!records_[rec].inUse) return insert(forward, forwardHash, reverse, reverseHash, nowMs);
+      evictFrom(a, b, nowMs, rec);
     }
   }
   ++stats_.inserted;

@@ -112,8 +112,8 @@ class FlowTable {
   void unlink(const FlowKey& key, uint32_t ref);
   bool place(uint32_t bucket, uint32_t sig, uint32_t ref);
   bool relocateFrom(uint32_t bucket);
-  void evictFrom(uint32_t a, uint32_t b);
-  uint32_t allocate();
+  void evictFrom(uint32_t a, uint32_t b, uint32_t nowMs, uint32_t keep);
+  uint32_t allocate(uint32_t nowMs);
 
   uint32_t capacity_;
   FlowTimeouts timeouts_;

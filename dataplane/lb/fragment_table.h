@@ -6,6 +6,8 @@
 // to; later fragments of that datagram follow it to the same backend (or client). A
 // later fragment that overtakes the first has nothing to follow and is dropped: TCP
 // retransmits, and a lost UDP datagram is what fragment loss means anyway.
+// With several workers and no RSS steering, the worker that hands a first fragment to
+// the flow's owner keeps a note so the later ones go the same way.
 // Direct-mapped, fixed size, per lcore: a collision only forgets an older datagram.
 
 #include <xxhash.h>
@@ -33,9 +35,14 @@ class FragmentTable {
  public:
   static constexpr uint32_t kLifetimeMs = 2000;
 
+  static constexpr uint8_t kNoHandoff = 0xff;
+
   struct Target {
     uint32_t record;
     bool reverse;  // the datagram runs backend -> client
+    // Set where the first fragment was handed to the worker owning its flow: the later
+    // fragments, which carry no port to name that worker, follow it there.
+    uint8_t handoffTo = kNoHandoff;
   };
 
   explicit FragmentTable(uint32_t slots = 4096) : slots_(slots) {}

@@ -74,7 +74,7 @@ Verdict translate(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4C
     mac = r.clientNextHop;
   } else {
     const snapshot::BackendEntry* be = ctx.snap.backend(r.backendId);
-    if (be == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
+    if (be == nullptr || be->state == snapshot::BackendState::kRemoved) return Verdict::drop(DropReason::kBackendRemoved);
     const auto m = ctx.neighbors.mac(be->neighborSlot);
     if (!m) return Verdict::drop(DropReason::kNeighborUnresolved);
     egress = r.backendPort;

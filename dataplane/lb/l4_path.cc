@@ -25,7 +25,7 @@ Verdict emit(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Ipv6Addr
   return Verdict::forward(egress, static_cast<uint16_t>(len));
 }
 
-FragmentKey fragmentKeyOf(const uint8_t* frame, const ParsedPacket& p) {
+FragmentKey fragmentKey(const uint8_t* frame, const ParsedPacket& p) {
   FragmentKey k;
   if (p.ipVersion == 4) {
     const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
@@ -46,7 +46,7 @@ FragmentKey fragmentKeyOf(const uint8_t* frame, const ParsedPacket& p) {
 void rememberFirstFragment(const uint8_t* frame, const ParsedPacket& p, uint32_t rec, bool reverse,
                            const L4Context& ctx) {
   if (!p.fragment) return;
-  ctx.fragments.remember(fragmentKeyOf(frame, p), {rec, reverse}, ctx.flows.record(rec).forward.hash(), ctx.nowMs);
+  ctx.fragments.remember(fragmentKey(frame, p), {rec, reverse}, ctx.flows.record(rec).forward.hash(), ctx.nowMs);
 }
 
 // Towards the backend: from the SNAT address and port to the backend, the reverse key
@@ -191,10 +191,14 @@ Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Keye
   return sendToClient(frame, len, p, r, ctx);
 }
 
+FragmentKey fragmentKeyOf(const uint8_t* frame, const ParsedPacket& p) { return fragmentKey(frame, p); }
+
 Verdict laterFragment(uint8_t* frame, uint32_t len, const ParsedPacket& p, const L4Context& ctx, bool towardsBackend) {
-  const FragmentKey key = fragmentKeyOf(frame, p);
+  const FragmentKey key = fragmentKey(frame, p);
   const auto target = ctx.fragments.find(key, ctx.nowMs);
-  if (!target || target->reverse == towardsBackend) return Verdict::drop(DropReason::kFragmentUnknown);
+  if (!target || target->record == FlowTable::kNone || target->reverse == towardsBackend) {
+    return Verdict::drop(DropReason::kFragmentUnknown);
+  }
   FlowRecord& r = ctx.flows.record(target->record);
   if (!r.inUse || r.forward.hash() != ctx.fragments.tagOf(key)) return Verdict::drop(DropReason::kFragmentUnknown);
   const snapshot::BackendEntry* be = liveBackend(target->record, ctx);

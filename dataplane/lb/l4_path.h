@@ -52,6 +52,9 @@ pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p,
 pkt::Verdict toClient(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const KeyedPacket& k,
                       const L4Context& ctx);
 
+// What identifies the fragments of one datagram.
+FragmentKey fragmentKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p);
+
 // A fragment after the first (no ports): follows the datagram's first fragment, to the
 // VIP's backend (towardsBackend) or back to the client.
 pkt::Verdict laterFragment(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const L4Context& ctx,

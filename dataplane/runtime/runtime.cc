@@ -159,13 +159,23 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
       ctx.ports.push_back(wp);
       ctx.addresses.push_back(port.addresses);
       ctx.portIndexById[port.info.portId] = static_cast<uint8_t>(i);
-      if (!port.info.reta.empty()) {
-        auto steering = std::make_unique<lb::RssSteering>(port.info.rssKey, port.info.reta, static_cast<uint16_t>(w));
-        if (steering->usable()) ctx.snat->steer(static_cast<uint8_t>(i), std::move(steering));
-      }
     }
   }
+  for (std::size_t i = 0; i < ports_.size(); ++i) steerReplies(static_cast<uint8_t>(i));
   return Ok{};
+}
+
+void Runtime::steerReplies(uint8_t portIndex) {
+  // All or nothing per port: a worker that could not steer would pick SNAT ports by the
+  // modulo rule while the others never hand replies over.
+  const drv::PortInfo& info = ports_[portIndex].info;
+  if (info.reta.empty() || !info.hashesPorts()) return;
+  std::vector<std::unique_ptr<lb::RssSteering>> steering;
+  for (unsigned w = 0; w < contexts_.size(); ++w) {
+    steering.push_back(std::make_unique<lb::RssSteering>(info.rssKey, info.reta, static_cast<uint16_t>(w)));
+    if (!steering.back()->usable()) return;
+  }
+  for (unsigned w = 0; w < contexts_.size(); ++w) contexts_[w].snat->steer(portIndex, std::move(steering[w]));
 }
 
 Runtime::~Runtime() {
@@ -188,7 +198,15 @@ Status Runtime::publish(const snapshot::DesiredState& desired) {
   ++version_;
   const lb::VipTable before = snapshots_->latest() ? snapshots_->latest()->vips : lb::VipTable{};
   announcer_->vipsChanged(before, (*next)->vips);
+  std::vector<bool> usedSlots;
+  for (const auto& be : (*next)->backends) {
+    if (be.state == snapshot::BackendState::kRemoved) continue;
+    if (usedSlots.size() <= be.neighborSlot) usedSlots.resize(be.neighborSlot + 1u);
+    usedSlots[be.neighborSlot] = true;
+  }
   snapshots_->publish(std::move(*next));
+  // Every worker has left the previous snapshot: its next hops may go.
+  neighbors_->retainOnly(usedSlots);
   return Ok{};
 }
 

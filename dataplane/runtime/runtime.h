@@ -62,11 +62,15 @@ class Runtime {
   // For tests that drive a worker's loop themselves instead of launching it.
   worker::LcoreContext& workerContext(unsigned w) { return contexts_[w]; }
   uint64_t version() const { return version_; }
+  // Whether backends' replies on this port are steered to their worker by RSS (else
+  // handed over between workers when there are several).
+  bool repliesSteered(uint8_t portIndex) const { return !contexts_.empty() && contexts_[0].snat->steered(portIndex); }
 
  private:
   Runtime() = default;
   Status openPorts(const config::DataplaneConfig& cfg);
   Status buildWorkers(const config::DataplaneConfig& cfg);
+  void steerReplies(uint8_t portIndex);
   void sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint32_t len);
   LcoreCounters& controlCounters() { return counters_[contexts_.size()]; }
 

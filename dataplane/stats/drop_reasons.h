@@ -37,6 +37,8 @@ namespace portico::dp {
   X(kNoServiceOnVip, "no_service_on_vip")                                          \
   X(kHostPathPending, "host_path_pending")                                         \
   X(kReplyTooLarge, "reply_too_large")                                             \
+  X(kChainedMbuf, "chained_mbuf")                                                  \
+  X(kVlanNotForwarded, "vlan_not_forwarded")                                       \
   X(kNoFlow, "no_flow")                                                            \
   X(kNoBackend, "no_backend")                                                      \
   X(kBackendRemoved, "backend_removed")                                            \

@@ -27,6 +27,8 @@ bool isIcmpErrorMessage(const uint8_t* frame, const ParsedPacket& p) {
 
 Verdict toVip(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
+  // A VLAN tag belongs to the link it came in on; forwarding would carry it to another.
+  if (p.vlanDepth != 0 && ctx.l4 != nullptr) return Verdict::drop(DropReason::kVlanNotForwarded);
   if (ctx.l4 != nullptr && isIcmpErrorMessage(frame, p)) return lb::icmpErrorToBackend(frame, len, p, l4Context(ctx));
   if (isTcpOrUdp(p) && ctx.l4 != nullptr) {
     if (p.laterFragment) return lb::laterFragment(frame, len, p, l4Context(ctx), true);
@@ -39,17 +41,32 @@ Verdict toVip(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameCon
 Verdict toPortAddress(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
   if (ctx.l4 == nullptr) return Verdict::drop(DropReason::kHostPathPending);
+  if (p.vlanDepth != 0) return Verdict::drop(DropReason::kVlanNotForwarded);
   const bool icmpError = isIcmpErrorMessage(frame, p);
   if (!icmpError && !isTcpOrUdp(p)) return Verdict::drop(DropReason::kHostPathPending);
-  // No ports to name the owning worker: a later fragment follows its first one here.
-  if (p.laterFragment) return lb::laterFragment(frame, len, p, l4Context(ctx), false);
-  if (ctx.l4->handoffReplies && !ctx.l4->snat.steered(ctx.rxPort)) {
+  const bool handoff = ctx.l4->handoffReplies && !ctx.l4->snat.steered(ctx.rxPort);
+  if (p.laterFragment) {
+    // No ports to name the owning worker: follow the first fragment, here or to where
+    // it was handed.
+    if (handoff) {
+      const auto note = ctx.l4->fragments.find(lb::fragmentKeyOf(frame, p), ctx.nowMs);
+      if (note && note->handoffTo != lb::FragmentTable::kNoHandoff) return Verdict::handoff(note->handoffTo);
+    }
+    return lb::laterFragment(frame, len, p, l4Context(ctx), false);
+  }
+  if (handoff) {
     // The SNAT port names the worker that owns the flow: the reply's destination port,
     // or the source port of the packet an error quotes.
     const uint16_t snatPort =
         icmpError ? lb::quotedSourcePort(frame, p) : ntoh16(headerAt<UdpHdr>(frame, p.l4Offset)->dstPort);
     const unsigned owner = lb::SnatPorts::owner(snatPort, ctx.l4->workers);
-    if (snatPort != 0 && owner != ctx.l4->worker) return Verdict::handoff(static_cast<uint8_t>(owner));
+    if (snatPort != 0 && owner != ctx.l4->worker) {
+      if (p.fragment) {
+        ctx.l4->fragments.remember(lb::fragmentKeyOf(frame, p),
+                                   {lb::FlowTable::kNone, true, static_cast<uint8_t>(owner)}, 0, ctx.nowMs);
+      }
+      return Verdict::handoff(static_cast<uint8_t>(owner));
+    }
   }
   if (icmpError) return lb::icmpErrorToClient(frame, len, p, l4Context(ctx));
   return lb::toClient(frame, len, p, prep.flow, l4Context(ctx));

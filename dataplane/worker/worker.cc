@@ -68,9 +68,10 @@ void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
 }
 
 void Worker::handle(rte_mbuf* m, const FrameContext& fctx, const Prepared* prep) {
-  // Frames are decided in their receive buffer; a chained mbuf is never one we answer.
+  // Frames are decided in their receive buffer; a chained mbuf (jumbo frame) is not one
+  // this dataplane forwards.
   if (m->nb_segs != 1) {
-    ctx_.counters->drop(DropReason::kReplyTooLarge);
+    ctx_.counters->drop(DropReason::kChainedMbuf);
     rte_pktmbuf_free(m);
     return;
   }
@@ -106,14 +107,8 @@ unsigned Worker::pollOnce() {
   unsigned handled = 0;
   rte_mbuf* burst[kBurstSize];
   if (snap != nullptr) {
-    for (uint8_t pi = 0; pi < ctx_.ports.size(); ++pi) {
-      const WorkerPort& port = ctx_.ports[pi];
-      const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
-      if (n == 0) continue;
-      LcoreCounters::bump(ctx_.counters->rxPackets, n);
-      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs}, burst, n);
-      handled += n;
-    }
+    // Frames other workers handed over first: a datagram's first fragment may be among
+    // them, and its later fragments on our own queue must not overtake it.
     if (!ctx_.handoff.empty()) {
       const unsigned n = rte_ring_sc_dequeue_burst(ctx_.handoff[ctx_.index], reinterpret_cast<void**>(burst),
                                                    kBurstSize, nullptr);
@@ -121,6 +116,14 @@ unsigned Worker::pollOnce() {
         handle(burst[i], FrameContext{*snap, ctx_.addresses, ctx_.portIndexById[burst[i]->port], *ctx_.counters, &l4_, nowMs},
                nullptr);
       }
+      handled += n;
+    }
+    for (uint8_t pi = 0; pi < ctx_.ports.size(); ++pi) {
+      const WorkerPort& port = ctx_.ports[pi];
+      const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
+      if (n == 0) continue;
+      LcoreCounters::bump(ctx_.counters->rxPackets, n);
+      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs}, burst, n);
       handled += n;
     }
   }
@@ -146,6 +149,8 @@ unsigned Worker::pollOnce() {
 }
 
 void Worker::run(const std::atomic<bool>& stop) {
+  // The first sweep must not look at the whole table at once.
+  ctx_.lastSweepMs = static_cast<uint32_t>(rte_get_tsc_cycles() / ctx_.tscPerMs);
   ctx_.snapshots->registerWorker(ctx_.index);
   while (!stop.load(std::memory_order_relaxed)) {
     if (pollOnce() == 0) rte_pause();

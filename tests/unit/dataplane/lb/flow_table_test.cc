@@ -103,6 +103,18 @@ TEST(FlowTable, FullPoolEvictsTheOldestIdleAndCounts) {
   EXPECT_TRUE(static_cast<bool>(t.lookup(knew, knew.hash(), 5000)));
 }
 
+// The millisecond clock wraps every 49.7 days: idleness is an age, not a timestamp.
+TEST(FlowTable, EvictionSurvivesTheClockWrapping) {
+  FlowTable t(64, {});
+  const uint32_t beforeWrap = 0xffffff00u;
+  for (uint32_t i = 0; i < 64; ++i) add(t, i, beforeWrap + i);
+  t.record(5).lastSeenMs = beforeWrap - 1000;  // the idlest
+  add(t, 500, 100);                             // after the wrap
+  const FlowKey k5 = key(5, 5), k6 = key(6, 6);
+  EXPECT_FALSE(static_cast<bool>(t.lookup(k5, k5.hash(), 100)));
+  EXPECT_TRUE(static_cast<bool>(t.lookup(k6, k6.hash(), 100)));
+}
+
 TEST(FlowTable, FillsToCapacityWithoutEvicting) {
   FlowTable t(100000, {});
   for (uint32_t i = 0; i < 100000; ++i) add(t, i * 2654435761u, 0);

@@ -175,5 +175,35 @@ TEST_F(Dispatch, WithoutServicesOnlyEchoIsServedOnVips) {
   EXPECT_EQ(run(elsewhere).reason, DropReason::kNotForUs);
 }
 
+// With two workers and no RSS steering, a fragmented reply whose SNAT port belongs to
+// the other worker goes there, and its later fragments (no ports) follow it.
+TEST_F(Dispatch, FragmentedRepliesFollowTheirFirstFragmentToTheOwner) {
+  lb::FlowTable flows(64, {});
+  lb::FragmentTable fragments;
+  lb::SnatPorts snat(1, 2);
+  arp::NeighborCache neighbors;
+  FlowState l4{flows, fragments, snat, neighbors, 1, 2, true};
+  const FrameContext ctx{snap_, ports_, 0, counters_, &l4, 1000};
+  const uint16_t ownedByWorker0 = 40000;  // even
+  const Bytes whole = udp(8080, ownedByWorker0, Bytes(1600, 1));
+  Ipv4Options first, later;
+  first.fragOff = 0x2000;
+  later.fragOff = 1480 / 8;
+  Bytes f1 = ethernet(kPortMac, kOtherMac, 0x0800,
+                      ipv4(v4("198.51.100.11"), v4("192.0.2.2"), 17, Bytes(whole.begin(), whole.begin() + 1480), first));
+  Bytes f2 = ethernet(kPortMac, kOtherMac, 0x0800,
+                      ipv4(v4("198.51.100.11"), v4("192.0.2.2"), 17, Bytes(whole.begin() + 1480, whole.end()), later));
+  Bytes buf = f1;
+  buf.resize(2048);
+  pkt::Verdict v = dispatchFrame(buf.data(), static_cast<uint32_t>(f1.size()), 2048, ctx);
+  EXPECT_EQ(v.action, pkt::Verdict::Action::kHandoff);
+  EXPECT_EQ(v.target, 0);
+  buf = f2;
+  buf.resize(2048);
+  v = dispatchFrame(buf.data(), static_cast<uint32_t>(f2.size()), 2048, ctx);
+  EXPECT_EQ(v.action, pkt::Verdict::Action::kHandoff);
+  EXPECT_EQ(v.target, 0);
+}
+
 }  // namespace
 }  // namespace portico::dp::worker
