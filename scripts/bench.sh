@@ -47,7 +47,7 @@ testpmd_mpps() {
   local log="$work/testpmd-$1.log"
   dpdk-testpmd --no-huge -m 1024 --no-pci --file-prefix portico-bench-tp -l 0,1 --log-level '*:error' \
     --vdev "net_pcap0,rx_pcap=$2,infinite_rx=1" --vdev net_null0,no-rx=1 -- \
-    --forward-mode="$1" --nb-cores=1 --total-num-mbufs=65536 --stats-period 1 >"$log" 2>&1 &
+    --forward-mode="$1" --nb-cores=1 --total-num-mbufs=16384 --stats-period 1 >"$log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   sleep $((seconds + 2))
@@ -56,13 +56,13 @@ testpmd_mpps() {
   grep -o 'Rx-pps: *[0-9]*' "$log" | awk 'NR % 2 == 1 { v = $2 } END { printf "%.4f", v / 1e6 }'
 }
 
-# portico PCAP CAPACITY: prints "MPPS CYCLES_PER_PACKET FLOWS_CREATED_PER_S".
+# portico PCAP CAPACITY MBUFS: prints "MPPS CYCLES_PER_PACKET FLOWS_CREATED_PER_S".
 portico() {
   local cfg="$work/dp.yaml" log="$work/dp-$(basename "$1").log"
   cat >"$cfg" <<YAML
 lcores: {main: 0, workers: [1]}
 eal: [--no-huge, -m, "1536", --no-pci, --file-prefix, portico-bench-dp, --log-level, "*:error"]
-mbufs: 131072  # net_pcap's infinite_rx keeps the whole file in buffers of the pool
+mbufs: $3  # net_pcap's infinite_rx keeps the whole file in buffers of the pool
 ports:
   - {name: replay, device: "net_pcap0,rx_pcap=$1,infinite_rx=1", mac: "02:00:5e:00:53:02", ipv4: 192.0.2.2/24}
   - name: sink
@@ -97,12 +97,13 @@ macswap=$(testpmd_mpps macswap "$work/established.pcap")
 emit floor.testpmd_io.mpps_per_core "$io" Mpps null "testpmd io, $devices"
 emit floor.testpmd_macswap.mpps_per_core "$macswap" Mpps null "testpmd macswap, $devices"
 
-read -r est_mpps est_cycles _ < <(portico "$work/established.pcap" 65536)
+read -r est_mpps est_cycles _ < <(portico "$work/established.pcap" 65536 16384)
 emit l4.established.mpps_per_core "$est_mpps" Mpps "$io" "256 established TCP flows, full-NAT to 1 backend, $devices"
 emit l4.established.cycles_per_packet "$est_cycles" cycles null "busy TSC cycles per packet of the worker, same run"
 
-read -r _ _ new_per_s < <(portico "$work/syns.pcap" 16384)
+read -r _ new_cycles new_per_s < <(portico "$work/syns.pcap" 16384 98304)
 emit l4.new_flows.per_s_per_core "$new_per_s" flows/s null "SYNs from 65536 clients into a 16384-flow table: each a Maglev pick, SNAT port choice and insert (with eviction)"
+emit l4.new_flows.cycles_per_flow "$new_cycles" cycles null "busy TSC cycles per new flow of the worker, same run"
 
 $bench maglev "$([ "$quick" -eq 1 ] && echo 3 || echo 10)" >>"$results"
 $bench flow-bytes >>"$results"

@@ -151,7 +151,7 @@ void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows
 Verdict dispatchPrepared(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep,
                          const FrameContext& ctx) {
   const Verdict v = decide(frame, len, capacity, prep, ctx);
-  if (v.isDrop()) ctx.counters.drop(v.reason);
+  if (v.isDrop()) ctx.counters.drop(v.reason());
   return v;
 }
 

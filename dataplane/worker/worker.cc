@@ -37,18 +37,18 @@ void Worker::transmit(uint8_t portIndex, rte_mbuf* m) {
 
 void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
   LcoreCounters& counters = *ctx_.counters;
-  switch (v.action) {
+  switch (v.action()) {
     case pkt::Verdict::Action::kReply:
     case pkt::Verdict::Action::kForward:
-      if (!setLength(m, v.length)) {
+      if (!setLength(m, v.length())) {
         counters.drop(DropReason::kReplyTooLarge);
         break;
       }
       m->ol_flags = 0;
-      transmit(v.action == pkt::Verdict::Action::kReply ? portIndex : v.target, m);
+      transmit(v.action() == pkt::Verdict::Action::kReply ? portIndex : v.target(), m);
       return;
     case pkt::Verdict::Action::kHandoff:
-      if (rte_ring_mp_enqueue(ctx_.handoff[v.target], m) == 0) {
+      if (rte_ring_mp_enqueue(ctx_.handoff[v.target()], m) == 0) {
         LcoreCounters::bump(counters.handedOff);
         return;
       }

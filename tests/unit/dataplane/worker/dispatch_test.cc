@@ -35,7 +35,7 @@ class Dispatch : public ::testing::Test {
     buf.resize(2048);
     const FrameContext ctx{snap_, ports_, 0, counters_};
     const pkt::Verdict v = dispatchFrame(buf.data(), static_cast<uint32_t>(frame.size()), 2048, ctx);
-    if (v.isReply()) frame.assign(buf.begin(), buf.begin() + v.length);
+    if (v.isReply()) frame.assign(buf.begin(), buf.begin() + v.length());
     return v;
   }
 
@@ -127,16 +127,16 @@ TEST_F(Dispatch, NeighborSolicitValidation) {
   const V6 client = v6("2001:db8::1");
   const V6 vip = v6("2001:db8::100");
   Bytes routed = ethernet(kPortMac, kClientMac, 0x86dd, ipv6(client, vip, 58, neighborSolicit(vip, &kClientMac), 254));
-  EXPECT_EQ(run(routed).reason, DropReason::kNdBadFormat);
+  EXPECT_EQ(run(routed).reason(), DropReason::kNdBadFormat);
   Bytes other = ethernet(kPortMac, kClientMac, 0x86dd, ipv6(client, vip, 58, neighborSolicit(v6("2001:db8::7"), &kClientMac), 255));
-  EXPECT_EQ(run(other).reason, DropReason::kNotForUs);
+  EXPECT_EQ(run(other).reason(), DropReason::kNotForUs);
   Bytes corrupt = ethernet(kPortMac, kClientMac, 0x86dd, ipv6(client, vip, 58, neighborSolicit(vip, &kClientMac), 255));
   corrupt[14 + 40 + 2] ^= 0xff;
-  EXPECT_EQ(run(corrupt).reason, DropReason::kIcmpBadChecksum);
+  EXPECT_EQ(run(corrupt).reason(), DropReason::kIcmpBadChecksum);
   Bytes ns = neighborSolicit(vip, &kClientMac);
   ns[24 + 1] = 0;  // option of length zero
   Bytes zeroOpt = ethernet(kPortMac, kClientMac, 0x86dd, ipv6(client, vip, 58, ns, 255));
-  EXPECT_EQ(run(zeroOpt).reason, DropReason::kNdBadFormat);
+  EXPECT_EQ(run(zeroOpt).reason(), DropReason::kNdBadFormat);
 }
 
 TEST_F(Dispatch, EchoToVipAnswered) {
@@ -163,16 +163,16 @@ TEST_F(Dispatch, Echo6ToVipAnswered) {
 TEST_F(Dispatch, EchoWithBadChecksumDropped) {
   Bytes f = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 1, icmpEcho(8, 1, 1, {1, 2})));
   f.back() ^= 0x55;
-  EXPECT_EQ(run(f).reason, DropReason::kIcmpBadChecksum);
+  EXPECT_EQ(run(f).reason(), DropReason::kIcmpBadChecksum);
 }
 
 TEST_F(Dispatch, WithoutServicesOnlyEchoIsServedOnVips) {
   Bytes tcpSyn = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(1, 80, 0x02)));
-  EXPECT_EQ(run(tcpSyn).reason, DropReason::kNoServiceOnVip);
+  EXPECT_EQ(run(tcpSyn).reason(), DropReason::kNoServiceOnVip);
   Bytes toPort = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.2"), 1, icmpEcho(8, 1, 1, {})));
-  EXPECT_EQ(run(toPort).reason, DropReason::kHostPathPending);
+  EXPECT_EQ(run(toPort).reason(), DropReason::kHostPathPending);
   Bytes elsewhere = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.101"), 1, icmpEcho(8, 1, 1, {})));
-  EXPECT_EQ(run(elsewhere).reason, DropReason::kNotForUs);
+  EXPECT_EQ(run(elsewhere).reason(), DropReason::kNotForUs);
 }
 
 // With two workers and no RSS steering, a fragmented reply whose SNAT port belongs to
@@ -196,13 +196,13 @@ TEST_F(Dispatch, FragmentedRepliesFollowTheirFirstFragmentToTheOwner) {
   Bytes buf = f1;
   buf.resize(2048);
   pkt::Verdict v = dispatchFrame(buf.data(), static_cast<uint32_t>(f1.size()), 2048, ctx);
-  EXPECT_EQ(v.action, pkt::Verdict::Action::kHandoff);
-  EXPECT_EQ(v.target, 0);
+  EXPECT_EQ(v.action(), pkt::Verdict::Action::kHandoff);
+  EXPECT_EQ(v.target(), 0);
   buf = f2;
   buf.resize(2048);
   v = dispatchFrame(buf.data(), static_cast<uint32_t>(f2.size()), 2048, ctx);
-  EXPECT_EQ(v.action, pkt::Verdict::Action::kHandoff);
-  EXPECT_EQ(v.target, 0);
+  EXPECT_EQ(v.action(), pkt::Verdict::Action::kHandoff);
+  EXPECT_EQ(v.target(), 0);
 }
 
 }  // namespace
