@@ -4,7 +4,9 @@
 // pinned to a backend (flow table hit, or a Maglev pick for a new flow) and full-NATed
 // towards it; backend -> SNAT replies are translated back to the client.
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "dataplane/arp/neighbor_cache.h"
@@ -38,7 +40,28 @@ struct KeyedPacket {
   uint64_t hash = 0;
 };
 
-KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p);
+// The key's five words are formed in registers and hashed from there (see
+// flowHashWords); IPv4 addresses go in v4-mapped (::ffff:a.b.c.d).
+inline KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+  uint64_t w[5];
+  if (p.ipVersion == 4) {
+    const auto* ip = pkt::headerAt<pkt::Ipv4Hdr>(frame, p.l3Offset);
+    w[0] = w[2] = 0;
+    w[1] = 0xffff0000ull | static_cast<uint64_t>(ip->src) << 32;
+    w[3] = 0xffff0000ull | static_cast<uint64_t>(ip->dst) << 32;
+  } else {
+    std::memcpy(w, frame + p.l3Offset + offsetof(pkt::Ipv6Hdr, src), 32);  // src and dst
+  }
+  uint32_t ports;
+  std::memcpy(&ports, frame + p.l4Offset, 4);
+  w[4] = ports | static_cast<uint64_t>(p.l4Proto) << 32 | static_cast<uint64_t>(p.ipVersion) << 40;
+  static_assert(offsetof(FlowKey, srcPort) == 32 && sizeof(FlowKey) == 40);
+  KeyedPacket k;
+  std::memcpy(&k.key, w, sizeof w);
+  k.hash = flowHashWords(w[0], w[1], w[2], w[3], w[4]);
+  return k;
+}
 
 // The flow key of a parsed TCP/UDP packet as received.
 inline FlowKey flowKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p) { return keyOf(frame, p).key; }
