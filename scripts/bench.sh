@@ -40,6 +40,7 @@ emit() {  # emit NAME VALUE UNIT FLOOR CONDITIONS (FLOOR may be null)
 
 $bench pcap-established "$work/established.pcap" 256 16
 $bench pcap-syns "$work/syns.pcap" 65536
+$bench pcap-arp "$work/arp.pcap" 256
 devices="pcap->null, 64/118-byte TCP frames replayed from memory, 1 forwarding core, $(nproc) CPUs, --no-huge"
 
 # testpmd FORWARD_MODE PCAP: packets per second forwarded by one core.
@@ -96,6 +97,10 @@ io=$(testpmd_mpps io "$work/established.pcap")
 macswap=$(testpmd_mpps macswap "$work/established.pcap")
 emit floor.testpmd_io.mpps_per_core "$io" Mpps null "testpmd io, $devices"
 emit floor.testpmd_macswap.mpps_per_core "$macswap" Mpps null "testpmd macswap, $devices"
+
+read -r arp_mpps arp_cycles _ < <(portico "$work/arp.pcap" 65536 16384)
+emit arp.replies.mpps_per_core "$arp_mpps" Mpps "$io" "ARP requests for a VIP answered in place, $devices"
+emit arp.replies.cycles_per_packet "$arp_cycles" cycles null "busy TSC cycles per ARP reply, same run"
 
 read -r est_mpps est_cycles _ < <(portico "$work/established.pcap" 65536 16384)
 emit l4.established.mpps_per_core "$est_mpps" Mpps "$io" "256 established TCP flows, full-NAT to 1 backend, $devices"

@@ -40,26 +40,40 @@ struct KeyedPacket {
   uint64_t hash = 0;
 };
 
-// The key's five words are formed in registers and hashed from there (see
-// flowHashWords); IPv4 addresses go in v4-mapped (::ffff:a.b.c.d).
-inline KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p) {
+// Writes the packet's key and hash into `out`. The key's five words are formed in
+// registers, hashed from there (see flowHashWords) and stored once, each with an 8-byte
+// store that later 8-byte loads can forward from; IPv4 addresses go in v4-mapped.
+inline void keyOf(const uint8_t* frame, const pkt::ParsedPacket& p, KeyedPacket& out) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
-  uint64_t w[5];
+  uint64_t w0, w1, w2, w3;
   if (p.ipVersion == 4) {
     const auto* ip = pkt::headerAt<pkt::Ipv4Hdr>(frame, p.l3Offset);
-    w[0] = w[2] = 0;
-    w[1] = 0xffff0000ull | static_cast<uint64_t>(ip->src) << 32;
-    w[3] = 0xffff0000ull | static_cast<uint64_t>(ip->dst) << 32;
+    w0 = w2 = 0;
+    w1 = 0xffff0000ull | static_cast<uint64_t>(ip->src) << 32;
+    w3 = 0xffff0000ull | static_cast<uint64_t>(ip->dst) << 32;
   } else {
-    std::memcpy(w, frame + p.l3Offset + offsetof(pkt::Ipv6Hdr, src), 32);  // src and dst
+    const uint8_t* addrs = frame + p.l3Offset + offsetof(pkt::Ipv6Hdr, src);
+    std::memcpy(&w0, addrs, 8);
+    std::memcpy(&w1, addrs + 8, 8);
+    std::memcpy(&w2, addrs + 16, 8);
+    std::memcpy(&w3, addrs + 24, 8);
   }
   uint32_t ports;
   std::memcpy(&ports, frame + p.l4Offset, 4);
-  w[4] = ports | static_cast<uint64_t>(p.l4Proto) << 32 | static_cast<uint64_t>(p.ipVersion) << 40;
+  const uint64_t w4 = ports | static_cast<uint64_t>(p.l4Proto) << 32 | static_cast<uint64_t>(p.ipVersion) << 40;
   static_assert(offsetof(FlowKey, srcPort) == 32 && sizeof(FlowKey) == 40);
+  auto* key = reinterpret_cast<uint8_t*>(&out.key);
+  std::memcpy(key, &w0, 8);
+  std::memcpy(key + 8, &w1, 8);
+  std::memcpy(key + 16, &w2, 8);
+  std::memcpy(key + 24, &w3, 8);
+  std::memcpy(key + 32, &w4, 8);
+  out.hash = flowHashWords(w0, w1, w2, w3, w4);
+}
+
+inline KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p) {
   KeyedPacket k;
-  std::memcpy(&k.key, w, sizeof w);
-  k.hash = flowHashWords(w[0], w[1], w[2], w[3], w[4]);
+  keyOf(frame, p, k);
   return k;
 }
 

@@ -144,7 +144,7 @@ void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows
   const ParsedPacket& p = out.parsed;
   out.keyed = out.result.ok && flows != nullptr && isTcpOrUdp(p) && !p.laterFragment;
   if (!out.keyed) return;
-  out.flow = lb::keyOf(frame, p);
+  lb::keyOf(frame, p, out.flow);
   flows->prefetch(out.flow.hash);
 }
 

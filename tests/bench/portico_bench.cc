@@ -83,6 +83,19 @@ int pcapSyns(const char* path, int count) {
   return 0;
 }
 
+// ARP requests for the VIP from `count` different clients.
+int pcapArp(const char* path, int count) {
+  PcapWriter w(path);
+  if (!w.ok()) return 1;
+  for (int i = 0; i < count; ++i) {
+    Bytes f = ethernet({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, kGeneratorMac, 0x0806,
+                       arpBody(1, kGeneratorMac, v4("192.0.2.10") + static_cast<uint32_t>(i), {}, v4("192.0.2.100")));
+    f.resize(60, 0);
+    w.write(f);
+  }
+  return 0;
+}
+
 void figure(const std::string& name, double value, const char* unit, const std::string& conditions) {
   std::printf("{\"name\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"floor\": null, \"ratio\": null, "
               "\"conditions\": \"%s\"}\n",
@@ -124,7 +137,7 @@ int flowBytes() {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | maglev [REPEATS] | "
+               "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | pcap-arp FILE COUNT | maglev [REPEATS] | "
                "flow-bytes\n");
   return 2;
 }
@@ -138,6 +151,7 @@ int main(int argc, char** argv) {
     return pcapEstablished(argv[2], argc > 3 ? std::atoi(argv[3]) : 256, argc > 4 ? std::atoi(argv[4]) : 16);
   }
   if (cmd == "pcap-syns" && argc >= 4) return pcapSyns(argv[2], std::atoi(argv[3]));
+  if (cmd == "pcap-arp" && argc >= 4) return pcapArp(argv[2], std::atoi(argv[3]));
   if (cmd == "maglev") return maglev(argc > 2 ? std::atoi(argv[2]) : 5);
   if (cmd == "flow-bytes") return flowBytes();
   return usage();
