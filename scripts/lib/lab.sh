@@ -139,29 +139,24 @@ lab_cleanup() {
   [ -n "$LAB_PREFIX" ] && rm -rf "/var/run/dpdk/$LAB_PREFIX"
 }
 
-# Sends SIGHUP so the dataplane re-reads its config, and waits for its verdict line.
-lab_reload_dataplane() {
-  local log=$1 before
-  before=$(grep -c 'portico-dataplane: reload' "$log" || true)
-  kill -HUP "$DP_PID"
+# lab_signal_dataplane SIGNAL PATTERN LOG: signals the dataplane and prints the first new
+# line of its log matching PATTERN (waits up to 5 s for it).
+lab_signal_dataplane() {
+  local before
+  before=$(grep -c "$2" "$3" || true)
+  kill "-$1" "$DP_PID"
   for _ in $(seq 1 50); do
-    [ "$(grep -c 'portico-dataplane: reload' "$log" || true)" -gt "$before" ] && break
+    [ "$(grep -c "$2" "$3" || true)" -gt "$before" ] && break
     sleep 0.1
   done
-  grep 'portico-dataplane: reload' "$log" | tail -n 1
+  grep "$2" "$3" | tail -n 1
 }
 
-# Asks the dataplane for its counters (SIGUSR1) and prints the total line.
-lab_dataplane_stats() {
-  local log=$1 before
-  before=$(grep -c '^stats total' "$log" || true)
-  kill -USR1 "$DP_PID"
-  for _ in $(seq 1 50); do
-    [ "$(grep -c '^stats total' "$log" || true)" -gt "$before" ] && break
-    sleep 0.1
-  done
-  grep '^stats total' "$log" | tail -n 1
-}
+# Re-read of the config (SIGHUP): prints the dataplane's verdict line.
+lab_reload_dataplane() { lab_signal_dataplane HUP 'portico-dataplane: reload' "$1"; }
+
+# Counters (SIGUSR1): prints the total line.
+lab_dataplane_stats() { lab_signal_dataplane USR1 '^stats total' "$1"; }
 
 # counter NAME LINE: the value of NAME=... in a stats line (0 when absent).
 lab_counter() {

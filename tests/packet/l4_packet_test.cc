@@ -412,9 +412,3 @@ TEST_F(L4, BadStateIsRejectedAndTheLastGoodOneServes) {
 
 }  // namespace
 }  // namespace portico::test
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new portico::test::EalEnvironment());
-  return RUN_ALL_TESTS();
-}

@@ -152,9 +152,3 @@ TEST_F(Answers, PublishedSnapshotReachesRunningWorker) {
 
 }  // namespace
 }  // namespace portico::test
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new portico::test::EalEnvironment());
-  return RUN_ALL_TESTS();
-}
