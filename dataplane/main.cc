@@ -62,9 +62,10 @@ void reload(portico::dp::runtime::Runtime& rt, const std::string& path) {
   std::fflush(stdout);
 }
 
+constexpr const char* kUsage = "usage: portico-dataplane --config FILE [-- EAL arguments...]\n";
+
 int usage(const char* msg) {
-  std::fprintf(stderr,
-               "portico-dataplane: %s\nusage: portico-dataplane --config FILE [-- EAL arguments...]\n", msg);
+  std::fprintf(stderr, "portico-dataplane: %s (%s)\n", msg, "--help for usage");
   return 2;
 }
 
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
     } else if (arg.rfind("--config=", 0) == 0) {
       configPath = arg.substr(9);
     } else if (arg == "-h" || arg == "--help") {
-      usage("help");
+      std::fputs(kUsage, stdout);
+      std::fputs("  SIGUSR1 prints the counters, SIGHUP re-reads vips and services, SIGINT/SIGTERM stop.\n", stdout);
       return 0;
     } else {
       return usage(("unknown argument '" + arg + "'").c_str());
