@@ -1,0 +1,206 @@
+#pragma once
+
+// The Kubernetes objects the control plane reads, reduced to the fields translation
+// needs (so memory stays bounded however large the cluster's objects are). Field names
+// follow the API's; absent optional fields are std::nullopt, never a sentinel value.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace portico::cp {
+
+struct ObjectMeta {
+  std::string ns;  // empty for cluster-scoped objects (GatewayClass, Namespace)
+  std::string name;
+  int64_t generation = 0;
+  std::string creationTimestamp;  // RFC 3339; orders routes of equal precedence
+  std::map<std::string, std::string> labels;
+  std::string source;  // where it came from, for messages: "file.yaml (document 2)"
+
+  std::string key() const { return ns.empty() ? name : ns + "/" + name; }
+};
+
+struct GatewayClass {
+  ObjectMeta meta;
+  std::string controllerName;
+};
+
+struct LabelSelector {
+  std::map<std::string, std::string> matchLabels;
+  struct Expression {
+    std::string key;
+    std::string op;  // In, NotIn, Exists, DoesNotExist
+    std::vector<std::string> values;
+  };
+  std::vector<Expression> matchExpressions;
+};
+
+struct RouteGroupKind {
+  std::string group = "gateway.networking.k8s.io";
+  std::string kind;
+};
+
+struct SecretObjectReference {
+  std::string group;  // "" = core
+  std::string kind = "Secret";
+  std::optional<std::string> ns;
+  std::string name;
+};
+
+struct Listener {
+  std::string name;
+  uint32_t port = 0;
+  std::string protocol;  // HTTP, HTTPS, TLS, TCP, UDP
+  std::optional<std::string> hostname;
+  std::string tlsMode;   // HTTPS/TLS: Terminate (default) or Passthrough
+  std::vector<SecretObjectReference> certificateRefs;
+  std::string allowedFrom = "Same";  // Same, All, Selector
+  std::optional<LabelSelector> allowedSelector;
+  std::vector<RouteGroupKind> allowedKinds;  // empty: the protocol's default kinds
+};
+
+struct GatewayAddress {
+  std::string type = "IPAddress";
+  std::string value;
+};
+
+struct Gateway {
+  ObjectMeta meta;
+  std::string gatewayClassName;
+  std::vector<Listener> listeners;
+  std::vector<GatewayAddress> addresses;
+};
+
+struct ParentReference {
+  std::string group = "gateway.networking.k8s.io";
+  std::string kind = "Gateway";
+  std::optional<std::string> ns;
+  std::string name;
+  std::optional<std::string> sectionName;
+  std::optional<uint32_t> port;
+};
+
+struct BackendRef {
+  std::string group;  // "" = core
+  std::string kind = "Service";
+  std::optional<std::string> ns;
+  std::string name;
+  std::optional<uint32_t> port;
+  uint32_t weight = 1;
+};
+
+struct HttpHeaderMatch {
+  std::string type = "Exact";  // Exact, RegularExpression
+  std::string name;
+  std::string value;
+};
+
+struct HttpQueryMatch {
+  std::string type = "Exact";
+  std::string name;
+  std::string value;
+};
+
+struct HttpRouteMatch {
+  std::string pathType = "PathPrefix";  // Exact, PathPrefix, RegularExpression
+  std::string pathValue = "/";
+  std::vector<HttpHeaderMatch> headers;
+  std::vector<HttpQueryMatch> queryParams;
+  std::optional<std::string> method;
+};
+
+struct HttpRouteRule {
+  std::vector<HttpRouteMatch> matches;  // empty: one PathPrefix "/" match
+  std::vector<BackendRef> backendRefs;
+};
+
+struct HttpRoute {
+  ObjectMeta meta;
+  std::vector<ParentReference> parentRefs;
+  std::vector<std::string> hostnames;
+  std::vector<HttpRouteRule> rules;
+};
+
+struct TlsRoute {
+  ObjectMeta meta;
+  std::vector<ParentReference> parentRefs;
+  std::vector<std::string> hostnames;
+  std::vector<std::vector<BackendRef>> rules;  // each rule's backendRefs
+};
+
+struct ReferenceGrant {
+  ObjectMeta meta;
+  struct From {
+    std::string group;
+    std::string kind;
+    std::string ns;
+  };
+  struct To {
+    std::string group;
+    std::string kind;
+    std::optional<std::string> name;
+  };
+  std::vector<From> from;
+  std::vector<To> to;
+};
+
+struct ServicePort {
+  std::string name;
+  uint32_t port = 0;
+  std::optional<uint32_t> targetPortNumber;
+  std::optional<std::string> targetPortName;
+  std::string protocol = "TCP";
+};
+
+struct Service {
+  ObjectMeta meta;
+  std::vector<ServicePort> ports;
+};
+
+struct EndpointSlice {
+  ObjectMeta meta;
+  std::string serviceName;  // label kubernetes.io/service-name
+  std::string addressType = "IPv4";
+  struct Port {
+    std::string name;
+    std::optional<uint32_t> port;
+    std::string protocol = "TCP";
+  };
+  struct Endpoint {
+    std::vector<std::string> addresses;
+    std::optional<bool> ready;  // absent means ready (API rule)
+    std::optional<bool> serving;
+    std::optional<bool> terminating;
+  };
+  std::vector<Port> ports;
+  std::vector<Endpoint> endpoints;
+};
+
+struct Namespace {
+  ObjectMeta meta;
+};
+
+struct Secret {
+  ObjectMeta meta;
+  std::string type;
+  std::string certificatePem;  // data["tls.crt"], decoded
+  std::string keyPem;          // data["tls.key"], decoded
+};
+
+// Everything translation reads: the whole cache, by kind.
+struct ClusterState {
+  std::vector<GatewayClass> gatewayClasses;
+  std::vector<Gateway> gateways;
+  std::vector<HttpRoute> httpRoutes;
+  std::vector<TlsRoute> tlsRoutes;
+  std::vector<ReferenceGrant> referenceGrants;
+  std::vector<Service> services;
+  std::vector<EndpointSlice> endpointSlices;
+  std::vector<Namespace> namespaces;
+  std::vector<Secret> secrets;
+};
+
+}  // namespace portico::cp

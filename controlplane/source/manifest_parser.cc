@@ -1,0 +1,457 @@
+#include "controlplane/source/manifest_parser.h"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+namespace portico::cp {
+
+namespace {
+
+constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
+
+// Thrown inside this file only, caught per document: it keeps the readers below
+// straight-line while every problem still becomes one Problem naming the field.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+std::string at(const std::string& field, std::size_t i) { return field + "[" + std::to_string(i) + "]"; }
+
+YAML::Node child(const YAML::Node& n, const char* key) { return n.IsMap() ? n[key] : YAML::Node(); }
+
+std::string str(const YAML::Node& n, const std::string& field) {
+  if (!n.IsScalar()) throw FieldError{field, "must be a string"};
+  return n.Scalar();
+}
+
+std::string requiredStr(const YAML::Node& parent, const char* key, const std::string& field) {
+  const YAML::Node n = child(parent, key);
+  if (!n || n.IsNull()) throw FieldError{join(field, key), "is required"};
+  const std::string v = str(n, join(field, key));
+  if (v.empty()) throw FieldError{join(field, key), "must not be empty"};
+  return v;
+}
+
+std::optional<std::string> optStr(const YAML::Node& parent, const char* key, const std::string& field) {
+  const YAML::Node n = child(parent, key);
+  if (!n || n.IsNull()) return std::nullopt;
+  return str(n, join(field, key));
+}
+
+uint32_t number(const YAML::Node& n, const std::string& field, uint32_t lo, uint32_t hi) {
+  if (!n.IsScalar()) throw FieldError{field, "must be a number"};
+  long long v;
+  try {
+    v = n.as<long long>();
+  } catch (const YAML::Exception&) {
+    throw FieldError{field, "'" + n.Scalar() + "' is not a number"};
+  }
+  if (v < lo || v > hi) {
+    throw FieldError{field, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"};
+  }
+  return static_cast<uint32_t>(v);
+}
+
+std::optional<uint32_t> optNumber(const YAML::Node& parent, const char* key, const std::string& field, uint32_t lo,
+                                  uint32_t hi) {
+  const YAML::Node n = child(parent, key);
+  if (!n || n.IsNull()) return std::nullopt;
+  return number(n, join(field, key), lo, hi);
+}
+
+std::optional<bool> optBool(const YAML::Node& parent, const char* key, const std::string& field) {
+  const YAML::Node n = child(parent, key);
+  if (!n || n.IsNull()) return std::nullopt;
+  try {
+    return n.as<bool>();
+  } catch (const YAML::Exception&) {
+    throw FieldError{join(field, key), "must be true or false"};
+  }
+}
+
+template <typename F>
+void eachItem(const YAML::Node& parent, const char* key, const std::string& field, F&& f) {
+  const YAML::Node n = child(parent, key);
+  if (!n || n.IsNull()) return;
+  if (!n.IsSequence()) throw FieldError{join(field, key), "must be a list"};
+  for (std::size_t i = 0; i < n.size(); ++i) f(n[i], at(join(field, key), i));
+}
+
+std::map<std::string, std::string> stringMap(const YAML::Node& parent, const char* key, const std::string& field) {
+  std::map<std::string, std::string> out;
+  const YAML::Node n = child(parent, key);
+  if (!n || n.IsNull()) return out;
+  if (!n.IsMap()) throw FieldError{join(field, key), "must be a mapping"};
+  for (const auto& kv : n) out[kv.first.as<std::string>()] = str(kv.second, join(join(field, key), kv.first.as<std::string>()));
+  return out;
+}
+
+std::string base64(const std::string& text, const std::string& field) {
+  std::string clean;
+  for (char c : text) {
+    if (!std::isspace(static_cast<unsigned char>(c))) clean += c;
+  }
+  std::string out(clean.size() / 4 * 3 + 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+  if (n < 0 || clean.size() % 4 != 0) throw FieldError{field, "is not valid base64"};
+  std::size_t len = static_cast<std::size_t>(n);
+  // EVP_DecodeBlock counts the padding as data.
+  if (!clean.empty() && clean.back() == '=') --len;
+  if (clean.size() > 1 && clean[clean.size() - 2] == '=') --len;
+  out.resize(len);
+  return out;
+}
+
+ObjectMeta readMeta(const YAML::Node& doc, bool namespaced, const std::string& source) {
+  const YAML::Node m = child(doc, "metadata");
+  if (!m || !m.IsMap()) throw FieldError{"metadata", "is required"};
+  ObjectMeta meta;
+  meta.name = requiredStr(m, "name", "metadata");
+  meta.ns = namespaced ? optStr(m, "namespace", "metadata").value_or("default") : "";
+  const YAML::Node gen = child(m, "generation");
+  meta.generation = gen ? number(gen, "metadata.generation", 0, 0x7fffffff) : 1;
+  meta.creationTimestamp = optStr(m, "creationTimestamp", "metadata").value_or("");
+  meta.labels = stringMap(m, "labels", "metadata");
+  meta.source = source;
+  return meta;
+}
+
+std::vector<ParentReference> readParentRefs(const YAML::Node& spec) {
+  std::vector<ParentReference> refs;
+  eachItem(spec, "parentRefs", "spec", [&](const YAML::Node& n, const std::string& f) {
+    ParentReference r;
+    r.group = optStr(n, "group", f).value_or(kGatewayGroup);
+    r.kind = optStr(n, "kind", f).value_or("Gateway");
+    r.ns = optStr(n, "namespace", f);
+    r.name = requiredStr(n, "name", f);
+    r.sectionName = optStr(n, "sectionName", f);
+    r.port = optNumber(n, "port", f, 1, 65535);
+    refs.push_back(r);
+  });
+  return refs;
+}
+
+std::vector<BackendRef> readBackendRefs(const YAML::Node& rule, const std::string& field) {
+  std::vector<BackendRef> refs;
+  eachItem(rule, "backendRefs", field, [&](const YAML::Node& n, const std::string& f) {
+    BackendRef r;
+    r.group = optStr(n, "group", f).value_or("");
+    r.kind = optStr(n, "kind", f).value_or("Service");
+    r.ns = optStr(n, "namespace", f);
+    r.name = requiredStr(n, "name", f);
+    r.port = optNumber(n, "port", f, 1, 65535);
+    r.weight = optNumber(n, "weight", f, 0, 1000000).value_or(1);
+    refs.push_back(r);
+  });
+  return refs;
+}
+
+std::vector<std::string> readHostnames(const YAML::Node& spec) {
+  std::vector<std::string> out;
+  eachItem(spec, "hostnames", "spec", [&](const YAML::Node& n, const std::string& f) { out.push_back(str(n, f)); });
+  return out;
+}
+
+Gateway readGateway(const YAML::Node& doc, const ObjectMeta& meta) {
+  Gateway g;
+  g.meta = meta;
+  const YAML::Node spec = child(doc, "spec");
+  g.gatewayClassName = requiredStr(spec, "gatewayClassName", "spec");
+  eachItem(spec, "listeners", "spec", [&](const YAML::Node& n, const std::string& f) {
+    Listener l;
+    l.name = requiredStr(n, "name", f);
+    l.port = number(child(n, "port"), join(f, "port"), 1, 65535);
+    l.protocol = requiredStr(n, "protocol", f);
+    l.hostname = optStr(n, "hostname", f);
+    if (const YAML::Node tls = child(n, "tls")) {
+      l.tlsMode = optStr(tls, "mode", join(f, "tls")).value_or("Terminate");
+      eachItem(tls, "certificateRefs", join(f, "tls"), [&](const YAML::Node& c, const std::string& cf) {
+        SecretObjectReference ref;
+        ref.group = optStr(c, "group", cf).value_or("");
+        ref.kind = optStr(c, "kind", cf).value_or("Secret");
+        ref.ns = optStr(c, "namespace", cf);
+        ref.name = requiredStr(c, "name", cf);
+        l.certificateRefs.push_back(ref);
+      });
+    }
+    if (const YAML::Node ar = child(n, "allowedRoutes")) {
+      const std::string af = join(f, "allowedRoutes");
+      if (const YAML::Node ns = child(ar, "namespaces")) {
+        l.allowedFrom = optStr(ns, "from", join(af, "namespaces")).value_or("Same");
+        if (const YAML::Node sel = child(ns, "selector")) {
+          LabelSelector s;
+          s.matchLabels = stringMap(sel, "matchLabels", join(af, "namespaces.selector"));
+          eachItem(sel, "matchExpressions", join(af, "namespaces.selector"), [&](const YAML::Node& e, const std::string& ef) {
+            LabelSelector::Expression x;
+            x.key = requiredStr(e, "key", ef);
+            x.op = requiredStr(e, "operator", ef);
+            eachItem(e, "values", ef, [&](const YAML::Node& v, const std::string& vf) { x.values.push_back(str(v, vf)); });
+            s.matchExpressions.push_back(x);
+          });
+          l.allowedSelector = s;
+        }
+      }
+      eachItem(ar, "kinds", af, [&](const YAML::Node& k, const std::string& kf) {
+        RouteGroupKind rgk;
+        rgk.group = optStr(k, "group", kf).value_or(kGatewayGroup);
+        rgk.kind = requiredStr(k, "kind", kf);
+        l.allowedKinds.push_back(rgk);
+      });
+    }
+    g.listeners.push_back(l);
+  });
+  eachItem(spec, "addresses", "spec", [&](const YAML::Node& n, const std::string& f) {
+    GatewayAddress a;
+    a.type = optStr(n, "type", f).value_or("IPAddress");
+    a.value = requiredStr(n, "value", f);
+    g.addresses.push_back(a);
+  });
+  return g;
+}
+
+HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
+  HttpRoute r;
+  r.meta = meta;
+  const YAML::Node spec = child(doc, "spec");
+  r.parentRefs = readParentRefs(spec);
+  r.hostnames = readHostnames(spec);
+  eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) {
+    HttpRouteRule rule;
+    eachItem(n, "matches", f, [&](const YAML::Node& m, const std::string& mf) {
+      HttpRouteMatch match;
+      if (const YAML::Node path = child(m, "path")) {
+        match.pathType = optStr(path, "type", join(mf, "path")).value_or("PathPrefix");
+        match.pathValue = optStr(path, "value", join(mf, "path")).value_or("/");
+      }
+      eachItem(m, "headers", mf, [&](const YAML::Node& h, const std::string& hf) {
+        match.headers.push_back({optStr(h, "type", hf).value_or("Exact"), requiredStr(h, "name", hf),
+                                 optStr(h, "value", hf).value_or("")});
+      });
+      eachItem(m, "queryParams", mf, [&](const YAML::Node& q, const std::string& qf) {
+        match.queryParams.push_back({optStr(q, "type", qf).value_or("Exact"), requiredStr(q, "name", qf),
+                                     optStr(q, "value", qf).value_or("")});
+      });
+      match.method = optStr(m, "method", mf);
+      rule.matches.push_back(match);
+    });
+    rule.backendRefs = readBackendRefs(n, f);
+    r.rules.push_back(rule);
+  });
+  return r;
+}
+
+TlsRoute readTlsRoute(const YAML::Node& doc, const ObjectMeta& meta) {
+  TlsRoute r;
+  r.meta = meta;
+  const YAML::Node spec = child(doc, "spec");
+  r.parentRefs = readParentRefs(spec);
+  r.hostnames = readHostnames(spec);
+  eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) { r.rules.push_back(readBackendRefs(n, f)); });
+  return r;
+}
+
+ReferenceGrant readReferenceGrant(const YAML::Node& doc, const ObjectMeta& meta) {
+  ReferenceGrant g;
+  g.meta = meta;
+  const YAML::Node spec = child(doc, "spec");
+  eachItem(spec, "from", "spec", [&](const YAML::Node& n, const std::string& f) {
+    g.from.push_back({optStr(n, "group", f).value_or(""), requiredStr(n, "kind", f), requiredStr(n, "namespace", f)});
+  });
+  eachItem(spec, "to", "spec", [&](const YAML::Node& n, const std::string& f) {
+    g.to.push_back({optStr(n, "group", f).value_or(""), requiredStr(n, "kind", f), optStr(n, "name", f)});
+  });
+  return g;
+}
+
+Service readService(const YAML::Node& doc, const ObjectMeta& meta) {
+  Service s;
+  s.meta = meta;
+  eachItem(child(doc, "spec"), "ports", "spec", [&](const YAML::Node& n, const std::string& f) {
+    ServicePort p;
+    p.name = optStr(n, "name", f).value_or("");
+    p.port = number(child(n, "port"), join(f, "port"), 1, 65535);
+    p.protocol = optStr(n, "protocol", f).value_or("TCP");
+    if (const YAML::Node t = child(n, "targetPort"); t && !t.IsNull()) {
+      long long v;
+      if (YAML::convert<long long>::decode(t, v)) {
+        p.targetPortNumber = number(t, join(f, "targetPort"), 1, 65535);
+      } else {
+        p.targetPortName = str(t, join(f, "targetPort"));
+      }
+    } else {
+      p.targetPortNumber = p.port;  // the API's default
+    }
+    s.ports.push_back(p);
+  });
+  return s;
+}
+
+EndpointSlice readEndpointSlice(const YAML::Node& doc, const ObjectMeta& meta) {
+  EndpointSlice e;
+  e.meta = meta;
+  const auto svc = meta.labels.find("kubernetes.io/service-name");
+  if (svc == meta.labels.end()) throw FieldError{"metadata.labels", "needs kubernetes.io/service-name"};
+  e.serviceName = svc->second;
+  e.addressType = requiredStr(doc, "addressType", "");
+  eachItem(doc, "ports", "", [&](const YAML::Node& n, const std::string& f) {
+    e.ports.push_back({optStr(n, "name", f).value_or(""), optNumber(n, "port", f, 1, 65535),
+                       optStr(n, "protocol", f).value_or("TCP")});
+  });
+  eachItem(doc, "endpoints", "", [&](const YAML::Node& n, const std::string& f) {
+    EndpointSlice::Endpoint ep;
+    eachItem(n, "addresses", f, [&](const YAML::Node& a, const std::string& af) { ep.addresses.push_back(str(a, af)); });
+    if (const YAML::Node c = child(n, "conditions")) {
+      ep.ready = optBool(c, "ready", join(f, "conditions"));
+      ep.serving = optBool(c, "serving", join(f, "conditions"));
+      ep.terminating = optBool(c, "terminating", join(f, "conditions"));
+    }
+    e.endpoints.push_back(ep);
+  });
+  return e;
+}
+
+Secret readSecret(const YAML::Node& doc, const ObjectMeta& meta) {
+  Secret s;
+  s.meta = meta;
+  s.type = optStr(doc, "type", "").value_or("Opaque");
+  const YAML::Node data = child(doc, "data");
+  if (const YAML::Node crt = child(data, "tls.crt")) s.certificatePem = base64(str(crt, "data.tls.crt"), "data.tls.crt");
+  if (const YAML::Node key = child(data, "tls.key")) s.keyPem = base64(str(key, "data.tls.key"), "data.tls.key");
+  return s;
+}
+
+// Which apiVersions each kind is read from (v1 first; older versions where clusters may
+// still serve only those).
+bool knownVersion(const std::string& kind, const std::string& apiVersion) {
+  static const std::map<std::string, std::set<std::string>> versions = {
+      {"GatewayClass", {"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"}},
+      {"Gateway", {"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"}},
+      {"HTTPRoute", {"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"}},
+      {"TLSRoute", {"gateway.networking.k8s.io/v1alpha2", "gateway.networking.k8s.io/v1alpha3", "gateway.networking.k8s.io/v1"}},
+      {"ReferenceGrant", {"gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1alpha2", "gateway.networking.k8s.io/v1"}},
+      {"Service", {"v1"}},
+      {"Namespace", {"v1"}},
+      {"Secret", {"v1"}},
+      {"EndpointSlice", {"discovery.k8s.io/v1"}},
+  };
+  const auto it = versions.find(kind);
+  return it != versions.end() && it->second.count(apiVersion) > 0;
+}
+
+template <typename T>
+void addUnique(std::vector<T>& list, T&& object, const std::string& kind, std::vector<Problem>& problems) {
+  for (const auto& existing : list) {
+    if (existing.meta.key() == object.meta.key()) {
+      problems.push_back({object.meta.source, kind + " " + object.meta.key(), "",
+                          "duplicate of the one in " + existing.meta.source + "; this one is ignored"});
+      return;
+    }
+  }
+  list.push_back(std::move(object));
+}
+
+void parseDocument(const YAML::Node& doc, const std::string& source, ClusterState& into, std::vector<Problem>& problems) {
+  if (!doc || doc.IsNull()) return;  // an empty document between separators
+  if (!doc.IsMap()) {
+    problems.push_back({source, "", "", "is not a Kubernetes object (expected a mapping)"});
+    return;
+  }
+  std::string kind, apiVersion, object;
+  try {
+    kind = requiredStr(doc, "kind", "");
+    apiVersion = requiredStr(doc, "apiVersion", "");
+    if (kind == "List") {
+      eachItem(doc, "items", "", [&](const YAML::Node& item, const std::string& f) {
+        parseDocument(item, source + " " + f, into, problems);
+      });
+      return;
+    }
+    if (!knownVersion(kind, apiVersion)) {
+      problems.push_back({source, kind, "apiVersion", "'" + apiVersion + "' " + kind +
+                                                          " objects are not read (unknown kind or version); ignored"});
+      return;
+    }
+    const bool namespaced = kind != "GatewayClass" && kind != "Namespace";
+    const ObjectMeta meta = readMeta(doc, namespaced, source);
+    object = kind + " " + meta.key();
+    if (kind == "GatewayClass") {
+      addUnique(into.gatewayClasses, GatewayClass{meta, requiredStr(child(doc, "spec"), "controllerName", "spec")}, kind, problems);
+    } else if (kind == "Gateway") {
+      addUnique(into.gateways, readGateway(doc, meta), kind, problems);
+    } else if (kind == "HTTPRoute") {
+      addUnique(into.httpRoutes, readHttpRoute(doc, meta), kind, problems);
+    } else if (kind == "TLSRoute") {
+      addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, problems);
+    } else if (kind == "ReferenceGrant") {
+      addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, problems);
+    } else if (kind == "Service") {
+      addUnique(into.services, readService(doc, meta), kind, problems);
+    } else if (kind == "EndpointSlice") {
+      addUnique(into.endpointSlices, readEndpointSlice(doc, meta), kind, problems);
+    } else if (kind == "Namespace") {
+      addUnique(into.namespaces, Namespace{meta}, kind, problems);
+    } else if (kind == "Secret") {
+      addUnique(into.secrets, readSecret(doc, meta), kind, problems);
+    }
+  } catch (const FieldError& e) {
+    problems.push_back({source, object.empty() ? kind : object, e.field, e.message + "; the object is ignored"});
+  } catch (const YAML::Exception& e) {
+    problems.push_back({source, object.empty() ? kind : object, "", e.msg + "; the object is ignored"});
+  }
+}
+
+}  // namespace
+
+void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
+                    std::vector<Problem>& problems) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    problems.push_back({source, "", "", "line " + std::to_string(e.mark.line + 1) + ", column " +
+                                            std::to_string(e.mark.column + 1) + ": " + e.msg +
+                                            "; nothing in this file is read"});
+    return;
+  }
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    parseDocument(docs[i], docs.size() > 1 ? source + " (document " + std::to_string(i + 1) + ")" : source, into,
+                  problems);
+  }
+}
+
+ClusterState loadManifestDirectory(const std::string& directory, std::vector<Problem>& problems) {
+  ClusterState state;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec)) {
+    problems.push_back({directory, "", "", "is not a directory"});
+    return state;
+  }
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(directory, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const auto ext = it->path().extension();
+    if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::stringstream text;
+    text << in.rdbuf();
+    parseManifests(text.str(), f.string(), state, problems);
+  }
+  return state;
+}
+
+}  // namespace portico::cp
