@@ -1,0 +1,103 @@
+#pragma once
+
+// What translation makes of the cluster state: per Gateway, its listeners and the routes
+// attached to each, with backends resolved to endpoints; and a status condition for every
+// object this controller owns, as it would write them back.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controlplane/model/objects.h"
+
+namespace portico::cp {
+
+inline constexpr const char* kControllerName = "portico.dev/gateway-controller";
+
+struct Condition {
+  std::string type;
+  std::string status;  // True, False, Unknown
+  std::string reason;
+  std::string message;
+  int64_t observedGeneration = 0;
+};
+
+struct ListenerStatus {
+  std::string name;
+  uint32_t attachedRoutes = 0;
+  std::vector<Condition> conditions;
+};
+
+struct RouteParentStatus {
+  ParentReference parentRef;
+  std::vector<Condition> conditions;
+};
+
+struct ObjectStatus {
+  std::string kind;
+  std::string key;  // namespace/name, or name for cluster-scoped kinds
+  std::vector<Condition> conditions;          // GatewayClass, Gateway
+  std::vector<ListenerStatus> listeners;      // Gateway
+  std::vector<RouteParentStatus> parents;     // routes
+
+  const Condition* condition(const std::string& type) const;
+  const RouteParentStatus* parent(const std::string& gatewayKey, const std::optional<std::string>& section) const;
+};
+
+struct Endpoint {
+  std::string address;
+  uint32_t port = 0;
+};
+
+// One backendRef of a rule, resolved.
+struct ResolvedBackend {
+  enum class Outcome { kServed, kInvalid, kNoEndpoints };
+  std::string ref;  // "namespace/service:port"
+  uint32_t weight = 1;
+  Outcome outcome = Outcome::kServed;
+  std::string reason;  // why it is invalid or has no endpoints
+  std::vector<Endpoint> endpoints;
+};
+
+struct AttachedRule {
+  std::vector<HttpRouteMatch> matches;  // HTTPRoute; empty for TLSRoute
+  std::vector<ResolvedBackend> backends;
+};
+
+struct AttachedRoute {
+  std::string kind;  // HTTPRoute or TLSRoute
+  std::string key;
+  std::string creationTimestamp;
+  std::vector<std::string> hostnames;  // intersected with the listener's; "" = any
+  std::vector<AttachedRule> rules;
+};
+
+struct ListenerState {
+  std::string name;
+  uint32_t port = 0;
+  std::string protocol;
+  std::optional<std::string> hostname;
+  std::string tlsMode;
+  bool accepted = true;  // a listener that is not accepted takes no traffic
+  std::vector<AttachedRoute> routes;
+};
+
+struct GatewayState {
+  std::string key;
+  std::vector<std::string> addresses;  // spec.addresses; pool assignment comes later
+  std::vector<ListenerState> listeners;
+};
+
+struct Translation {
+  std::vector<GatewayState> gateways;
+  std::vector<ObjectStatus> statuses;
+
+  const ObjectStatus* status(const std::string& kind, const std::string& key) const;
+  const GatewayState* gateway(const std::string& key) const;
+};
+
+// Pure: reads nothing but `state`, so the same cluster always translates the same way.
+Translation translate(const ClusterState& state);
+
+}  // namespace portico::cp

@@ -1,0 +1,324 @@
+// Gateway API translation, case by case from the spec: listener validation and
+// conflicts, route attachment (parentRef, sectionName, port, allowedRoutes, hostnames),
+// backend resolution (ReferenceGrant, Service ports, EndpointSlices), and the status
+// conditions each outcome writes.
+
+#include "controlplane/translate/translation.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "controlplane/source/manifest_parser.h"
+
+namespace portico::cp {
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string base64(const std::string& text) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(text[i]) << 16;
+    if (i + 1 < text.size()) v |= static_cast<uint8_t>(text[i + 1]) << 8;
+    if (i + 2 < text.size()) v |= static_cast<uint8_t>(text[i + 2]);
+    out += k[(v >> 18) & 63];
+    out += k[(v >> 12) & 63];
+    out += i + 1 < text.size() ? k[(v >> 6) & 63] : '=';
+    out += i + 2 < text.size() ? k[v & 63] : '=';
+  }
+  return out;
+}
+
+const char* kClassAndGateway = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: portico.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra, generation: 3}
+spec:
+  gatewayClassName: portico
+  listeners:
+    - {name: http, port: 80, protocol: HTTP, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}
+    - {name: same, port: 8080, protocol: HTTP}
+    - name: picky
+      port: 8081
+      protocol: HTTP
+      allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: web}}}}
+)";
+
+class Translate : public ::testing::Test {
+ protected:
+  // The Gateway above plus `more`; fails the test on any parse problem.
+  Translation run(const std::string& more) {
+    std::vector<Problem> problems;
+    state_ = ClusterState{};
+    parseManifests(std::string(kClassAndGateway) + "---\n" + more, "test.yaml", state_, problems);
+    for (const auto& p : problems) ADD_FAILURE() << p.toString();
+    return translate(state_);
+  }
+
+  static std::string route(const std::string& ns, const std::string& name, const std::string& parentRefs,
+                           const std::string& hostnames, const std::string& backends = "[{name: svc, port: 80}]") {
+    return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " + name + ", namespace: " +
+           ns + ", generation: 7}\nspec:\n  parentRefs: " + parentRefs + "\n  hostnames: " + hostnames +
+           "\n  rules: [{backendRefs: " + backends + "}]\n";
+  }
+
+  static std::string service(const std::string& ns, const std::string& name) {
+    return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: " + ns +
+           "}\nspec: {ports: [{name: web, port: 80, targetPort: web}]}\n---\n"
+           "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: " + name + "-1, namespace: " + ns +
+           ", labels: {kubernetes.io/service-name: " + name + "}}\naddressType: IPv4\nports: [{name: web, port: 8080}]\n"
+           "endpoints:\n  - {addresses: [198.51.100.11], conditions: {ready: true}}\n"
+           "  - {addresses: [198.51.100.12], conditions: {ready: false, serving: true, terminating: true}}\n";
+  }
+
+  static const Condition& cond(const Translation& t, const std::string& routeKey, const std::string& type,
+                               const std::optional<std::string>& section = "http") {
+    const ObjectStatus* s = t.status("HTTPRoute", routeKey);
+    EXPECT_NE(s, nullptr) << routeKey;
+    static const Condition none{};
+    if (s == nullptr) return none;
+    const RouteParentStatus* p = s->parent("infra/gw", section);
+    EXPECT_NE(p, nullptr) << routeKey;
+    if (p == nullptr) return none;
+    for (const auto& c : p->conditions) {
+      if (c.type == type) return c;
+    }
+    ADD_FAILURE() << "no " << type;
+    return none;
+  }
+
+  static const ListenerState& listener(const Translation& t, const std::string& name) {
+    const GatewayState* g = t.gateway("infra/gw");
+    for (const auto& l : g->listeners) {
+      if (l.name == name) return l;
+    }
+    throw std::runtime_error("no listener " + name);
+  }
+
+  ClusterState state_;
+};
+
+TEST_F(Translate, RouteAttachesWithIntersectedHostnamesAndResolvedEndpoints) {
+  const auto t = run(route("apps", "web", "[{name: gw, namespace: infra, sectionName: http}]", "[www.example.com]") +
+                     "---\n" + service("apps", "svc"));
+  const Condition& accepted = cond(t, "apps/web", "Accepted");
+  EXPECT_EQ(accepted.status, "True");
+  EXPECT_EQ(accepted.observedGeneration, 7);
+  EXPECT_EQ(cond(t, "apps/web", "ResolvedRefs").status, "True");
+  const ListenerState& l = listener(t, "http");
+  ASSERT_EQ(l.routes.size(), 1u);
+  EXPECT_EQ(l.routes[0].hostnames, std::vector<std::string>{"www.example.com"});
+  const auto& backend = l.routes[0].rules.at(0).backends.at(0);
+  EXPECT_EQ(backend.ref, "apps/svc:80");
+  EXPECT_EQ(backend.outcome, ResolvedBackend::Outcome::kServed);
+  // The named targetPort resolves through the slice's port of that name; the endpoint
+  // that is terminating is not used while one is ready.
+  ASSERT_EQ(backend.endpoints.size(), 1u);
+  EXPECT_EQ(backend.endpoints[0].address, "198.51.100.11");
+  EXPECT_EQ(backend.endpoints[0].port, 8080u);
+  const ObjectStatus* gw = t.status("Gateway", "infra/gw");
+  EXPECT_EQ(gw->listeners[0].attachedRoutes, 1u);
+  EXPECT_EQ(gw->condition("Accepted")->status, "True");
+  EXPECT_EQ(gw->condition("Accepted")->observedGeneration, 3);
+  EXPECT_EQ(gw->condition("Programmed")->reason, "Pending");
+}
+
+TEST_F(Translate, WildcardListenerNeverTakesTheApex) {
+  const auto t = run(route("apps", "apex", "[{name: gw, namespace: infra, sectionName: http}]", "[example.com]"));
+  const Condition& c = cond(t, "apps/apex", "Accepted");
+  EXPECT_EQ(c.status, "False");
+  EXPECT_EQ(c.reason, "NoMatchingListenerHostname");
+  EXPECT_TRUE(listener(t, "http").routes.empty());
+}
+
+TEST_F(Translate, SectionNameAndPortMustMatchAListener) {
+  auto t = run(route("infra", "r", "[{name: gw, sectionName: nope}]", "[]"));
+  EXPECT_EQ(cond(t, "infra/r", "Accepted", "nope").reason, "NoMatchingParent");
+  t = run(route("infra", "r", "[{name: gw, sectionName: same, port: 9999}]", "[]"));
+  EXPECT_EQ(cond(t, "infra/r", "Accepted", "same").reason, "NoMatchingParent");
+  t = run(route("infra", "r", "[{name: gw, sectionName: same, port: 8080}]", "[]"));
+  EXPECT_EQ(cond(t, "infra/r", "Accepted", "same").status, "True");
+}
+
+TEST_F(Translate, AllowedRoutesSameAndSelector) {
+  auto t = run(route("apps", "r", "[{name: gw, namespace: infra, sectionName: same}]", "[]"));
+  EXPECT_EQ(cond(t, "apps/r", "Accepted", "same").reason, "NotAllowedByListeners");
+  t = run(route("apps", "r", "[{name: gw, namespace: infra, sectionName: picky}]", "[]") +
+          "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: apps, labels: {team: db}}\n");
+  EXPECT_EQ(cond(t, "apps/r", "Accepted", "picky").reason, "NotAllowedByListeners");
+  t = run(route("apps", "r", "[{name: gw, namespace: infra, sectionName: picky}]", "[]") +
+          "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: apps, labels: {team: web}}\n");
+  EXPECT_EQ(cond(t, "apps/r", "Accepted", "picky").status, "True");
+}
+
+TEST_F(Translate, NoSectionNameAttachesToEveryListenerThatAllowsIt) {
+  const auto t = run(route("infra", "r", "[{name: gw}]", "[www.example.com]"));
+  EXPECT_EQ(listener(t, "http").routes.size(), 1u);
+  EXPECT_EQ(listener(t, "same").routes.size(), 1u);
+  EXPECT_TRUE(listener(t, "picky").routes.empty());  // infra has no team label
+}
+
+TEST_F(Translate, RemovingTheReferenceGrantTurnsTheBackendInvalid) {
+  const std::string base = route("apps", "r", "[{name: gw, namespace: infra, sectionName: http}]", "[]",
+                                 "[{name: svc, namespace: data, port: 80}]") + "---\n" + service("data", "svc");
+  const std::string grant = R"(---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: data}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps}]
+  to: [{group: "", kind: Service}]
+)";
+  auto t = run(base + grant);
+  EXPECT_EQ(cond(t, "apps/r", "ResolvedRefs").status, "True");
+  EXPECT_EQ(listener(t, "http").routes.at(0).rules.at(0).backends.at(0).outcome, ResolvedBackend::Outcome::kServed);
+  t = run(base);
+  const Condition& refs = cond(t, "apps/r", "ResolvedRefs");
+  EXPECT_EQ(refs.status, "False");
+  EXPECT_EQ(refs.reason, "RefNotPermitted");
+  EXPECT_EQ(cond(t, "apps/r", "Accepted").status, "True");  // still attached: its requests get 500
+  EXPECT_EQ(listener(t, "http").routes.at(0).rules.at(0).backends.at(0).outcome, ResolvedBackend::Outcome::kInvalid);
+}
+
+TEST_F(Translate, BackendOutcomes) {
+  const auto t = run(route("apps", "r", "[{name: gw, namespace: infra, sectionName: http}]", "[]",
+                           "[{name: missing, port: 80}, {name: svc, port: 81}, {name: svc, port: 80, weight: 0}, "
+                           "{name: empty, port: 80}, {name: x, kind: ConfigMap}]") +
+                     "---\n" + service("apps", "svc") +
+                     "---\napiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: apps}\n"
+                     "spec: {ports: [{port: 80}]}\n");
+  const auto& backends = listener(t, "http").routes.at(0).rules.at(0).backends;
+  ASSERT_EQ(backends.size(), 4u);  // the weight-0 backend takes no traffic
+  EXPECT_EQ(backends[0].outcome, ResolvedBackend::Outcome::kInvalid);
+  EXPECT_EQ(backends[0].reason, "Service apps/missing does not exist");
+  EXPECT_EQ(backends[1].reason, "Service apps/svc has no port 81");
+  EXPECT_EQ(backends[2].outcome, ResolvedBackend::Outcome::kNoEndpoints);
+  EXPECT_EQ(backends[3].reason, "backend kind ConfigMap is not supported");
+  EXPECT_EQ(cond(t, "apps/r", "ResolvedRefs").reason, "BackendNotFound");  // the first problem
+}
+
+TEST_F(Translate, TerminatingEndpointsServeOnlyWhenNoneIsReady) {
+  const auto t = run(route("apps", "r", "[{name: gw, namespace: infra, sectionName: http}]", "[]") + R"(---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: apps}
+spec: {ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: s, namespace: apps, labels: {kubernetes.io/service-name: svc}}
+addressType: IPv4
+ports: [{port: 8080}]
+endpoints:
+  - {addresses: [198.51.100.21], conditions: {ready: false, serving: true, terminating: true}}
+  - {addresses: [198.51.100.22], conditions: {ready: false, serving: false, terminating: true}}
+)");
+  const auto& b = listener(t, "http").routes.at(0).rules.at(0).backends.at(0);
+  ASSERT_EQ(b.endpoints.size(), 1u);
+  EXPECT_EQ(b.endpoints[0].address, "198.51.100.21");
+}
+
+TEST_F(Translate, ListenerConflictsAndUnsupportedProtocols) {
+  const auto t = run(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: other, namespace: infra}
+spec:
+  gatewayClassName: portico
+  listeners:
+    - {name: a, port: 80, protocol: HTTP, hostname: x.example.com}
+    - {name: b, port: 80, protocol: HTTP, hostname: x.example.com}
+    - {name: c, port: 443, protocol: HTTP}
+    - {name: d, port: 443, protocol: TLS, tls: {mode: Passthrough}}
+    - {name: e, port: 9000, protocol: UDP}
+    - {name: f, port: 9001, protocol: HTTP, hostname: "Bad_Name"}
+)");
+  const ObjectStatus* s = t.status("Gateway", "infra/other");
+  auto get = [&](std::size_t i, const char* type) { return *std::find_if(s->listeners[i].conditions.begin(), s->listeners[i].conditions.end(), [&](const Condition& c) { return c.type == type; }); };
+  EXPECT_EQ(get(0, "Conflicted").reason, "HostnameConflict");
+  EXPECT_EQ(get(1, "Conflicted").status, "True");
+  EXPECT_EQ(get(2, "Conflicted").reason, "ProtocolConflict");
+  EXPECT_EQ(get(3, "Conflicted").reason, "ProtocolConflict");
+  EXPECT_EQ(get(4, "Accepted").reason, "UnsupportedProtocol");
+  EXPECT_EQ(get(5, "Accepted").reason, "UnsupportedValue");
+  EXPECT_EQ(get(0, "Programmed").status, "False");
+  EXPECT_EQ(s->condition("Accepted")->reason, "ListenersNotValid");
+}
+
+TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
+  const std::string dir = PORTICO_SOURCE_ROOT "/tests/unit/controlplane/translate/testdata/";
+  const std::string crt = base64(readFile(dir + "wildcard.crt"));
+  auto gateway = [](const std::string& secretNs) {
+    return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: tls, namespace: infra}\n"
+           "spec:\n  gatewayClassName: portico\n  listeners:\n    - name: https\n      port: 443\n      protocol: HTTPS\n"
+           "      tls: {certificateRefs: [{name: cert, namespace: " + secretNs + "}]}\n";
+  };
+  auto secret = [&](const std::string& ns, const std::string& key) {
+    return "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: " + ns +
+           "}\ntype: kubernetes.io/tls\ndata: {tls.crt: " + crt + ", tls.key: " + base64(readFile(dir + key)) + "}\n";
+  };
+  auto refs = [](const Translation& t) {
+    const ObjectStatus* s = t.status("Gateway", "infra/tls");
+    for (const auto& c : s->listeners.at(0).conditions) {
+      if (c.type == "ResolvedRefs") return c;
+    }
+    return Condition{};
+  };
+  EXPECT_EQ(refs(run(gateway("infra") + secret("infra", "wildcard.key"))).status, "True");
+  const Condition wrongKey = refs(run(gateway("infra") + secret("infra", "other.key")));
+  EXPECT_EQ(wrongKey.reason, "InvalidCertificateRef");
+  EXPECT_EQ(wrongKey.message, "Secret infra/cert: tls.key does not belong to tls.crt");
+  EXPECT_EQ(refs(run(gateway("infra"))).message, "Secret infra/cert does not exist");
+  EXPECT_EQ(refs(run(gateway("certs") + secret("certs", "wildcard.key"))).reason, "RefNotPermitted");
+}
+
+TEST_F(Translate, OtherControllersObjectsAreLeftAlone) {
+  const auto t = run(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: nginx}
+spec: {controllerName: gateway.nginx.org/nginx-gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: theirs, namespace: infra}
+spec: {gatewayClassName: nginx, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+)" + route("infra", "r", "[{name: theirs}]", "[]"));
+  EXPECT_EQ(t.status("GatewayClass", "nginx"), nullptr);
+  EXPECT_EQ(t.status("Gateway", "infra/theirs"), nullptr);
+  EXPECT_EQ(t.status("HTTPRoute", "infra/r"), nullptr);
+  EXPECT_NE(t.status("GatewayClass", "portico"), nullptr);
+}
+
+TEST_F(Translate, ShippedExampleServesPrometheusAndGrafana) {
+  std::vector<Problem> problems;
+  const ClusterState s = loadManifestDirectory(PORTICO_SOURCE_ROOT "/configs/examples", problems);
+  ASSERT_TRUE(problems.empty());
+  const Translation t = translate(s);
+  const GatewayState* gw = t.gateway("portico-gateway/flex-gateway");
+  ASSERT_NE(gw, nullptr);
+  ASSERT_EQ(gw->listeners.at(0).routes.size(), 2u);
+  for (const auto& r : gw->listeners[0].routes) {
+    EXPECT_EQ(r.rules.at(0).backends.at(0).outcome, ResolvedBackend::Outcome::kServed) << r.key;
+  }
+  const ObjectStatus* prometheus = t.status("HTTPRoute", "monitoring/prometheus-gateway-route");
+  ASSERT_NE(prometheus, nullptr);
+  EXPECT_EQ(prometheus->parents.at(0).conditions.at(0).status, "True");
+}
+
+}  // namespace
+}  // namespace portico::cp
