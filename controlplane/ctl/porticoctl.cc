@@ -1,0 +1,155 @@
+// porticoctl: the operator's view of Portico, sharing the control plane's translation.
+//   porticoctl explain --manifests DIR --gateway NS/NAME --port N [--host H] [--sni S]
+//                      [--path P] [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']
+//   porticoctl status --manifests DIR
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "controlplane/source/manifest_parser.h"
+#include "controlplane/translate/request_match.h"
+#include "controlplane/translate/translation.h"
+
+namespace {
+
+using nlohmann::json;
+using namespace portico::cp;
+
+constexpr const char* kUsage =
+    "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--host H] [--sni S] [--path P]\n"
+    "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
+    "       porticoctl status --manifests DIR\n";
+
+int usage(const std::string& problem) {
+  std::fprintf(stderr, "porticoctl: %s\n%s", problem.c_str(), kUsage);
+  return 2;
+}
+
+json conditionsJson(const std::vector<Condition>& conditions) {
+  json out = json::array();
+  for (const auto& c : conditions) {
+    out.push_back({{"type", c.type}, {"status", c.status}, {"reason", c.reason}, {"message", c.message},
+                   {"observedGeneration", c.observedGeneration}});
+  }
+  return out;
+}
+
+// Reads the manifests; problems go to stderr (the rest is still used), as the controller
+// would report them.
+ClusterState load(const std::string& dir) {
+  std::vector<Problem> problems;
+  ClusterState s = loadManifestDirectory(dir, problems);
+  for (const auto& p : problems) std::fprintf(stderr, "porticoctl: %s\n", p.toString().c_str());
+  return s;
+}
+
+int status(const std::string& dir) {
+  const Translation t = translate(load(dir));
+  json out = json::array();
+  for (const auto& s : t.statuses) {
+    json o = {{"kind", s.kind}, {"name", s.key}};
+    if (!s.conditions.empty()) o["conditions"] = conditionsJson(s.conditions);
+    for (const auto& l : s.listeners) {
+      o["listeners"].push_back(
+          {{"name", l.name}, {"attachedRoutes", l.attachedRoutes}, {"conditions", conditionsJson(l.conditions)}});
+    }
+    for (const auto& p : s.parents) {
+      json ref = {{"name", p.parentRef.name}, {"namespace", p.parentRef.ns.value_or("")}};
+      if (p.parentRef.sectionName) ref["sectionName"] = *p.parentRef.sectionName;
+      if (p.parentRef.port) ref["port"] = *p.parentRef.port;
+      o["parents"].push_back({{"parentRef", ref}, {"conditions", conditionsJson(p.conditions)}});
+    }
+    out.push_back(o);
+  }
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+int explain(const std::string& dir, const std::string& gatewayKey, const Request& request) {
+  const Translation t = translate(load(dir));
+  const GatewayState* gw = t.gateway(gatewayKey);
+  if (gw == nullptr) {
+    std::fprintf(stderr, "porticoctl: %s is not a Gateway of a GatewayClass with controllerName %s in %s\n",
+                 gatewayKey.c_str(), kControllerName, dir.c_str());
+    return 1;
+  }
+  const RoutingDecision d = routeRequest(*gw, request);
+  json out;
+  out["listener"] = d.listener ? json(d.listener->name) : json(nullptr);
+  out["route"] = d.route ? json(d.route->key) : json(nullptr);
+  out["rule"] = d.rule ? json(*d.rule) : json(nullptr);
+  out["backend"] = d.backends.size() == 1 ? json(d.backends[0]->ref) : json(nullptr);
+  out["backends"] = json::array();
+  for (const auto* b : d.backends) {
+    out["backends"].push_back({{"ref", b->ref}, {"weight", b->weight}, {"endpoints", b->endpoints.size()}});
+  }
+  if (d.status == "forward" || d.status == "reject") {
+    out["status"] = d.status;
+  } else {
+    out["status"] = std::stoi(d.status);
+  }
+  out["reason"] = d.reason;
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage("a command is required");
+  const std::string command = argv[1];
+  if (command == "-h" || command == "--help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::string manifests, gateway;
+  Request request;
+  bool havePort = false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) return usage(arg + " needs a value");
+    const std::string value = argv[++i];
+    if (arg == "--manifests") {
+      manifests = value;
+    } else if (arg == "--gateway") {
+      gateway = value;
+    } else if (arg == "--port") {
+      try {
+        request.port = static_cast<uint32_t>(std::stoul(value));
+        havePort = request.port > 0 && request.port < 65536;
+      } catch (const std::exception&) {
+      }
+      if (!havePort) return usage("--port '" + value + "' is not a port number");
+    } else if (arg == "--host") {
+      request.host = value;
+    } else if (arg == "--sni") {
+      request.sni = value;
+    } else if (arg == "--path") {
+      request.path = value;
+    } else if (arg == "--method") {
+      request.method = value;
+    } else if (arg == "--header") {
+      const auto colon = value.find(':');
+      if (colon == std::string::npos) return usage("--header '" + value + "' is not 'Name: value'");
+      std::string v = value.substr(colon + 1);
+      v.erase(0, v.find_first_not_of(' '));
+      request.headers.emplace_back(value.substr(0, colon), v);
+    } else if (arg == "--query") {
+      for (auto& kv : parseQuery(value)) request.query.push_back(kv);
+    } else {
+      return usage("unknown option " + arg);
+    }
+  }
+  if (manifests.empty()) return usage("--manifests DIR is required");
+  if (command == "status") return status(manifests);
+  if (command == "explain") {
+    if (gateway.find('/') == std::string::npos) return usage("--gateway must be NAMESPACE/NAME");
+    if (!havePort) return usage("--port is required");
+    return explain(manifests, gateway, request);
+  }
+  return usage("unknown command " + command);
+}

@@ -1,0 +1,46 @@
+#pragma once
+
+// How one request is routed by a translated Gateway: the listener (by port, then SNI or
+// Host, most specific first), the route and rule (by the HTTPRoute precedence, within
+// that listener only), and what the client gets. porticoctl explain prints this; the
+// dataplane's matcher must agree with it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "controlplane/translate/translation.h"
+
+namespace portico::cp {
+
+struct Request {
+  uint32_t port = 0;
+  std::optional<std::string> host;  // HTTP Host header (a port in it is ignored)
+  std::optional<std::string> sni;   // TLS server name
+  std::string path = "/";
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> query;
+};
+
+struct RoutingDecision {
+  const ListenerState* listener = nullptr;
+  const AttachedRoute* route = nullptr;
+  std::optional<std::size_t> rule;
+  std::vector<const ResolvedBackend*> backends;  // every candidate of the matched rule
+  std::string status;  // "200", "404", "421", "500", "503", or "forward" / "reject" for TLS passthrough
+  std::string reason;
+};
+
+RoutingDecision routeRequest(const GatewayState& gateway, const Request& request);
+
+// Gateway API path matching: PathPrefix compares whole path elements ("/foo" matches
+// "/foo" and "/foo/bar", not "/foobar"); Exact compares the whole path.
+bool pathMatches(const HttpRouteMatch& match, const std::string& path);
+
+// Splits "a=1&b=2" into pairs (no percent-decoding).
+std::vector<std::pair<std::string, std::string>> parseQuery(const std::string& query);
+
+}  // namespace portico::cp
