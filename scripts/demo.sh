@@ -50,6 +50,14 @@ urls=$(for i in $(seq 1 30); do printf 'http://192.0.2.100/?%d ' "$i"; done)
 printf '$ curl -s -H "Connection: close" <30 URLs> | sort | uniq -c\n'
 ip netns exec "$client" curl -s -H 'Connection: close' $urls | sort | uniq -c | sed 's/^/  /'
 
+step "The control plane's view of configs/examples/ (Gateway flex-gateway, routes for Prometheus and Grafana)"
+for host in prometheus.sjc.example.com grafana.sjc.example.com nothing.sjc.example.com; do
+  show build/controlplane/porticoctl explain --manifests configs/examples --gateway portico-gateway/flex-gateway \
+    --port 80 --host "$host"
+done
+printf '$ porticoctl status --manifests configs/examples | scripts/lib/conditions.py\n'
+build/controlplane/porticoctl status --manifests configs/examples | python3 scripts/lib/conditions.py | sed 's/^/  /'
+
 step "The dataplane's counters (SIGUSR1)"
 lab_dataplane_stats "$work/dp.log" | sed 's/^stats total //' | tr ' ' '\n' | sed 's/^/  /'
 
