@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "dataplane/api/api_server.h"
 #include "dataplane/config/config.h"
 #include "dataplane/runtime/runtime.h"
 #include "drivers/eal.h"
@@ -147,6 +148,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::printf("portico-dataplane: serving%s\n", describe(cfg->desired).c_str());
+    auto api = portico::dp::api::ApiServer::start(runtime, cfg->api);
+    if (!api) {
+      std::fprintf(stderr, "portico-dataplane: %s: %s\n", configPath.c_str(), api.error().toString().c_str());
+      rt.value().reset();
+      portico::drv::cleanupEal();
+      return 1;
+    }
+    std::printf("portico-dataplane: api on%s%s\n", cfg->api.socket.empty() ? "" : (" unix:" + cfg->api.socket).c_str(),
+                cfg->api.listen.empty() ? "" : (" " + cfg->api.listen + " (mutual TLS)").c_str());
 
     if (auto st = runtime.launch(gStop); !st) {
       std::fprintf(stderr, "portico-dataplane: %s\n", st.error().toString().c_str());
@@ -159,6 +169,7 @@ int main(int argc, char** argv) {
     std::thread control(controlLoop, std::ref(runtime), configPath);
     runtime.wait();
     control.join();
+    (*api)->shutdown();
     std::printf("portico-dataplane: stopped\n%s", runtime.statsReport().c_str());
     std::fflush(stdout);
   }

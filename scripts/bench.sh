@@ -66,6 +66,7 @@ portico() {
   cat >"$cfg" <<YAML
 lcores: {main: 0, workers: [1]}
 eal: [--no-huge, -m, "1536", --no-pci, --file-prefix, portico-bench-dp, --log-level, "*:error"]
+api: {socket: "$work/api.sock"}
 mbufs: $3  # net_pcap's infinite_rx keeps the whole file in buffers of the pool
 ports:
   - {name: replay, device: "net_pcap0,rx_pcap=$1,infinite_rx=1", mac: "02:00:5e:00:53:02", ipv4: 192.0.2.2/24}

@@ -3,6 +3,7 @@
 //                      [--path P] [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']
 //   porticoctl status --manifests DIR
 
+#include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "controlplane/source/manifest_parser.h"
 #include "controlplane/translate/request_match.h"
 #include "controlplane/translate/translation.h"
+#include "proto/dataplane.grpc.pb.h"
 
 namespace {
 
@@ -22,7 +24,8 @@ using namespace portico::cp;
 constexpr const char* kUsage =
     "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--host H] [--sni S] [--path P]\n"
     "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
-    "       porticoctl status --manifests DIR\n";
+    "       porticoctl status --manifests DIR\n"
+    "       porticoctl vips|stats [--api unix:/run/portico/dataplane.sock]\n";
 
 int usage(const std::string& problem) {
   std::fprintf(stderr, "porticoctl: %s\n%s", problem.c_str(), kUsage);
@@ -69,6 +72,55 @@ int status(const std::string& dir) {
   return 0;
 }
 
+namespace pb = portico::dataplane::v1;
+
+std::unique_ptr<pb::Dataplane::Stub> connect(const std::string& address) {
+  return pb::Dataplane::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+int rpcFailed(const std::string& address, const grpc::Status& st) {
+  std::fprintf(stderr, "porticoctl: %s: %s\n", address.c_str(), st.error_message().c_str());
+  return 1;
+}
+
+// What a running dataplane serves: its VIPs and L4 services.
+int vips(const std::string& address) {
+  pb::DesiredState state;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (auto st = connect(address)->GetState(&ctx, pb::GetStateRequest{}, &state); !st.ok()) return rpcFailed(address, st);
+  json out = {{"version", state.version()}, {"vips", state.vips()}, {"services", json::array()}};
+  for (const auto& s : state.services()) {
+    json svc = {{"name", s.name()}, {"vip", s.vip()}, {"port", s.port()},
+                {"protocol", s.protocol() == pb::PROTOCOL_TCP ? "tcp" : "udp"}, {"backends", json::array()}};
+    for (const auto& b : s.backends()) {
+      const char* state = b.state() == pb::BACKEND_STATE_DRAINING ? "draining"
+                          : b.state() == pb::BACKEND_STATE_REMOVED ? "removed"
+                                                                   : "active";
+      svc["backends"].push_back({{"address", b.address()}, {"port", b.port()}, {"weight", b.weight()}, {"state", state}});
+    }
+    out["services"].push_back(svc);
+  }
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+int stats(const std::string& address) {
+  pb::Stats stats;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (auto st = connect(address)->GetStats(&ctx, pb::GetStatsRequest{}, &stats); !st.ok()) return rpcFailed(address, st);
+  json out = {{"version", stats.serving_version()}, {"total", json::object()}, {"workers", json::array()}};
+  for (const auto& c : stats.total()) out["total"][c.name()] = c.value();
+  for (const auto& w : stats.workers()) {
+    json worker = {{"index", w.index()}, {"lcore", w.lcore()}};
+    for (const auto& c : w.counters()) worker[c.name()] = c.value();
+    out["workers"].push_back(worker);
+  }
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
 int explain(const std::string& dir, const std::string& gatewayKey, const Request& request) {
   const Translation t = translate(load(dir));
   const GatewayState* gw = t.gateway(gatewayKey);
@@ -106,7 +158,7 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  std::string manifests, gateway;
+  std::string manifests, gateway, api = "unix:/run/portico/dataplane.sock";
   Request request;
   bool havePort = false;
   for (int i = 2; i < argc; ++i) {
@@ -115,6 +167,8 @@ int main(int argc, char** argv) {
     const std::string value = argv[++i];
     if (arg == "--manifests") {
       manifests = value;
+    } else if (arg == "--api") {
+      api = value;
     } else if (arg == "--gateway") {
       gateway = value;
     } else if (arg == "--port") {
@@ -144,6 +198,8 @@ int main(int argc, char** argv) {
       return usage("unknown option " + arg);
     }
   }
+  if (command == "vips") return vips(api);
+  if (command == "stats") return stats(api);
   if (manifests.empty()) return usage("--manifests DIR is required");
   if (command == "status") return status(manifests);
   if (command == "explain") {

@@ -175,7 +175,7 @@ void readFlows(const YAML::Node& node, FlowConfig& flows) {
 }
 
 DataplaneConfig readConfig(const YAML::Node& root) {
-  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "announce"});
+  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "announce", "api"});
   DataplaneConfig cfg;
 
   const auto lcores = root["lcores"];
@@ -228,6 +228,20 @@ DataplaneConfig readConfig(const YAML::Node& root) {
     }
   }
   if (const auto flows = root["flows"]) readFlows(flows, cfg.flows);
+  if (const auto api = root["api"]) {
+    rejectUnknownKeys(api, "api", {"socket", "listen", "tls"});
+    if (api["socket"]) cfg.api.socket = api["socket"].IsNull() ? "" : scalar<std::string>(api["socket"], "api.socket", "a path");
+    if (api["listen"]) cfg.api.listen = scalar<std::string>(api["listen"], "api.listen", "address:port");
+    if (const auto tls = api["tls"]) {
+      rejectUnknownKeys(tls, "api.tls", {"certificate", "key", "client_ca"});
+      if (tls["certificate"]) cfg.api.certificate = scalar<std::string>(tls["certificate"], "api.tls.certificate", "a path");
+      if (tls["key"]) cfg.api.key = scalar<std::string>(tls["key"], "api.tls.key", "a path");
+      if (tls["client_ca"]) cfg.api.clientCa = scalar<std::string>(tls["client_ca"], "api.tls.client_ca", "a path");
+    }
+    if (!cfg.api.listen.empty() && (cfg.api.certificate.empty() || cfg.api.key.empty() || cfg.api.clientCa.empty())) {
+      throw KeyError{"api.listen", "TCP needs mutual TLS: set api.tls.certificate, api.tls.key and api.tls.client_ca"};
+    }
+  }
 
   if (const auto announce = root["announce"]) {
     rejectUnknownKeys(announce, "announce", {"count", "interval_ms"});

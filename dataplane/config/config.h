@@ -40,6 +40,14 @@ struct FlowConfig {
   uint32_t maglevSize = 65537;
 };
 
+// The gRPC API: a Unix socket by default (mode 0600: only root, or whoever runs the
+// dataplane, may drive it); TCP only with mutual TLS.
+struct ApiConfig {
+  std::string socket = "/run/portico/dataplane.sock";  // empty: no Unix socket
+  std::string listen;                                   // "address:port" for TCP; needs the TLS files
+  std::string certificate, key, clientCa;               // PEM paths
+};
+
 struct DataplaneConfig {
   unsigned mainLcore = 0;
   unsigned mbufs = 0;  // packet buffers in the pool; 0: enough for every queue's descriptors
@@ -49,6 +57,7 @@ struct DataplaneConfig {
   snapshot::DesiredState desired;  // static VIPs and services; the control plane adds its own later
   AnnounceConfig announce;
   FlowConfig flows;
+  ApiConfig api;
 };
 
 // Parses a dataplane.yaml document. `source` names the file in error messages, which

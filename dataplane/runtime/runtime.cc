@@ -193,8 +193,10 @@ Runtime::~Runtime() {
 }
 
 Status Runtime::publish(const snapshot::DesiredState& desired) {
+  std::lock_guard lock(control_);
   auto next = compiler_->compile(desired, version_ + 1);
   if (!next) return next.error();
+  desired_ = desired;
   ++version_;
   const lb::VipTable before = snapshots_->latest() ? snapshots_->latest()->vips : lb::VipTable{};
   announcer_->vipsChanged(before, (*next)->vips);
@@ -230,7 +232,13 @@ void Runtime::wait() {
   rte_eal_mp_wait_lcore();
 }
 
+std::pair<snapshot::DesiredState, uint64_t> Runtime::desired() const {
+  std::lock_guard lock(control_);
+  return {desired_, version_.load()};
+}
+
 void Runtime::tick(std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(control_);
   void* frames[worker::kBurstSize];
   unsigned n;
   while ((n = rte_ring_sc_dequeue_burst(controlRx_, frames, worker::kBurstSize, nullptr)) > 0) {
@@ -273,9 +281,13 @@ std::string Runtime::statsReport() const {
   }
   out += "stats control " + formatCounters(counters_[workers]) + "\n";
   LcoreCounters total;
-  sumCounters(std::span<const LcoreCounters>(counters_.get(), workers + 1), total);
+  addTotals(total);
   out += "stats total " + formatCounters(total) + "\n";
   return out;
+}
+
+void Runtime::addTotals(LcoreCounters& total) const {
+  sumCounters(std::span<const LcoreCounters>(counters_.get(), contexts_.size() + 1), total);
 }
 
 }  // namespace portico::dp::runtime

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,8 +44,12 @@ class Runtime {
 
   // Compiles the state into a snapshot and publishes it; returns after every worker has
   // let go of the previous one. On error nothing changes and the error names the part
-  // that was rejected. New VIPs are announced on every port.
+  // that was rejected. New VIPs are announced on every port. Callable from any control
+  // thread (the API server's, the signal loop's): control work is serialised.
   Status publish(const snapshot::DesiredState& desired);
+
+  // The state last published, and its version.
+  std::pair<snapshot::DesiredState, uint64_t> desired() const;
 
   // Starts the workers on their lcores; a worker on the main lcore runs inside wait().
   Status launch(const std::atomic<bool>& stop);
@@ -56,12 +61,16 @@ class Runtime {
 
   // "stats ..." lines: one per worker, one for the control thread, then the total.
   std::string statsReport() const;
+  // Every counter summed over the workers and the control thread, added to `total`.
+  void addTotals(LcoreCounters& total) const;
+  const LcoreCounters& workerCounters(unsigned w) const { return counters_[w]; }
+  unsigned workerLcore(unsigned w) const { return workerLcores_[w]; }
 
   const std::vector<OpenedPort>& ports() const { return ports_; }
   const std::vector<worker::LcoreContext>& workers() const { return contexts_; }
   // For tests that drive a worker's loop themselves instead of launching it.
   worker::LcoreContext& workerContext(unsigned w) { return contexts_[w]; }
-  uint64_t version() const { return version_; }
+  uint64_t version() const { return version_.load(); }
   // Whether backends' replies on this port are steered to their worker by RSS (else
   // handed over between workers when there are several).
   bool repliesSteered(uint8_t portIndex) const { return !contexts_.empty() && contexts_[0].snat->steered(portIndex); }
@@ -89,7 +98,9 @@ class Runtime {
   std::unique_ptr<arp::Announcer> announcer_;
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;
-  uint64_t version_ = 0;
+  mutable std::mutex control_;  // publish and tick: the control path, never a worker
+  snapshot::DesiredState desired_;
+  std::atomic<uint64_t> version_{0};
 };
 
 }  // namespace portico::dp::runtime

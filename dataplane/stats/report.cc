@@ -2,23 +2,26 @@
 
 namespace portico::dp {
 
-std::string formatCounters(const LcoreCounters& c, bool all) {
-  std::string out;
-  auto add = [&out](std::string_view name, uint64_t v) {
-    if (!out.empty()) out += ' ';
-    out += name;
-    out += '=';
-    out += std::to_string(v);
-  };
-#define PORTICO_EVENT_PRINT(id, name) add(name, c.id.load(std::memory_order_relaxed));
-  PORTICO_EVENT_COUNTERS(PORTICO_EVENT_PRINT)
-#undef PORTICO_EVENT_PRINT
+std::vector<std::pair<std::string, uint64_t>> counterValues(const LcoreCounters& c, bool all) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+#define PORTICO_EVENT_VALUE(id, name) out.emplace_back(name, c.id.load(std::memory_order_relaxed));
+  PORTICO_EVENT_COUNTERS(PORTICO_EVENT_VALUE)
+#undef PORTICO_EVENT_VALUE
   uint64_t dropped = 0;
   for (const auto& d : c.drops) dropped += d.load(std::memory_order_relaxed);
-  add("dropped", dropped);
+  out.emplace_back("dropped", dropped);
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     const uint64_t v = c.drops[i].load(std::memory_order_relaxed);
-    if (v != 0 || all) add("drop." + std::string(dropReasonName(static_cast<DropReason>(i))), v);
+    if (v != 0 || all) out.emplace_back("drop." + std::string(dropReasonName(static_cast<DropReason>(i))), v);
+  }
+  return out;
+}
+
+std::string formatCounters(const LcoreCounters& c, bool all) {
+  std::string out;
+  for (const auto& [name, value] : counterValues(c, all)) {
+    if (!out.empty()) out += ' ';
+    out += name + "=" + std::to_string(value);
   }
   return out;
 }

@@ -22,6 +22,7 @@ write_config() {  # write_config STATE1 STATE2 STATE3
   cat >"$work/dataplane.yaml" <<YAML
 lcores: {main: 0, workers: $WORKERS}
 eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+api: {socket: "$work/api.sock"}
 ports:
   - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24, ipv6: "2001:db8::2/64"}
   - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24, ipv6: "2001:db8:1::2/64"}
@@ -75,6 +76,17 @@ states[${serving#be} - 1]=draining
 write_config "${states[@]}"
 check "SIGHUP reload marks $serving draining" bash -c "echo '$(lab_reload_dataplane "$work/dp.log")' | grep -q 'reloaded'"
 
+ctl="$(dirname "$DATAPLANE")/../controlplane/porticoctl"
+api_shows_draining() {
+  "$ctl" vips --api "unix:$work/api.sock" | python3 -c "
+import json, sys
+s = json.load(sys.stdin)['services'][0]
+states = {b['address']: b['state'] for b in s['backends']}
+print(states)
+sys.exit(0 if states['198.51.100.1${serving#be}'] == 'draining' else 1)"
+}
+check "porticoctl vips shows $serving draining over the API socket" api_shows_draining
+
 avoid_draining() {
   urls=$(for i in $(seq 1 60); do printf 'http://192.0.2.100/?d%d ' "$i"; done)
   ip netns exec "$client" curl -s --max-time 30 -H 'Connection: close' $urls >"$work/names2"
@@ -105,6 +117,14 @@ removed_gets_nothing() {
 }
 check "a removed backend gets no connections" removed_gets_nothing
 
+api_stats() {
+  "$ctl" stats --api "unix:$work/api.sock" | python3 -c "
+import json, sys
+t = json.load(sys.stdin)['total']
+print(t['flows_created'], t['to_client'])
+sys.exit(0 if t['flows_created'] > 0 and t['to_client'] > 0 else 1)"
+}
+check "porticoctl stats reads the counters over the API socket" api_stats
 stats=$(lab_dataplane_stats "$work/dp.log")
 echo "# $stats"
 check "counters: flows were created and translated both ways" \

@@ -29,6 +29,7 @@ check "testpmd serves the vhost-user socket" test -S "$sock"
 cat >"$work/dataplane.yaml" <<YAML
 lcores: {main: 0, workers: [1]}
 eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+api: {socket: "$work/api.sock"}
 ports:
   - {name: generator, device: "virtio_user0,path=$sock,queues=1", mac: "02:00:5e:00:53:02", ipv4: 192.0.2.2/24}
   - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}

@@ -20,6 +20,7 @@ client=$(lab_ns client)
 cat >"$work/dataplane.yaml" <<YAML
 lcores: {main: 0, workers: $WORKERS}
 eal: [--no-huge, -m, "256", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+api: {socket: "$work/api.sock"}
 ports:
   - name: lab0
     device: net_af_packet0,iface=pdp0

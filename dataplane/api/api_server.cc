@@ -1,0 +1,138 @@
+#include "dataplane/api/api_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dataplane/api/convert.h"
+#include "dataplane/runtime/runtime.h"
+#include "dataplane/stats/report.h"
+#include "proto/dataplane.grpc.pb.h"
+
+namespace portico::dp::api {
+
+namespace pb = portico::dataplane::v1;
+
+class DataplaneService final : public pb::Dataplane::Service {
+ public:
+  explicit DataplaneService(runtime::Runtime& rt) : rt_(rt) {}
+
+  grpc::Status Push(grpc::ServerContext*, const pb::DesiredState* request, pb::PushReply* reply) override {
+    auto state = fromProto(*request);
+    if (state) {
+      if (auto st = rt_.publish(*state); !st) state = st.error();
+    }
+    reply->set_accepted(state.ok());
+    reply->set_pushed_version(request->version());
+    reply->set_serving_version(rt_.version());
+    if (!state.ok()) reply->set_error(state.error().toString());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetState(grpc::ServerContext*, const pb::GetStateRequest*, pb::DesiredState* reply) override {
+    const auto [state, version] = rt_.desired();
+    *reply = toProto(state, version);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetStats(grpc::ServerContext*, const pb::GetStatsRequest*, pb::Stats* reply) override {
+    reply->set_serving_version(rt_.version());
+    LcoreCounters total;
+    rt_.addTotals(total);
+    for (const auto& [name, value] : counterValues(total)) {
+      pb::Counter* c = reply->add_total();
+      c->set_name(name);
+      c->set_value(value);
+    }
+    for (unsigned w = 0; w < rt_.workers().size(); ++w) {
+      pb::Stats::Worker* worker = reply->add_workers();
+      worker->set_index(w);
+      worker->set_lcore(rt_.workerLcore(w));
+      for (const auto& [name, value] : counterValues(rt_.workerCounters(w))) {
+        pb::Counter* c = worker->add_counters();
+        c->set_name(name);
+        c->set_value(value);
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  runtime::Runtime& rt_;
+};
+
+namespace {
+
+// True when something accepts connections on the Unix socket: another dataplane is
+// serving there, and its socket must not be taken from it.
+bool socketInUse(const std::string& path) {
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  const bool inUse = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return inUse;
+}
+
+Result<std::string> readPem(const std::string& path, const char* key) {
+  std::ifstream in(path);
+  if (!in) return Error{std::string("api.tls.") + key, path + " cannot be read"};
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(runtime::Runtime& runtime, const config::ApiConfig& config) {
+  std::unique_ptr<ApiServer> api(new ApiServer());
+  api->service_ = std::make_unique<DataplaneService>(runtime);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(api->service_.get());
+  if (!config.socket.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(config.socket).parent_path(), ec);
+    if (socketInUse(config.socket)) return Error{"api.socket", config.socket + " is served by another process"};
+    std::filesystem::remove(config.socket, ec);  // a socket left by a dataplane that died
+    builder.AddListeningPort("unix:" + config.socket, grpc::InsecureServerCredentials());
+  }
+  if (!config.listen.empty()) {
+    auto cert = readPem(config.certificate, "certificate");
+    auto key = readPem(config.key, "key");
+    auto ca = readPem(config.clientCa, "client_ca");
+    for (const auto* r : {&cert, &key, &ca}) {
+      if (!*r) return r->error();
+    }
+    grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = *ca;
+    tls.pem_key_cert_pairs.push_back({*key, *cert});
+    builder.AddListeningPort(config.listen, grpc::SslServerCredentials(tls));
+  }
+  // The socket file is created with whatever the umask allows; only the owner may use it.
+  const mode_t old = umask(0177);
+  api->server_ = builder.BuildAndStart();
+  umask(old);
+  if (!api->server_) {
+    return Error{"api", "cannot serve on " + (config.socket.empty() ? config.listen : "unix:" + config.socket) +
+                            (config.listen.empty() || config.socket.empty() ? "" : " and " + config.listen)};
+  }
+  if (!config.socket.empty()) chmod(config.socket.c_str(), 0600);
+  return api;
+}
+
+void ApiServer::shutdown() {
+  if (server_) server_->Shutdown();
+}
+
+ApiServer::~ApiServer() { shutdown(); }
+
+}  // namespace portico::dp::api

@@ -1,0 +1,155 @@
+// The dataplane's gRPC API over its Unix socket, against the real runtime: a push is
+// acknowledged only once the running worker serves it; a rejected push names the field
+// and leaves the previous version serving.
+
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
+
+#include "dataplane/api/api_server.h"
+#include "proto/dataplane.grpc.pb.h"
+#include "tests/packet/packet_fixture.h"
+
+namespace portico::test {
+namespace {
+
+namespace pb = portico::dataplane::v1;
+
+class Api : public PacketTest {
+ protected:
+  void SetUp() override {
+    auto cfg = baseConfig();
+    cfg.ports.resize(1);
+    cfg.announce.count = 0;
+    cfg.desired.vips = {ip("192.0.2.100")};
+    start(cfg);
+    socket_ = "/tmp/portico-api-test-" + std::to_string(getpid()) + ".sock";
+    dp::config::ApiConfig api;
+    api.socket = socket_;
+    auto server = dp::api::ApiServer::start(*rt_, api);
+    ASSERT_TRUE(server.ok()) << server.error().toString();
+    server_ = std::move(*server);
+    stub_ = pb::Dataplane::NewStub(grpc::CreateChannel("unix:" + socket_, grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    server_.reset();
+    std::remove(socket_.c_str());
+    PacketTest::TearDown();
+  }
+
+  pb::PushReply push(const pb::DesiredState& state) {
+    pb::PushReply reply;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub_->Push(&ctx, state, &reply).ok());
+    return reply;
+  }
+
+  std::string socket_;
+  std::unique_ptr<dp::api::ApiServer> server_;
+  std::unique_ptr<pb::Dataplane::Stub> stub_;
+};
+
+Bytes arpRequest(const char* target) {
+  Bytes f = ethernet(kBroadcast, kClientMac, 0x0806, arpBody(1, kClientMac, v4("192.0.2.1"), {}, v4(target)));
+  f.resize(60, 0);
+  return f;
+}
+
+TEST_F(Api, SocketIsOwnerOnly) {
+  struct stat st {};
+  ASSERT_EQ(stat(socket_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(Api, PushIsAcknowledgedOnceTheRunningWorkerServesIt) {
+  std::atomic<bool> stop{false};
+  std::thread worker([&] { dp::worker::Worker(rt_->workerContext(0)).run(stop); });
+  pb::DesiredState state;
+  state.set_version(7);
+  state.add_vips("192.0.2.100");
+  state.add_vips("192.0.2.200");
+  pb::Service* svc = state.add_services();
+  svc->set_name("web");
+  svc->set_vip("192.0.2.150");
+  svc->set_port(80);
+  svc->set_protocol(pb::PROTOCOL_TCP);
+  const pb::PushReply reply = push(state);
+  EXPECT_TRUE(reply.accepted()) << reply.error();
+  EXPECT_EQ(reply.serving_version(), 2u);
+  EXPECT_EQ(reply.pushed_version(), 7u);
+  // Acknowledged means served: the worker answers for the new VIPs straight away.
+  client_.inject(pool_, arpRequest("192.0.2.150"));
+  std::vector<Bytes> out;
+  for (int i = 0; i < 5000 && out.empty(); ++i) {
+    out = client_.collect();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  worker.join();
+  EXPECT_EQ(out.size(), 1u);
+
+  pb::DesiredState back;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->GetState(&ctx, pb::GetStateRequest{}, &back).ok());
+  EXPECT_EQ(back.vips_size(), 2);
+  ASSERT_EQ(back.services_size(), 1);
+  EXPECT_EQ(back.services(0).vip(), "192.0.2.150");
+  EXPECT_EQ(back.version(), 2u);
+}
+
+TEST_F(Api, RejectedPushNamesTheFieldAndKeepsServing) {
+  pb::DesiredState bad;
+  pb::Service* svc = bad.add_services();
+  svc->set_name("web");
+  svc->set_vip("192.0.2.150");
+  svc->set_port(80);
+  svc->set_protocol(pb::PROTOCOL_TCP);
+  pb::Backend* b = svc->add_backends();
+  b->set_address("198.51.100.300");
+  b->set_port(8080);
+  pb::PushReply reply = push(bad);
+  EXPECT_FALSE(reply.accepted());
+  EXPECT_EQ(reply.error(), "services[0] (web).backends[0].address: '198.51.100.300' is not an IP address");
+  EXPECT_EQ(reply.serving_version(), 1u);
+
+  b->set_address("203.0.113.9");  // parses, but no port reaches it
+  reply = push(bad);
+  EXPECT_FALSE(reply.accepted());
+  EXPECT_EQ(reply.error(), "service web (192.0.2.150:80/tcp) backend 203.0.113.9:8080: no port reaches it: it is in no "
+                           "port's subnet and no port has a gateway");
+  client_.inject(pool_, arpRequest("192.0.2.100"));
+  poll();
+  EXPECT_EQ(client_.collect().size(), 1u) << "the previous state still serves";
+}
+
+TEST_F(Api, StatsByWorkerAndTotal) {
+  client_.inject(pool_, arpRequest("192.0.2.100"));
+  poll();
+  client_.collect();
+  pb::Stats stats;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->GetStats(&ctx, pb::GetStatsRequest{}, &stats).ok());
+  auto find = [](const auto& counters, const std::string& name) {
+    for (const auto& c : counters) {
+      if (c.name() == name) return c.value();
+    }
+    return uint64_t{0};
+  };
+  EXPECT_EQ(find(stats.total(), "arp_replies"), 1u);
+  ASSERT_EQ(stats.workers_size(), 1);
+  EXPECT_EQ(find(stats.workers(0).counters(), "rx_packets"), 1u);
+  EXPECT_EQ(stats.serving_version(), 1u);
+}
+
+TEST_F(Api, ASocketInUseIsNotTaken) {
+  dp::config::ApiConfig api;
+  api.socket = socket_;
+  auto second = dp::api::ApiServer::start(*rt_, api);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().toString(), "api.socket: " + socket_ + " is served by another process");
+}
+
+}  // namespace
+}  // namespace portico::test
