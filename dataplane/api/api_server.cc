@@ -93,7 +93,8 @@ Result<std::string> readPem(const std::string& path, const char* key) {
 
 }  // namespace
 
-Result<std::unique_ptr<ApiServer>> ApiServer::start(runtime::Runtime& runtime, const config::ApiConfig& config) {
+Result<std::unique_ptr<ApiServer>> ApiServer::start(runtime::Runtime& runtime, const config::ApiConfig& config,
+                                                     int* tcpPort) {
   std::unique_ptr<ApiServer> api(new ApiServer());
   api->service_ = std::make_unique<DataplaneService>(runtime);
   grpc::ServerBuilder builder;
@@ -115,7 +116,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(runtime::Runtime& runtime, c
     grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     tls.pem_root_certs = *ca;
     tls.pem_key_cert_pairs.push_back({*key, *cert});
-    builder.AddListeningPort(config.listen, grpc::SslServerCredentials(tls));
+    builder.AddListeningPort(config.listen, grpc::SslServerCredentials(tls), tcpPort);
   }
   // The socket file is created with whatever the umask allows; only the owner may use it.
   const mode_t old = umask(0177);

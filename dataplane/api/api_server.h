@@ -21,7 +21,9 @@ class DataplaneService;
 // publishes a state through the runtime and answers once every worker serves it.
 class ApiServer {
  public:
-  static Result<std::unique_ptr<ApiServer>> start(runtime::Runtime& runtime, const config::ApiConfig& config);
+  // `tcpPort`, when given, receives the TCP port bound (for "address:0").
+  static Result<std::unique_ptr<ApiServer>> start(runtime::Runtime& runtime, const config::ApiConfig& config,
+                                                  int* tcpPort = nullptr);
   ~ApiServer();
 
   void shutdown();

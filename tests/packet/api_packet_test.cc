@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "dataplane/api/api_server.h"
@@ -149,6 +151,55 @@ TEST_F(Api, ASocketInUseIsNotTaken) {
   auto second = dp::api::ApiServer::start(*rt_, api);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().toString(), "api.socket: " + socket_ + " is served by another process");
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// TCP is served only with mutual TLS: a client with a certificate from the configured
+// CA gets through, one without a certificate does not.
+TEST_F(Api, TcpNeedsAClientCertificate) {
+  const std::string dir = PORTICO_SOURCE_ROOT "/tests/packet/testdata/";
+  dp::config::ApiConfig api;
+  api.socket = "";
+  api.listen = "127.0.0.1:0";
+  api.certificate = dir + "server.crt";
+  api.key = dir + "server.key";
+  api.clientCa = dir + "ca.crt";
+  int port = 0;
+  auto server = dp::api::ApiServer::start(*rt_, api, &port);
+  ASSERT_TRUE(server.ok()) << server.error().toString();
+  ASSERT_GT(port, 0);
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+
+  auto call = [&](const grpc::SslCredentialsOptions& tls) {
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    auto stub = pb::Dataplane::NewStub(grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args));
+    pb::Stats stats;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    return stub->GetStats(&ctx, pb::GetStatsRequest{}, &stats).ok();
+  };
+  grpc::SslCredentialsOptions withCert{slurp(dir + "ca.crt"), slurp(dir + "client.key"), slurp(dir + "client.crt")};
+  EXPECT_TRUE(call(withCert));
+  grpc::SslCredentialsOptions withoutCert{slurp(dir + "ca.crt"), "", ""};
+  EXPECT_FALSE(call(withoutCert));
+}
+
+TEST_F(Api, TcpWithoutTlsFilesIsAClearError) {
+  dp::config::ApiConfig api;
+  api.socket = "";
+  api.listen = "127.0.0.1:0";
+  api.certificate = "/nonexistent/server.crt";
+  api.key = api.clientCa = "/nonexistent";
+  auto server = dp::api::ApiServer::start(*rt_, api);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.error().toString(), "api.tls.certificate: /nonexistent/server.crt cannot be read");
 }
 
 }  // namespace
