@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,14 +32,17 @@ class DataplaneService final : public pb::Dataplane::Service {
     }
     reply->set_accepted(state.ok());
     reply->set_pushed_version(request->version());
+    if (state.ok()) pushedVersion_.store(request->version());
     reply->set_serving_version(rt_.version());
     if (!state.ok()) reply->set_error(state.error().toString());
     return grpc::Status::OK;
   }
 
   grpc::Status GetState(grpc::ServerContext*, const pb::GetStateRequest*, pb::DesiredState* reply) override {
-    const auto [state, version] = rt_.desired();
-    *reply = toProto(state, version);
+    // The version is the control plane's last accepted push (0: none since start), so a
+    // control plane sees at once that a restarted dataplane needs the state again.
+    const auto state = rt_.desired().first;
+    *reply = toProto(state, pushedVersion_.load());
     return grpc::Status::OK;
   }
 
@@ -66,6 +70,7 @@ class DataplaneService final : public pb::Dataplane::Service {
 
  private:
   runtime::Runtime& rt_;
+  std::atomic<uint64_t> pushedVersion_{0};
 };
 
 namespace {

@@ -98,7 +98,7 @@ TEST_F(Api, PushIsAcknowledgedOnceTheRunningWorkerServesIt) {
   EXPECT_EQ(back.vips_size(), 2);
   ASSERT_EQ(back.services_size(), 1);
   EXPECT_EQ(back.services(0).vip(), "192.0.2.150");
-  EXPECT_EQ(back.version(), 2u);
+  EXPECT_EQ(back.version(), 7u);  // the pushed version, for the control plane's resync check
 }
 
 TEST_F(Api, RejectedPushNamesTheFieldAndKeepsServing) {

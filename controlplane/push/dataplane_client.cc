@@ -1,0 +1,114 @@
+#include "controlplane/push/dataplane_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <random>
+
+namespace portico::cp {
+
+namespace pb = portico::dataplane::v1;
+
+namespace {
+constexpr auto kCheckEvery = std::chrono::seconds(1);
+constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
+constexpr auto kPushDeadline = std::chrono::seconds(10);
+}  // namespace
+
+DataplaneClient::DataplaneClient(std::string target, Log log)
+    : target_(std::move(target)),
+      log_(std::move(log)),
+      stub_(pb::Dataplane::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()))),
+      thread_([this] { run(); }) {}
+
+DataplaneClient::~DataplaneClient() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void DataplaneClient::setState(const pb::DesiredState& state) {
+  {
+    std::lock_guard lock(mutex_);
+    latest_ = state;
+  }
+  wake_.notify_all();
+}
+
+bool DataplaneClient::push(const pb::DesiredState& state) {
+  pb::PushReply reply;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + kPushDeadline);
+  const grpc::Status st = stub_->Push(&ctx, state, &reply);
+  if (!st.ok()) {
+    if (reachable_) log_(target_ + ": unreachable (" + st.error_message() + "); retrying");
+    reachable_ = false;
+    return false;
+  }
+  reachable_ = true;
+  if (reply.accepted()) {
+    acked_.store(state.version());
+    log_(target_ + ": serves version " + std::to_string(state.version()));
+  } else {
+    nacked_ = state.version();
+    log_(target_ + ": rejected version " + std::to_string(state.version()) + ": " + reply.error());
+  }
+  return true;
+}
+
+void DataplaneClient::checkHealth() {
+  pb::DesiredState served;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  const grpc::Status st = stub_->GetState(&ctx, pb::GetStateRequest{}, &served);
+  if (!st.ok()) {
+    if (reachable_) log_(target_ + ": not answering (" + st.error_message() + ")");
+    reachable_ = false;
+    return;
+  }
+  reachable_ = true;
+  if (acked_.load() != 0 && served.version() != acked_.load()) {
+    log_(target_ + ": serves version " + std::to_string(served.version()) + " (restarted?); pushing the state again");
+    acked_.store(0);
+    nacked_ = 0;
+  }
+}
+
+void DataplaneClient::run() {
+  std::mt19937 rng(std::random_device{}());
+  auto backoff = kFirstBackoff;
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    const pb::DesiredState state = latest_;
+    lock.unlock();
+    bool wantWait = true;
+    if (state.version() != 0 && state.version() != acked_.load() && state.version() != nacked_) {
+      if (push(state)) {
+        backoff = kFirstBackoff;
+        wantWait = false;
+      } else {
+        // Jitter keeps many control planes from retrying in step.
+        const auto jittered = std::chrono::milliseconds(
+            std::uniform_int_distribution<long>(backoff.count() / 2, backoff.count())(rng));
+        lock.lock();
+        wake_.wait_for(lock, jittered, [this] { return stop_; });
+        backoff = std::min(backoff * 2, kMaxBackoff);
+        continue;
+      }
+    } else {
+      checkHealth();
+      wantWait = !(acked_.load() == 0 && state.version() != 0);  // a restarted dataplane is resynced at once
+    }
+    lock.lock();
+    if (wantWait) {
+      const uint64_t seen = state.version();
+      wake_.wait_for(lock, kCheckEvery, [&] { return stop_ || latest_.version() != seen; });
+    }
+  }
+}
+
+}  // namespace portico::cp

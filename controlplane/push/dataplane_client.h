@@ -1,0 +1,49 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "proto/dataplane.grpc.pb.h"
+
+namespace portico::cp {
+
+// Keeps one dataplane serving the latest state, on a thread of its own: pushes every new
+// version; while the dataplane is unreachable retries with exponential backoff and
+// jitter; checks it every second and pushes the whole state again when it restarted (its
+// served version is no longer the one acknowledged). A NACKed version is not retried:
+// the next version may fix it.
+class DataplaneClient {
+ public:
+  using Log = std::function<void(const std::string&)>;
+
+  DataplaneClient(std::string target, Log log);
+  ~DataplaneClient();
+
+  void setState(const portico::dataplane::v1::DesiredState& state);
+  uint64_t ackedVersion() const { return acked_.load(); }
+  const std::string& target() const { return target_; }
+
+ private:
+  void run();
+  bool push(const portico::dataplane::v1::DesiredState& state);
+  void checkHealth();
+
+  std::string target_;
+  Log log_;
+  std::unique_ptr<portico::dataplane::v1::Dataplane::Stub> stub_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  portico::dataplane::v1::DesiredState latest_;
+  bool stop_ = false;
+  std::atomic<uint64_t> acked_{0};
+  uint64_t nacked_ = 0;
+  bool reachable_ = true;
+  std::thread thread_;
+};
+
+}  // namespace portico::cp

@@ -1,0 +1,22 @@
+#include "controlplane/push/desired_state.h"
+
+#include <algorithm>
+#include <set>
+
+namespace portico::cp {
+
+portico::dataplane::v1::DesiredState buildDesiredState(const Translation& translation,
+                                                       const std::map<std::string, std::vector<std::string>>& addresses) {
+  portico::dataplane::v1::DesiredState out;
+  std::set<std::string> vips;
+  for (const auto& gw : translation.gateways) {
+    const bool serving = std::any_of(gw.listeners.begin(), gw.listeners.end(), [](const ListenerState& l) { return l.accepted; });
+    const auto it = addresses.find(gw.key);
+    if (!serving || it == addresses.end()) continue;
+    vips.insert(it->second.begin(), it->second.end());
+  }
+  for (const auto& v : vips) out.add_vips(v);
+  return out;
+}
+
+}  // namespace portico::cp
