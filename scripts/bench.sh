@@ -116,6 +116,7 @@ emit l4.new_flows.cycles_per_flow "$new_cycles" cycles null "busy TSC cycles per
 
 $bench maglev "$([ "$quick" -ne 0 ] && echo 3 || echo 10)" >>"$results"
 $bench flow-bytes >>"$results"
+$bench translate "$([ "$quick" -ne 0 ] && echo 1 || echo 3)" >>"$results"
 
 printf '%-38s %12s %-8s %10s %8s\n' figure value unit floor ratio
 python3 - "$results" <<'PY'

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dataplane/lb/flow_table.h"
+#include "controlplane/translate/translation.h"
 #include "dataplane/lb/maglev.h"
 #include "tests/common/frames.h"
 
@@ -129,6 +130,77 @@ int maglev(int repeats) {
   return 0;
 }
 
+// A cluster of `routes` HTTPRoutes on one shared Gateway, each with its own hostname,
+// Service and two endpoints, built in memory.
+portico::cp::ClusterState cluster(int routes) {
+  using namespace portico::cp;
+  ClusterState s;
+  s.gatewayClasses.push_back({{"", "portico", 1, "", {}, "bench"}, kControllerName});
+  Gateway g;
+  g.meta = {"infra", "gw", 1, "", {}, "bench"};
+  g.gatewayClassName = "portico";
+  Listener l;
+  l.name = "http";
+  l.port = 80;
+  l.protocol = "HTTP";
+  l.hostname = "*.example.com";
+  l.allowedFrom = "All";
+  g.listeners.push_back(l);
+  s.gateways.push_back(g);
+  for (int i = 0; i < routes; ++i) {
+    const std::string name = "r" + std::to_string(i), ns = "ns" + std::to_string(i % 100);
+    HttpRoute r;
+    r.meta = {ns, name, 1, "2026-01-01T00:00:00Z", {}, "bench"};
+    ParentReference p;
+    p.ns = "infra";
+    p.name = "gw";
+    r.parentRefs.push_back(p);
+    r.hostnames.push_back(name + ".example.com");
+    HttpRouteRule rule;
+    BackendRef b;
+    b.name = name;
+    b.port = 80;
+    rule.backendRefs.push_back(b);
+    r.rules.push_back(rule);
+    s.httpRoutes.push_back(r);
+    Service svc;
+    svc.meta = {ns, name, 1, "", {}, "bench"};
+    svc.ports.push_back({"http", 80, 8080, std::nullopt, "TCP"});
+    s.services.push_back(svc);
+    EndpointSlice e;
+    e.meta = {ns, name + "-1", 1, "", {{"kubernetes.io/service-name", name}}, "bench"};
+    e.serviceName = name;
+    e.ports.push_back({"http", 8080, "TCP"});
+    e.endpoints.push_back({{"198.51.100." + std::to_string(i % 250 + 1)}, true, std::nullopt, std::nullopt});
+    e.endpoints.push_back({{"198.51.101." + std::to_string(i % 250 + 1)}, true, std::nullopt, std::nullopt});
+    s.endpointSlices.push_back(e);
+  }
+  return s;
+}
+
+int translateBench(int repeats) {
+  for (int routes : {10, 1000, 10000}) {
+    const auto state = cluster(routes);
+    double best = 1e9;
+    std::size_t attached = 0;
+    for (int r = 0; r < repeats; ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      const auto t = portico::cp::translate(state);
+      const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+      best = std::min(best, took.count());
+      attached = t.gateways.at(0).listeners.at(0).routes.size();
+    }
+    if (attached != static_cast<std::size_t>(routes)) {
+      std::fprintf(stderr, "portico-bench: only %zu of %d routes attached\n", attached, routes);
+      return 1;
+    }
+    figure("config.translate_ms.routes_" + std::to_string(routes), best, "ms",
+           "translation of " + std::to_string(routes) + " HTTPRoutes with their Services and EndpointSlices, best of " +
+               std::to_string(repeats));
+  }
+  return 0;
+}
+
 int flowBytes() {
   const portico::dp::lb::FlowTable t(1'000'000, {});
   figure("flow.bytes_per_flow", t.bytesPerFlow(), "bytes", "capacity 1000000 per worker: record, index and free list");
@@ -154,5 +226,6 @@ int main(int argc, char** argv) {
   if (cmd == "pcap-arp" && argc >= 4) return pcapArp(argv[2], std::atoi(argv[3]));
   if (cmd == "maglev") return maglev(argc > 2 ? std::atoi(argv[2]) : 5);
   if (cmd == "flow-bytes") return flowBytes();
+  if (cmd == "translate") return translateBench(argc > 2 ? std::atoi(argv[2]) : 3);
   return usage();
 }

@@ -16,7 +16,7 @@ fi
 n=1
 for name in floor.testpmd_io.mpps_per_core floor.testpmd_macswap.mpps_per_core arp.replies.mpps_per_core \
   l4.established.mpps_per_core l4.established.cycles_per_packet l4.new_flows.per_s_per_core \
-  maglev.build_ms.n_1000 maglev.moved_share.n_1000 flow.bytes_per_flow; do
+  maglev.build_ms.n_1000 maglev.moved_share.n_1000 flow.bytes_per_flow config.translate_ms.routes_10000; do
   n=$((n + 1))
   if python3 -c "import json,sys; rows=[json.loads(l) for l in open('$out')]; r=[x for x in rows if x['name']=='$name']; sys.exit(0 if r and r[0]['value'] > 0 else 1)" 2>/dev/null; then
     echo "ok $n - $name is reported"
