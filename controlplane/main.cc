@@ -7,6 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   for (const auto& target : cfg.dataplanes) clients.push_back(std::make_unique<DataplaneClient>(target, logLine));
 
   uint64_t version = 0;
+  std::map<std::string, std::vector<std::string>> addresses;  // kept across reloads: VIPs stay put
   std::string lastContent;
   std::set<std::string> reported;
   bool announcedProgrammed = false;
@@ -82,13 +84,20 @@ int main(int argc, char** argv) {
   while (!gStop.load()) {
     if (reload) {
       std::vector<Problem> problems;
-      const ClusterState state = loadManifestDirectory(manifests, problems);
+      bool complete = true;
+      const ClusterState state = loadManifestDirectory(manifests, problems, &complete);
+      if (!complete) {
+        // Half a directory would withdraw every VIP it did not read: keep the last state.
+        for (const auto& p : problems) logLine(p.toString() + "; keeping version " + std::to_string(version));
+        reload = watch.waitForChange(std::chrono::milliseconds(1000), std::chrono::milliseconds(cfg.debounceMs)) || true;
+        continue;
+      }
       const Translation translation = translate(state);
       std::vector<const Gateway*> ours;
       for (const auto& g : state.gateways) {
         if (translation.gateway(g.meta.key()) != nullptr) ours.push_back(&g);
       }
-      const auto addresses = assignAddresses(ours, cfg.addressPools, problems);
+      addresses = assignAddresses(ours, cfg.addressPools, addresses, problems);
       std::set<std::string> now;
       for (const auto& p : problems) {
         now.insert(p.toString());

@@ -53,7 +53,7 @@ void reload(portico::dp::runtime::Runtime& rt, const std::string& path) {
   if (!cfg) {
     std::printf("portico-dataplane: reload rejected, still serving version %llu: %s\n",
                 static_cast<unsigned long long>(rt.version()), cfg.error().toString().c_str());
-  } else if (auto st = rt.publish(cfg->desired); !st) {
+  } else if (auto st = rt.publish(portico::dp::runtime::Runtime::Source::kConfig, cfg->desired); !st) {
     std::printf("portico-dataplane: reload rejected, still serving version %llu: %s: %s\n",
                 static_cast<unsigned long long>(rt.version()), path.c_str(), st.error().toString().c_str());
   } else {
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
                   p.name.c_str(), p.device.c_str(), p.info.driver.c_str(),
                   portico::dp::pkt::formatMac(p.addresses.mac).c_str(), workers, p.info.rss ? "on" : "off", replies);
     }
-    if (auto st = runtime.publish(cfg->desired); !st) {
+    if (auto st = runtime.publish(portico::dp::runtime::Runtime::Source::kConfig, cfg->desired); !st) {
       std::fprintf(stderr, "portico-dataplane: %s: %s\n", configPath.c_str(), st.error().toString().c_str());
       rt.value().reset();
       portico::drv::cleanupEal();

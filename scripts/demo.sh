@@ -58,6 +58,16 @@ done
 printf '$ porticoctl status --manifests configs/examples | scripts/lib/conditions.py\n'
 build/controlplane/porticoctl status --manifests configs/examples | python3 scripts/lib/conditions.py | sed 's/^/  /'
 
+step "portico-controlplane --config configs/controlplane.yaml --manifests configs/examples: flex-gateway gets a VIP"
+build/controlplane/portico-controlplane --config configs/controlplane.yaml --manifests configs/examples \
+  >"$work/cp.log" 2>&1 &
+LAB_PIDS+=("$!")
+for _ in $(seq 1 50); do grep -q 'programmed' "$work/cp.log" && break; sleep 0.1; done
+sed 's/^/  /' "$work/cp.log"
+show build/controlplane/porticoctl vips
+gateway_vip=$(build/controlplane/porticoctl vips | python3 -c "import json,sys; v=json.load(sys.stdin)['vips']; print(v[0] if v else '')")
+[ -n "$gateway_vip" ] && show ip netns exec "$client" arping -c 2 -w 3 -I pcl0 "$gateway_vip"
+
 step "The dataplane's counters (SIGUSR1)"
 lab_dataplane_stats "$work/dp.log" | sed 's/^stats total //' | tr ' ' '\n' | sed 's/^/  /'
 

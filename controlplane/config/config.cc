@@ -60,6 +60,7 @@ bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Pr
       } catch (const YAML::Exception&) {
         throw KeyError{"debounce_ms", "must be a number of milliseconds"};
       }
+      if (out.debounceMs > 60000) throw KeyError{"debounce_ms", "must be at most 60000"};
     }
     return true;
   } catch (const KeyError& e) {

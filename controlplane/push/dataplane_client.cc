@@ -60,7 +60,7 @@ bool DataplaneClient::push(const pb::DesiredState& state) {
   return true;
 }
 
-void DataplaneClient::checkHealth() {
+bool DataplaneClient::checkHealth() {
   pb::DesiredState served;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
@@ -68,14 +68,16 @@ void DataplaneClient::checkHealth() {
   if (!st.ok()) {
     if (reachable_) log_(target_ + ": not answering (" + st.error_message() + ")");
     reachable_ = false;
-    return;
+    return false;
   }
   reachable_ = true;
   if (acked_.load() != 0 && served.version() != acked_.load()) {
     log_(target_ + ": serves version " + std::to_string(served.version()) + " (restarted?); pushing the state again");
     acked_.store(0);
     nacked_ = 0;
+    return true;
   }
+  return false;
 }
 
 void DataplaneClient::run() {
@@ -100,8 +102,7 @@ void DataplaneClient::run() {
         continue;
       }
     } else {
-      checkHealth();
-      wantWait = !(acked_.load() == 0 && state.version() != 0);  // a restarted dataplane is resynced at once
+      wantWait = !checkHealth();  // a restarted dataplane is resynced at once
     }
     lock.lock();
     if (wantWait) {

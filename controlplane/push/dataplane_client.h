@@ -31,7 +31,8 @@ class DataplaneClient {
  private:
   void run();
   bool push(const portico::dataplane::v1::DesiredState& state);
-  void checkHealth();
+  // True when the dataplane restarted and must be sent the state again.
+  bool checkHealth();
 
   std::string target_;
   Log log_;

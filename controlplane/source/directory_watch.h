@@ -24,7 +24,10 @@ class DirectoryWatch {
   void addTree(const std::string& dir);
   bool readEvents(int timeoutMs);
 
+  std::string root_;
   int fd_ = -1;
+  int rootWatch_ = -1;
+  bool rootLost_ = false;  // the watched folder itself was removed or moved away
   std::vector<std::pair<int, std::string>> watches_;
 };
 

@@ -360,7 +360,8 @@ void addUnique(std::vector<T>& list, T&& object, const std::string& kind, std::v
   list.push_back(std::move(object));
 }
 
-void parseDocument(const YAML::Node& doc, const std::string& source, ClusterState& into, std::vector<Problem>& problems) {
+void parseDocument(const YAML::Node& doc, const std::string& source, ClusterState& into, std::vector<Problem>& problems,
+                   bool inList = false) {
   if (!doc || doc.IsNull()) return;  // an empty document between separators
   if (!doc.IsMap()) {
     problems.push_back({source, "", "", "is not a Kubernetes object (expected a mapping)"});
@@ -371,8 +372,11 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
     kind = requiredStr(doc, "kind", "");
     apiVersion = requiredStr(doc, "apiVersion", "");
     if (kind == "List") {
+      // Kubernetes never nests Lists; refusing to keeps a self-referencing YAML alias
+      // from recursing forever.
+      if (inList) throw FieldError{"kind", "a List inside a List is not read"};
       eachItem(doc, "items", "", [&](const YAML::Node& item, const std::string& f) {
-        parseDocument(item, source + " " + f, into, problems);
+        parseDocument(item, source + " " + f, into, problems, true);
       });
       return;
     }
@@ -429,28 +433,46 @@ void parseManifests(const std::string& text, const std::string& source, ClusterS
   }
 }
 
-ClusterState loadManifestDirectory(const std::string& directory, std::vector<Problem>& problems) {
+ClusterState loadManifestDirectory(const std::string& directory, std::vector<Problem>& problems, bool* complete) {
   ClusterState state;
   namespace fs = std::filesystem;
+  bool ok = true;
   std::error_code ec;
   if (!fs::is_directory(directory, ec)) {
     problems.push_back({directory, "", "", "is not a directory"});
+    if (complete != nullptr) *complete = false;
     return state;
   }
   std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(directory, fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
+  auto it = fs::recursive_directory_iterator(directory, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    // Hidden entries are skipped: a mounted ConfigMap keeps its data twice, under
+    // "..<timestamp>" folders and through symlinks to them.
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
     const auto ext = it->path().extension();
     if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path());
+  }
+  if (ec) {
+    problems.push_back({directory, "", "", "cannot be read completely: " + ec.message()});
+    ok = false;
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     std::ifstream in(f);
+    if (!in) {
+      problems.push_back({f.string(), "", "", "cannot be read"});
+      ok = false;
+      continue;
+    }
     std::stringstream text;
     text << in.rdbuf();
     parseManifests(text.str(), f.string(), state, problems);
   }
+  if (complete != nullptr) *complete = ok;
   return state;
 }
 

@@ -17,7 +17,10 @@ namespace portico::cp {
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
                     std::vector<Problem>& problems);
 
-// Every *.yaml / *.yml file under `directory`, subfolders included, in path order.
-ClusterState loadManifestDirectory(const std::string& directory, std::vector<Problem>& problems);
+// Every *.yaml / *.yml file under `directory`, subfolders included (hidden ones not), in
+// path order. `complete` is false when the directory or a file could not be read: the
+// result is then partial and must not replace a good state.
+ClusterState loadManifestDirectory(const std::string& directory, std::vector<Problem>& problems,
+                                   bool* complete = nullptr);
 
 }  // namespace portico::cp

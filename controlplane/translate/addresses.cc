@@ -109,9 +109,9 @@ std::vector<std::string> expandRange(const std::string& range, std::string& prob
   return out;
 }
 
-std::map<std::string, std::vector<std::string>> assignAddresses(const std::vector<const Gateway*>& gateways,
-                                                                const std::vector<AddressPool>& pools,
-                                                                std::vector<Problem>& problems) {
+std::map<std::string, std::vector<std::string>> assignAddresses(
+    const std::vector<const Gateway*>& gateways, const std::vector<AddressPool>& pools,
+    const std::map<std::string, std::vector<std::string>>& previous, std::vector<Problem>& problems) {
   std::map<std::string, std::vector<std::string>> out;
   std::set<std::string> taken;
   std::vector<std::string> pool;
@@ -139,12 +139,25 @@ std::map<std::string, std::vector<std::string>> assignAddresses(const std::vecto
                             "'" + a.value + "' is not an IP address (type IPAddress)"});
         continue;
       }
-      out[g->meta.key()].push_back(a.value);
-      taken.insert(a.value);
+      const std::string canonical = format(parsed, family);
+      if (!taken.insert(canonical).second) {
+        problems.push_back({g->meta.source, "Gateway " + g->meta.key(), "spec.addresses",
+                            canonical + " is already the address of another Gateway"});
+        continue;
+      }
+      out[g->meta.key()].push_back(canonical);
     }
   }
+  // Pool addresses handed out before stay with their Gateways.
+  const std::set<std::string> inPool(pool.begin(), pool.end());
   for (const Gateway* g : order) {
-    if (!g->addresses.empty()) continue;
+    const auto before = previous.find(g->meta.key());
+    if (!g->addresses.empty() || before == previous.end() || before->second.size() != 1) continue;
+    const std::string& kept = before->second[0];
+    if (inPool.count(kept) && taken.insert(kept).second) out[g->meta.key()] = {kept};
+  }
+  for (const Gateway* g : order) {
+    if (!g->addresses.empty() || out.count(g->meta.key())) continue;
     if (pool.empty()) {
       problems.push_back({g->meta.source, "Gateway " + g->meta.key(), "spec.addresses",
                           "no addresses given and no address pool configured"});

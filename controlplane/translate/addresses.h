@@ -19,11 +19,13 @@ struct AddressPool {
   std::vector<std::string> ranges;  // "192.0.2.100-192.0.2.120", "198.51.100.0/28", or one address
 };
 
-// Gateway key -> its addresses. Gateways that cannot get one (bad spec.addresses, pools
-// exhausted) are reported and left without.
-std::map<std::string, std::vector<std::string>> assignAddresses(const std::vector<const Gateway*>& gateways,
-                                                                const std::vector<AddressPool>& pools,
-                                                                std::vector<Problem>& problems);
+// Gateway key -> its addresses (canonical text). A Gateway keeps the pool address
+// `previous` gave it while that address is still in a pool and not claimed explicitly.
+// Gateways that cannot get one (bad or duplicate spec.addresses, pools exhausted) are
+// reported and left without.
+std::map<std::string, std::vector<std::string>> assignAddresses(
+    const std::vector<const Gateway*>& gateways, const std::vector<AddressPool>& pools,
+    const std::map<std::string, std::vector<std::string>>& previous, std::vector<Problem>& problems);
 
 // The addresses of a pool range, in order; empty with a problem when it cannot be read.
 std::vector<std::string> expandRange(const std::string& range, std::string& problem);

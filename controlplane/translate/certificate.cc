@@ -16,9 +16,11 @@ std::string certificateProblem(const std::string& certificatePem, const std::str
                                                    X509_free);
   if (!cert) return "tls.crt is not a PEM certificate";
   Bio keyBio(BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size())), BIO_free);
+  // A null callback would make OpenSSL prompt on the terminal for a passphrase.
+  auto noPassphrase = [](char*, int, int, void*) { return 0; };
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
-  if (!key) return "tls.key is not a PEM private key";
+      PEM_read_bio_PrivateKey(keyBio.get(), nullptr, noPassphrase, nullptr), EVP_PKEY_free);
+  if (!key) return "tls.key is not an unencrypted PEM private key";
   if (X509_check_private_key(cert.get(), key.get()) != 1) return "tls.key does not belong to tls.crt";
   return {};
 }

@@ -161,12 +161,20 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
 
   if (d.listener->protocol == "TLS") {
     const std::string sni = lower(r.sni.value_or(""));
+    // The most specific hostname wins (precise, then the longer wildcard, then none),
+    // then the oldest route, then namespace/name.
+    std::optional<std::string> bestHost;
     for (const auto& route : d.listener->routes) {
-      const bool matches = std::any_of(route.hostnames.begin(), route.hostnames.end(),
-                                       [&](const std::string& h) { return h.empty() || sniMatches(h, sni); });
-      if (!matches || route.rules.empty()) continue;
-      if (d.route == nullptr || std::tie(route.creationTimestamp, route.key) < std::tie(d.route->creationTimestamp, d.route->key)) {
-        d.route = &route;
+      if (route.rules.empty()) continue;
+      for (const auto& h : route.hostnames) {
+        if (!(h.empty() || sniMatches(h, sni))) continue;
+        const std::optional<std::string> host = h.empty() ? std::nullopt : std::optional(h);
+        const int cmp = d.route == nullptr ? -1 : compareSpecificity(host, bestHost);
+        if (cmp < 0 || (cmp == 0 && std::tie(route.creationTimestamp, route.key) <
+                                        std::tie(d.route->creationTimestamp, d.route->key))) {
+          d.route = &route;
+          bestHost = host;
+        }
       }
     }
     if (d.route == nullptr) {

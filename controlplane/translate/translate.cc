@@ -156,7 +156,9 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
         }
       }
     }
-    w.state.accepted = accepted && refsOk;
+    // A bad entry in allowedRoutes.kinds only narrows the kinds; a certificate that
+    // cannot be used leaves the listener unable to serve.
+    w.state.accepted = accepted && !(l.protocol == "HTTPS" && !refsOk && refsReason != "InvalidRouteKinds");
     w.status.conditions.push_back(condition("Accepted", accepted, acceptedReason, acceptedMessage, gen));
     w.status.conditions.push_back(condition("ResolvedRefs", refsOk, refsReason, refsMessage, gen));
     out.push_back(std::move(w));
@@ -166,7 +168,11 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
   for (std::size_t i = 0; i < out.size(); ++i) {
     std::string reason, message;
     for (std::size_t j = 0; j < out.size(); ++j) {
-      if (i == j || out[i].spec->port != out[j].spec->port) continue;
+      // Listeners of an unsupported protocol take no port, so they conflict with none.
+      if (i == j || out[i].spec->port != out[j].spec->port || kindsFor(out[j].spec->protocol).empty() ||
+          kindsFor(out[i].spec->protocol).empty()) {
+        continue;
+      }
       if (family(out[i].spec->protocol) != family(out[j].spec->protocol)) {
         reason = "ProtocolConflict";
         message = "listener " + out[j].spec->name + " uses port " + std::to_string(out[i].spec->port) + " with " +
@@ -383,6 +389,12 @@ Translation translate(const ClusterState& state) {
           reason = "NotAllowedByListeners";
           message = !kindOk ? route.kind + "s may not attach to listener " + w.spec->name
                             : "listener " + w.spec->name + " does not allow routes from namespace " + route.meta->ns;
+          continue;
+        }
+        // Two parentRefs naming the same listener attach the route once.
+        if (std::any_of(w.state.routes.begin(), w.state.routes.end(),
+                        [&](const AttachedRoute& a) { return a.kind == route.kind && a.key == route.meta->key(); })) {
+          attached = true;
           continue;
         }
         std::vector<std::string> hostnames = intersectHostnames(w.spec->hostname, validHostnames);

@@ -28,7 +28,7 @@ class DataplaneService final : public pb::Dataplane::Service {
   grpc::Status Push(grpc::ServerContext*, const pb::DesiredState* request, pb::PushReply* reply) override {
     auto state = fromProto(*request);
     if (state) {
-      if (auto st = rt_.publish(*state); !st) state = st.error();
+      if (auto st = rt_.publish(runtime::Runtime::Source::kControlPlane, *state); !st) state = st.error();
     }
     reply->set_accepted(state.ok());
     reply->set_pushed_version(request->version());

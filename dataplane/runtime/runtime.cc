@@ -192,11 +192,17 @@ Runtime::~Runtime() {
   rte_mempool_free(pool_);
 }
 
-Status Runtime::publish(const snapshot::DesiredState& desired) {
+Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
   std::lock_guard lock(control_);
+  const snapshot::DesiredState& config = source == Source::kConfig ? part : fromConfig_;
+  const snapshot::DesiredState& pushed = source == Source::kControlPlane ? part : fromControlPlane_;
+  snapshot::DesiredState desired = config;
+  desired.vips.insert(desired.vips.end(), pushed.vips.begin(), pushed.vips.end());
+  desired.services.insert(desired.services.end(), pushed.services.begin(), pushed.services.end());
   auto next = compiler_->compile(desired, version_ + 1);
   if (!next) return next.error();
-  desired_ = desired;
+  (source == Source::kConfig ? fromConfig_ : fromControlPlane_) = part;
+  desired_ = std::move(desired);
   ++version_;
   const lb::VipTable before = snapshots_->latest() ? snapshots_->latest()->vips : lb::VipTable{};
   announcer_->vipsChanged(before, (*next)->vips);

@@ -42,13 +42,18 @@ class Runtime {
   static Result<std::unique_ptr<Runtime>> create(const config::DataplaneConfig& cfg);
   ~Runtime();
 
-  // Compiles the state into a snapshot and publishes it; returns after every worker has
-  // let go of the previous one. On error nothing changes and the error names the part
-  // that was rejected. New VIPs are announced on every port. Callable from any control
-  // thread (the API server's, the signal loop's): control work is serialised.
-  Status publish(const snapshot::DesiredState& desired);
+  // What is served is the union of two parts: the static VIPs and services of
+  // dataplane.yaml, and what the control plane pushed. Each source replaces only its own.
+  enum class Source { kConfig, kControlPlane };
 
-  // The state last published, and its version.
+  // Replaces one source's part, compiles the union into a snapshot and publishes it;
+  // returns after every worker has let go of the previous one. On error nothing changes
+  // and the error names the part that was rejected. New VIPs are announced on every port.
+  // Callable from any control thread (the API server's, the signal loop's): control work
+  // is serialised.
+  Status publish(Source source, const snapshot::DesiredState& part);
+
+  // The union last published, and its version.
   std::pair<snapshot::DesiredState, uint64_t> desired() const;
 
   // Starts the workers on their lcores; a worker on the main lcore runs inside wait().
@@ -99,7 +104,7 @@ class Runtime {
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;
   mutable std::mutex control_;  // publish and tick: the control path, never a worker
-  snapshot::DesiredState desired_;
+  snapshot::DesiredState fromConfig_, fromControlPlane_, desired_;
   std::atomic<uint64_t> version_{0};
 };
 

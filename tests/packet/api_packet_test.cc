@@ -70,7 +70,6 @@ TEST_F(Api, PushIsAcknowledgedOnceTheRunningWorkerServesIt) {
   std::thread worker([&] { dp::worker::Worker(rt_->workerContext(0)).run(stop); });
   pb::DesiredState state;
   state.set_version(7);
-  state.add_vips("192.0.2.100");
   state.add_vips("192.0.2.200");
   pb::Service* svc = state.add_services();
   svc->set_name("web");
@@ -81,21 +80,23 @@ TEST_F(Api, PushIsAcknowledgedOnceTheRunningWorkerServesIt) {
   EXPECT_TRUE(reply.accepted()) << reply.error();
   EXPECT_EQ(reply.serving_version(), 2u);
   EXPECT_EQ(reply.pushed_version(), 7u);
-  // Acknowledged means served: the worker answers for the new VIPs straight away.
+  // Acknowledged means served: the worker answers for the new VIPs straight away, and
+  // the static VIP of the config is still served beside them.
   client_.inject(pool_, arpRequest("192.0.2.150"));
+  client_.inject(pool_, arpRequest("192.0.2.100"));
   std::vector<Bytes> out;
-  for (int i = 0; i < 5000 && out.empty(); ++i) {
-    out = client_.collect();
+  for (int i = 0; i < 5000 && out.size() < 2; ++i) {
+    for (auto& f : client_.collect()) out.push_back(std::move(f));
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   stop = true;
   worker.join();
-  EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(out.size(), 2u);
 
   pb::DesiredState back;
   grpc::ClientContext ctx;
   ASSERT_TRUE(stub_->GetState(&ctx, pb::GetStateRequest{}, &back).ok());
-  EXPECT_EQ(back.vips_size(), 2);
+  EXPECT_EQ(back.vips_size(), 2);  // the config's 192.0.2.100 and the pushed 192.0.2.200
   ASSERT_EQ(back.services_size(), 1);
   EXPECT_EQ(back.services(0).vip(), "192.0.2.150");
   EXPECT_EQ(back.version(), 7u);  // the pushed version, for the control plane's resync check

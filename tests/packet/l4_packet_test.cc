@@ -380,7 +380,7 @@ TEST_F(L4, DrainingKeepsOpenFlowsAndTakesNoNewOnes) {
   }
   auto next = cfg_.desired;
   for (auto& s : next.services) s.backends[0].state = dp::snapshot::BackendState::kDraining;
-  ASSERT_TRUE(rt_->publish(next).ok());
+  ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, next).ok());
 
   auto out = clientSends(fromClient(pinned, kAck, 2, 1));
   ASSERT_EQ(out.size(), 1u);
@@ -392,7 +392,7 @@ TEST_F(L4, DrainingKeepsOpenFlowsAndTakesNoNewOnes) {
   }
 
   for (auto& s : next.services) s.backends[0].state = dp::snapshot::BackendState::kRemoved;
-  ASSERT_TRUE(rt_->publish(next).ok());
+  ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, next).ok());
   EXPECT_TRUE(clientSends(fromClient(pinned, kAck, 3, 1)).empty());
   EXPECT_EQ(drops(dp::DropReason::kBackendRemoved), 1u);
 }
@@ -401,7 +401,7 @@ TEST_F(L4, BadStateIsRejectedAndTheLastGoodOneServes) {
   startWith(1);
   auto bad = cfg_.desired;
   bad.services[0].backends.push_back({ip("203.0.113.9"), 80, 1, dp::snapshot::BackendState::kActive});
-  const auto st = rt_->publish(bad);
+  const auto st = rt_->publish(dp::runtime::Runtime::Source::kConfig, bad);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().toString(),
             "service web (192.0.2.100:80/tcp) backend 203.0.113.9:80: no port reaches it: it is in no port's "

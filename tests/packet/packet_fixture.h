@@ -134,7 +134,7 @@ class PacketTest : public ::testing::Test {
     auto rt = dp::runtime::Runtime::create(cfg);
     ASSERT_TRUE(rt.ok()) << rt.error().toString();
     rt_ = std::move(*rt);
-    auto st = rt_->publish(cfg.desired);
+    auto st = rt_->publish(dp::runtime::Runtime::Source::kConfig, cfg.desired);
     ASSERT_TRUE(st.ok()) << st.error().toString();
   }
 

@@ -135,7 +135,7 @@ TEST_F(Answers, PublishedSnapshotReachesRunningWorker) {
   std::thread worker([&] { dp::worker::Worker(rt_->workerContext(0)).run(stop); });
   dp::snapshot::DesiredState next;
   next.vips = {ip("192.0.2.100"), ip("192.0.2.200")};
-  ASSERT_TRUE(rt_->publish(next).ok());
+  ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, next).ok());
   client_.inject(pool_, arpRequest("192.0.2.200"));
   std::vector<Bytes> out;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -148,6 +148,22 @@ addressType: IPv4
   EXPECT_EQ(s.gateways[0].meta.name, "good");
 }
 
+TEST(ManifestParser, ListsAreReadButNeverNested) {
+  std::vector<Problem> problems;
+  ClusterState s;
+  parseManifests(R"(
+apiVersion: v1
+kind: List
+items:
+  - {apiVersion: v1, kind: Namespace, metadata: {name: a}}
+  - &self {apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: Namespace, metadata: {name: b}}]}
+)",
+                 "l.yaml", s, problems);
+  ASSERT_EQ(s.namespaces.size(), 1u);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].toString(), "l.yaml items[1]: List: kind: a List inside a List is not read; the object is ignored");
+}
+
 TEST(ManifestParser, MalformedYamlNamesLineAndColumn) {
   std::vector<Problem> problems;
   ClusterState s;

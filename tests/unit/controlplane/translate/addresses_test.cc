@@ -34,7 +34,7 @@ TEST(Addresses, ExplicitAddressesAndStablePoolAssignment) {
   const Gateway fixed = gateway("ns", "fixed", "2026-01-03T00:00:00Z", {"203.0.113.7"});
   const std::vector<AddressPool> pools = {{"lab", {"192.0.2.100-192.0.2.103"}}};
   std::vector<Problem> problems;
-  const auto first = assignAddresses({&a, &b, &fixed}, pools, problems);
+  const auto first = assignAddresses({&a, &b, &fixed}, pools, {}, problems);
   EXPECT_TRUE(problems.empty());
   EXPECT_EQ(first.at("ns/fixed"), std::vector<std::string>{"203.0.113.7"});
   ASSERT_EQ(first.at("ns/a").size(), 1u);
@@ -42,7 +42,7 @@ TEST(Addresses, ExplicitAddressesAndStablePoolAssignment) {
   // The same Gateways in any order get the same addresses; a newer Gateway does not
   // take an older one's.
   const Gateway c = gateway("ns", "c", "2026-02-01T00:00:00Z");
-  const auto again = assignAddresses({&c, &fixed, &b, &a}, pools, problems);
+  const auto again = assignAddresses({&c, &fixed, &b, &a}, pools, {}, problems);
   EXPECT_EQ(again.at("ns/a"), first.at("ns/a"));
   EXPECT_EQ(again.at("ns/b"), first.at("ns/b"));
   EXPECT_NE(again.at("ns/c"), first.at("ns/a"));
@@ -51,12 +51,35 @@ TEST(Addresses, ExplicitAddressesAndStablePoolAssignment) {
 TEST(Addresses, ExhaustionAndBadInputAreReported) {
   const Gateway a = gateway("ns", "a", "1"), b = gateway("ns", "b", "2"), bad = gateway("ns", "bad", "3", {"nope"});
   std::vector<Problem> problems;
-  const auto out = assignAddresses({&a, &b, &bad}, {{"tiny", {"192.0.2.1"}}}, problems);
+  const auto out = assignAddresses({&a, &b, &bad}, {{"tiny", {"192.0.2.1"}}}, {}, problems);
   EXPECT_EQ(out.at("ns/a"), std::vector<std::string>{"192.0.2.1"});
   EXPECT_EQ(out.count("ns/b"), 0u);
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_EQ(problems[0].toString(), "m.yaml: Gateway ns/bad: spec.addresses: 'nope' is not an IP address (type IPAddress)");
   EXPECT_EQ(problems[1].toString(), "m.yaml: Gateway ns/b: every address of the pools is taken");
+}
+
+// Without timestamps order falls back to names: a new Gateway that sorts first must still
+// not take an address an existing one was given; neither must a bigger pool move them.
+TEST(Addresses, PreviousAssignmentsStayPut) {
+  const Gateway b = gateway("ns", "b", "");
+  std::vector<Problem> problems;
+  const auto first = assignAddresses({&b}, {{"p", {"192.0.2.1-192.0.2.2"}}}, {}, problems);
+  const Gateway a = gateway("ns", "a", "");
+  const auto second = assignAddresses({&a, &b}, {{"p", {"192.0.2.1-192.0.2.8"}}}, first, problems);
+  EXPECT_EQ(second.at("ns/b"), first.at("ns/b"));
+  EXPECT_NE(second.at("ns/a"), first.at("ns/b"));
+  EXPECT_TRUE(problems.empty());
+}
+
+TEST(Addresses, ExplicitAddressesAreCanonicalAndUnique) {
+  const Gateway x = gateway("ns", "x", "1", {"2001:DB8::1"}), y = gateway("ns", "y", "2", {"2001:db8::1"});
+  std::vector<Problem> problems;
+  const auto out = assignAddresses({&x, &y}, {{"p", {"2001:db8::1"}}}, {}, problems);
+  EXPECT_EQ(out.at("ns/x"), std::vector<std::string>{"2001:db8::1"});
+  EXPECT_EQ(out.count("ns/y"), 0u);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].toString(), "m.yaml: Gateway ns/y: spec.addresses: 2001:db8::1 is already the address of another Gateway");
 }
 
 }  // namespace

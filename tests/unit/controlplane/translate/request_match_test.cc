@@ -167,5 +167,15 @@ TEST(Outcomes, InvalidAndEmptyBackendsAndWeightedSplits) {
   EXPECT_EQ(d.backends.size(), 2u);
 }
 
+TEST(Tls, PreciseSniRouteBeatsAnOlderWildcard) {
+  ListenerState l{"tls", 443, "TLS", std::nullopt, "Passthrough", true,
+                  {AttachedRoute{"TLSRoute", "db/any", "2026-01-01", {"*.example.com"}, {AttachedRule{{}, {served("any")}}}},
+                   AttachedRoute{"TLSRoute", "db/pg", "2026-02-01", {"db.example.com"}, {AttachedRule{{}, {served("pg")}}}}}};
+  Request r;
+  r.port = 443;
+  r.sni = "db.example.com";
+  EXPECT_EQ(backendOf(routeRequest(gateway({l}), r)), "pg");
+}
+
 }  // namespace
 }  // namespace portico::cp

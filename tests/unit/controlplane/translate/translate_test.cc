@@ -285,6 +285,31 @@ TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
   EXPECT_EQ(refs(run(gateway("certs") + secret("certs", "wildcard.key"))).reason, "RefNotPermitted");
 }
 
+TEST_F(Translate, AnUnsupportedRouteKindOnlyNarrowsTheListener) {
+  const auto t = run(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: kinds, namespace: infra}
+spec:
+  gatewayClassName: portico
+  listeners:
+    - {name: http, port: 80, protocol: HTTP, allowedRoutes: {kinds: [{kind: HTTPRoute}, {kind: GRPCRoute}]}}
+    - {name: tcp, port: 80, protocol: TCP}
+---
+)" + route("infra", "r", "[{name: kinds, sectionName: http}]", "[]"));
+  const ObjectStatus* gw = t.status("Gateway", "infra/kinds");
+  ASSERT_NE(gw, nullptr);
+  const auto& conditions = gw->listeners.at(0).conditions;
+  auto get = [&](const char* type) {
+    return *std::find_if(conditions.begin(), conditions.end(), [&](const Condition& c) { return c.type == type; });
+  };
+  EXPECT_EQ(get("ResolvedRefs").reason, "InvalidRouteKinds");
+  EXPECT_EQ(get("Conflicted").status, "False");  // the unsupported TCP listener takes no port
+  const ObjectStatus* r = t.status("HTTPRoute", "infra/r");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->parents.at(0).conditions.at(0).status, "True");
+}
+
 TEST_F(Translate, OtherControllersObjectsAreLeftAlone) {
   const auto t = run(R"(
 apiVersion: gateway.networking.k8s.io/v1
