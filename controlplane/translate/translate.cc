@@ -111,6 +111,10 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
       accepted = false;
       acceptedReason = "UnsupportedValue";
       acceptedMessage = "TLS listeners pass connections through by SNI: tls.mode must be Passthrough";
+    } else if (l.protocol == "HTTPS" && l.tlsMode == "Passthrough") {
+      accepted = false;
+      acceptedReason = "UnsupportedValue";
+      acceptedMessage = "HTTPS listeners terminate TLS: use a TLS listener for passthrough";
     }
     if (l.allowedKinds.empty()) {
       w.kinds = supported;

@@ -25,13 +25,18 @@ class DataplaneService final : public pb::Dataplane::Service {
  public:
   explicit DataplaneService(runtime::Runtime& rt) : rt_(rt) {}
 
-  grpc::Status Push(grpc::ServerContext*, const pb::DesiredState* request, pb::PushReply* reply) override {
+  grpc::Status Push(grpc::ServerContext* ctx, const pb::DesiredState* request, pb::PushReply* reply) override {
+    // A client that gave up (deadline) will push again; publishing for it would only
+    // queue more work on the control path.
+    if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up");
     auto state = fromProto(*request);
     if (state) {
       if (auto st = rt_.publish(runtime::Runtime::Source::kControlPlane, *state); !st) state = st.error();
     }
     reply->set_accepted(state.ok());
     reply->set_pushed_version(request->version());
+    // The last accepted push names the served version, even a lower one: a restarted
+    // control plane counts from 1 again.
     if (state.ok()) pushedVersion_.store(request->version());
     reply->set_serving_version(rt_.version());
     if (!state.ok()) reply->set_error(state.error().toString());
