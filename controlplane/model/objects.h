@@ -92,14 +92,9 @@ struct BackendRef {
   uint32_t weight = 1;
 };
 
-struct HttpHeaderMatch {
+// A header or query-parameter condition of an HTTPRoute match.
+struct HttpValueMatch {
   std::string type = "Exact";  // Exact, RegularExpression
-  std::string name;
-  std::string value;
-};
-
-struct HttpQueryMatch {
-  std::string type = "Exact";
   std::string name;
   std::string value;
 };
@@ -107,8 +102,8 @@ struct HttpQueryMatch {
 struct HttpRouteMatch {
   std::string pathType = "PathPrefix";  // Exact, PathPrefix, RegularExpression
   std::string pathValue = "/";
-  std::vector<HttpHeaderMatch> headers;
-  std::vector<HttpQueryMatch> queryParams;
+  std::vector<HttpValueMatch> headers;
+  std::vector<HttpValueMatch> queryParams;
   std::optional<std::string> method;
 };
 

@@ -233,14 +233,13 @@ HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
         match.pathType = optStr(path, "type", join(mf, "path")).value_or("PathPrefix");
         match.pathValue = optStr(path, "value", join(mf, "path")).value_or("/");
       }
-      eachItem(m, "headers", mf, [&](const YAML::Node& h, const std::string& hf) {
-        match.headers.push_back({optStr(h, "type", hf).value_or("Exact"), requiredStr(h, "name", hf),
-                                 optStr(h, "value", hf).value_or("")});
-      });
-      eachItem(m, "queryParams", mf, [&](const YAML::Node& q, const std::string& qf) {
-        match.queryParams.push_back({optStr(q, "type", qf).value_or("Exact"), requiredStr(q, "name", qf),
-                                     optStr(q, "value", qf).value_or("")});
-      });
+      auto valueMatch = [](const YAML::Node& v, const std::string& vf) {
+        return HttpValueMatch{optStr(v, "type", vf).value_or("Exact"), requiredStr(v, "name", vf),
+                              optStr(v, "value", vf).value_or("")};
+      };
+      eachItem(m, "headers", mf, [&](const YAML::Node& h, const std::string& hf) { match.headers.push_back(valueMatch(h, hf)); });
+      eachItem(m, "queryParams", mf,
+               [&](const YAML::Node& q, const std::string& qf) { match.queryParams.push_back(valueMatch(q, qf)); });
       match.method = optStr(m, "method", mf);
       rule.matches.push_back(match);
     });

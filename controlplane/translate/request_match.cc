@@ -28,20 +28,14 @@ bool valueMatches(const std::string& type, const std::string& want, const std::s
   return type == "RegularExpression" ? fullMatch(want, got) : want == got;
 }
 
-bool headersMatch(const HttpRouteMatch& m, const Request& r) {
-  for (const auto& h : m.headers) {
-    // Header names compare case-insensitively.
-    const auto it = std::find_if(r.headers.begin(), r.headers.end(),
-                                 [&](const auto& kv) { return lower(kv.first) == lower(h.name); });
-    if (it == r.headers.end() || !valueMatches(h.type, h.value, it->second)) return false;
-  }
-  return true;
-}
-
-bool queryMatches(const HttpRouteMatch& m, const Request& r) {
-  for (const auto& q : m.queryParams) {
-    const auto it = std::find_if(r.query.begin(), r.query.end(), [&](const auto& kv) { return kv.first == q.name; });
-    if (it == r.query.end() || !valueMatches(q.type, q.value, it->second)) return false;
+// Every condition must hold; header names compare case-insensitively, query names not.
+bool allMatch(const std::vector<HttpValueMatch>& conditions, const std::vector<std::pair<std::string, std::string>>& got,
+              bool caseInsensitiveNames) {
+  for (const auto& c : conditions) {
+    const auto it = std::find_if(got.begin(), got.end(), [&](const auto& kv) {
+      return caseInsensitiveNames ? lower(kv.first) == lower(c.name) : kv.first == c.name;
+    });
+    if (it == got.end() || !valueMatches(c.type, c.value, it->second)) return false;
   }
   return true;
 }
@@ -198,7 +192,7 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
     if (!hostname) continue;
     for (std::size_t ri = 0; ri < route.rules.size(); ++ri) {
       for (const auto& m : route.rules[ri].matches) {
-        if (!pathMatches(m, r.path) || (m.method && *m.method != r.method) || !headersMatch(m, r) || !queryMatches(m, r)) {
+        if (!pathMatches(m, r.path) || (m.method && *m.method != r.method) || !allMatch(m.headers, r.headers, true) || !allMatch(m.queryParams, r.query, false)) {
           continue;
         }
         Rank rank{!hostname->empty() && !isWildcard(*hostname) ? 1 : 0, hostname->size(),
