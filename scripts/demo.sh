@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/lab.sh
 lab_init portico-demo
 work=$(mktemp -d)
-trap 'lab_cleanup; rm -rf "$work"' EXIT
+trap 'lab_cleanup; rm -rf "$work" /var/run/dpdk/portico' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@" 2>&1 | sed 's/^/  /'; }
@@ -65,7 +65,11 @@ LAB_PIDS+=("$!")
 for _ in $(seq 1 50); do grep -q 'programmed' "$work/cp.log" && break; sleep 0.1; done
 sed 's/^/  /' "$work/cp.log"
 show build/controlplane/porticoctl vips
-gateway_vip=$(build/controlplane/porticoctl vips | python3 -c "import json,sys; v=json.load(sys.stdin)['vips']; print(v[0] if v else '')")
+# The VIP the control plane added: an IPv4 address the static config does not have.
+gateway_vip=$(build/controlplane/porticoctl vips | python3 -c "
+import json, sys
+vips = [v for v in json.load(sys.stdin)['vips'] if '.' in v and v != '192.0.2.100']
+print(vips[0] if vips else '')")
 [ -n "$gateway_vip" ] && show ip netns exec "$client" arping -c 2 -w 3 -I pcl0 "$gateway_vip"
 
 step "The dataplane's counters (SIGUSR1)"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# scripts/demo.sh is one of the two README commands: it must keep working. Runs it and
+# checks that it showed each thing it promises.
+set -u
+cd "$(dirname "$0")/../.."
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+n=0
+fail=0
+expect() {  # expect DESCRIPTION PATTERN
+  n=$((n + 1))
+  if grep -q -- "$2" "$out"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
+}
+./scripts/demo.sh >"$out" 2>&1
+rc=$?
+n=$((n + 1))
+if [ "$rc" -eq 0 ]; then echo "ok $n - demo.sh exits 0"; else echo "not ok $n - demo.sh exits 0 (exit $rc)"; tail -n 30 "$out" | sed 's/^/# /'; fail=1; fi
+expect "the VIP answers arping" "Unicast reply from 192.0.2.100"
+expect "the IPv6 VIP answers ping" "bytes from 2001:db8::100"
+expect "HTTP through the VIP reaches a backend" "X-Backend: be"
+expect "porticoctl explain routes prometheus" '"route":"monitoring/prometheus-gateway-route"'
+expect "the control plane programs the dataplane" "programmed: every dataplane serves version 1"
+expect "the Gateway's VIP answers arping" "Unicast reply from 192.0.2.15"
+expect "everything is stopped" "dataplane stopped, namespaces removed"
+echo "1..$n"
+exit $fail
