@@ -25,7 +25,7 @@ constexpr const char* kUsage =
     "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--host H] [--sni S] [--path P]\n"
     "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
     "       porticoctl status --manifests DIR\n"
-    "       porticoctl vips|stats [--api unix:/run/portico/dataplane.sock]\n";
+    "       porticoctl vips|stats|flows [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
 
 int usage(const std::string& problem) {
   std::fprintf(stderr, "porticoctl: %s\n%s", problem.c_str(), kUsage);
@@ -121,6 +121,23 @@ int stats(const std::string& address) {
   return 0;
 }
 
+int flows(const std::string& address, uint32_t limit) {
+  pb::ListFlowsRequest request;
+  request.set_limit(limit);
+  pb::Flows flows;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (auto st = connect(address)->ListFlows(&ctx, request, &flows); !st.ok()) return rpcFailed(address, st);
+  json out = json::array();
+  for (const auto& f : flows.flows()) {
+    out.push_back({{"worker", f.worker()}, {"protocol", f.protocol() == pb::PROTOCOL_TCP ? "tcp" : "udp"},
+                   {"client", f.client()}, {"vip", f.vip()}, {"snat", f.snat()}, {"backend", f.backend()},
+                   {"state", f.state()}, {"idle_ms", f.idle_ms()}});
+  }
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
 int explain(const std::string& dir, const std::string& gatewayKey, const Request& request) {
   const Translation t = translate(load(dir));
   const GatewayState* gw = t.gateway(gatewayKey);
@@ -159,6 +176,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::string manifests, gateway, api = "unix:/run/portico/dataplane.sock";
+  uint32_t limit = 1000;
   Request request;
   bool havePort = false;
   for (int i = 2; i < argc; ++i) {
@@ -169,6 +187,12 @@ int main(int argc, char** argv) {
       manifests = value;
     } else if (arg == "--api") {
       api = value;
+    } else if (arg == "--limit") {
+      try {
+        limit = static_cast<uint32_t>(std::stoul(value));
+      } catch (const std::exception&) {
+        return usage("--limit '" + value + "' is not a number");
+      }
     } else if (arg == "--gateway") {
       gateway = value;
     } else if (arg == "--port") {
@@ -200,6 +224,7 @@ int main(int argc, char** argv) {
   }
   if (command == "vips") return vips(api);
   if (command == "stats") return stats(api);
+  if (command == "flows") return flows(api, limit);
   if (manifests.empty()) return usage("--manifests DIR is required");
   if (command == "status") return status(manifests);
   if (command == "explain") {

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "dataplane/api/convert.h"
+#include "dataplane/lb/flow_key.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/stats/report.h"
 #include "proto/dataplane.grpc.pb.h"
@@ -73,7 +75,30 @@ class DataplaneService final : public pb::Dataplane::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ListFlows(grpc::ServerContext*, const pb::ListFlowsRequest* request, pb::Flows* reply) override {
+    const uint32_t limit = request->limit() == 0 ? 1000 : std::min<uint32_t>(request->limit(), 100000);
+    for (const auto& [worker, f] : rt_.listFlows(limit)) {
+      pb::Flow* out = reply->add_flows();
+      out->set_worker(worker);
+      out->set_protocol(f.forward.proto == 6 ? pb::PROTOCOL_TCP : pb::PROTOCOL_UDP);
+      out->set_client(endpoint(f.forward.src, f.forward.srcPort, f.forward.family));
+      out->set_vip(endpoint(f.forward.dst, f.forward.dstPort, f.forward.family));
+      out->set_snat(endpoint(f.reverse.dst, f.reverse.dstPort, f.reverse.family));
+      out->set_backend(endpoint(f.reverse.src, f.reverse.srcPort, f.reverse.family));
+      static constexpr const char* kStates[] = {"syn", "established", "closing", "reset", "udp"};
+      out->set_state(kStates[static_cast<int>(f.state)]);
+      out->set_idle_ms(f.idleMs);
+    }
+    return grpc::Status::OK;
+  }
+
  private:
+  static std::string endpoint(const pkt::Ipv6Addr& addr, uint16_t portBe, uint8_t family) {
+    const pkt::IpAddress a = family == 4 ? pkt::IpAddress::fromV4(lb::v4FromMapped(addr)) : pkt::IpAddress::fromV6(addr);
+    const std::string host = family == 4 ? a.toString() : "[" + a.toString() + "]";
+    return host + ":" + std::to_string(pkt::ntoh16(portBe));
+  }
+
   runtime::Runtime& rt_;
   std::atomic<uint64_t> pushedVersion_{0};
 };

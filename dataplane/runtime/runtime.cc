@@ -9,6 +9,7 @@
 #include <rte_ring.h>
 
 #include <cstring>
+#include <thread>
 
 #include "dataplane/stats/report.h"
 #include "dataplane/worker/tx_buffer.h"
@@ -140,6 +141,7 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
     ctx.neighbors = neighbors_.get();
     ctx.flows = std::make_unique<lb::FlowTable>(cfg.flows.capacity, cfg.flows.timeouts);
     ctx.fragments = std::make_unique<lb::FragmentTable>();
+    ctx.flowDump = std::make_unique<worker::FlowDump>();
     ctx.snat = std::make_unique<lb::SnatPorts>(w, workers);
     ctx.handoffReplies = handoff;
     ctx.handoff = handoffRings_;
@@ -289,6 +291,34 @@ std::string Runtime::statsReport() const {
   LcoreCounters total;
   addTotals(total);
   out += "stats total " + formatCounters(total) + "\n";
+  return out;
+}
+
+std::vector<Runtime::ListedFlow> Runtime::listFlows(uint32_t limit, std::chrono::milliseconds wait) {
+  std::lock_guard lock(flowDumps_);  // one reader at a time per worker mailbox
+  std::vector<ListedFlow> out;
+  for (unsigned w = 0; w < contexts_.size() && out.size() < limit; ++w) {
+    worker::FlowDump& dump = *contexts_[w].flowDump;
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    auto waitForAnswer = [&] {
+      while (!dump.answered() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      return dump.answered();
+    };
+    // A request an earlier reader gave up on is answered first, then discarded.
+    if (dump.pending() && !waitForAnswer()) continue;
+    if (dump.answered()) dump.release();
+    uint32_t start = 0;
+    while (out.size() < limit && start < contexts_[w].flows->capacity()) {
+      if (!dump.request(start, static_cast<uint32_t>(limit - out.size()))) break;
+      waitForAnswer();
+      if (!dump.answered()) break;  // not running: the next reader discards the late answer
+      for (uint32_t i = 0; i < dump.found(); ++i) out.push_back({w, dump.samples()[i]});
+      start = dump.next();
+      dump.release();
+    }
+  }
   return out;
 }
 

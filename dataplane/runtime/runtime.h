@@ -66,6 +66,14 @@ class Runtime {
 
   // "stats ..." lines: one per worker, one for the control thread, then the total.
   std::string statsReport() const;
+  // Up to `limit` live flows of every worker, asked of the workers themselves (each
+  // answers between two bursts); a worker that does not answer within `wait` is skipped.
+  struct ListedFlow {
+    unsigned worker;
+    worker::FlowSample flow;
+  };
+  std::vector<ListedFlow> listFlows(uint32_t limit, std::chrono::milliseconds wait = std::chrono::milliseconds(500));
+
   // Every counter summed over the workers and the control thread, added to `total`.
   void addTotals(LcoreCounters& total) const;
   const LcoreCounters& workerCounters(unsigned w) const { return counters_[w]; }
@@ -104,6 +112,7 @@ class Runtime {
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;
   mutable std::mutex control_;  // publish and tick: the control path, never a worker
+  std::mutex flowDumps_;
   snapshot::DesiredState fromConfig_, fromControlPlane_, desired_;
   std::atomic<uint64_t> version_{0};
 };

@@ -10,6 +10,7 @@
 #include "dataplane/lb/fragment_table.h"
 #include "dataplane/lb/snat_ports.h"
 #include "dataplane/stats/counters.h"
+#include "dataplane/worker/flow_dump.h"
 
 struct rte_eth_dev_tx_buffer;
 struct rte_ring;
@@ -51,6 +52,7 @@ struct alignas(64) LcoreContext {
   rte_ring* controlRx = nullptr;   // frames for the control thread (neighbour answers)
   uint64_t tscPerMs = 1;
   uint32_t lastSweepMs = 0;
+  std::unique_ptr<FlowDump> flowDump;  // answers "list your flows" from the API thread
 };
 
 }  // namespace portico::dp::worker

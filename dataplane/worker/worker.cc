@@ -143,6 +143,7 @@ unsigned Worker::pollOnce() {
     ctx_.lastSweepMs = nowMs;
   }
   ctx_.counters->activeFlows.store(ctx_.flows->size(), std::memory_order_relaxed);
+  if (ctx_.flowDump) ctx_.flowDump->serve(*ctx_.flows, nowMs);
   if (handled > 0) LcoreCounters::bump(ctx_.counters->busyCycles, rte_get_tsc_cycles() - start);
   ctx_.snapshots->quiescent(ctx_.index);
   return handled;

@@ -86,6 +86,14 @@ print(states)
 sys.exit(0 if states['198.51.100.1${serving#be}'] == 'draining' else 1)"
 }
 check "porticoctl vips shows $serving draining over the API socket" api_shows_draining
+download_listed() {
+  "$ctl" flows --api "unix:$work/api.sock" | python3 -c "
+import json, sys
+flows = json.load(sys.stdin)
+print(len(flows), 'flows')
+sys.exit(0 if any(f['backend'] == '198.51.100.1${serving#be}:8080' and f['state'] == 'established' for f in flows) else 1)"
+}
+check "porticoctl flows lists the download's established flow" download_listed
 
 avoid_draining() {
   urls=$(for i in $(seq 1 60); do printf 'http://192.0.2.100/?d%d ' "$i"; done)

@@ -2,6 +2,9 @@
 // the backend, a TCP connection's handshake, data and teardown in both directions, UDP,
 // IPv6, Maglev spread, and backend draining and removal, compared byte by byte.
 
+#include <atomic>
+#include <thread>
+
 #include "dataplane/arp/announce.h"
 #include "tests/packet/packet_fixture.h"
 
@@ -343,6 +346,25 @@ TEST_F(L4, LaterFragmentsFollowTheFirstToTheBackend) {
   setChecksumAt(stray, 10, referenceChecksum(Bytes(stray.begin(), stray.begin() + 20)));
   EXPECT_TRUE(clientSends(ethernet(kPortMac, kClientMac, 0x0800, stray)).empty());
   EXPECT_EQ(drops(dp::DropReason::kFragmentUnknown), 1u);
+}
+
+// Flows are listed by the workers themselves, between two bursts: a worker that is not
+// running answers nothing (and no stale answer leaks into the next listing).
+TEST_F(L4, FlowsAreListedByTheirWorker) {
+  startWith(1);
+  ASSERT_EQ(clientSends(fromClient(40000, kSyn, 1, 0)).size(), 1u);
+  EXPECT_TRUE(rt_->listFlows(10, std::chrono::milliseconds(50)).empty());
+  std::atomic<bool> stop{false};
+  std::thread worker([&] { dp::worker::Worker(rt_->workerContext(0)).run(stop); });
+  const auto flows = rt_->listFlows(10, std::chrono::seconds(5));
+  stop = true;
+  worker.join();
+  ASSERT_EQ(flows.size(), 1u);
+  const auto& f = flows[0].flow;
+  EXPECT_EQ(flows[0].worker, 0u);
+  EXPECT_EQ(f.forward.srcPort, htons(40000));
+  EXPECT_EQ(f.reverse.src, dp::lb::v4Mapped(htonl(v4("198.51.100.11"))));
+  EXPECT_EQ(f.state, dp::lb::FlowState::kSynSeen);
 }
 
 TEST_F(L4, StraySegmentsAndUnknownPortsBuyNoState) {
