@@ -295,12 +295,14 @@ std::vector<AttachedRule> resolveRules(const Index& index, const RouteView& rout
 
 }  // namespace
 
-const Condition* ObjectStatus::condition(const std::string& type) const {
+const Condition* findCondition(const std::vector<Condition>& conditions, const std::string& type) {
   for (const auto& c : conditions) {
     if (c.type == type) return &c;
   }
   return nullptr;
 }
+
+const Condition* ObjectStatus::condition(const std::string& type) const { return findCondition(conditions, type); }
 
 const RouteParentStatus* ObjectStatus::parent(const std::string& gatewayKey,
                                               const std::optional<std::string>& section) const {

@@ -23,10 +23,15 @@ struct Condition {
   int64_t observedGeneration = 0;
 };
 
+// The condition of a type in a list, or nullptr.
+const Condition* findCondition(const std::vector<Condition>& conditions, const std::string& type);
+
 struct ListenerStatus {
   std::string name;
   uint32_t attachedRoutes = 0;
   std::vector<Condition> conditions;
+
+  const Condition* condition(const std::string& type) const { return findCondition(conditions, type); }
 };
 
 struct RouteParentStatus {

@@ -98,16 +98,4 @@ inline uint16_t updateChecksum16(uint16_t checksumBe, uint16_t oldBe, uint16_t n
   return hton16(static_cast<uint16_t>(~foldSum(sum)));
 }
 
-// RFC 1624 over a run of bytes (even length, 16-bit aligned within the checksummed data)
-// replaced by another of the same length.
-inline uint16_t updateChecksumBytes(uint16_t checksumBe, const uint8_t* oldBytes, const uint8_t* newBytes,
-                                    std::size_t len) {
-  uint32_t sum = static_cast<uint16_t>(~ntoh16(checksumBe));
-  for (std::size_t i = 0; i + 1 < len; i += 2) {
-    sum += static_cast<uint16_t>(~((oldBytes[i] << 8) | oldBytes[i + 1]));
-    sum += static_cast<uint16_t>((newBytes[i] << 8) | newBytes[i + 1]);
-  }
-  return hton16(static_cast<uint16_t>(~foldSum(sum)));
-}
-
 }  // namespace portico::dp::pkt

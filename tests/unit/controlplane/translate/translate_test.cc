@@ -247,7 +247,7 @@ spec:
     - {name: f, port: 9001, protocol: HTTP, hostname: "Bad_Name"}
 )");
   const ObjectStatus* s = t.status("Gateway", "infra/other");
-  auto get = [&](std::size_t i, const char* type) { return *std::find_if(s->listeners[i].conditions.begin(), s->listeners[i].conditions.end(), [&](const Condition& c) { return c.type == type; }); };
+  auto get = [&](std::size_t i, const char* type) { return *s->listeners.at(i).condition(type); };
   EXPECT_EQ(get(0, "Conflicted").reason, "HostnameConflict");
   EXPECT_EQ(get(1, "Conflicted").status, "True");
   EXPECT_EQ(get(2, "Conflicted").reason, "ProtocolConflict");
@@ -270,13 +270,7 @@ TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
     return "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: " + ns +
            "}\ntype: kubernetes.io/tls\ndata: {tls.crt: " + crt + ", tls.key: " + base64(readFile(dir + key)) + "}\n";
   };
-  auto refs = [](const Translation& t) {
-    const ObjectStatus* s = t.status("Gateway", "infra/tls");
-    for (const auto& c : s->listeners.at(0).conditions) {
-      if (c.type == "ResolvedRefs") return c;
-    }
-    return Condition{};
-  };
+  auto refs = [](const Translation& t) { return *t.status("Gateway", "infra/tls")->listeners.at(0).condition("ResolvedRefs"); };
   EXPECT_EQ(refs(run(gateway("infra") + secret("infra", "wildcard.key"))).status, "True");
   const Condition wrongKey = refs(run(gateway("infra") + secret("infra", "other.key")));
   EXPECT_EQ(wrongKey.reason, "InvalidCertificateRef");
@@ -299,10 +293,7 @@ spec:
 )" + route("infra", "r", "[{name: kinds, sectionName: http}]", "[]"));
   const ObjectStatus* gw = t.status("Gateway", "infra/kinds");
   ASSERT_NE(gw, nullptr);
-  const auto& conditions = gw->listeners.at(0).conditions;
-  auto get = [&](const char* type) {
-    return *std::find_if(conditions.begin(), conditions.end(), [&](const Condition& c) { return c.type == type; });
-  };
+  auto get = [&](const char* type) { return *gw->listeners.at(0).condition(type); };
   EXPECT_EQ(get("ResolvedRefs").reason, "InvalidRouteKinds");
   EXPECT_EQ(get("Conflicted").status, "False");  // the unsupported TCP listener takes no port
   const ObjectStatus* r = t.status("HTTPRoute", "infra/r");
