@@ -51,7 +51,25 @@ namespace portico::dp {
   X(kTxFull, "tx_full")                                                            \
   X(kHandoffFull, "handoff_full")                                                  \
   X(kCtrlRxFull, "ctrl_rx_full")                                                   \
-  X(kCtrlTxFull, "ctrl_tx_full")
+  X(kCtrlTxFull, "ctrl_tx_full")                                                   \
+  X(kL7BadCookie, "l7_bad_cookie")                                                 \
+  X(kL7ConnectionsFull, "l7_connections_full")                                     \
+  X(kL7BuffersFull, "l7_buffers_full")                                             \
+  X(kL7OutOfWindow, "l7_out_of_window")                                            \
+  X(kL7TooManyGaps, "l7_too_many_gaps")                                            \
+  X(kL7BadRequestLine, "l7_bad_request_line")                                      \
+  X(kL7BadVersion, "l7_bad_version")                                               \
+  X(kL7BadHeader, "l7_bad_header")                                                 \
+  X(kL7TooManyHeaders, "l7_too_many_headers")                                      \
+  X(kL7DuplicateHost, "l7_duplicate_host")                                         \
+  X(kL7MissingHost, "l7_missing_host")                                             \
+  X(kL7BadHost, "l7_bad_host")                                                     \
+  X(kL7HeadTooLarge, "l7_head_too_large")                                          \
+  X(kL7BadTlsRecord, "l7_bad_tls_record")                                          \
+  X(kL7BadClientHello, "l7_bad_client_hello")                                      \
+  X(kL7NoRoute, "l7_no_route")                                                     \
+  X(kL7BackendTimeout, "l7_backend_timeout")                                       \
+  X(kL7AnswerTimeout, "l7_answer_timeout")
 
 enum class DropReason : uint8_t {
 #define PORTICO_DROP_ENUM(id, name) id,

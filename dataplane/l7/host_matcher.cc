@@ -1,0 +1,113 @@
+#include "dataplane/l7/host_matcher.h"
+
+#include <hs/hs.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace portico::dp::l7 {
+
+namespace {
+
+std::string lowered(std::string s) {
+  for (char& c : s) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  return s;
+}
+
+struct ScanState {
+  const uint32_t* suffixLengths;  // by id
+  std::size_t hostLength;
+  std::size_t firstDot;  // position of the first '.', for one-label wildcards
+  bool oneLabel;
+  unsigned best;
+};
+
+// A suffix counts only where it ends the name and leaves at least one label before it
+// (exactly one for SNI wildcards). Ids are ordered most specific first: keep the least.
+int onMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  auto* s = static_cast<ScanState*>(ctx);
+  if (to != s->hostLength || id >= s->best) return 0;
+  const std::size_t start = s->hostLength - s->suffixLengths[id];
+  if (start == 0 || (s->oneLabel && s->firstDot != start)) return 0;
+  s->best = id;
+  return 0;
+}
+
+}  // namespace
+
+std::size_t HostMatcher::Hash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+
+HostMatcher::~HostMatcher() { hs_free_database(db_); }
+
+Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPattern>& patterns, WildcardSpan span) {
+  std::unique_ptr<HostMatcher> m(new HostMatcher());
+  m->span_ = span;
+  std::vector<std::pair<std::string, uint32_t>> suffixes;
+  for (const auto& p : patterns) {
+    const std::string name = lowered(p.name);
+    if (name.empty()) {
+      if (m->catchAll_ != kNoMatch) return Error{"hostname (any)", "listed twice"};
+      m->catchAll_ = p.value;
+    } else if (name.rfind("*.", 0) == 0) {
+      if (name.size() < 3 || name.find('*', 1) != std::string::npos) return Error{"hostname " + p.name, "a wildcard is one leading \"*.\""};
+      suffixes.emplace_back(name.substr(1), p.value);
+    } else {
+      if (name.find('*') != std::string::npos) return Error{"hostname " + p.name, "a wildcard is one leading \"*.\""};
+      if (!m->exact_.emplace(name, p.value).second) return Error{"hostname " + p.name, "listed twice"};
+    }
+  }
+  if (suffixes.empty()) return m;
+  // Longest suffix first, so the lowest id that matches is the most specific.
+  std::stable_sort(suffixes.begin(), suffixes.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (std::size_t i = 1; i < suffixes.size(); ++i) {
+    if (suffixes[i].first == suffixes[i - 1].first) return Error{"hostname *" + suffixes[i].first, "listed twice"};
+  }
+  std::vector<const char*> exprs;
+  std::vector<std::size_t> lengths;
+  std::vector<unsigned> flags(suffixes.size(), 0), ids(suffixes.size());
+  std::iota(ids.begin(), ids.end(), 0u);
+  for (const auto& [suffix, value] : suffixes) {
+    exprs.push_back(suffix.data());
+    lengths.push_back(suffix.size());
+    m->suffixLengths_.push_back(static_cast<uint32_t>(suffix.size()));
+    m->wildcardValues_.push_back(value);
+  }
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lengths.data(),
+                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &m->db_, &err) != HS_SUCCESS) {
+    Error e{err != nullptr && err->expression >= 0 ? "hostname *" + suffixes[err->expression].first : "hostnames",
+            std::string("Hyperscan: ") + (err != nullptr ? err->message : "compile failed")};
+    hs_free_compile_error(err);
+    return e;
+  }
+  return m;
+}
+
+Status HostMatcher::reserveScratch(hs_scratch** scratch) const {
+  if (db_ == nullptr) return Ok{};
+  if (hs_alloc_scratch(db_, scratch) != HS_SUCCESS) return Error{"hostname matcher", "cannot allocate Hyperscan scratch"};
+  return Ok{};
+}
+
+std::size_t HostMatcher::databaseBytes() const {
+  std::size_t size = 0;
+  if (db_ != nullptr) hs_database_size(db_, &size);
+  return size;
+}
+
+uint32_t HostMatcher::match(std::string_view host, hs_scratch* scratch) const {
+  if (!exact_.empty()) {
+    const auto it = exact_.find(host);
+    if (it != exact_.end()) return it->second;
+  }
+  if (db_ != nullptr && !host.empty()) {
+    ScanState s{suffixLengths_.data(), host.size(), host.find('.'), span_ == WildcardSpan::kOneLabel, ~0u};
+    hs_scan(db_, host.data(), static_cast<unsigned>(host.size()), 0, scratch, onMatch, &s);
+    if (s.best != ~0u) return wildcardValues_[s.best];
+  }
+  return catchAll_;
+}
+
+}  // namespace portico::dp::l7

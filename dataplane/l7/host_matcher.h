@@ -1,0 +1,66 @@
+#pragma once
+
+// Host name -> value, the way Gateway API chooses among hostnames: an exact name first,
+// then the most specific (longest) matching wildcard, then the catch-all. Exact names
+// sit in a hash table; wildcards are suffix literals in one Hyperscan database, scanned
+// only when the exact lookup misses.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/common/result.h"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace portico::dp::l7 {
+
+// How many labels a leading "*." stands for: HTTP hostnames (Gateway API listeners and
+// routes) take one or more; TLS SNI wildcards (RFC 6125) take exactly one.
+enum class WildcardSpan : uint8_t { kOneOrMoreLabels, kOneLabel };
+
+struct HostPattern {
+  std::string name;  // "a.example.com", "*.example.com", or "" for any host
+  uint32_t value = 0;
+};
+
+class HostMatcher {
+ public:
+  static constexpr uint32_t kNoMatch = 0xffffffffu;
+
+  // Names are compared lowercased. The error names the pattern Hyperscan rejected or the
+  // duplicate.
+  static Result<std::unique_ptr<HostMatcher>> build(const std::vector<HostPattern>& patterns, WildcardSpan span);
+  ~HostMatcher();
+
+  // `host` is lowercased, without port or trailing dot. `scratch` is the calling
+  // thread's, allocated for this matcher's database (see reserveScratch).
+  uint32_t match(std::string_view host, hs_scratch* scratch) const;
+
+  // Grows a thread's scratch so it serves this matcher (control path).
+  Status reserveScratch(hs_scratch** scratch) const;
+  bool hasWildcards() const { return db_ != nullptr; }
+  std::size_t databaseBytes() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const;
+  };
+
+  HostMatcher() = default;
+
+  WildcardSpan span_ = WildcardSpan::kOneOrMoreLabels;
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> exact_;
+  // By Hyperscan id, most specific first: the suffix (".example.com") length and value.
+  std::vector<uint32_t> suffixLengths_;
+  std::vector<uint32_t> wildcardValues_;
+  hs_database* db_ = nullptr;
+  uint32_t catchAll_ = kNoMatch;
+};
+
+}  // namespace portico::dp::l7

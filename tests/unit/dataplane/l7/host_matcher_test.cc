@@ -1,0 +1,75 @@
+#include "dataplane/l7/host_matcher.h"
+
+#include <gtest/gtest.h>
+#include <hs/hs.h>
+
+namespace portico::dp::l7 {
+namespace {
+
+class HostMatcherTest : public ::testing::Test {
+ protected:
+  void build(const std::vector<HostPattern>& patterns, WildcardSpan span = WildcardSpan::kOneOrMoreLabels) {
+    auto m = HostMatcher::build(patterns, span);
+    ASSERT_TRUE(m) << m.error().toString();
+    matcher_ = std::move(*m);
+    ASSERT_TRUE(matcher_->reserveScratch(&scratch_));
+  }
+  uint32_t match(std::string_view host) { return matcher_->match(host, scratch_); }
+  ~HostMatcherTest() override { hs_free_scratch(scratch_); }
+
+  std::unique_ptr<HostMatcher> matcher_;
+  hs_scratch* scratch_ = nullptr;
+};
+
+TEST_F(HostMatcherTest, ExactThenMostSpecificWildcardThenCatchAll) {
+  build({{"*.example.com", 1}, {"*.sjc.example.com", 2}, {"prometheus.sjc.example.com", 3}, {"", 4}});
+  EXPECT_EQ(match("prometheus.sjc.example.com"), 3u);
+  EXPECT_EQ(match("grafana.sjc.example.com"), 2u);
+  EXPECT_EQ(match("a.b.sjc.example.com"), 2u) << "an HTTP wildcard takes several labels";
+  EXPECT_EQ(match("www.example.com"), 1u);
+  EXPECT_EQ(match("example.com"), 4u) << "a wildcard never matches its apex";
+  EXPECT_EQ(match("sjc.example.com"), 1u);
+  EXPECT_EQ(match("other.org"), 4u);
+  EXPECT_EQ(match(""), 4u);
+}
+
+TEST_F(HostMatcherTest, NoCatchAllMeansNoMatch) {
+  build({{"A.Example.com", 1}, {"*.example.net", 2}});
+  EXPECT_EQ(match("a.example.com"), 1u) << "patterns are lowercased";
+  EXPECT_EQ(match("b.example.com"), HostMatcher::kNoMatch);
+  EXPECT_EQ(match("xexample.net"), HostMatcher::kNoMatch) << "the suffix starts at a label boundary";
+  EXPECT_EQ(match("example.net.evil.org"), HostMatcher::kNoMatch) << "the suffix must end the name";
+}
+
+TEST_F(HostMatcherTest, SniWildcardsCoverOneLabel) {
+  build({{"*.example.com", 1}}, WildcardSpan::kOneLabel);
+  EXPECT_EQ(match("a.example.com"), 1u);
+  EXPECT_EQ(match("a.b.example.com"), HostMatcher::kNoMatch);
+}
+
+TEST_F(HostMatcherTest, RepeatedSuffixOccurrences) {
+  build({{"*.a.com", 1}});
+  EXPECT_EQ(match("x.a.com.a.com"), 1u);
+  EXPECT_EQ(match("x.a.com.b.com"), HostMatcher::kNoMatch);
+}
+
+TEST_F(HostMatcherTest, ErrorsNameThePattern) {
+  auto m = HostMatcher::build({{"a.example.com", 1}, {"A.example.com", 2}}, WildcardSpan::kOneOrMoreLabels);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().toString(), "hostname A.example.com: listed twice");
+  m = HostMatcher::build({{"a.*.com", 1}}, WildcardSpan::kOneOrMoreLabels);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().what.find("leading"), std::string::npos);
+}
+
+TEST_F(HostMatcherTest, TenThousandWildcards) {
+  std::vector<HostPattern> patterns;
+  for (uint32_t i = 0; i < 10'000; ++i) patterns.push_back({"*.h" + std::to_string(i) + ".example.com", i});
+  build(patterns);
+  EXPECT_EQ(match("x.h9999.example.com"), 9999u);
+  EXPECT_EQ(match("x.h0.example.com"), 0u);
+  EXPECT_EQ(match("x.h10000.example.com"), HostMatcher::kNoMatch);
+}
+
+}  // namespace
+}  // namespace portico::dp::l7
