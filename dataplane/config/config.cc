@@ -152,6 +152,19 @@ snapshot::ServiceSpec readService(const YAML::Node& node, const std::string& key
   return svc;
 }
 
+void readL7(const YAML::Node& node, l7::L7Settings& l7) {
+  rejectUnknownKeys(node, "l7", {"connections", "buffers", "max_head_bytes", "retransmit_ms", "retries"});
+  if (node["connections"]) l7.connections = boundedUnsigned(node["connections"], "l7.connections", 64, 16'000'000);
+  if (node["buffers"]) l7.buffers = boundedUnsigned(node["buffers"], "l7.buffers", 16, 1'000'000);
+  if (node["max_head_bytes"]) {
+    l7.bufferBytes = boundedUnsigned(node["max_head_bytes"], "l7.max_head_bytes", 1024, 65'536);
+  }
+  if (node["retransmit_ms"]) {
+    l7.initialRtoMs = static_cast<uint16_t>(boundedUnsigned(node["retransmit_ms"], "l7.retransmit_ms", 10, 10'000));
+  }
+  if (node["retries"]) l7.maxRetries = static_cast<uint8_t>(boundedUnsigned(node["retries"], "l7.retries", 1, 20));
+}
+
 void readFlows(const YAML::Node& node, FlowConfig& flows) {
   rejectUnknownKeys(node, "flows", {"capacity", "maglev_table_size", "timeouts"});
   if (node["capacity"]) flows.capacity = boundedUnsigned(node["capacity"], "flows.capacity", 1024, 100'000'000);
@@ -175,7 +188,7 @@ void readFlows(const YAML::Node& node, FlowConfig& flows) {
 }
 
 DataplaneConfig readConfig(const YAML::Node& root) {
-  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "announce", "api"});
+  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "l7", "announce", "api"});
   DataplaneConfig cfg;
 
   const auto lcores = root["lcores"];
@@ -228,6 +241,7 @@ DataplaneConfig readConfig(const YAML::Node& root) {
     }
   }
   if (const auto flows = root["flows"]) readFlows(flows, cfg.flows);
+  if (const auto l7 = root["l7"]) readL7(l7, cfg.l7);
   if (const auto api = root["api"]) {
     rejectUnknownKeys(api, "api", {"socket", "listen", "tls"});
     if (api["socket"]) cfg.api.socket = api["socket"].IsNull() ? "" : scalar<std::string>(api["socket"], "api.socket", "a path");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dataplane/common/result.h"
+#include "dataplane/l7/l7_settings.h"
 #include "dataplane/pkt/headers.h"
 #include "dataplane/lb/flow_table.h"
 #include "dataplane/pkt/ip_address.h"
@@ -57,6 +58,7 @@ struct DataplaneConfig {
   snapshot::DesiredState desired;  // static VIPs and services; the control plane adds its own later
   AnnounceConfig announce;
   FlowConfig flows;
+  l7::L7Settings l7;
   ApiConfig api;
 };
 

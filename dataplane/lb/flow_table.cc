@@ -146,26 +146,38 @@ uint32_t FlowTable::allocate(uint32_t nowMs) {
   return rec;
 }
 
-uint32_t FlowTable::insert(const FlowKey& forward, uint64_t forwardHash, const FlowKey& reverse,
-                           uint64_t reverseHash, uint32_t nowMs) {
+void FlowTable::link(uint32_t rec, uint64_t hash, uint32_t dir, uint32_t nowMs) {
+  const uint32_t a = bucketA(hash), b = bucketB(hash), sig = signature(hash), ref = rec << 1 | dir;
+  while (!place(a, sig, ref) && !place(b, sig, ref)) {
+    // Both candidate buckets are full: move one entry to its other bucket (one cuckoo
+    // step), and only if none can move, evict another flow (never this one: its
+    // forward entry may sit in these very buckets).
+    if (relocateFrom(a) || relocateFrom(b)) continue;
+    evictFrom(a, b, nowMs, rec);
+  }
+}
+
+uint32_t FlowTable::insertForward(const FlowKey& forward, uint64_t forwardHash, uint32_t nowMs) {
   const uint32_t rec = allocate(nowMs);
   FlowRecord& r = records_[rec];
   r = FlowRecord{};
   r.forward = forward;
-  r.reverse = reverse;
   r.lastSeenMs = nowMs;
   r.inUse = 1;
-  for (const auto& [hash, dir] : {std::pair{forwardHash, 0u}, std::pair{reverseHash, 1u}}) {
-    const uint32_t a = bucketA(hash), b = bucketB(hash), sig = signature(hash), ref = rec << 1 | dir;
-    while (!place(a, sig, ref) && !place(b, sig, ref)) {
-      // Both candidate buckets are full: move one entry to its other bucket (one cuckoo
-      // step), and only if none can move, evict another flow (never this one: its
-      // forward entry may sit in these very buckets).
-      if (relocateFrom(a) || relocateFrom(b)) continue;
-      evictFrom(a, b, nowMs, rec);
-    }
-  }
+  link(rec, forwardHash, 0, nowMs);
   ++stats_.inserted;
+  return rec;
+}
+
+void FlowTable::linkReverse(uint32_t rec, const FlowKey& reverse, uint64_t reverseHash, uint32_t nowMs) {
+  records_[rec].reverse = reverse;
+  link(rec, reverseHash, 1, nowMs);
+}
+
+uint32_t FlowTable::insert(const FlowKey& forward, uint64_t forwardHash, const FlowKey& reverse,
+                           uint64_t reverseHash, uint32_t nowMs) {
+  const uint32_t rec = insertForward(forward, forwardHash, nowMs);
+  linkReverse(rec, reverse, reverseHash, nowMs);
   return rec;
 }
 
@@ -188,6 +200,8 @@ void FlowTable::remove(uint32_t rec) {
   unlink(r.forward, rec << 1);
   unlink(r.reverse, rec << 1 | 1);
   r.inUse = 0;
+  if (r.l7 != kNone && removalHook_ != nullptr) removalHook_(removalContext_, r.l7);
+  r.l7 = kNone;
   free_.push_back(rec);
 }
 

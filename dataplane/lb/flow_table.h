@@ -49,6 +49,7 @@ struct FlowRecord {
   uint16_t serviceId = 0;
   uint8_t backendPort = 0;      // index of the port the backend is behind
   uint8_t inUse = 0;
+  uint32_t l7 = 0xffffffffu;    // the L7 connection's state, for flows an L7 listener splices
 };
 static_assert(sizeof(FlowRecord) <= 104);
 
@@ -82,6 +83,17 @@ class FlowTable {
   // Adds a flow under both keys; always succeeds, evicting if it must.
   uint32_t insert(const FlowKey& forward, uint64_t forwardHash, const FlowKey& reverse, uint64_t reverseHash,
                   uint32_t nowMs);
+  // The two halves of insert, for flows whose reply key is only known later (an L7
+  // connection picks its backend after its first request).
+  uint32_t insertForward(const FlowKey& forward, uint64_t forwardHash, uint32_t nowMs);
+  void linkReverse(uint32_t record, const FlowKey& reverse, uint64_t reverseHash, uint32_t nowMs);
+  // Called with FlowRecord::l7 whenever a flow that has one is removed (expiry, eviction
+  // or remove()), so the L7 state never outlives its flow.
+  using RemovalHook = void (*)(void* context, uint32_t l7);
+  void setRemovalHook(RemovalHook hook, void* context) {
+    removalHook_ = hook;
+    removalContext_ = context;
+  }
   void remove(uint32_t record);
   // Frees expired flows among the next `budget` records; returns how many it freed.
   uint32_t expire(uint32_t nowMs, uint32_t budget);
@@ -110,6 +122,7 @@ class FlowTable {
   }
   int findSlot(const Bucket& b, uint32_t sig, const FlowKey& key) const;
   void unlink(const FlowKey& key, uint32_t ref);
+  void link(uint32_t rec, uint64_t hash, uint32_t dir, uint32_t nowMs);
   bool place(uint32_t bucket, uint32_t sig, uint32_t ref);
   bool relocateFrom(uint32_t bucket);
   void evictFrom(uint32_t a, uint32_t b, uint32_t nowMs, uint32_t keep);
@@ -123,6 +136,8 @@ class FlowTable {
   uint32_t sweepHand_ = 0;
   uint32_t evictHand_ = 0;
   FlowTableStats stats_;
+  RemovalHook removalHook_ = nullptr;
+  void* removalContext_ = nullptr;
 };
 
 }  // namespace portico::dp::lb

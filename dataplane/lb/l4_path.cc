@@ -159,7 +159,10 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
 }
 
 Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const KeyedPacket& k, const L4Context& ctx) {
-  const auto hit = ctx.flows.lookup(k.key, k.hash, ctx.nowMs);
+  return toClient(frame, len, p, ctx.flows.lookup(k.key, k.hash, ctx.nowMs), ctx);
+}
+
+Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowTable::Hit hit, const L4Context& ctx) {
   if (!hit || !hit->reverse) return Verdict::drop(DropReason::kHostPathPending);
   if (liveBackend(hit->record, ctx) == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
   FlowRecord& r = ctx.flows.record(hit->record);

@@ -88,6 +88,9 @@ pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p,
 // address. Anything that is not a tracked flow is for the appliance itself.
 pkt::Verdict toClient(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const KeyedPacket& k,
                       const L4Context& ctx);
+// The same, for a packet whose flow lookup is already done.
+pkt::Verdict toClient(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, FlowTable::Hit hit,
+                      const L4Context& ctx);
 
 // What identifies the fragments of one datagram.
 FragmentKey fragmentKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p);

@@ -8,12 +8,13 @@ namespace portico::dp::pkt {
 
 // What a handler decided for one frame, rewritten in place and now length() bytes long:
 // send it back out of the port it came in on, send it out of another port, hand it to
-// the worker that owns its flow, pass it to the control thread, or drop it for a reason.
+// the worker that owns its flow, pass it to the control thread, drop it for a reason, or
+// nothing more (its content was taken in).
 // Kept in one 64-bit word so it is returned in a register: a struct of bytes is built
 // with narrow stores and read back wide, a store-forwarding stall on every packet.
 class Verdict {
  public:
-  enum class Action : uint8_t { kDrop, kReply, kForward, kHandoff, kToControl };
+  enum class Action : uint8_t { kDrop, kReply, kForward, kHandoff, kToControl, kConsumed };
 
   static constexpr Verdict reply(uint16_t length) { return Verdict(Action::kReply, length, DropReason::kCount, 0); }
   static constexpr Verdict forward(uint8_t port, uint16_t length) {
@@ -22,6 +23,8 @@ class Verdict {
   static constexpr Verdict handoff(uint8_t worker) { return Verdict(Action::kHandoff, 0, DropReason::kCount, worker); }
   static constexpr Verdict toControl() { return Verdict(Action::kToControl, 0, DropReason::kCount, 0); }
   static constexpr Verdict drop(DropReason reason) { return Verdict(Action::kDrop, 0, reason, 0); }
+  // Taken in and done with, not dropped: a handshake ACK the L7 path absorbed.
+  static constexpr Verdict consumed() { return Verdict(Action::kConsumed, 0, DropReason::kCount, 0); }
 
   constexpr Action action() const { return static_cast<Action>(bits_ & 0xff); }
   constexpr uint16_t length() const { return static_cast<uint16_t>(bits_ >> 8); }

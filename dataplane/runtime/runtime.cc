@@ -8,6 +8,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <sys/random.h>
+
 #include <cstring>
 #include <thread>
 
@@ -85,7 +87,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
   rt->announcer_ = std::make_unique<arp::Announcer>(std::move(macs), cfg.announce.count,
                                                     std::chrono::milliseconds(cfg.announce.intervalMs));
   rt->resolver_ = std::make_unique<arp::NeighborResolver>(*rt->neighbors_, addresses);
-  rt->compiler_ = std::make_unique<snapshot::Compiler>(std::move(routes), *rt->neighbors_, cfg.flows.maglevSize);
+  rt->compiler_ =
+      std::make_unique<snapshot::Compiler>(std::move(routes), *rt->neighbors_, cfg.flows.maglevSize, workers);
   if (auto st = rt->buildWorkers(cfg); !st) return st.error();
   return rt;
 }
@@ -129,6 +132,11 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
     if (handoffRings_.back() == nullptr) return Error{"worker " + std::to_string(w), "cannot allocate its handoff ring"};
   }
 
+  // One cookie secret for all workers: a handshake's SYN and ACK may be seen by different
+  // workers on PMDs without RSS.
+  l7::SipKey cookieKey;
+  if (getrandom(&cookieKey, sizeof cookieKey, 0) != sizeof cookieKey) return Error{"SYN cookies", "no random bytes for the secret"};
+
   uint16_t maxPortId = 0;
   for (const auto& p : ports_) maxPortId = std::max(maxPortId, p.info.portId);
   contexts_.resize(workers);
@@ -142,6 +150,9 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
     ctx.flows = std::make_unique<lb::FlowTable>(cfg.flows.capacity, cfg.flows.timeouts);
     ctx.fragments = std::make_unique<lb::FragmentTable>();
     ctx.flowDump = std::make_unique<worker::FlowDump>();
+    ctx.l7 = std::make_unique<l7::L7Worker>(cfg.l7, cookieKey, w);
+    ctx.flows->setRemovalHook(l7::releaseConnection, ctx.l7.get());
+    ctx.pool = pool_;
     ctx.snat = std::make_unique<lb::SnatPorts>(w, workers);
     ctx.handoffReplies = handoff;
     ctx.handoff = handoffRings_;

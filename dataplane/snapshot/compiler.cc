@@ -45,6 +45,50 @@ std::optional<std::pair<uint8_t, pkt::IpAddress>> Compiler::route(const pkt::IpA
   return std::nullopt;
 }
 
+Result<uint32_t> Compiler::addBackend(const BackendSpec& b, const std::string& where, BackendIds& ids,
+                                      std::vector<BackendEntry>& backends) {
+  const auto hop = route(b.address);
+  if (!hop) return Error{where, "no port reaches it: it is in no port's subnet and no port has a gateway"};
+  const uint32_t slot = neighbors_.slotFor(hop->first, hop->second);
+  if (slot == arp::NeighborCache::kNoSlot) return Error{where, "the neighbour table is full"};
+
+  auto [it, fresh] = ids.emplace(std::make_pair(b.address, b.port), static_cast<uint32_t>(ids.size()));
+  const uint32_t id = it->second;
+  if (backends.size() <= id) backends.resize(id + 1);
+  BackendEntry& e = backends[id];
+  // One backend may serve several services; the most available state wins.
+  if (e.state == BackendState::kRemoved || b.state < e.state) e.state = b.state;
+  e.address = b.address;
+  e.portBe = pkt::hton16(b.port);
+  e.egressPort = hop->first;
+  e.neighborSlot = slot;
+  return id;
+}
+
+Result<BackendSet> Compiler::backendSet(const std::vector<BackendSpec>& endpoints, uint8_t family,
+                                        const std::string& where, BackendIds& ids,
+                                        std::vector<BackendEntry>& backends) {
+  BackendSet set;
+  std::vector<lb::MaglevBackend> ring;
+  for (const BackendSpec& b : endpoints) {
+    const std::string at = where + " backend " + b.address.toString() + ":" + std::to_string(b.port);
+    if (b.address.family != family) {
+      return Error{at, "address family differs from the VIP's (NAT between IPv4 and IPv6 is not supported)"};
+    }
+    auto id = addBackend(b, at, ids, backends);
+    if (!id) return id.error();
+    if (b.state == BackendState::kRemoved) continue;
+    // The Maglev identity is the backend's address and port, so every dataplane (and
+    // every restart) builds the same table from the same backends.
+    const pkt::Ipv6Addr canonical = b.address.family == 4 ? lb::v4Mapped(b.address.v4) : b.address.v6;
+    const uint64_t key = XXH3_64bits_withSeed(canonical.data(), canonical.size(), b.port);
+    ring.push_back({key, b.state == BackendState::kActive ? b.weight : 0});
+    set.backendIds.push_back(*id);
+  }
+  set.maglev = lb::MaglevTable::build(ring, maglevSize_);
+  return set;
+}
+
 Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired, uint64_t version) {
   auto snap = std::make_unique<Snapshot>();
   snap->version = version;
@@ -52,7 +96,7 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
   std::set<std::tuple<pkt::IpAddress, uint16_t, uint8_t>> seen;
 
   // Ids are only handed out once the whole state is known to compile.
-  std::map<std::pair<pkt::IpAddress, uint16_t>, uint32_t> ids = backendIds_;
+  BackendIds ids = backendIds_;
   std::vector<BackendEntry> backends;
 
   for (std::size_t si = 0; si < desired.services.size(); ++si) {
@@ -69,40 +113,20 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
     svc.family = spec.vip.family;
     svc.id = static_cast<uint16_t>(si);
     svc.name = spec.name;
-
-    std::vector<lb::MaglevBackend> ring;
-    for (const BackendSpec& b : spec.backends) {
-      const std::string where = describe(spec) + " backend " + b.address.toString() + ":" + std::to_string(b.port);
-      if (b.address.family != spec.vip.family) {
-        return Error{where, "address family differs from the VIP's (NAT between IPv4 and IPv6 is not supported)"};
-      }
-      const auto hop = route(b.address);
-      if (!hop) return Error{where, "no port reaches it: it is in no port's subnet and no port has a gateway"};
-      const uint32_t slot = neighbors_.slotFor(hop->first, hop->second);
-      if (slot == arp::NeighborCache::kNoSlot) return Error{where, "the neighbour table is full"};
-
-      auto [it, fresh] = ids.emplace(std::make_pair(b.address, b.port), static_cast<uint32_t>(ids.size()));
-      const uint32_t id = it->second;
-      if (backends.size() <= id) backends.resize(id + 1);
-      BackendEntry& e = backends[id];
-      // One backend may serve several services; the most available state wins.
-      if (e.state == BackendState::kRemoved || b.state < e.state) e.state = b.state;
-      e.address = b.address;
-      e.portBe = pkt::hton16(b.port);
-      e.egressPort = hop->first;
-      e.neighborSlot = slot;
-
-      if (b.state == BackendState::kRemoved) continue;
-      // The Maglev identity is the backend's address and port, so every dataplane (and
-      // every restart) builds the same table from the same backends.
-      const pkt::Ipv6Addr canonical = b.address.family == 4 ? lb::v4Mapped(b.address.v4) : b.address.v6;
-      const uint64_t key = XXH3_64bits_withSeed(canonical.data(), canonical.size(), b.port);
-      ring.push_back({key, b.state == BackendState::kActive ? b.weight : 0});
-      svc.backendIds.push_back(id);
-    }
-    svc.maglev = lb::MaglevTable::build(ring, maglevSize_);
+    auto set = backendSet(spec.backends, spec.vip.family, describe(spec), ids, backends);
+    if (!set) return set.error();
+    svc.maglev = std::move(set->maglev);
+    svc.backendIds = std::move(set->backendIds);
     snap->services.push_back(std::move(svc));
   }
+  for (const auto& l7 : desired.l7Ports) {
+    if (!seen.emplace(l7.vip, l7.port, 6).second) {
+      return Error{"listener port " + l7.vip.toString() + ":" + std::to_string(l7.port),
+                   "an L4 service or another listener port already uses this address and port"};
+    }
+    vips.push_back(l7.vip);
+  }
+  if (auto st = compileL7(desired, *snap, ids, backends); !st) return st.error();
   std::sort(snap->services.begin(), snap->services.end(),
             [](const ServiceEntry& a, const ServiceEntry& b) { return a.key() < b.key(); });
   backends.resize(ids.size());

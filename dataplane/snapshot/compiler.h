@@ -26,21 +26,32 @@ struct PortRoute {
 // their backend in every later snapshot) and the neighbour slots of next hops.
 class Compiler {
  public:
-  Compiler(std::vector<PortRoute> ports, arp::NeighborCache& neighbors, uint32_t maglevSize)
-      : ports_(std::move(ports)), neighbors_(neighbors), maglevSize_(maglevSize) {}
+  Compiler(std::vector<PortRoute> ports, arp::NeighborCache& neighbors, uint32_t maglevSize, unsigned workers = 1)
+      : ports_(std::move(ports)), neighbors_(neighbors), maglevSize_(maglevSize), workers_(workers) {}
 
   // The error names the service and backend that cannot be served; nothing is changed
   // then, so the last good snapshot keeps serving.
   Result<std::unique_ptr<Snapshot>> compile(const DesiredState& desired, uint64_t version);
 
  private:
+  using BackendIds = std::map<std::pair<pkt::IpAddress, uint16_t>, uint32_t>;
+
   // The port and next hop that reach an address, if any.
   std::optional<std::pair<uint8_t, pkt::IpAddress>> route(const pkt::IpAddress& to) const;
+  // The backend's id, its entry filled in; the error says why it cannot be reached.
+  Result<uint32_t> addBackend(const BackendSpec& b, const std::string& where, BackendIds& ids,
+                              std::vector<BackendEntry>& backends);
+  // Endpoints as a Maglev-balanced set (removed ones left out, draining ones weight 0).
+  Result<BackendSet> backendSet(const std::vector<BackendSpec>& endpoints, uint8_t family, const std::string& where,
+                                BackendIds& ids, std::vector<BackendEntry>& backends);
+  // The L7 listener ports (l7_compiler.cc).
+  Status compileL7(const DesiredState& desired, Snapshot& snap, BackendIds& ids, std::vector<BackendEntry>& backends);
 
   std::vector<PortRoute> ports_;
   arp::NeighborCache& neighbors_;
   uint32_t maglevSize_;
-  std::map<std::pair<pkt::IpAddress, uint16_t>, uint32_t> backendIds_;
+  unsigned workers_;
+  BackendIds backendIds_;
 };
 
 }  // namespace portico::dp::snapshot

@@ -32,9 +32,62 @@ struct ServiceSpec {
   std::vector<BackendSpec> backends;
 };
 
+// L7: what an HTTP or TLS listener port routes, already in Gateway API precedence order
+// (the control plane sorts; the dataplane takes the first route that matches).
+enum class PathMatchType : uint8_t { kPrefix, kExact, kRegex };
+enum class ValueMatchType : uint8_t { kExact, kRegex };
+enum class ListenerProtocol : uint8_t { kHttp, kTls };
+
+struct ValueMatchSpec {
+  std::string name;  // header names compare case-insensitively, query names exactly
+  ValueMatchType type = ValueMatchType::kExact;
+  std::string value;
+};
+
+struct RouteMatchSpec {
+  PathMatchType pathType = PathMatchType::kPrefix;
+  std::string path = "/";
+  std::string method;  // empty: any
+  std::vector<ValueMatchSpec> headers;
+  std::vector<ValueMatchSpec> query;
+};
+
+struct L7BackendSpec {
+  std::string name;      // "namespace/service:port", for errors and explain
+  uint32_t weight = 1;   // 0: takes no connections
+  bool invalid = false;  // an unresolvable backendRef: its share of connections gets a 500
+  std::vector<BackendSpec> endpoints;  // none ready: 503
+};
+
+struct L7RouteSpec {
+  std::string name;  // "HTTPRoute ns/name rule 0", for errors and explain
+  RouteMatchSpec match;  // TLS routes match on the name alone
+  std::vector<L7BackendSpec> backends;
+};
+
+struct VirtualHostSpec {
+  std::string hostname;  // "", exact, or "*.suffix", already intersected with the listener's
+  std::vector<L7RouteSpec> routes;
+};
+
+struct ListenerSpec {
+  std::string name;
+  std::string hostname;  // "" for any
+  ListenerProtocol protocol = ListenerProtocol::kHttp;
+  bool proxyProtocol = false;  // prefix the backend stream with a PROXY v2 header
+  std::vector<VirtualHostSpec> hosts;
+};
+
+struct L7PortSpec {
+  pkt::IpAddress vip;
+  uint16_t port = 0;
+  std::vector<ListenerSpec> listeners;  // one protocol per port
+};
+
 struct DesiredState {
   std::vector<pkt::IpAddress> vips;  // answered (ARP/NDP, ping) even without a service
   std::vector<ServiceSpec> services;
+  std::vector<L7PortSpec> l7Ports;
 };
 
 }  // namespace portico::dp::snapshot

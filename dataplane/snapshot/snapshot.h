@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <tuple>
@@ -9,6 +10,7 @@
 #include "dataplane/lb/maglev.h"
 #include "dataplane/lb/vip_table.h"
 #include "dataplane/snapshot/desired_state.h"
+#include "dataplane/snapshot/l7_tables.h"
 
 namespace portico::dp::snapshot {
 
@@ -40,12 +42,24 @@ struct Snapshot {
   lb::VipTable vips;
   std::vector<ServiceEntry> services;  // sorted by (vip, port, proto)
   std::vector<BackendEntry> backends;  // indexed by backend id; absent ids are kRemoved
+  std::vector<L7Port> l7Ports;         // sorted by (vip, port)
+  std::vector<BackendSet> backendSets; // L7 backendRefs' endpoints
+  std::vector<Regex> regexes;          // L7 RegularExpression matches
+  std::unique_ptr<ScratchSet> scratch; // Hyperscan scratch per worker, for this snapshot's databases
 
   const ServiceEntry* findService(const pkt::Ipv6Addr& vip, uint16_t portBe, uint8_t proto) const {
     const auto want = std::tie(vip, portBe, proto);
     const auto it = std::lower_bound(services.begin(), services.end(), want,
                                      [](const ServiceEntry& s, const auto& k) { return s.key() < k; });
     return it != services.end() && it->key() == want ? &*it : nullptr;
+  }
+
+  const L7Port* findL7Port(const pkt::Ipv6Addr& vip, uint16_t portBe) const {
+    if (l7Ports.empty()) return nullptr;
+    const auto want = std::tie(vip, portBe);
+    const auto it = std::lower_bound(l7Ports.begin(), l7Ports.end(), want,
+                                     [](const L7Port& s, const auto& k) { return s.key() < k; });
+    return it != l7Ports.end() && it->key() == want ? &*it : nullptr;
   }
 
   const BackendEntry* backend(uint32_t id) const { return id < backends.size() ? &backends[id] : nullptr; }

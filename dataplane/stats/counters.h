@@ -26,6 +26,9 @@ namespace portico::dp {
   X(icmpTranslated, "icmp_translated")   \
   X(handedOff, "handed_off")             \
   X(neighborLearned, "neighbor_frames")  \
+  X(l7SynCookies, "l7_syn_cookies")      \
+  X(l7Connections, "l7_connections")     \
+  X(l7Answers, "l7_answers")             \
   X(activeFlows, "active_flows")         \
   X(busyCycles, "busy_cycles")
 

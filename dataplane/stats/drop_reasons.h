@@ -68,6 +68,7 @@ namespace portico::dp {
   X(kL7BadTlsRecord, "l7_bad_tls_record")                                          \
   X(kL7BadClientHello, "l7_bad_client_hello")                                      \
   X(kL7NoRoute, "l7_no_route")                                                     \
+  X(kL7ClosedEarly, "l7_closed_early")                                             \
   X(kL7BackendTimeout, "l7_backend_timeout")                                       \
   X(kL7AnswerTimeout, "l7_answer_timeout")
 

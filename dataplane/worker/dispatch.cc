@@ -25,20 +25,24 @@ bool isIcmpErrorMessage(const uint8_t* frame, const ParsedPacket& p) {
   return p.l4Proto == icmp && !p.fragment && lb::isIcmpError(p.ipVersion, frame[p.l4Offset]);
 }
 
-Verdict toVip(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
+Verdict toVip(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
   // A VLAN tag belongs to the link it came in on; forwarding would carry it to another.
   if (p.vlanDepth != 0 && ctx.l4 != nullptr) return Verdict::drop(DropReason::kVlanNotForwarded);
   if (ctx.l4 != nullptr && isIcmpErrorMessage(frame, p)) return lb::icmpErrorToBackend(frame, len, p, l4Context(ctx));
   if (isTcpOrUdp(p) && ctx.l4 != nullptr) {
     if (p.laterFragment) return lb::laterFragment(frame, len, p, l4Context(ctx), true);
+    if (ctx.l7 != nullptr && p.l4Proto == kProtoTcp && !p.fragment) {
+      const snapshot::L7Port* port = ctx.snap.findL7Port(prep.flow.key.dst, prep.flow.key.dstPort);
+      if (port != nullptr) return l7::toListener(frame, len, capacity, p, prep.flow, *port, l4Context(ctx), *ctx.l7);
+    }
     return lb::toBackend(frame, len, p, prep.flow, l4Context(ctx));
   }
   return Verdict::drop(DropReason::kNoServiceOnVip);
 }
 
 // TCP/UDP to a port's own address: a backend's reply to a SNAT address, if it is a flow.
-Verdict toPortAddress(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
+Verdict toPortAddress(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
   if (ctx.l4 == nullptr) return Verdict::drop(DropReason::kHostPathPending);
   if (p.vlanDepth != 0) return Verdict::drop(DropReason::kVlanNotForwarded);
@@ -69,10 +73,15 @@ Verdict toPortAddress(uint8_t* frame, uint32_t len, const Prepared& prep, const 
     }
   }
   if (icmpError) return lb::icmpErrorToClient(frame, len, p, l4Context(ctx));
-  return lb::toClient(frame, len, p, prep.flow, l4Context(ctx));
+  const auto hit = ctx.l4->flows.lookup(prep.flow.key, prep.flow.hash, ctx.nowMs);
+  if (hit && hit->reverse && ctx.l7 != nullptr && ctx.l4->flows.record(hit->record).l7 != lb::FlowTable::kNone) {
+    if (p.l4Proto != kProtoTcp || p.fragment) return Verdict::drop(DropReason::kNoFlow);
+    return l7::fromBackend(frame, len, capacity, p, hit->record, l4Context(ctx), *ctx.l7);
+  }
+  return lb::toClient(frame, len, p, hit, l4Context(ctx));
 }
 
-Verdict dispatchIpv4(uint8_t* frame, uint32_t len, const Prepared& prep, const FrameContext& ctx) {
+Verdict dispatchIpv4(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
   const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
   const arp::PortAddresses& port = ctx.ports[ctx.rxPort];
@@ -82,9 +91,9 @@ Verdict dispatchIpv4(uint8_t* frame, uint32_t len, const Prepared& prep, const F
       if (v.isReply()) LcoreCounters::bump(ctx.counters.echoReplies);
       return v;
     }
-    return toVip(frame, len, prep, ctx);
+    return toVip(frame, len, capacity, prep, ctx);
   }
-  if (port.ownsV4(ip->dst)) return toPortAddress(frame, len, prep, ctx);
+  if (port.ownsV4(ip->dst)) return toPortAddress(frame, len, capacity, prep, ctx);
   return Verdict::drop(DropReason::kNotForUs);
 }
 
@@ -107,9 +116,9 @@ Verdict dispatchIpv6(uint8_t* frame, uint32_t len, uint32_t capacity, const Prep
       if (v.isReply()) LcoreCounters::bump(ctx.counters.echo6Replies);
       return v;
     }
-    return toVip(frame, len, prep, ctx);
+    return toVip(frame, len, capacity, prep, ctx);
   }
-  if (port.ownsV6(ip->dst)) return toPortAddress(frame, len, prep, ctx);
+  if (port.ownsV6(ip->dst)) return toPortAddress(frame, len, capacity, prep, ctx);
   return Verdict::drop(DropReason::kNotForUs);
 }
 
@@ -131,7 +140,7 @@ Verdict decide(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& 
       return v;
     }
     case kEtherTypeIpv4:
-      return dispatchIpv4(frame, len, prep, ctx);
+      return dispatchIpv4(frame, len, capacity, prep, ctx);
     default:
       return dispatchIpv6(frame, len, capacity, prep, ctx);
   }
@@ -151,7 +160,7 @@ void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows
 Verdict dispatchPrepared(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep,
                          const FrameContext& ctx) {
   const Verdict v = decide(frame, len, capacity, prep, ctx);
-  if (v.isDrop()) ctx.counters.drop(v.reason());
+  if (v.isDrop()) ctx.counters.drop(v.reason());  // consumed frames are not drops
   return v;
 }
 

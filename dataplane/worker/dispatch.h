@@ -5,6 +5,7 @@
 
 #include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/port_addresses.h"
+#include "dataplane/l7/l7_path.h"
 #include "dataplane/lb/flow_table.h"
 #include "dataplane/lb/fragment_table.h"
 #include "dataplane/lb/l4_path.h"
@@ -35,6 +36,7 @@ struct FrameContext {
   LcoreCounters& counters;
   FlowState* l4 = nullptr;  // null: no L4 service (ARP/NDP/echo only)
   uint32_t nowMs = 0;
+  l7::L7Worker* l7 = nullptr;  // null: no L7 listeners (needs l4 too)
 };
 
 // The first stage for a frame of a burst: parsed, and for TCP/UDP its flow key hashed
@@ -49,7 +51,8 @@ struct Prepared {
 void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows, Prepared& out);
 
 // Decides one received frame: answer what the appliance answers (ARP, NDP, echo for
-// VIPs), load-balance TCP/UDP for VIP services, translate backend replies, or count the
+// VIPs), load-balance TCP/UDP for VIP services, route and splice TCP for L7 listener
+// ports, translate backend replies, or count the
 // reason it is dropped. The frame is rewritten in place; `capacity` is the writable size
 // of the buffer behind it. Pure: no DPDK, no I/O.
 pkt::Verdict dispatchPrepared(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep,

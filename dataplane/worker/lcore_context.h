@@ -6,6 +6,7 @@
 
 #include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/port_addresses.h"
+#include "dataplane/l7/l7_path.h"
 #include "dataplane/lb/flow_table.h"
 #include "dataplane/lb/fragment_table.h"
 #include "dataplane/lb/snat_ports.h"
@@ -13,6 +14,7 @@
 #include "dataplane/worker/flow_dump.h"
 
 struct rte_eth_dev_tx_buffer;
+struct rte_mempool;
 struct rte_ring;
 
 namespace portico::dp::snapshot {
@@ -52,7 +54,10 @@ struct alignas(64) LcoreContext {
   rte_ring* controlRx = nullptr;   // frames for the control thread (neighbour answers)
   uint64_t tscPerMs = 1;
   uint32_t lastSweepMs = 0;
+  uint32_t lastTimerMs = 0;
   std::unique_ptr<FlowDump> flowDump;  // answers "list your flows" from the API thread
+  std::unique_ptr<l7::L7Worker> l7;    // L7 connections; its flows' removal frees them
+  rte_mempool* pool = nullptr;         // for frames the worker originates (L7)
 };
 
 }  // namespace portico::dp::worker

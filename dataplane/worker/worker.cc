@@ -26,7 +26,32 @@ bool setLength(rte_mbuf* m, uint16_t len) {
 
 Worker::Worker(LcoreContext& ctx)
     : ctx_(ctx),
-      l4_{*ctx.flows, *ctx.fragments, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies} {}
+      l4_{*ctx.flows, *ctx.fragments, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies} {
+  if (ctx_.l7) ctx_.l7->sink = &sink_;
+}
+
+uint8_t* Worker::MbufSink::begin(uint32_t& capacity) {
+  if (pending_ == nullptr) pending_ = rte_pktmbuf_alloc(worker_.ctx_.pool);
+  if (pending_ == nullptr) {
+    worker_.ctx_.counters->drop(DropReason::kTxFull);
+    return nullptr;
+  }
+  capacity = rte_pktmbuf_tailroom(pending_);
+  return rte_pktmbuf_mtod(pending_, uint8_t*);
+}
+
+void Worker::MbufSink::commit(uint8_t port, uint16_t length) {
+  // A buffer given back stays pending for the next frame.
+  if (pending_ == nullptr || length == 0) return;
+  rte_pktmbuf_append(pending_, length);
+  worker_.transmit(port, pending_);
+  pending_ = nullptr;
+}
+
+lb::L4Context Worker::l4Context(const snapshot::Snapshot& snap, uint32_t nowMs) {
+  return lb::L4Context{snap, *ctx_.flows, *ctx_.fragments, *ctx_.snat, *ctx_.neighbors,
+                       ctx_.addresses, 0, nowMs, *ctx_.counters};
+}
 
 void Worker::transmit(uint8_t portIndex, rte_mbuf* m) {
   const WorkerPort& port = ctx_.ports[portIndex];
@@ -63,6 +88,8 @@ void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
       break;
     case pkt::Verdict::Action::kDrop:
       break;  // dispatchFrame counted the reason
+    case pkt::Verdict::Action::kConsumed:
+      break;
   }
   rte_pktmbuf_free(m);
 }
@@ -113,7 +140,8 @@ unsigned Worker::pollOnce() {
       const unsigned n = rte_ring_sc_dequeue_burst(ctx_.handoff[ctx_.index], reinterpret_cast<void**>(burst),
                                                    kBurstSize, nullptr);
       for (unsigned i = 0; i < n; ++i) {
-        handle(burst[i], FrameContext{*snap, ctx_.addresses, ctx_.portIndexById[burst[i]->port], *ctx_.counters, &l4_, nowMs},
+        handle(burst[i], FrameContext{*snap, ctx_.addresses, ctx_.portIndexById[burst[i]->port], *ctx_.counters, &l4_, nowMs,
+                            ctx_.l7.get()},
                nullptr);
       }
       handled += n;
@@ -123,9 +151,13 @@ unsigned Worker::pollOnce() {
       const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
       if (n == 0) continue;
       LcoreCounters::bump(ctx_.counters->rxPackets, n);
-      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs}, burst, n);
+      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs, ctx_.l7.get()}, burst, n);
       handled += n;
     }
+  }
+  if (snap != nullptr && ctx_.l7 && nowMs != ctx_.lastTimerMs) {
+    l7::runTimers(l4Context(*snap, nowMs), *ctx_.l7);
+    ctx_.lastTimerMs = nowMs;
   }
   for (uint8_t pi = 0; pi < ctx_.ports.size(); ++pi) {
     WorkerPort& port = ctx_.ports[pi];

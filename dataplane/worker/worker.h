@@ -32,8 +32,23 @@ class Worker {
   void act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex);
   void transmit(uint8_t portIndex, rte_mbuf* m);
 
+  // Frames the L7 path originates, in fresh mbufs from the worker's pool.
+  class MbufSink : public l7::FrameSink {
+   public:
+    explicit MbufSink(Worker& w) : worker_(w) {}
+    uint8_t* begin(uint32_t& capacity) override;
+    void commit(uint8_t port, uint16_t length) override;
+
+   private:
+    Worker& worker_;
+    rte_mbuf* pending_ = nullptr;
+  };
+
+  lb::L4Context l4Context(const snapshot::Snapshot& snap, uint32_t nowMs);
+
   LcoreContext& ctx_;
   FlowState l4_;
+  MbufSink sink_{*this};
   Prepared prepared_[kBurstSize];  // first-stage results of the burst being decided
 };
 

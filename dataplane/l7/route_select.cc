@@ -1,0 +1,138 @@
+#include "dataplane/l7/route_select.h"
+
+#include <hs/hs.h>
+
+namespace portico::dp::l7 {
+
+using snapshot::CompiledMatch;
+using snapshot::ValueMatch;
+using snapshot::PathMatchType;
+using snapshot::ValueMatchType;
+
+namespace {
+
+int stopOnMatch(unsigned, unsigned long long, unsigned long long, unsigned, void* matched) {
+  *static_cast<bool*>(matched) = true;
+  return 1;
+}
+
+bool regexMatches(const snapshot::Snapshot& snap, uint32_t regex, std::string_view value, hs_scratch* scratch) {
+  bool matched = false;
+  hs_scan(snap.regexes[regex].db, value.data(), static_cast<unsigned>(value.size()), 0, scratch, stopOnMatch, &matched);
+  return matched;
+}
+
+bool valueMatches(const snapshot::Snapshot& snap, const ValueMatch& m, std::string_view value, hs_scratch* scratch) {
+  return m.type == ValueMatchType::kExact ? value == m.value : regexMatches(snap, m.regex, value, scratch);
+}
+
+// The first value of a query parameter (no percent-decoding, as the spec leaves it).
+bool queryValue(std::string_view query, std::string_view name, std::string_view& out) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      out = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+      return true;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+bool matches(const snapshot::Snapshot& snap, const CompiledMatch& m, const HttpRequestHead& head, hs_scratch* scratch) {
+  switch (m.pathType) {
+    case PathMatchType::kExact:
+      if (head.path != m.path) return false;
+      break;
+    case PathMatchType::kPrefix:
+      if (!pathHasPrefix(head.path, m.path)) return false;
+      break;
+    case PathMatchType::kRegex:
+      if (!regexMatches(snap, m.pathRegex, head.path, scratch)) return false;
+      break;
+  }
+  if (!m.method.empty() && head.method != m.method) return false;
+  for (const ValueMatch& h : m.headers) {
+    const HeaderField* f = head.header(h.name);
+    if (f == nullptr || !valueMatches(snap, h, f->value, scratch)) return false;
+  }
+  for (const ValueMatch& q : m.query) {
+    std::string_view v;
+    if (!queryValue(head.query, q.name, v) || !valueMatches(snap, q, v, scratch)) return false;
+  }
+  return true;
+}
+
+RouteChoice pickBackend(const snapshot::Snapshot& snap, const snapshot::L7Route& route, bool proxyProtocol,
+                        uint64_t hash) {
+  RouteChoice c;
+  c.proxyProtocol = proxyProtocol;
+  if (route.totalWeight == 0) {
+    c.outcome = route.backends.empty() ? Outcome::kInvalidBackend : Outcome::kUnavailable;
+    return c;
+  }
+  // The high half picks the backendRef; Maglev uses the low half for the endpoint.
+  const auto point = static_cast<uint32_t>((hash >> 32) % route.totalWeight);
+  const snapshot::WeightedBackend* chosen = &route.backends.back();
+  for (const auto& b : route.backends) {
+    if (point < b.upTo) {
+      chosen = &b;
+      break;
+    }
+  }
+  if (chosen->set == snapshot::kInvalidBackendRef) {
+    c.outcome = Outcome::kInvalidBackend;
+    return c;
+  }
+  const snapshot::BackendSet& set = snap.backendSets[chosen->set];
+  const uint16_t pick = set.maglev.lookup(static_cast<uint32_t>(hash));
+  if (pick == lb::MaglevTable::kNoBackend) {
+    c.outcome = Outcome::kUnavailable;
+    return c;
+  }
+  c.outcome = Outcome::kForward;
+  c.backendId = set.backendIds[pick];
+  return c;
+}
+
+const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch,
+                                         const snapshot::L7Listener*& listener) {
+  const uint32_t li = port.listenerMatcher->match(host, scratch);
+  if (li == HostMatcher::kNoMatch) return nullptr;
+  listener = &port.listeners[li];
+  const uint32_t vi = listener->hosts->match(host, scratch);
+  return vi == HostMatcher::kNoMatch ? nullptr : &listener->vhosts[vi];
+}
+
+}  // namespace
+
+bool pathHasPrefix(std::string_view path, std::string_view prefix) {
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
+  if (prefix == "/") return true;
+  if (path.substr(0, prefix.size()) != prefix) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '/';
+}
+
+RouteChoice routeHttp(const snapshot::Snapshot& snap, const snapshot::L7Port& port, const HttpRequestHead& head,
+                      hs_scratch* scratch, uint64_t hash) {
+  const snapshot::L7Listener* listener = nullptr;
+  const snapshot::VirtualHost* vhost = virtualHost(port, head.host(), scratch, listener);
+  if (vhost == nullptr) return {};
+  for (const auto& route : vhost->routes) {
+    if (matches(snap, route.match, head, scratch)) return pickBackend(snap, route, listener->proxyProtocol, hash);
+  }
+  return {};
+}
+
+RouteChoice routeTls(const snapshot::Snapshot& snap, const snapshot::L7Port& port, std::string_view serverName,
+                     hs_scratch* scratch, uint64_t hash) {
+  const snapshot::L7Listener* listener = nullptr;
+  const snapshot::VirtualHost* vhost = virtualHost(port, serverName, scratch, listener);
+  if (vhost == nullptr || vhost->routes.empty()) return {};
+  return pickBackend(snap, vhost->routes.front(), listener->proxyProtocol, hash);
+}
+
+}  // namespace portico::dp::l7

@@ -1,0 +1,38 @@
+#pragma once
+
+// Where a new L7 connection goes, decided on its first request (HTTP) or ClientHello
+// (TLS): the listener by hostname, the virtual host within that listener only, the first
+// route in precedence order whose match holds, then a backendRef by weight and an
+// endpoint by Maglev, both on the connection's hash.
+
+#include <cstdint>
+#include <string_view>
+
+#include "dataplane/l7/http_request_head.h"
+#include "dataplane/snapshot/snapshot.h"
+
+namespace portico::dp::l7 {
+
+enum class Outcome : uint8_t {
+  kForward,         // to backendId
+  kNotFound,        // no listener, host or rule matched: 404 (HTTP) or reset (TLS)
+  kInvalidBackend,  // the chosen backendRef cannot be resolved: 500
+  kUnavailable,     // no ready endpoint: 503
+};
+
+struct RouteChoice {
+  Outcome outcome = Outcome::kNotFound;
+  uint32_t backendId = 0;
+  bool proxyProtocol = false;
+};
+
+RouteChoice routeHttp(const snapshot::Snapshot& snap, const snapshot::L7Port& port, const HttpRequestHead& head,
+                      hs_scratch* scratch, uint64_t hash);
+
+RouteChoice routeTls(const snapshot::Snapshot& snap, const snapshot::L7Port& port, std::string_view serverName,
+                     hs_scratch* scratch, uint64_t hash);
+
+// Gateway API PathPrefix: whole path elements, a trailing '/' in the prefix ignored.
+bool pathHasPrefix(std::string_view path, std::string_view prefix);
+
+}  // namespace portico::dp::l7

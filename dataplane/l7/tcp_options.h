@@ -1,0 +1,71 @@
+#pragma once
+
+// The TCP options an L7 connection cares about: what a SYN offers (MSS, window scale,
+// SACK permitted), and SACK blocks, whose sequence numbers the splice shifts.
+
+#include <cstdint>
+#include <cstring>
+
+#include "dataplane/l7/syn_cookie.h"
+#include "dataplane/pkt/checksum.h"
+#include "dataplane/pkt/headers.h"
+
+namespace portico::dp::l7 {
+
+inline constexpr uint8_t kOptEnd = 0;
+inline constexpr uint8_t kOptNop = 1;
+inline constexpr uint8_t kOptMss = 2;
+inline constexpr uint8_t kOptWindowScale = 3;
+inline constexpr uint8_t kOptSackPermitted = 4;
+inline constexpr uint8_t kOptSack = 5;
+
+struct SynOptions {
+  uint16_t mss = 536;  // RFC 9293's default when none is sent
+  uint8_t windowScale = kNoWindowScale;
+  bool sackPermitted = false;
+};
+
+// Calls fn(kind, data, length) for each option of a TCP header; stops at a malformed one.
+template <typename Fn>
+inline void forEachOption(uint8_t* tcp, Fn&& fn) {
+  const unsigned end = (tcp[12] >> 4) * 4u;
+  for (unsigned i = sizeof(pkt::TcpHdr); i < end;) {
+    const uint8_t kind = tcp[i];
+    if (kind == kOptEnd) return;
+    if (kind == kOptNop) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= end || tcp[i + 1] < 2 || i + tcp[i + 1] > end) return;
+    fn(kind, tcp + i + 2, static_cast<unsigned>(tcp[i + 1] - 2));
+    i += tcp[i + 1];
+  }
+}
+
+inline SynOptions parseSynOptions(uint8_t* tcp) {
+  SynOptions o;
+  forEachOption(tcp, [&](uint8_t kind, const uint8_t* d, unsigned n) {
+    if (kind == kOptMss && n == 2) o.mss = static_cast<uint16_t>(d[0] << 8 | d[1]);
+    if (kind == kOptWindowScale && n == 1) o.windowScale = d[0] > 14 ? 14 : d[0];
+    if (kind == kOptSackPermitted && n == 0) o.sackPermitted = true;
+  });
+  return o;
+}
+
+// Adds `delta` to every SACK block edge, keeping the TCP checksum right.
+inline void shiftSackBlocks(uint8_t* tcp, uint32_t delta) {
+  if (delta == 0 || (tcp[12] >> 4) <= 5) return;
+  auto* hdr = reinterpret_cast<pkt::TcpHdr*>(tcp);
+  forEachOption(tcp, [&](uint8_t kind, uint8_t* d, unsigned n) {
+    if (kind != kOptSack) return;
+    for (unsigned off = 0; off + 4 <= n; off += 4) {
+      uint32_t be;
+      std::memcpy(&be, d + off, 4);
+      const uint32_t shifted = pkt::hton32(pkt::ntoh32(be) + delta);
+      hdr->checksum = pkt::replaceNative(hdr->checksum, pkt::sumNative(&be, 4), pkt::sumNative(&shifted, 4));
+      std::memcpy(d + off, &shifted, 4);
+    }
+  });
+}
+
+}  // namespace portico::dp::l7

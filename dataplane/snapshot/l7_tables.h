@@ -1,0 +1,106 @@
+#pragma once
+
+// The compiled L7 tables of a snapshot: per VIP and port, a listener matcher; per
+// listener, a virtual-host matcher; per virtual host, routes in precedence order, each
+// with weighted backend sets. Immutable once published, like the rest of the snapshot.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/l7/host_matcher.h"
+#include "dataplane/lb/maglev.h"
+#include "dataplane/pkt/headers.h"
+#include "dataplane/snapshot/desired_state.h"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace portico::dp::snapshot {
+
+inline constexpr uint32_t kNoRegex = 0xffffffffu;
+inline constexpr uint32_t kInvalidBackendRef = 0xffffffffu;
+
+// A Hyperscan database for one regular expression, matched against a whole value.
+struct Regex {
+  hs_database* db = nullptr;
+  Regex() = default;
+  Regex(Regex&& o) noexcept : db(o.db) { o.db = nullptr; }
+  Regex& operator=(Regex&&) = delete;
+  ~Regex();
+};
+
+struct ValueMatch {
+  std::string name;
+  ValueMatchType type = ValueMatchType::kExact;
+  std::string value;
+  uint32_t regex = kNoRegex;
+};
+
+struct CompiledMatch {
+  PathMatchType pathType = PathMatchType::kPrefix;
+  std::string path = "/";
+  uint32_t pathRegex = kNoRegex;
+  std::string method;
+  std::vector<ValueMatch> headers;
+  std::vector<ValueMatch> query;
+};
+
+// Endpoints of one backendRef, chosen among by Maglev on the connection's hash.
+struct BackendSet {
+  lb::MaglevTable maglev;
+  std::vector<uint32_t> backendIds;  // Maglev index -> backend id
+};
+
+struct WeightedBackend {
+  uint32_t upTo = 0;  // cumulative weight, exclusive
+  uint32_t set = kInvalidBackendRef;  // index into Snapshot::backendSets
+};
+
+struct L7Route {
+  std::string name;
+  CompiledMatch match;
+  std::vector<WeightedBackend> backends;
+  uint32_t totalWeight = 0;  // 0: every backendRef has weight 0, so nothing serves (503)
+};
+
+struct VirtualHost {
+  std::vector<L7Route> routes;
+};
+
+struct L7Listener {
+  std::string name;
+  ListenerProtocol protocol = ListenerProtocol::kHttp;
+  bool proxyProtocol = false;
+  std::unique_ptr<l7::HostMatcher> hosts;  // -> index into vhosts
+  std::vector<VirtualHost> vhosts;
+};
+
+struct L7Port {
+  pkt::Ipv6Addr vip{};  // v4-mapped for IPv4
+  uint16_t portBe = 0;
+  uint8_t family = 0;
+  ListenerProtocol protocol = ListenerProtocol::kHttp;
+  std::unique_ptr<l7::HostMatcher> listenerMatcher;  // -> index into listeners
+  std::vector<L7Listener> listeners;
+
+  auto key() const { return std::tie(vip, portBe); }
+};
+
+// One Hyperscan scratch per worker, sized for every database of the snapshot it belongs
+// to; worker i only ever touches scratch i.
+class ScratchSet {
+ public:
+  ScratchSet() = default;
+  ScratchSet(const ScratchSet&) = delete;
+  ScratchSet& operator=(const ScratchSet&) = delete;
+  ~ScratchSet();
+  hs_scratch* forWorker(unsigned worker) const { return worker < scratch_.size() ? scratch_[worker] : nullptr; }
+  std::vector<hs_scratch*>& all() { return scratch_; }
+
+ private:
+  std::vector<hs_scratch*> scratch_;
+};
+
+}  // namespace portico::dp::snapshot
