@@ -390,6 +390,7 @@ Verdict answering(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_
   s.seq = end;
   s.ack = seg.seq + seg.payloadLength + 1;
   s.flags = kAck;
+  s.window = receiveWindow(c, l7.settings.bufferBytes);
   return replyInPlace(frame, capacity, s);
 }
 

@@ -95,6 +95,7 @@ struct Ipv4Options {
   uint8_t ttl = 64;
   uint16_t fragOff = 0;  // flags and offset as on the wire
   Bytes options;         // must be a multiple of 4
+  uint16_t id = 0x1234;
 };
 
 inline Bytes ipv4(uint32_t src, uint32_t dst, uint8_t proto, const Bytes& payload, const Ipv4Options& o = {}) {
@@ -103,7 +104,7 @@ inline Bytes ipv4(uint32_t src, uint32_t dst, uint8_t proto, const Bytes& payloa
   b.push_back(static_cast<uint8_t>(0x40 | (ihl / 4)));
   b.push_back(0);
   put16(b, static_cast<uint16_t>(ihl + payload.size()));
-  put16(b, 0x1234);
+  put16(b, o.id);
   put16(b, o.fragOff);
   b.push_back(o.ttl);
   b.push_back(proto);

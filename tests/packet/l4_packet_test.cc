@@ -11,38 +11,6 @@
 namespace portico::test {
 namespace {
 
-const Mac kBackendMacs[3] = {{0x02, 0xbe, 0, 0, 0, 0x11}, {0x02, 0xbe, 0, 0, 0, 0x12}, {0x02, 0xbe, 0, 0, 0, 0x13}};
-const char* kBackendIps[3] = {"198.51.100.11", "198.51.100.12", "198.51.100.13"};
-constexpr uint8_t kSyn = 0x02, kAck = 0x10, kPsh = 0x08, kFin = 0x01;
-
-// TCP segment with sequence numbers and a valid checksum.
-Bytes segment4(const char* src, const char* dst, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
-               uint32_t ack, const Bytes& data = {}) {
-  Bytes t = tcp(sport, dport, flags, {}, data);
-  t[4] = static_cast<uint8_t>(seq >> 24);
-  t[5] = static_cast<uint8_t>(seq >> 16);
-  t[6] = static_cast<uint8_t>(seq >> 8);
-  t[7] = static_cast<uint8_t>(seq);
-  t[8] = static_cast<uint8_t>(ack >> 24);
-  t[9] = static_cast<uint8_t>(ack >> 16);
-  t[10] = static_cast<uint8_t>(ack >> 8);
-  t[11] = static_cast<uint8_t>(ack);
-  return withChecksumV4(v4(src), v4(dst), 6, t);
-}
-
-Bytes frame4(const Mac& dst, const Mac& src, const char* sip, const char* dip, uint8_t proto, const Bytes& l4,
-             uint8_t ttl = 64) {
-  Ipv4Options o;
-  o.ttl = ttl;
-  return ethernet(dst, src, 0x0800, ipv4(v4(sip), v4(dip), proto, l4, o));
-}
-
-uint16_t dstPortOf(const Bytes& f) { return static_cast<uint16_t>(f[14 + 20 + 2] << 8 | f[14 + 20 + 3]); }
-uint16_t srcPortOf(const Bytes& f) { return static_cast<uint16_t>(f[14 + 20] << 8 | f[14 + 20 + 1]); }
-std::string dstIpOf(const Bytes& f) {
-  return std::to_string(f[30]) + "." + std::to_string(f[31]) + "." + std::to_string(f[32]) + "." + std::to_string(f[33]);
-}
-
 class L4 : public PacketTest {
  protected:
   // Service web: 192.0.2.100:80/tcp (and :53/udp) over `backends` of kBackendIps.
@@ -64,27 +32,6 @@ class L4 : public PacketTest {
     cfg_ = cfg;
     start(cfg);
     resolveBackends(backends);
-  }
-
-  // The control thread asks for each backend's MAC on the backend port; each answers.
-  void resolveBackends(int backends) {
-    tick();
-    poll();
-    const auto requests = backend_.collect();
-    ASSERT_EQ(requests.size(), static_cast<size_t>(backends));
-    for (int i = 0; i < backends; ++i) {
-      uint8_t want[dp::arp::kAnnounceFrameCapacity];
-      const uint32_t len = dp::arp::buildArpRequest(want, dp::pkt::MacAddr(kBackendPortMac), htonl(v4("198.51.100.2")),
-                                                    htonl(v4(kBackendIps[i])));
-      EXPECT_EQ(requests[i], Bytes(want, want + len)) << "request " << i;
-      Bytes reply = ethernet(kBackendPortMac, kBackendMacs[i], 0x0806,
-                             arpBody(2, kBackendMacs[i], v4(kBackendIps[i]), kBackendPortMac, v4("198.51.100.2")));
-      reply.resize(60, 0);
-      backend_.inject(pool_, reply);
-    }
-    poll();
-    tick();
-    EXPECT_EQ(counters().neighborLearned.load(), static_cast<uint64_t>(backends));
   }
 
   Bytes fromClient(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack, const Bytes& data = {}) {

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <memory>
 
+#include "dataplane/arp/announce.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/worker/worker.h"
 #include "drivers/eal.h"
@@ -27,6 +28,38 @@ inline const Mac kClientMac{0x02, 0, 0, 0, 0, 0x01};
 inline const Mac kPortMac{0x02, 0, 0x5e, 0, 0x53, 0x02};         // client-side port
 inline const Mac kBackendPortMac{0x02, 0, 0x5e, 0, 0x53, 0x12};  // backend-side port
 inline const Mac kBroadcast{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+inline const Mac kBackendMacs[3] = {{0x02, 0xbe, 0, 0, 0, 0x11}, {0x02, 0xbe, 0, 0, 0, 0x12}, {0x02, 0xbe, 0, 0, 0, 0x13}};
+inline const char* const kBackendIps[3] = {"198.51.100.11", "198.51.100.12", "198.51.100.13"};
+inline constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
+
+// A TCP segment with sequence numbers, window, options and a valid checksum.
+inline Bytes segment4(const char* src, const char* dst, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+                      uint32_t ack, const Bytes& data = {}, uint16_t window = 65535, const Bytes& options = {}) {
+  Bytes t = tcp(sport, dport, flags, options, data);
+  for (int i = 0; i < 4; ++i) {
+    t[4 + i] = static_cast<uint8_t>(seq >> (24 - 8 * i));
+    t[8 + i] = static_cast<uint8_t>(ack >> (24 - 8 * i));
+  }
+  t[14] = static_cast<uint8_t>(window >> 8);
+  t[15] = static_cast<uint8_t>(window);
+  return withChecksumV4(v4(src), v4(dst), 6, t);
+}
+
+inline Bytes frame4(const Mac& dst, const Mac& src, const char* sip, const char* dip, uint8_t proto, const Bytes& l4,
+                    uint8_t ttl = 64) {
+  Ipv4Options o;
+  o.ttl = ttl;
+  return ethernet(dst, src, 0x0800, ipv4(v4(sip), v4(dip), proto, l4, o));
+}
+
+// Fields of an untagged IPv4 TCP frame.
+inline uint16_t srcPortOf(const Bytes& f) { return static_cast<uint16_t>(f[14 + 20] << 8 | f[14 + 20 + 1]); }
+inline uint32_t seqOf(const Bytes& f) {
+  return static_cast<uint32_t>(f[38]) << 24 | static_cast<uint32_t>(f[39]) << 16 | f[40] << 8 | f[41];
+}
+inline std::string dstIpOf(const Bytes& f) {
+  return std::to_string(f[30]) + "." + std::to_string(f[31]) + "." + std::to_string(f[32]) + "." + std::to_string(f[33]);
+}
 
 class EalEnvironment : public ::testing::Environment {
  public:
@@ -147,6 +180,27 @@ class PacketTest : public ::testing::Test {
   void tick(std::chrono::milliseconds advance = std::chrono::milliseconds(0)) {
     now_ += advance;
     rt_->tick(now_);
+  }
+
+  // The control thread asks for each backend's MAC on the backend port; each answers.
+  void resolveBackends(int backends) {
+    tick();
+    poll();
+    const auto requests = backend_.collect();
+    ASSERT_EQ(requests.size(), static_cast<size_t>(backends));
+    for (int i = 0; i < backends; ++i) {
+      uint8_t want[dp::arp::kAnnounceFrameCapacity];
+      const uint32_t len = dp::arp::buildArpRequest(want, dp::pkt::MacAddr(kBackendPortMac), htonl(v4("198.51.100.2")),
+                                                    htonl(v4(kBackendIps[i])));
+      EXPECT_EQ(requests[i], Bytes(want, want + len)) << "request " << i;
+      Bytes reply = ethernet(kBackendPortMac, kBackendMacs[i], 0x0806,
+                             arpBody(2, kBackendMacs[i], v4(kBackendIps[i]), kBackendPortMac, v4("198.51.100.2")));
+      reply.resize(60, 0);
+      backend_.inject(pool_, reply);
+    }
+    poll();
+    tick();
+    EXPECT_EQ(counters().neighborLearned.load(), static_cast<uint64_t>(backends));
   }
 
   const dp::LcoreCounters& counters() { return *rt_->workerContext(0).counters; }

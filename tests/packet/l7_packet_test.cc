@@ -1,0 +1,323 @@
+// L7 listeners through the real runtime and worker: the cookie handshake, the first
+// request held and acknowledged, the backend opened from the SNAT address with the
+// client's options, the held bytes sent, both halves spliced and closed, the appliance's
+// own answers, a request in three segments whose middle one comes last, a ClientHello
+// in two records, and the PROXY v2 header; every frame compared byte by byte.
+
+#include "tests/common/client_hello_builder.h"
+#include "tests/packet/packet_fixture.h"
+
+namespace portico::test {
+namespace {
+
+using dp::snapshot::L7BackendSpec;
+using dp::snapshot::L7PortSpec;
+using dp::snapshot::L7RouteSpec;
+using dp::snapshot::ListenerProtocol;
+using dp::snapshot::ListenerSpec;
+using dp::snapshot::VirtualHostSpec;
+
+const Bytes kSynOptions{2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7};  // MSS 1460, SACK permitted, window scale 7
+constexpr uint32_t kIsn = 1000;
+
+Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+// A frame the appliance builds itself (not rewritten from one it received).
+Bytes originated4(const Mac& dst, const Mac& src, const char* sip, const char* dip, const Bytes& l4) {
+  Ipv4Options o;
+  o.id = 0;
+  o.fragOff = 0x4000;
+  return ethernet(dst, src, 0x0800, ipv4(v4(sip), v4(dip), 6, l4, o));
+}
+
+L7BackendSpec backend(int i, uint16_t port = 8080) {
+  L7BackendSpec b;
+  b.name = std::string("default/svc-") + std::to_string(i);
+  b.endpoints.push_back({*dp::pkt::IpAddress::parse(kBackendIps[i]), port, 1, dp::snapshot::BackendState::kActive});
+  return b;
+}
+
+VirtualHostSpec vhost(const std::string& host, std::vector<L7BackendSpec> backends) {
+  L7RouteSpec r;
+  r.name = "HTTPRoute default/" + host;
+  r.backends = std::move(backends);
+  return VirtualHostSpec{host, {r}};
+}
+
+class L7 : public PacketTest {
+ protected:
+  void SetUp() override {
+    auto cfg = baseConfig();
+    cfg.announce.count = 0;
+    L7PortSpec http{ip("192.0.2.100"), 80, {}};
+    L7BackendSpec empty;
+    empty.name = "default/empty:80";
+    L7BackendSpec invalid;
+    invalid.name = "other/secret:80";
+    invalid.invalid = true;
+    http.listeners.push_back(ListenerSpec{"http", "*.example.com", ListenerProtocol::kHttp, false,
+                                          {vhost("a.example.com", {backend(0)}), vhost("b.example.com", {backend(1)}),
+                                           vhost("empty.example.com", {empty}), vhost("bad.example.com", {invalid})}});
+    L7PortSpec tls{ip("192.0.2.100"), 443, {}};
+    tls.listeners.push_back(ListenerSpec{"tls", "", ListenerProtocol::kTls, false,
+                                         {vhost("secure.example.com", {backend(2, 8443)})}});
+    L7PortSpec proxied{ip("192.0.2.101"), 80, {}};
+    proxied.listeners.push_back(ListenerSpec{"http", "", ListenerProtocol::kHttp, true, {vhost("", {backend(0)})}});
+    cfg.desired.l7Ports = {http, tls, proxied};
+    start(cfg);
+    resolveBackends(3);
+  }
+
+  Bytes fromClient(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack, const Bytes& data = {},
+                   const Bytes& options = {}, const char* vip = "192.0.2.100", uint16_t port = 80) {
+    return frame4(kPortMac, kClientMac, "192.0.2.1", vip, 6,
+                  segment4("192.0.2.1", vip, sport, port, flags, seq, ack, data, 512, options));
+  }
+
+  Bytes fromBackend(int i, uint16_t port, uint16_t snat, uint8_t flags, uint32_t seq, uint32_t ack,
+                    const Bytes& data = {}, const Bytes& options = {}, uint16_t window = 1000) {
+    return frame4(kBackendPortMac, kBackendMacs[i], kBackendIps[i], "198.51.100.2", 6,
+                  segment4(kBackendIps[i], "198.51.100.2", port, snat, flags, seq, ack, data, window, options));
+  }
+
+  std::vector<Bytes> sendFromClient(const Bytes& f) {
+    client_.inject(pool_, f);
+    poll();
+    return client_.collect();
+  }
+
+  // The SYN and the client's ACK; returns the cookie (the appliance's ISN).
+  uint32_t handshake(uint16_t sport, const char* vip = "192.0.2.100", uint16_t port = 80) {
+    auto out = sendFromClient(fromClient(sport, kSyn, kIsn, 0, {}, kSynOptions, vip, port));
+    EXPECT_EQ(out.size(), 1u) << rt_->statsReport();
+    if (out.size() != 1) return 0;
+    const uint32_t cookie = seqOf(out[0]);
+    EXPECT_EQ(out[0], originated4(kClientMac, kPortMac, vip, "192.0.2.1",
+                                  segment4(vip, "192.0.2.1", port, sport, kSyn | kAck, cookie, kIsn + 1, {}, 16384,
+                                           kSynOptions)));
+    EXPECT_TRUE(sendFromClient(fromClient(sport, kAck, kIsn + 1, cookie + 1, {}, {}, vip, port)).empty());
+    return cookie;
+  }
+
+  // What the appliance acknowledges after holding `held` bytes.
+  Bytes ackToClient(uint16_t sport, uint32_t cookie, uint32_t held, const char* vip = "192.0.2.100",
+                    uint16_t port = 80) {
+    return originated4(kClientMac, kPortMac, vip, "192.0.2.1",
+                       segment4(vip, "192.0.2.1", port, sport, kAck, cookie + 1, kIsn + 1 + held, {},
+                                static_cast<uint16_t>((16384 - held) >> 7)));
+  }
+
+  // The backend SYN: from the SNAT address, the client's ISN less any PROXY header, the
+  // client's options, the client's window (512 << 7, capped).
+  Bytes backendSyn(int i, uint16_t port, uint16_t snat, uint32_t isn) {
+    return originated4(kBackendMacs[i], kBackendPortMac, "198.51.100.2", kBackendIps[i],
+                       segment4("198.51.100.2", kBackendIps[i], snat, port, kSyn, isn, 0, {}, 65535, kSynOptions));
+  }
+
+  std::string answerFor(const std::string& request) {
+    const uint16_t sport = nextPort_++;
+    const uint32_t cookie = handshake(sport);
+    auto out = sendFromClient(fromClient(sport, kAck | kPsh, kIsn + 1, cookie + 1, text(request)));
+    if (out.size() != 1) return "frames: " + std::to_string(out.size());
+    return std::string(out[0].begin() + 54, out[0].end());
+  }
+
+  uint16_t nextPort_ = 41000;
+};
+
+TEST_F(L7, HttpRequestIsRoutedByHostAndSpliced) {
+  const uint32_t cookie = handshake(40000);
+  const Bytes request = text("GET /graph HTTP/1.1\r\nHost: b.example.com\r\n\r\n");
+  const auto len = static_cast<uint32_t>(request.size());
+  auto out = sendFromClient(fromClient(40000, kAck | kPsh, kIsn + 1, cookie + 1, request));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], ackToClient(40000, cookie, len));
+  auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  const uint16_t snat = srcPortOf(toBackend[0]);
+  EXPECT_EQ(toBackend[0], backendSyn(1, 8080, snat, kIsn));
+
+  // The backend answers with window scale 6: the held request goes, in its numbers.
+  const Bytes backendOptions{2, 4, 0x05, 0xb4, 1, 3, 3, 6};
+  backend_.inject(pool_, fromBackend(1, 8080, snat, kSyn | kAck, 7000, kIsn + 1, {}, backendOptions, 29200));
+  poll();
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(toBackend[0], originated4(kBackendMacs[1], kBackendPortMac, "198.51.100.2", kBackendIps[1],
+                                      segment4("198.51.100.2", kBackendIps[1], snat, 8080, kAck | kPsh, kIsn + 1, 7001,
+                                               request, 512)));
+  EXPECT_TRUE(client_.collect().empty()) << "the client already has its ACK";
+
+  // The response: the backend's numbers shifted to the cookie's, its window (1000 << 6)
+  // rescaled to the client's shift of 7.
+  const Bytes response = text("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  backend_.inject(pool_, fromBackend(1, 8080, snat, kAck | kPsh, 7001, kIsn + 1 + len, response));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 6,
+                           segment4("192.0.2.100", "192.0.2.1", 80, 40000, kAck | kPsh, cookie + 1, kIsn + 1 + len,
+                                    response, 500),
+                           63));
+
+  // The client acknowledges and closes; its acknowledgement goes back into the backend's numbers.
+  const uint32_t rlen = static_cast<uint32_t>(response.size());
+  client_.inject(pool_, fromClient(40000, kFin | kAck, kIsn + 1 + len, cookie + 1 + rlen));
+  poll();
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(toBackend[0], frame4(kBackendMacs[1], kBackendPortMac, "198.51.100.2", kBackendIps[1], 6,
+                                 segment4("198.51.100.2", kBackendIps[1], snat, 8080, kFin | kAck, kIsn + 1 + len,
+                                          7001 + rlen, {}, 512),
+                                 63));
+  backend_.inject(pool_, fromBackend(1, 8080, snat, kFin | kAck, 7001 + rlen, kIsn + 2 + len));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 6,
+                           segment4("192.0.2.100", "192.0.2.1", 80, 40000, kFin | kAck, cookie + 1 + rlen,
+                                    kIsn + 2 + len, {}, 500),
+                           63));
+  EXPECT_EQ(counters().l7Connections.load(), 1u);
+}
+
+TEST_F(L7, RequestInThreeSegmentsWithTheMiddleOneLast) {
+  const uint32_t cookie = handshake(40001);
+  const std::string request = "GET / HTTP/1.1\r\nHost: a.example.com\r\nAccept: */*\r\n\r\n";
+  const Bytes one = text(request.substr(0, 10)), two = text(request.substr(10, 20)), three = text(request.substr(30));
+  auto out = sendFromClient(fromClient(40001, kAck, kIsn + 1, cookie + 1, one));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], ackToClient(40001, cookie, 10));
+  out = sendFromClient(fromClient(40001, kAck | kPsh, kIsn + 31, cookie + 1, three));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], ackToClient(40001, cookie, 10)) << "out of order: the same acknowledgement again";
+  EXPECT_TRUE(backend_.collect().empty());
+  out = sendFromClient(fromClient(40001, kAck, kIsn + 11, cookie + 1, two));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], ackToClient(40001, cookie, static_cast<uint32_t>(request.size())));
+  auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  const uint16_t snat = srcPortOf(toBackend[0]);
+  EXPECT_EQ(toBackend[0], backendSyn(0, 8080, snat, kIsn));
+  // A duplicate of the first segment changes nothing.
+  out = sendFromClient(fromClient(40001, kAck, kIsn + 1, cookie + 1, one));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], ackToClient(40001, cookie, static_cast<uint32_t>(request.size())));
+
+  backend_.inject(pool_, fromBackend(0, 8080, snat, kSyn | kAck, 9000, kIsn + 1, {}, {2, 4, 0x05, 0xb4}, 29200));
+  poll();
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(Bytes(toBackend[0].begin() + 54, toBackend[0].end()), text(request)) << "reassembled in order";
+}
+
+TEST_F(L7, TheAppliancesOwnAnswers) {
+  EXPECT_EQ(answerFor("GET / HTTP/1.1\r\nHost: nope.example.com\r\n\r\n").substr(0, 22), "HTTP/1.1 404 Not Found");
+  EXPECT_EQ(answerFor("GET / HTTP/1.1\r\nHost: empty.example.com\r\n\r\n").substr(0, 32),
+            "HTTP/1.1 503 Service Unavailable");
+  EXPECT_EQ(answerFor("GET / HTTP/1.1\r\nHost: bad.example.com\r\n\r\n").substr(0, 34),
+            "HTTP/1.1 500 Internal Server Error");
+  EXPECT_EQ(answerFor("GET / HTTP/1.1\r\nHost: a.example.com\r\nHost: b.example.com\r\n\r\n").substr(0, 24),
+            "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(drops(dp::DropReason::kL7DuplicateHost), 1u);
+  EXPECT_EQ(drops(dp::DropReason::kL7NoRoute), 1u);
+  EXPECT_TRUE(backend_.collect().empty());
+}
+
+TEST_F(L7, AnswerIsSentWithFinRetransmittedAndClosed) {
+  const uint32_t cookie = handshake(40002);
+  const Bytes request = text("GET / HTTP/1.1\r\nHost: other.example.com\r\n\r\n");
+  const auto len = static_cast<uint32_t>(request.size());
+  auto out = sendFromClient(fromClient(40002, kAck | kPsh, kIsn + 1, cookie + 1, request));
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes answer(out[0].begin() + 54, out[0].end());
+  const Bytes expected = originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                     segment4("192.0.2.100", "192.0.2.1", 80, 40002, kAck | kPsh | kFin, cookie + 1,
+                                              kIsn + 1 + len, answer, static_cast<uint16_t>((16384 - len) >> 7)));
+  EXPECT_EQ(out[0], expected);
+  // Not acknowledged: sent again once the retransmission time has passed.
+  usleep(250'000);
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], expected);
+  // Acknowledged and closed by the client: its FIN is acknowledged, nothing more is sent.
+  const auto alen = static_cast<uint32_t>(answer.size());
+  out = sendFromClient(fromClient(40002, kAck | kFin, kIsn + 1 + len, cookie + 2 + alen));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                segment4("192.0.2.100", "192.0.2.1", 80, 40002, kAck, cookie + 2 + alen,
+                                         kIsn + 2 + len, {}, static_cast<uint16_t>((16384 - len) >> 7))));
+  usleep(250'000);
+  poll();
+  EXPECT_TRUE(client_.collect().empty());
+}
+
+TEST_F(L7, ForgedAndStrayAcksBuyNoState) {
+  EXPECT_TRUE(sendFromClient(fromClient(40003, kAck, kIsn + 1, 12345)).empty());
+  EXPECT_TRUE(sendFromClient(fromClient(40003, kAck | kPsh, kIsn + 1, 12345, text("GET / HTTP/1.1\r\n\r\n"))).empty());
+  EXPECT_EQ(drops(dp::DropReason::kL7BadCookie), 2u);
+  EXPECT_EQ(counters().l7Connections.load(), 0u);
+  // A SYN flood: answered, never remembered.
+  for (uint16_t p = 1; p <= 200; ++p) {
+    EXPECT_EQ(sendFromClient(fromClient(p, kSyn, p, 0, {}, kSynOptions)).size(), 1u);
+  }
+  EXPECT_EQ(counters().activeFlows.load(), 0u);
+}
+
+TEST_F(L7, ClientHelloInTwoRecordsIsRoutedBySni) {
+  const uint32_t cookie = handshake(40004, "192.0.2.100", 443);
+  const auto hello = clientHelloRecords("secure.example.com", {"h2", "http/1.1"}, 40);
+  ASSERT_GT(hello.size(), 45u);
+  auto out = sendFromClient(fromClient(40004, kAck | kPsh, kIsn + 1, cookie + 1, hello, {}, "192.0.2.100", 443));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], ackToClient(40004, cookie, static_cast<uint32_t>(hello.size()), "192.0.2.100", 443));
+  const auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(toBackend[0], backendSyn(2, 8443, srcPortOf(toBackend[0]), kIsn));
+}
+
+TEST_F(L7, UnknownSniIsReset) {
+  const uint32_t cookie = handshake(40005, "192.0.2.100", 443);
+  const auto hello = clientHelloRecords("unknown.example.com");
+  auto out = sendFromClient(fromClient(40005, kAck | kPsh, kIsn + 1, cookie + 1, hello, {}, "192.0.2.100", 443));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                segment4("192.0.2.100", "192.0.2.1", 443, 40005, kRst | kAck, cookie + 1,
+                                         kIsn + 1 + static_cast<uint32_t>(hello.size()), {}, 0)));
+  EXPECT_TRUE(backend_.collect().empty());
+}
+
+TEST_F(L7, ProxyProtocolHeaderLeadsTheHeldBytes) {
+  const uint32_t cookie = handshake(40006, "192.0.2.101");
+  const Bytes request = text("GET / HTTP/1.0\r\n\r\n");
+  const auto len = static_cast<uint32_t>(request.size());
+  auto out = sendFromClient(fromClient(40006, kAck | kPsh, kIsn + 1, cookie + 1, request, {}, "192.0.2.101"));
+  ASSERT_EQ(out.size(), 1u);
+  auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  const uint16_t snat = srcPortOf(toBackend[0]);
+  const Bytes proxy = concat({Bytes{0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11,
+                                    0x00, 0x0c, 192, 0, 2, 1, 192, 0, 2, 101},
+                              Bytes{0x9c, 0x46, 0x00, 0x50}});
+  EXPECT_EQ(toBackend[0], backendSyn(0, 8080, snat, kIsn - static_cast<uint32_t>(proxy.size())));
+  backend_.inject(pool_, fromBackend(0, 8080, snat, kSyn | kAck, 3000, kIsn - static_cast<uint32_t>(proxy.size()) + 1));
+  poll();
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(toBackend[0], originated4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", kBackendIps[0],
+                                      segment4("198.51.100.2", kBackendIps[0], snat, 8080, kAck | kPsh,
+                                               kIsn + 1 - static_cast<uint32_t>(proxy.size()), 3001,
+                                               concat({proxy, request}), 512)));
+  // The backend acknowledges everything: in the client's numbers that is its request.
+  backend_.inject(pool_, fromBackend(0, 8080, snat, kAck, 3001, kIsn + 1 + len));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.101", "192.0.2.1", 6,
+                           segment4("192.0.2.101", "192.0.2.1", 80, 40006, kAck, cookie + 1, kIsn + 1 + len, {}, 1000 >> 7),
+                           63));
+}
+
+}  // namespace
+}  // namespace portico::test
