@@ -19,6 +19,7 @@ struct ObjectMeta {
   std::string creationTimestamp;  // RFC 3339; orders routes of equal precedence
   std::map<std::string, std::string> labels;
   std::string source;  // where it came from, for messages: "file.yaml (document 2)"
+  std::map<std::string, std::string> annotations;
 
   std::string key() const { return ns.empty() ? name : ns + "/" + name; }
 };

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "controlplane/push/listener_ports.h"
+
 namespace portico::cp {
 
 portico::dataplane::v1::DesiredState buildDesiredState(const Translation& translation,
@@ -16,6 +18,10 @@ portico::dataplane::v1::DesiredState buildDesiredState(const Translation& transl
     vips.insert(it->second.begin(), it->second.end());
   }
   for (const auto& v : vips) out.add_vips(v);
+  for (const auto& gw : translation.gateways) {
+    const auto it = addresses.find(gw.key);
+    if (it != addresses.end()) addListenerPorts(gw, it->second, out);
+  }
   return out;
 }
 

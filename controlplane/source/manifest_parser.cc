@@ -122,6 +122,7 @@ ObjectMeta readMeta(const YAML::Node& doc, bool namespaced, const std::string& s
   meta.generation = gen ? number(gen, "metadata.generation", 0, 0x7fffffff) : 1;
   meta.creationTimestamp = optStr(m, "creationTimestamp", "metadata").value_or("");
   meta.labels = stringMap(m, "labels", "metadata");
+  meta.annotations = stringMap(m, "annotations", "metadata");
   meta.source = source;
   return meta;
 }

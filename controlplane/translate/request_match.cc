@@ -54,18 +54,6 @@ std::optional<std::string> matchedHostname(const AttachedRoute& route, const std
   return best;
 }
 
-// Gateway API precedence as a tuple to compare: larger is more specific.
-struct Rank {
-  int hostnamePrecise = 0;
-  std::size_t hostnameLength = 0;
-  int pathExact = 0;
-  std::size_t pathLength = 0;
-  int method = 0;
-  std::size_t headers = 0;
-  std::size_t query = 0;
-  auto tie() const { return std::tie(hostnamePrecise, hostnameLength, pathExact, pathLength, method, headers, query); }
-};
-
 // "200" when every candidate serves; otherwise the status of the largest share.
 std::string statusOf(const std::vector<const ResolvedBackend*>& backends, std::string& reason) {
   if (backends.empty()) {
@@ -106,6 +94,12 @@ const ListenerState* chooseListener(const GatewayState& gw, uint32_t port, const
 }
 
 }  // namespace
+
+MatchRank rankOf(const std::string& hostname, const HttpRouteMatch& m) {
+  return MatchRank{!hostname.empty() && !isWildcard(hostname) ? 1 : 0, hostname.size(), m.pathType == "Exact" ? 1 : 0,
+                   m.pathType == "RegularExpression" ? 0 : m.pathValue.size(), m.method ? 1 : 0, m.headers.size(),
+                   m.queryParams.size()};
+}
 
 bool pathMatches(const HttpRouteMatch& m, const std::string& path) {
   if (m.pathType == "Exact") return path == m.pathValue;
@@ -186,7 +180,7 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
     return d;
   }
 
-  Rank bestRank;
+  MatchRank bestRank;
   for (const auto& route : d.listener->routes) {
     const auto hostname = matchedHostname(route, host);
     if (!hostname) continue;
@@ -195,9 +189,7 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
         if (!pathMatches(m, r.path) || (m.method && *m.method != r.method) || !allMatch(m.headers, r.headers, true) || !allMatch(m.queryParams, r.query, false)) {
           continue;
         }
-        Rank rank{!hostname->empty() && !isWildcard(*hostname) ? 1 : 0, hostname->size(),
-                  m.pathType == "Exact" ? 1 : 0, m.pathType == "RegularExpression" ? 0 : m.pathValue.size(),
-                  m.method ? 1 : 0, m.headers.size(), m.queryParams.size()};
+        const MatchRank rank = rankOf(*hostname, m);
         bool better = d.route == nullptr || rank.tie() > bestRank.tie();
         if (!better && rank.tie() == bestRank.tie()) {
           // Ties: the oldest route, then namespace/name; within a route the first rule wins.

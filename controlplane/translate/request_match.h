@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,21 @@ struct RoutingDecision {
 };
 
 RoutingDecision routeRequest(const GatewayState& gateway, const Request& request);
+
+// Gateway API precedence of one match under the route hostname it matched through, as
+// a tuple to compare: larger is more specific. Ties go to the oldest route, then
+// namespace/name, then rule order.
+struct MatchRank {
+  int hostnamePrecise = 0;
+  std::size_t hostnameLength = 0;
+  int pathExact = 0;
+  std::size_t pathLength = 0;
+  int method = 0;
+  std::size_t headers = 0;
+  std::size_t query = 0;
+  auto tie() const { return std::tie(hostnamePrecise, hostnameLength, pathExact, pathLength, method, headers, query); }
+};
+MatchRank rankOf(const std::string& hostname, const HttpRouteMatch& match);
 
 // Gateway API path matching: PathPrefix compares whole path elements ("/foo" matches
 // "/foo" and "/foo/bar", not "/foobar"); Exact compares the whole path.

@@ -429,6 +429,8 @@ Translation translate(const ClusterState& state) {
   for (const auto& [key, gw] : gateways) {
     GatewayState gs;
     gs.key = key;
+    const auto proxy = gw->meta.annotations.find(kProxyProtocolAnnotation);
+    gs.proxyProtocol = proxy != gw->meta.annotations.end() && proxy->second == "v2";
     for (const auto& a : gw->addresses) gs.addresses.push_back(a.value);
     ObjectStatus st{"Gateway", key, {}, {}, {}};
     bool anyAccepted = false;

@@ -88,10 +88,15 @@ struct ListenerState {
   std::vector<AttachedRoute> routes;
 };
 
+// Gateway annotation: "v2" sends a PROXY protocol v2 header to backends, so they see
+// the client's address that full NAT hides.
+inline constexpr const char* kProxyProtocolAnnotation = "portico.dev/proxy-protocol";
+
 struct GatewayState {
   std::string key;
   std::vector<std::string> addresses;  // spec.addresses; pool assignment comes later
   std::vector<ListenerState> listeners;
+  bool proxyProtocol = false;
 };
 
 struct Translation {

@@ -4,11 +4,167 @@ namespace portico::dp::api {
 
 namespace pb = portico::dataplane::v1;
 
+namespace {
+
+Result<pkt::IpAddress> address(const std::string& text, const std::string& where) {
+  const auto a = pkt::IpAddress::parse(text);
+  if (!a) return Error{where, "'" + text + "' is not an IP address"};
+  return *a;
+}
+
+Result<uint16_t> port(uint32_t value, const std::string& where) {
+  if (value == 0 || value > 65535) return Error{where, std::to_string(value) + " is not a port"};
+  return static_cast<uint16_t>(value);
+}
+
+Status backendsFrom(const google::protobuf::RepeatedPtrField<pb::Backend>& in, const std::string& where,
+                    std::vector<snapshot::BackendSpec>& out) {
+  for (int b = 0; b < in.size(); ++b) {
+    const pb::Backend& be = in[b];
+    const std::string bwhere = where + "[" + std::to_string(b) + "]";
+    auto addr = address(be.address(), bwhere + ".address");
+    if (!addr) return addr.error();
+    auto p = port(be.port(), bwhere + ".port");
+    if (!p) return p.error();
+    snapshot::BackendSpec spec;
+    spec.address = *addr;
+    spec.port = *p;
+    spec.weight = be.weight();
+    spec.state = be.state() == pb::BACKEND_STATE_DRAINING  ? snapshot::BackendState::kDraining
+                 : be.state() == pb::BACKEND_STATE_REMOVED ? snapshot::BackendState::kRemoved
+                                                           : snapshot::BackendState::kActive;
+    out.push_back(spec);
+  }
+  return Ok{};
+}
+
+void backendsTo(const std::vector<snapshot::BackendSpec>& in, google::protobuf::RepeatedPtrField<pb::Backend>& out) {
+  for (const auto& b : in) {
+    pb::Backend* be = out.Add();
+    be->set_address(b.address.toString());
+    be->set_port(b.port);
+    be->set_weight(b.weight);
+    be->set_state(b.state == snapshot::BackendState::kDraining  ? pb::BACKEND_STATE_DRAINING
+                  : b.state == snapshot::BackendState::kRemoved ? pb::BACKEND_STATE_REMOVED
+                                                                : pb::BACKEND_STATE_ACTIVE);
+  }
+}
+
+std::vector<snapshot::ValueMatchSpec> valuesFrom(const google::protobuf::RepeatedPtrField<pb::ValueMatch>& in) {
+  std::vector<snapshot::ValueMatchSpec> out;
+  for (const auto& v : in) {
+    out.push_back({v.name(), v.regex() ? snapshot::ValueMatchType::kRegex : snapshot::ValueMatchType::kExact, v.value()});
+  }
+  return out;
+}
+
+void valuesTo(const std::vector<snapshot::ValueMatchSpec>& in, google::protobuf::RepeatedPtrField<pb::ValueMatch>& out) {
+  for (const auto& v : in) {
+    pb::ValueMatch* m = out.Add();
+    m->set_name(v.name);
+    m->set_regex(v.type == snapshot::ValueMatchType::kRegex);
+    m->set_value(v.value);
+  }
+}
+
+Result<snapshot::L7PortSpec> listenerPortFrom(const pb::ListenerPort& in, const std::string& where) {
+  snapshot::L7PortSpec out;
+  auto vip = address(in.vip(), where + ".vip");
+  if (!vip) return vip.error();
+  out.vip = *vip;
+  auto p = port(in.port(), where + ".port");
+  if (!p) return p.error();
+  out.port = *p;
+  for (int li = 0; li < in.listeners_size(); ++li) {
+    const pb::Listener& l = in.listeners(li);
+    snapshot::ListenerSpec ls;
+    ls.name = l.name();
+    ls.hostname = l.hostname();
+    ls.protocol = l.protocol() == pb::LISTENER_PROTOCOL_TLS ? snapshot::ListenerProtocol::kTls
+                                                             : snapshot::ListenerProtocol::kHttp;
+    ls.proxyProtocol = l.proxy_protocol();
+    for (int hi = 0; hi < l.hosts_size(); ++hi) {
+      const pb::VirtualHost& h = l.hosts(hi);
+      snapshot::VirtualHostSpec vh;
+      vh.hostname = h.hostname();
+      for (int ri = 0; ri < h.routes_size(); ++ri) {
+        const pb::Route& r = h.routes(ri);
+        const std::string rwhere = where + ".listeners[" + std::to_string(li) + "].hosts[" + std::to_string(hi) +
+                                   "].routes[" + std::to_string(ri) + "] (" + r.name() + ")";
+        snapshot::L7RouteSpec rs;
+        rs.name = r.name();
+        rs.match.pathType = r.match().path_type() == pb::PATH_MATCH_EXACT   ? snapshot::PathMatchType::kExact
+                            : r.match().path_type() == pb::PATH_MATCH_REGEX ? snapshot::PathMatchType::kRegex
+                                                                            : snapshot::PathMatchType::kPrefix;
+        rs.match.path = r.match().path().empty() ? "/" : r.match().path();
+        rs.match.method = r.match().method();
+        rs.match.headers = valuesFrom(r.match().headers());
+        rs.match.query = valuesFrom(r.match().query());
+        for (int bi = 0; bi < r.backends_size(); ++bi) {
+          const pb::BackendRef& b = r.backends(bi);
+          snapshot::L7BackendSpec bs;
+          bs.name = b.name();
+          bs.weight = b.weight();
+          bs.invalid = b.invalid();
+          if (auto st = backendsFrom(b.endpoints(), rwhere + ".backends[" + std::to_string(bi) + "].endpoints",
+                                     bs.endpoints);
+              !st) {
+            return st.error();
+          }
+          rs.backends.push_back(std::move(bs));
+        }
+        vh.routes.push_back(std::move(rs));
+      }
+      ls.hosts.push_back(std::move(vh));
+    }
+    out.listeners.push_back(std::move(ls));
+  }
+  return out;
+}
+
+void listenerPortTo(const snapshot::L7PortSpec& in, pb::ListenerPort& out) {
+  out.set_vip(in.vip.toString());
+  out.set_port(in.port);
+  for (const auto& ls : in.listeners) {
+    pb::Listener* l = out.add_listeners();
+    l->set_name(ls.name);
+    l->set_hostname(ls.hostname);
+    l->set_protocol(ls.protocol == snapshot::ListenerProtocol::kTls ? pb::LISTENER_PROTOCOL_TLS
+                                                                    : pb::LISTENER_PROTOCOL_HTTP);
+    l->set_proxy_protocol(ls.proxyProtocol);
+    for (const auto& vh : ls.hosts) {
+      pb::VirtualHost* h = l->add_hosts();
+      h->set_hostname(vh.hostname);
+      for (const auto& rs : vh.routes) {
+        pb::Route* r = h->add_routes();
+        r->set_name(rs.name);
+        pb::RouteMatch* m = r->mutable_match();
+        m->set_path_type(rs.match.pathType == snapshot::PathMatchType::kExact   ? pb::PATH_MATCH_EXACT
+                         : rs.match.pathType == snapshot::PathMatchType::kRegex ? pb::PATH_MATCH_REGEX
+                                                                                : pb::PATH_MATCH_PREFIX);
+        m->set_path(rs.match.path);
+        m->set_method(rs.match.method);
+        valuesTo(rs.match.headers, *m->mutable_headers());
+        valuesTo(rs.match.query, *m->mutable_query());
+        for (const auto& bs : rs.backends) {
+          pb::BackendRef* b = r->add_backends();
+          b->set_name(bs.name);
+          b->set_weight(bs.weight);
+          b->set_invalid(bs.invalid);
+          backendsTo(bs.endpoints, *b->mutable_endpoints());
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Result<snapshot::DesiredState> fromProto(const pb::DesiredState& in) {
   snapshot::DesiredState out;
   for (int i = 0; i < in.vips_size(); ++i) {
-    const auto a = pkt::IpAddress::parse(in.vips(i));
-    if (!a) return Error{"vips[" + std::to_string(i) + "]", "'" + in.vips(i) + "' is not an IP address"};
+    auto a = address(in.vips(i), "vips[" + std::to_string(i) + "]");
+    if (!a) return a.error();
     out.vips.push_back(*a);
   }
   for (int i = 0; i < in.services_size(); ++i) {
@@ -16,11 +172,12 @@ Result<snapshot::DesiredState> fromProto(const pb::DesiredState& in) {
     const std::string where = "services[" + std::to_string(i) + "] (" + s.name() + ")";
     snapshot::ServiceSpec svc;
     svc.name = s.name();
-    const auto vip = pkt::IpAddress::parse(s.vip());
-    if (!vip) return Error{where + ".vip", "'" + s.vip() + "' is not an IP address"};
+    auto vip = address(s.vip(), where + ".vip");
+    if (!vip) return vip.error();
     svc.vip = *vip;
-    if (s.port() == 0 || s.port() > 65535) return Error{where + ".port", std::to_string(s.port()) + " is not a port"};
-    svc.port = static_cast<uint16_t>(s.port());
+    auto p = port(s.port(), where + ".port");
+    if (!p) return p.error();
+    svc.port = *p;
     if (s.protocol() == pb::PROTOCOL_TCP) {
       svc.proto = 6;
     } else if (s.protocol() == pb::PROTOCOL_UDP) {
@@ -28,22 +185,13 @@ Result<snapshot::DesiredState> fromProto(const pb::DesiredState& in) {
     } else {
       return Error{where + ".protocol", "must be TCP or UDP"};
     }
-    for (int b = 0; b < s.backends_size(); ++b) {
-      const pb::Backend& be = s.backends(b);
-      const std::string bwhere = where + ".backends[" + std::to_string(b) + "]";
-      snapshot::BackendSpec spec;
-      const auto addr = pkt::IpAddress::parse(be.address());
-      if (!addr) return Error{bwhere + ".address", "'" + be.address() + "' is not an IP address"};
-      spec.address = *addr;
-      if (be.port() == 0 || be.port() > 65535) return Error{bwhere + ".port", std::to_string(be.port()) + " is not a port"};
-      spec.port = static_cast<uint16_t>(be.port());
-      spec.weight = be.weight();
-      spec.state = be.state() == pb::BACKEND_STATE_DRAINING  ? snapshot::BackendState::kDraining
-                   : be.state() == pb::BACKEND_STATE_REMOVED ? snapshot::BackendState::kRemoved
-                                                             : snapshot::BackendState::kActive;
-      svc.backends.push_back(spec);
-    }
+    if (auto st = backendsFrom(s.backends(), where + ".backends", svc.backends); !st) return st.error();
     out.services.push_back(std::move(svc));
+  }
+  for (int i = 0; i < in.listener_ports_size(); ++i) {
+    auto lp = listenerPortFrom(in.listener_ports(i), "listener_ports[" + std::to_string(i) + "]");
+    if (!lp) return lp.error();
+    out.l7Ports.push_back(std::move(*lp));
   }
   return out;
 }
@@ -58,16 +206,9 @@ pb::DesiredState toProto(const snapshot::DesiredState& state, uint64_t version) 
     svc->set_vip(s.vip.toString());
     svc->set_port(s.port);
     svc->set_protocol(s.proto == 6 ? pb::PROTOCOL_TCP : pb::PROTOCOL_UDP);
-    for (const auto& b : s.backends) {
-      pb::Backend* be = svc->add_backends();
-      be->set_address(b.address.toString());
-      be->set_port(b.port);
-      be->set_weight(b.weight);
-      be->set_state(b.state == snapshot::BackendState::kDraining  ? pb::BACKEND_STATE_DRAINING
-                    : b.state == snapshot::BackendState::kRemoved ? pb::BACKEND_STATE_REMOVED
-                                                                  : pb::BACKEND_STATE_ACTIVE);
-    }
+    backendsTo(s.backends, *svc->mutable_backends());
   }
+  for (const auto& lp : state.l7Ports) listenerPortTo(lp, *out.add_listener_ports());
   return out;
 }
 

@@ -212,6 +212,7 @@ Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
   snapshot::DesiredState desired = config;
   desired.vips.insert(desired.vips.end(), pushed.vips.begin(), pushed.vips.end());
   desired.services.insert(desired.services.end(), pushed.services.begin(), pushed.services.end());
+  desired.l7Ports.insert(desired.l7Ports.end(), pushed.l7Ports.begin(), pushed.l7Ports.end());
   auto next = compiler_->compile(desired, version_ + 1);
   if (!next) return next.error();
   (source == Source::kConfig ? fromConfig_ : fromControlPlane_) = part;

@@ -1,0 +1,156 @@
+#include "controlplane/push/listener_ports.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "controlplane/translate/hostname.h"
+#include "controlplane/translate/request_match.h"
+
+namespace portico::cp {
+
+namespace pb = portico::dataplane::v1;
+
+namespace {
+
+// Does route hostname `h` apply to every name virtual host `vhost` stands for?
+bool covers(const std::string& h, const std::string& vhost, bool tls) {
+  if (h.empty() || h == vhost) return true;
+  if (vhost.empty() || !isWildcard(h)) return false;
+  const std::string name = isWildcard(vhost) ? vhost.substr(2) : vhost;
+  if (tls) return !isWildcard(vhost) && sniMatches(h, name);
+  return hostnameMatches(h, name);
+}
+
+void addBackends(const std::vector<ResolvedBackend>& backends, pb::Route& route) {
+  for (const auto& b : backends) {
+    pb::BackendRef* ref = route.add_backends();
+    ref->set_name(b.ref);
+    ref->set_weight(b.weight);
+    ref->set_invalid(b.outcome == ResolvedBackend::Outcome::kInvalid);
+    for (const auto& e : b.endpoints) {
+      pb::Backend* be = ref->add_endpoints();
+      be->set_address(e.address);
+      be->set_port(e.port);
+      be->set_weight(1);
+    }
+  }
+}
+
+void addValues(const std::vector<HttpValueMatch>& in, google::protobuf::RepeatedPtrField<pb::ValueMatch>& out) {
+  for (const auto& v : in) {
+    pb::ValueMatch* m = out.Add();
+    m->set_name(v.name);
+    m->set_regex(v.type == "RegularExpression");
+    m->set_value(v.value);
+  }
+}
+
+struct Entry {
+  MatchRank rank;
+  const AttachedRoute* route;
+  std::size_t rule;
+  std::size_t match;
+  HttpRouteMatch m;
+};
+
+bool before(const Entry& a, const Entry& b) {
+  if (a.rank.tie() != b.rank.tie()) return a.rank.tie() > b.rank.tie();
+  return std::tie(a.route->creationTimestamp, a.route->key, a.rule, a.match) <
+         std::tie(b.route->creationTimestamp, b.route->key, b.rule, b.match);
+}
+
+void addHttpHost(const ListenerState& l, const std::string& vhost, pb::VirtualHost& out) {
+  std::vector<Entry> entries;
+  for (const auto& route : l.routes) {
+    // The most specific of the route's hostnames that applies to this virtual host.
+    std::optional<std::string> via;
+    for (const auto& h : route.hostnames) {
+      if (covers(h, vhost, false) && (!via || rankOf(h, {}).tie() > rankOf(*via, {}).tie())) via = h;
+    }
+    if (!via) continue;
+    for (std::size_t ri = 0; ri < route.rules.size(); ++ri) {
+      const auto& rule = route.rules[ri];
+      const std::vector<HttpRouteMatch> matches = rule.matches.empty() ? std::vector<HttpRouteMatch>{{}} : rule.matches;
+      for (std::size_t mi = 0; mi < matches.size(); ++mi) entries.push_back({rankOf(*via, matches[mi]), &route, ri, mi, matches[mi]});
+    }
+  }
+  std::stable_sort(entries.begin(), entries.end(), before);
+  for (const auto& e : entries) {
+    pb::Route* r = out.add_routes();
+    r->set_name(e.route->kind + " " + e.route->key + " rule " + std::to_string(e.rule) + " match " + std::to_string(e.match));
+    pb::RouteMatch* m = r->mutable_match();
+    m->set_path_type(e.m.pathType == "Exact"               ? pb::PATH_MATCH_EXACT
+                     : e.m.pathType == "RegularExpression" ? pb::PATH_MATCH_REGEX
+                                                           : pb::PATH_MATCH_PREFIX);
+    m->set_path(e.m.pathValue);
+    if (e.m.method) m->set_method(*e.m.method);
+    addValues(e.m.headers, *m->mutable_headers());
+    addValues(e.m.queryParams, *m->mutable_query());
+    addBackends(e.route->rules[e.rule].backends, *r);
+  }
+}
+
+// TLS passthrough: one route per name, the most specific hostname, then the oldest.
+void addTlsHost(const ListenerState& l, const std::string& vhost, pb::VirtualHost& out) {
+  const AttachedRoute* best = nullptr;
+  std::string bestVia;
+  for (const auto& route : l.routes) {
+    if (route.rules.empty()) continue;
+    for (const auto& h : route.hostnames) {
+      if (!covers(h, vhost, true)) continue;
+      const auto key = [&](const AttachedRoute* r, const std::string& via) {
+        return std::make_tuple(-rankOf(via, {}).hostnamePrecise, -static_cast<long>(via.size()), r->creationTimestamp,
+                               r->key);
+      };
+      if (best == nullptr || key(&route, h) < key(best, bestVia)) {
+        best = &route;
+        bestVia = h;
+      }
+    }
+  }
+  if (best == nullptr) return;
+  pb::Route* r = out.add_routes();
+  r->set_name(best->kind + " " + best->key);
+  addBackends(best->rules[0].backends, *r);
+}
+
+}  // namespace
+
+void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vips, pb::DesiredState& out) {
+  std::map<uint32_t, std::vector<const ListenerState*>> byPort;
+  for (const auto& l : gw.listeners) {
+    // HTTPS (TLS terminated at the gateway) is not served by the dataplane's L7 path.
+    const bool served = l.protocol == "HTTP" || (l.protocol == "TLS" && l.tlsMode != "Terminate");
+    if (l.accepted && served) byPort[l.port].push_back(&l);
+  }
+  for (const auto& vip : vips) {
+    for (const auto& [port, listeners] : byPort) {
+      pb::ListenerPort* lp = out.add_listener_ports();
+      lp->set_vip(vip);
+      lp->set_port(port);
+      for (const ListenerState* l : listeners) {
+        const bool tls = l->protocol == "TLS";
+        pb::Listener* pl = lp->add_listeners();
+        pl->set_name(gw.key + "/" + l->name);
+        pl->set_hostname(l->hostname.value_or(""));
+        pl->set_protocol(tls ? pb::LISTENER_PROTOCOL_TLS : pb::LISTENER_PROTOCOL_HTTP);
+        pl->set_proxy_protocol(gw.proxyProtocol);
+        std::set<std::string> names;
+        for (const auto& route : l->routes) names.insert(route.hostnames.begin(), route.hostnames.end());
+        for (const auto& name : names) {
+          pb::VirtualHost* vh = pl->add_hosts();
+          vh->set_hostname(name);
+          if (tls) {
+            addTlsHost(*l, name, *vh);
+          } else {
+            addHttpHost(*l, name, *vh);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace portico::cp
