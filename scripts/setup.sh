@@ -14,7 +14,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # lab: namespaces, clients
-  iproute2 iputils-ping iputils-arping ethtool procps python3 curl
+  iproute2 iputils-ping iputils-arping ethtool procps python3 curl openssl
 )
 
 missing=()

@@ -8,7 +8,8 @@
 
 namespace portico::dp {
 
-// Per-lcore counters (active_flows is a gauge the worker refreshes each loop; busy_cycles
+// Per-lcore counters (active_flows and l7_held_buffers are gauges the worker refreshes each
+// loop; busy_cycles
 // counts TSC cycles of loop passes that handled frames, so idle polling is not cost). Only the
 // owning worker writes them; readers on other threads may
 // see a value one increment old, never a torn one (aligned 64-bit relaxed atomics).
@@ -30,6 +31,7 @@ namespace portico::dp {
   X(l7Connections, "l7_connections")     \
   X(l7Answers, "l7_answers")             \
   X(activeFlows, "active_flows")         \
+  X(l7HeldBuffers, "l7_held_buffers")    \
   X(busyCycles, "busy_cycles")
 
 struct alignas(64) LcoreCounters {

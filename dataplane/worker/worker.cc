@@ -175,6 +175,7 @@ unsigned Worker::pollOnce() {
     ctx_.lastSweepMs = nowMs;
   }
   ctx_.counters->activeFlows.store(ctx_.flows->size(), std::memory_order_relaxed);
+  if (ctx_.l7) ctx_.counters->l7HeldBuffers.store(ctx_.l7->conns.buffersInUse(), std::memory_order_relaxed);
   if (ctx_.flowDump) ctx_.flowDump->serve(*ctx_.flows, nowMs);
   if (handled > 0) LcoreCounters::bump(ctx_.counters->busyCycles, rte_get_tsc_cycles() - start);
   ctx_.snapshots->quiescent(ctx_.index);

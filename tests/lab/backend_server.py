@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""A lab backend: answers GET / with its own name, and GET /big?bytes=N with N bytes of a
-fixed pattern (64 KiB blocks of 0..255), so a client can check what arrived.
+"""A lab backend: answers GET / with its own name, GET /big?bytes=N with N bytes of a
+fixed pattern (64 KiB blocks of 0..255), so a client can check what arrived, and POST
+/upload with the SHA-256 of the body it received.
 usage: backend_server.py NAME ADDRESS PORT"""
+import hashlib
 import http.server
 import socketserver
 import sys
@@ -26,6 +28,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 size -= len(chunk)
             return
         body = (NAME + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Backend", NAME)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        size = int(self.headers.get("Content-Length", "0"))
+        digest = hashlib.sha256()
+        while size > 0:
+            chunk = self.rfile.read(min(size, 1 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+            size -= len(chunk)
+        body = (digest.hexdigest() + "\n").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Backend", NAME)
