@@ -2,7 +2,9 @@
 # Shows Portico at work in a lab: a client namespace on one side of the dataplane
 # (net_af_packet ports, configs/dataplane.yaml), three HTTP backends on the other. The
 # client resolves the VIPs by ARP and NDP and pings them, then curl goes through the
-# VIP to the backends; the dataplane's counters say what it did. Everything started here
+# VIP to the backends (L4); the control plane then serves configs/examples/, and curl
+# reaches Prometheus and Grafana by Host name on the Gateway's VIP (L7); the dataplane's
+# counters say what it did. Everything started here
 # is stopped, and the namespaces removed, when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +73,13 @@ import json, sys
 vips = [v for v in json.load(sys.stdin)['vips'] if '.' in v and v != '192.0.2.100']
 print(vips[0] if vips else '')")
 [ -n "$gateway_vip" ] && show ip netns exec "$client" arping -c 2 -w 3 -I pcl0 "$gateway_vip"
+
+step "L7 on flex-gateway's VIP: routed by Host inside the dataplane (SYN cookie, first request read, then spliced)"
+if [ -n "$gateway_vip" ]; then
+  for host in prometheus.sjc.example.com grafana.sjc.example.com nothing.sjc.example.com; do
+    show ip netns exec "$client" curl -s -i -H "Host: $host" "http://$gateway_vip/"
+  done
+fi
 
 step "The dataplane's counters (SIGUSR1)"
 lab_dataplane_stats "$work/dp.log" | sed 's/^stats total //' | tr ' ' '\n' | sed 's/^/  /'
