@@ -117,15 +117,18 @@ emit l4.new_flows.cycles_per_flow "$new_cycles" cycles null "busy TSC cycles per
 $bench maglev "$([ "$quick" -ne 0 ] && echo 3 || echo 10)" >>"$results"
 $bench flow-bytes >>"$results"
 $bench translate "$([ "$quick" -ne 0 ] && echo 1 || echo 3)" >>"$results"
+$bench l7-first-packet "$([ "$quick" -ne 0 ] && echo 1 || echo 3)" >>"$results"
+$bench hyperscan-build >>"$results"
+$bench l7-new-connections "$([ "$quick" -eq 2 ] && echo 5000 || echo 30000)" >>"$results"
 
-printf '%-38s %12s %-8s %10s %8s\n' figure value unit floor ratio
+printf '%-44s %12s %-8s %10s %8s\n' figure value unit floor ratio
 python3 - "$results" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
     floor = "" if r["floor"] is None else f'{r["floor"]:g}'
     ratio = "" if r["ratio"] is None else f'{r["ratio"]:.3f}'
-    print(f'{r["name"]:<38} {r["value"]:>12g} {r["unit"]:<8} {floor:>10} {ratio:>8}')
+    print(f'{r["name"]:<44} {r["value"]:>12g} {r["unit"]:<8} {floor:>10} {ratio:>8}')
 PY
 [ -n "$json" ] && cp "$results" "$json"
 exit 0

@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 namespace portico::dp::l7 {
@@ -18,18 +19,18 @@ std::string lowered(std::string s) {
 struct ScanState {
   const uint32_t* suffixLengths;  // by id
   std::size_t hostLength;
-  std::size_t firstDot;  // position of the first '.', for one-label wildcards
+  const char* reversed;  // the host, last character first
   bool oneLabel;
   unsigned best;
 };
 
-// A suffix counts only where it ends the name and leaves at least one label before it
-// (exactly one for SNI wildcards). Ids are ordered most specific first: keep the least.
+// Patterns and host are scanned reversed, so a suffix is a prefix: its match must end
+// exactly its own length into the reversed host, and leave at least one label (exactly
+// one for SNI wildcards) after it. Ids are ordered most specific first: keep the least.
 int onMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
   auto* s = static_cast<ScanState*>(ctx);
-  if (to != s->hostLength || id >= s->best) return 0;
-  const std::size_t start = s->hostLength - s->suffixLengths[id];
-  if (start == 0 || (s->oneLabel && s->firstDot != start)) return 0;
+  if (to != s->suffixLengths[id] || id >= s->best || to >= s->hostLength) return 0;
+  if (s->oneLabel && std::memchr(s->reversed + to, '.', s->hostLength - to) != nullptr) return 0;
   s->best = id;
   return 0;
 }
@@ -68,6 +69,18 @@ Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPa
   std::vector<std::size_t> lengths;
   std::vector<unsigned> flags(suffixes.size(), 0), ids(suffixes.size());
   std::iota(ids.begin(), ids.end(), 0u);
+  if (suffixes.size() <= kDirectWildcards) {
+    for (const auto& [suffix, value] : suffixes) {
+      m->directSuffixes_.push_back(suffix);
+      m->suffixLengths_.push_back(static_cast<uint32_t>(suffix.size()));
+      m->wildcardValues_.push_back(value);
+    }
+    return m;
+  }
+  // Reversed: literal matchers tell literals apart by their last bytes, which for host
+  // suffixes would be the shared domain (".example.com") and make every candidate a
+  // collision; reversed, they end in the distinct labels.
+  for (auto& [suffix, value] : suffixes) std::reverse(suffix.begin(), suffix.end());
   for (const auto& [suffix, value] : suffixes) {
     exprs.push_back(suffix.data());
     lengths.push_back(suffix.size());
@@ -77,7 +90,9 @@ Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPa
   hs_compile_error_t* err = nullptr;
   if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lengths.data(),
                            static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &m->db_, &err) != HS_SUCCESS) {
-    Error e{err != nullptr && err->expression >= 0 ? "hostname *" + suffixes[err->expression].first : "hostnames",
+    std::string bad = err != nullptr && err->expression >= 0 ? suffixes[err->expression].first : "";
+    std::reverse(bad.begin(), bad.end());
+    Error e{bad.empty() ? "hostnames" : "hostname *" + bad,
             std::string("Hyperscan: ") + (err != nullptr ? err->message : "compile failed")};
     hs_free_compile_error(err);
     return e;
@@ -102,9 +117,19 @@ uint32_t HostMatcher::match(std::string_view host, hs_scratch* scratch) const {
     const auto it = exact_.find(host);
     if (it != exact_.end()) return it->second;
   }
+  for (std::size_t i = 0; i < directSuffixes_.size(); ++i) {
+    const std::string& suffix = directSuffixes_[i];
+    if (host.size() <= suffix.size() || host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    const std::size_t start = host.size() - suffix.size();
+    if (span_ == WildcardSpan::kOneLabel && host.find('.') != start) continue;
+    return wildcardValues_[i];
+  }
   if (db_ != nullptr && !host.empty()) {
-    ScanState s{suffixLengths_.data(), host.size(), host.find('.'), span_ == WildcardSpan::kOneLabel, ~0u};
-    hs_scan(db_, host.data(), static_cast<unsigned>(host.size()), 0, scratch, onMatch, &s);
+    char reversed[256];
+    if (host.size() > sizeof reversed) return catchAll_;
+    std::reverse_copy(host.begin(), host.end(), reversed);
+    ScanState s{suffixLengths_.data(), host.size(), reversed, span_ == WildcardSpan::kOneLabel, ~0u};
+    hs_scan(db_, reversed, static_cast<unsigned>(host.size()), 0, scratch, onMatch, &s);
     if (s.best != ~0u) return wildcardValues_[s.best];
   }
   return catchAll_;

@@ -31,6 +31,9 @@ struct HostPattern {
 class HostMatcher {
  public:
   static constexpr uint32_t kNoMatch = 0xffffffffu;
+  // Up to this many wildcards are compared directly: a Hyperscan scan costs more than a
+  // few suffix compares (a listener's own "*.example.com" is the common case).
+  static constexpr std::size_t kDirectWildcards = 8;
 
   // Names are compared lowercased. The error names the pattern Hyperscan rejected or the
   // duplicate.
@@ -43,7 +46,7 @@ class HostMatcher {
 
   // Grows a thread's scratch so it serves this matcher (control path).
   Status reserveScratch(hs_scratch** scratch) const;
-  bool hasWildcards() const { return db_ != nullptr; }
+  bool hasWildcards() const { return !wildcardValues_.empty(); }
   std::size_t databaseBytes() const;
 
  private:
@@ -59,6 +62,7 @@ class HostMatcher {
   // By Hyperscan id, most specific first: the suffix (".example.com") length and value.
   std::vector<uint32_t> suffixLengths_;
   std::vector<uint32_t> wildcardValues_;
+  std::vector<std::string> directSuffixes_;  // when there are few: ".example.com", most specific first
   hs_database* db_ = nullptr;
   uint32_t catchAll_ = kNoMatch;
 };

@@ -7,12 +7,17 @@ namespace portico::dp::l7 {
 
 namespace {
 
-bool isTokenChar(uint8_t c) {
-  if (c >= 'a' && c <= 'z') return true;
-  if (c >= 'A' && c <= 'Z') return true;
-  if (c >= '0' && c <= '9') return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
-}
+// RFC 9110 tchar, as a table: the parser asks for every byte of every field name.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<uint8_t>(c)] = true;
+  return t;
+}();
+
+bool isTokenChar(uint8_t c) { return kTokenChars[c]; }
 
 bool isSpace(uint8_t c) { return c == ' ' || c == '\t'; }
 
@@ -22,18 +27,16 @@ bool equalsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// The end of the head (index just past CRLF CRLF), or 0 when it has not arrived.
-std::size_t headEnd(const uint8_t* d, std::size_t n) {
-  for (std::size_t i = 3; i < n; ++i) {
-    if (d[i] == '\n' && d[i - 1] == '\r' && d[i - 2] == '\n' && d[i - 3] == '\r') return i + 1;
+// The index of the next CR LF at or after `from` (before `end`), or `end`.
+std::size_t nextCrlf(const uint8_t* d, std::size_t from, std::size_t end) {
+  while (from < end) {
+    const void* cr = std::memchr(d + from, '\r', end - from);
+    if (cr == nullptr) return end;
+    const auto at = static_cast<std::size_t>(static_cast<const uint8_t*>(cr) - d);
+    if (at + 1 < end && d[at + 1] == '\n') return at;
+    from = at + 1;
   }
-  return 0;
+  return end;
 }
 
 // Rejects a method early, before the whole head is in: a TLS ClientHello or binary sent
@@ -76,11 +79,11 @@ bool splitTarget(std::string_view target, HttpRequestHead& out, std::string_view
 
 }  // namespace
 
-const HeaderField* HttpRequestHead::header(std::string_view name) const {
+std::optional<std::string_view> HttpRequestHead::header(std::string_view name) const {
   for (uint16_t i = 0; i < headerCount; ++i) {
-    if (equalsNoCase(headers[i].name, name)) return &headers[i];
+    if (equalsNoCase(headerName(i), name)) return headerValue(i);
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 bool normalizeHost(std::string_view authority, HttpRequestHead& out) {
@@ -115,23 +118,24 @@ bool normalizeHost(std::string_view authority, HttpRequestHead& out) {
 }
 
 ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRequestHead& out) {
-  const std::size_t available = std::min(data.size(), limit);
+  // Offsets into the head are 16-bit.
+  const std::size_t available = std::min({data.size(), limit, std::size_t{0xffff}});
   uint8_t* d = data.data();
   if (!plausibleStart(d, std::min<std::size_t>(available, 32))) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
-  const std::size_t end = headEnd(d, available);
-  if (end == 0) {
+  // Not there yet: more may come, unless the limit is reached.
+  const auto incomplete = [&] {
     return data.size() >= limit ? ParseOutcome::failed(DropReason::kL7HeadTooLarge) : ParseOutcome::incomplete();
-  }
-  out = HttpRequestHead{};
-  out.length = static_cast<uint32_t>(end);
-  const auto text = [&](std::size_t from, std::size_t to) {
-    return std::string_view(reinterpret_cast<const char*>(d) + from, to - from);
   };
+  const auto* text = reinterpret_cast<const char*>(d);
+  out.base_ = text;
+  out.headerCount = 0;
+  out.hostLength_ = 0;
+  out.query = {};
 
   // Request line: method SP target SP HTTP/1.x
-  std::size_t lineEnd = 0;
-  while (d[lineEnd] != '\r' || d[lineEnd + 1] != '\n') ++lineEnd;
-  const std::string_view line = text(0, lineEnd);
+  const std::size_t lineEnd = nextCrlf(d, 0, available);
+  if (lineEnd == available) return incomplete();
+  const std::string_view line(text, lineEnd);
   const auto sp1 = line.find(' ');
   const auto sp2 = line.rfind(' ');
   if (sp1 == std::string_view::npos || sp2 == sp1) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
@@ -147,38 +151,43 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
     return ParseOutcome::failed(DropReason::kL7BadRequestLine);
   }
 
-  // Header fields, with obsolete folds turned into spaces first.
+  // Header fields up to the empty line, in the same pass that finds it; an obsolete fold
+  // (CRLF then SP/HT) becomes spaces in place.
   std::size_t pos = lineEnd + 2;
   // Whitespace before the first field would fold into the request line.
-  if (isSpace(d[pos])) return ParseOutcome::failed(DropReason::kL7BadHeader);
-  for (std::size_t i = pos; i + 4 < end; ++i) {
-    if (d[i] == '\r' && d[i + 1] == '\n' && isSpace(d[i + 2])) {
-      d[i] = ' ';
-      d[i + 1] = ' ';
-    }
-  }
+  if (pos < available && isSpace(d[pos])) return ParseOutcome::failed(DropReason::kL7BadHeader);
   std::string_view host;
   bool sawHost = false;
-  while (pos < end - 2) {
-    std::size_t eol = pos;
-    while (d[eol] != '\r' || d[eol + 1] != '\n') ++eol;
-    const std::string_view field = text(pos, eol);
-    const auto colon = field.find(':');
-    if (colon == std::string_view::npos || colon == 0) return ParseOutcome::failed(DropReason::kL7BadHeader);
-    const std::string_view name = field.substr(0, colon);
-    for (char c : name) {
-      if (!isTokenChar(static_cast<uint8_t>(c))) return ParseOutcome::failed(DropReason::kL7BadHeader);
+  while (true) {
+    if (pos + 2 > available) return incomplete();
+    if (d[pos] == '\r' && d[pos + 1] == '\n') break;
+    std::size_t eol = nextCrlf(d, pos, available);
+    if (eol == available) return incomplete();
+    while (true) {
+      if (eol + 2 >= available) return incomplete();  // a fold may follow
+      if (!isSpace(d[eol + 2])) break;
+      d[eol] = ' ';
+      d[eol + 1] = ' ';
+      eol = nextCrlf(d, eol + 2, available);
+      if (eol == available) return incomplete();
     }
+    std::size_t colon = pos;
+    while (colon < eol && isTokenChar(d[colon])) ++colon;
+    if (colon == pos || colon == eol || d[colon] != ':') return ParseOutcome::failed(DropReason::kL7BadHeader);
     if (out.headerCount == kMaxHeaders) return ParseOutcome::failed(DropReason::kL7TooManyHeaders);
-    const std::string_view value = trim(field.substr(colon + 1));
-    out.headers[out.headerCount++] = {name, value};
-    if (equalsNoCase(name, "host")) {
+    std::size_t v = colon + 1, ve = eol;
+    while (v < ve && isSpace(d[v])) ++v;
+    while (ve > v && isSpace(d[ve - 1])) --ve;
+    out.fields_[out.headerCount++] = {static_cast<uint16_t>(pos), static_cast<uint16_t>(colon - pos),
+                                      static_cast<uint16_t>(v), static_cast<uint16_t>(ve - v)};
+    if (colon - pos == 4 && equalsNoCase(std::string_view(text + pos, 4), "host")) {
       if (sawHost) return ParseOutcome::failed(DropReason::kL7DuplicateHost);
       sawHost = true;
-      host = value;
+      host = std::string_view(text + v, ve - v);
     }
     pos = eol + 2;
   }
+  out.length = static_cast<uint32_t>(pos + 2);
   if (!authority.empty()) host = authority;  // RFC 9112 3.2.2: the target's authority wins
   if (!sawHost && authority.empty() && out.versionMinor == 1) return ParseOutcome::failed(DropReason::kL7MissingHost);
   if (!normalizeHost(host, out)) return ParseOutcome::failed(DropReason::kL7BadHost);

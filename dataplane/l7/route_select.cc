@@ -56,8 +56,8 @@ bool matches(const snapshot::Snapshot& snap, const CompiledMatch& m, const HttpR
   }
   if (!m.method.empty() && head.method != m.method) return false;
   for (const ValueMatch& h : m.headers) {
-    const HeaderField* f = head.header(h.name);
-    if (f == nullptr || !valueMatches(snap, h, f->value, scratch)) return false;
+    const auto value = head.header(h.name);
+    if (!value || !valueMatches(snap, h, *value, scratch)) return false;
   }
   for (const ValueMatch& q : m.query) {
     std::string_view v;
@@ -75,7 +75,7 @@ RouteChoice pickBackend(const snapshot::Snapshot& snap, const snapshot::L7Route&
     return c;
   }
   // The high half picks the backendRef; Maglev uses the low half for the endpoint.
-  const auto point = static_cast<uint32_t>((hash >> 32) % route.totalWeight);
+  const auto point = static_cast<uint32_t>(((hash >> 32) * route.totalWeight) >> 32);  // no division
   const snapshot::WeightedBackend* chosen = &route.backends.back();
   for (const auto& b : route.backends) {
     if (point < b.upTo) {

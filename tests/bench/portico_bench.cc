@@ -12,11 +12,14 @@
 #include "dataplane/lb/flow_table.h"
 #include "controlplane/translate/translation.h"
 #include "dataplane/lb/maglev.h"
+#include "tests/bench/figure.h"
+#include "tests/bench/l7_bench.h"
 #include "tests/common/frames.h"
 
 namespace {
 
 using namespace portico::test;
+using portico::bench::figure;
 
 const Mac kGeneratorMac{0x02, 0, 0x5e, 0, 0x53, 0x01};
 const Mac kPortMac{0x02, 0, 0x5e, 0, 0x53, 0x02};
@@ -95,12 +98,6 @@ int pcapArp(const char* path, int count) {
     w.write(f);
   }
   return 0;
-}
-
-void figure(const std::string& name, double value, const char* unit, const std::string& conditions) {
-  std::printf("{\"name\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"floor\": null, \"ratio\": null, "
-              "\"conditions\": \"%s\"}\n",
-              name.c_str(), value, unit, conditions.c_str());
 }
 
 int maglev(int repeats) {
@@ -210,7 +207,7 @@ int flowBytes() {
 int usage() {
   std::fprintf(stderr,
                "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | pcap-arp FILE COUNT | maglev [REPEATS] | "
-               "flow-bytes\n");
+               "flow-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N]\n");
   return 2;
 }
 
@@ -227,5 +224,8 @@ int main(int argc, char** argv) {
   if (cmd == "maglev") return maglev(argc > 2 ? std::atoi(argv[2]) : 5);
   if (cmd == "flow-bytes") return flowBytes();
   if (cmd == "translate") return translateBench(argc > 2 ? std::atoi(argv[2]) : 3);
+  if (cmd == "l7-first-packet") return portico::bench::l7FirstPacket(argc > 2 ? std::atoi(argv[2]) : 3);
+  if (cmd == "hyperscan-build") return portico::bench::l7HyperscanBuild();
+  if (cmd == "l7-new-connections") return portico::bench::l7NewConnections(argc > 2 ? std::atoi(argv[2]) : 30000);
   return usage();
 }
