@@ -114,6 +114,41 @@ read -r _ new_cycles new_per_s < <(portico "$work/syns.pcap" 16384 98304)
 emit l4.new_flows.per_s_per_core "$new_per_s" flows/s null "SYNs from 65536 clients into a 16384-flow table: each a Maglev pick, SNAT port choice and insert (with eviction)"
 emit l4.new_flows.cycles_per_flow "$new_cycles" cycles null "busy TSC cycles per new flow of the worker, same run"
 
+# Config change to all-workers ACK over the API, then the real control plane on 10 000
+# routes: time to program a fresh dataplane, and the resident memory of both processes.
+config_push() {
+  local cfg="$work/cp-dp.yaml" log="$work/cp-dp.log" routes=10000
+  [ "$quick" -eq 2 ] && routes=1000
+  cat >"$cfg" <<YAML
+lcores: {main: 0, workers: [1]}
+eal: [--no-huge, -m, "512", --no-pci, --file-prefix, portico-bench-cp, --log-level, "*:error"]
+api: {socket: "$work/cp-api.sock"}
+ports:
+  - {name: clients, device: "net_null0,no-rx=1", ipv4: 192.0.2.2/24}
+  - {name: backends, device: "net_null1,no-rx=1", ipv4: 198.51.100.2/23}
+announce: {count: 0}
+YAML
+  $dataplane --config "$cfg" >"$log" 2>&1 &
+  local dp=$!
+  pids+=("$dp")
+  for _ in $(seq 1 100); do grep -q ready "$log" && break; sleep 0.1; done
+  $bench push-ack "unix:$work/cp-api.sock" "$([ "$quick" -ne 0 ] && echo 3 || echo 5)" >>"$results"
+  $bench manifests "$work/manifests" "$routes"
+  printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/cp-api.sock" >"$work/cp.yaml"
+  local start; start=$(date +%s%N)
+  build/controlplane/portico-controlplane --config "$work/cp.yaml" --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
+  local cp=$!
+  pids+=("$cp")
+  for _ in $(seq 1 600); do grep -q 'programmed: every dataplane' "$work/cp.log" && break; sleep 0.1; done
+  local took=$(( ($(date +%s%N) - start) / 1000000 ))
+  rss() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+  emit "config.cold_sync_ms.routes_$routes" "$took" ms null "portico-controlplane start to every dataplane ACKed: read $routes routes' manifests, translate, push"
+  emit "memory.controlplane_rss_mb.routes_$routes" "$(rss "$cp")" MiB null "portico-controlplane serving $routes HTTPRoutes"
+  emit "memory.dataplane_rss_mb.routes_$routes" "$(rss "$dp")" MiB null "portico-dataplane serving $routes routes: 1 worker, default flow and L7 pools, --no-huge -m 512"
+  kill -TERM "$cp" "$dp"; wait "$cp" "$dp" 2>/dev/null || true
+}
+config_push
+
 $bench maglev "$([ "$quick" -ne 0 ] && echo 3 || echo 10)" >>"$results"
 $bench flow-bytes >>"$results"
 $bench translate "$([ "$quick" -ne 0 ] && echo 1 || echo 3)" >>"$results"

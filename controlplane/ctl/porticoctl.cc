@@ -3,6 +3,7 @@
 //                      [--path P] [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']
 //   porticoctl status --manifests DIR
 
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
@@ -25,7 +26,7 @@ constexpr const char* kUsage =
     "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--host H] [--sni S] [--path P]\n"
     "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
     "       porticoctl status --manifests DIR\n"
-    "       porticoctl vips|stats|flows [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
+    "       porticoctl vips|routes|stats|flows [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
 
 int usage(const std::string& problem) {
   std::fprintf(stderr, "porticoctl: %s\n%s", problem.c_str(), kUsage);
@@ -102,6 +103,25 @@ int vips(const std::string& address) {
     out["services"].push_back(svc);
   }
   std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+// What a running dataplane routes at L7: every listener port with its listeners, virtual
+// hosts and routes in the order they are tried, as the API carries them.
+int routes(const std::string& address) {
+  pb::DesiredState state;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (auto st = connect(address)->GetState(&ctx, pb::GetStateRequest{}, &state); !st.ok()) return rpcFailed(address, st);
+  pb::DesiredState l7;
+  l7.set_version(state.version());
+  *l7.mutable_listener_ports() = state.listener_ports();
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string text;
+  if (!google::protobuf::util::MessageToJsonString(l7, &text, options).ok()) return 1;
+  std::cout << text;
   return 0;
 }
 
@@ -223,6 +243,7 @@ int main(int argc, char** argv) {
     }
   }
   if (command == "vips") return vips(api);
+  if (command == "routes") return routes(api);
   if (command == "stats") return stats(api);
   if (command == "flows") return flows(api, limit);
   if (manifests.empty()) return usage("--manifests DIR is required");

@@ -10,6 +10,7 @@
 
 #include <sys/random.h>
 
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -215,6 +216,7 @@ Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
   desired.l7Ports.insert(desired.l7Ports.end(), pushed.l7Ports.begin(), pushed.l7Ports.end());
   auto next = compiler_->compile(desired, version_ + 1);
   if (!next) return next.error();
+  for (const auto& w : compiler_->warnings()) std::fprintf(stderr, "portico-dataplane: warning: %s\n", w.c_str());
   (source == Source::kConfig ? fromConfig_ : fromControlPlane_) = part;
   desired_ = std::move(desired);
   ++version_;

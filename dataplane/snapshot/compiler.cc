@@ -92,6 +92,7 @@ Result<BackendSet> Compiler::backendSet(const std::vector<BackendSpec>& endpoint
 Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired, uint64_t version) {
   auto snap = std::make_unique<Snapshot>();
   snap->version = version;
+  warnings_.clear();
   std::vector<pkt::IpAddress> vips = desired.vips;
   std::set<std::tuple<pkt::IpAddress, uint16_t, uint8_t>> seen;
 

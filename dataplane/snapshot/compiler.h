@@ -32,6 +32,8 @@ class Compiler {
   // The error names the service and backend that cannot be served; nothing is changed
   // then, so the last good snapshot keeps serving.
   Result<std::unique_ptr<Snapshot>> compile(const DesiredState& desired, uint64_t version);
+  // What the last compile left out without failing (unreachable L7 endpoints).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   using BackendIds = std::map<std::pair<pkt::IpAddress, uint16_t>, uint32_t>;
@@ -52,6 +54,7 @@ class Compiler {
   uint32_t maglevSize_;
   unsigned workers_;
   BackendIds backendIds_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace portico::dp::snapshot

@@ -106,7 +106,18 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
             if (bs.weight == 0) continue;
             WeightedBackend wb;
             if (!bs.invalid) {
-              auto set = backendSet(bs.endpoints, ps.vip.family, rwhere + " " + bs.name, ids, backends);
+              // An endpoint this dataplane cannot reach is left out (and reported), as if
+              // not ready: one bad endpoint must not keep every other route from serving.
+              std::vector<BackendSpec> reachable;
+              for (const BackendSpec& e : bs.endpoints) {
+                if (e.address.family == ps.vip.family && this->route(e.address)) {
+                  reachable.push_back(e);
+                } else {
+                  warnings_.push_back(rwhere + " " + bs.name + " endpoint " + e.address.toString() +
+                                      ": no port reaches it (or its family differs from the VIP's); left out");
+                }
+              }
+              auto set = backendSet(reachable, ps.vip.family, rwhere + " " + bs.name, ids, backends);
               if (!set) return set.error();
               snap.backendSets.push_back(std::move(*set));
               wb.set = static_cast<uint32_t>(snap.backendSets.size() - 1);

@@ -12,7 +12,9 @@
 #include "dataplane/lb/flow_table.h"
 #include "controlplane/translate/translation.h"
 #include "dataplane/lb/maglev.h"
+#include "tests/bench/cluster.h"
 #include "tests/bench/figure.h"
+#include "tests/bench/push_bench.h"
 #include "tests/bench/l7_bench.h"
 #include "tests/common/frames.h"
 
@@ -127,57 +129,9 @@ int maglev(int repeats) {
   return 0;
 }
 
-// A cluster of `routes` HTTPRoutes on one shared Gateway, each with its own hostname,
-// Service and two endpoints, built in memory.
-portico::cp::ClusterState cluster(int routes) {
-  using namespace portico::cp;
-  ClusterState s;
-  s.gatewayClasses.push_back({{"", "portico", 1, "", {}, "bench"}, kControllerName});
-  Gateway g;
-  g.meta = {"infra", "gw", 1, "", {}, "bench"};
-  g.gatewayClassName = "portico";
-  Listener l;
-  l.name = "http";
-  l.port = 80;
-  l.protocol = "HTTP";
-  l.hostname = "*.example.com";
-  l.allowedFrom = "All";
-  g.listeners.push_back(l);
-  s.gateways.push_back(g);
-  for (int i = 0; i < routes; ++i) {
-    const std::string name = "r" + std::to_string(i), ns = "ns" + std::to_string(i % 100);
-    HttpRoute r;
-    r.meta = {ns, name, 1, "2026-01-01T00:00:00Z", {}, "bench"};
-    ParentReference p;
-    p.ns = "infra";
-    p.name = "gw";
-    r.parentRefs.push_back(p);
-    r.hostnames.push_back(name + ".example.com");
-    HttpRouteRule rule;
-    BackendRef b;
-    b.name = name;
-    b.port = 80;
-    rule.backendRefs.push_back(b);
-    r.rules.push_back(rule);
-    s.httpRoutes.push_back(r);
-    Service svc;
-    svc.meta = {ns, name, 1, "", {}, "bench"};
-    svc.ports.push_back({"http", 80, 8080, std::nullopt, "TCP"});
-    s.services.push_back(svc);
-    EndpointSlice e;
-    e.meta = {ns, name + "-1", 1, "", {{"kubernetes.io/service-name", name}}, "bench"};
-    e.serviceName = name;
-    e.ports.push_back({"http", 8080, "TCP"});
-    e.endpoints.push_back({{"198.51.100." + std::to_string(i % 250 + 1)}, true, std::nullopt, std::nullopt});
-    e.endpoints.push_back({{"198.51.101." + std::to_string(i % 250 + 1)}, true, std::nullopt, std::nullopt});
-    s.endpointSlices.push_back(e);
-  }
-  return s;
-}
-
 int translateBench(int repeats) {
   for (int routes : {10, 1000, 10000}) {
-    const auto state = cluster(routes);
+    const auto state = portico::bench::cluster(routes);
     double best = 1e9;
     std::size_t attached = 0;
     for (int r = 0; r < repeats; ++r) {
@@ -207,7 +161,7 @@ int flowBytes() {
 int usage() {
   std::fprintf(stderr,
                "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | pcap-arp FILE COUNT | maglev [REPEATS] | "
-               "flow-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N]\n");
+               "flow-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N] | manifests DIR ROUTES | push-ack unix:SOCKET [REPEATS]\n");
   return 2;
 }
 
@@ -226,6 +180,8 @@ int main(int argc, char** argv) {
   if (cmd == "translate") return translateBench(argc > 2 ? std::atoi(argv[2]) : 3);
   if (cmd == "l7-first-packet") return portico::bench::l7FirstPacket(argc > 2 ? std::atoi(argv[2]) : 3);
   if (cmd == "hyperscan-build") return portico::bench::l7HyperscanBuild();
+  if (cmd == "manifests" && argc >= 4) return portico::bench::writeManifests(argv[2], std::atoi(argv[3]));
+  if (cmd == "push-ack" && argc >= 3) return portico::bench::pushAck(argv[2], argc > 3 ? std::atoi(argv[3]) : 3);
   if (cmd == "l7-new-connections") return portico::bench::l7NewConnections(argc > 2 ? std::atoi(argv[2]) : 30000);
   return usage();
 }

@@ -89,5 +89,46 @@ TEST_F(CompilerTest, ErrorsNameTheServiceAndBackend) {
             "between IPv4 and IPv6 is not supported)");
 }
 
+L7PortSpec httpPort(std::vector<BackendSpec> endpoints, const std::string& path = "/",
+                    PathMatchType type = PathMatchType::kPrefix) {
+  L7RouteSpec route;
+  route.name = "HTTPRoute apps/web rule 0 match 0";
+  route.match.pathType = type;
+  route.match.path = path;
+  route.backends.push_back(L7BackendSpec{"apps/web:80", 1, false, std::move(endpoints)});
+  return L7PortSpec{ip("192.0.2.100"), 80,
+                    {ListenerSpec{"infra/gw/http", "", ListenerProtocol::kHttp, false, {{"a.example.com", {route}}}}}};
+}
+
+TEST_F(CompilerTest, UnreachableL7EndpointsAreLeftOutNotFatal) {
+  DesiredState d;
+  d.l7Ports = {httpPort({{ip("198.51.100.11"), 8080}, {ip("2001:db8::11"), 8080}})};
+  auto snap = compiler_->compile(d, 1);
+  ASSERT_TRUE(snap.ok()) << snap.error().toString();
+  ASSERT_EQ(compiler_->warnings().size(), 1u);
+  EXPECT_NE(compiler_->warnings()[0].find("endpoint 2001:db8::11: no port reaches it"), std::string::npos)
+      << compiler_->warnings()[0];
+  ASSERT_EQ((*snap)->backendSets.size(), 1u);
+  EXPECT_EQ((*snap)->backendSets[0].backendIds.size(), 1u);
+  EXPECT_TRUE((*snap)->vips.containsV4(htonl(test::v4("192.0.2.100")))) << "a listener's VIP is answered";
+}
+
+TEST_F(CompilerTest, L7ErrorsNameTheListenerAndRoute) {
+  DesiredState d;
+  d.l7Ports = {httpPort({}, "(unclosed", PathMatchType::kRegex)};
+  auto bad = compiler_->compile(d, 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().toString().find("listener port 192.0.2.100:80 listener infra/gw/http HTTPRoute apps/web rule 0 "
+                                        "match 0 path: regular expression \"(unclosed\""),
+            std::string::npos)
+      << bad.error().toString();
+  d.l7Ports = {httpPort({})};
+  d.services = {web({})};
+  auto clash = compiler_->compile(d, 1);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().toString(),
+            "listener port 192.0.2.100:80: an L4 service or another listener port already uses this address and port");
+}
+
 }  // namespace
 }  // namespace portico::dp::snapshot
