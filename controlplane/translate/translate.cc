@@ -85,6 +85,7 @@ struct ListenerWork {
   ListenerStatus status;
   const Listener* spec = nullptr;
   std::vector<std::string> kinds;  // route kinds it accepts
+  std::set<std::pair<std::string, std::string>> attached;  // (kind, key) of its routes
 };
 
 void validateListeners(const Gateway& gw, const Index& index, std::vector<ListenerWork>& out) {
@@ -398,8 +399,7 @@ Translation translate(const ClusterState& state) {
           continue;
         }
         // Two parentRefs naming the same listener attach the route once.
-        if (std::any_of(w.state.routes.begin(), w.state.routes.end(),
-                        [&](const AttachedRoute& a) { return a.kind == route.kind && a.key == route.meta->key(); })) {
+        if (w.attached.count({route.kind, route.meta->key()}) != 0) {
           attached = true;
           continue;
         }
@@ -411,6 +411,7 @@ Translation translate(const ClusterState& state) {
           continue;
         }
         w.state.routes.push_back({route.kind, route.meta->key(), route.meta->creationTimestamp, hostnames, rules});
+        w.attached.emplace(route.kind, route.meta->key());
         ++w.status.attachedRoutes;
         attached = true;
       }

@@ -13,6 +13,14 @@ constexpr uint64_t kSkipSeed = 0xc2b2ae3d27d4eb4full;
 
 }  // namespace
 
+uint32_t MaglevTable::sizeFor(std::size_t backends, uint32_t largest) {
+  const uint64_t want = std::max<uint64_t>(251, 100 * static_cast<uint64_t>(backends));
+  if (want >= largest) return largest;
+  auto n = static_cast<uint32_t>(want);
+  while (!isPrime(n)) ++n;
+  return std::min(n, largest);
+}
+
 bool MaglevTable::isPrime(uint32_t n) {
   if (n < 2) return false;
   for (uint32_t d = 2; static_cast<uint64_t>(d) * d <= n; ++d) {

@@ -28,6 +28,11 @@ class MaglevTable {
 
   static bool isPrime(uint32_t n);
 
+  // A table size for `backends` backends: the smallest prime of at least 100 slots per
+  // backend (Maglev's balance stays within about 1% there), between 251 and `largest`.
+  // Thousands of small backend sets (one per route) must not each take a 65537-slot table.
+  static uint32_t sizeFor(std::size_t backends, uint32_t largest);
+
   // The backend index for a flow hash; kNoBackend when the table is empty.
   uint16_t lookup(uint32_t flowHash) const {
     // Multiply-shift maps the hash onto [0, size) without a division (Lemire 2016).

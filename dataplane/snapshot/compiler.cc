@@ -66,8 +66,8 @@ Result<uint32_t> Compiler::addBackend(const BackendSpec& b, const std::string& w
 }
 
 Result<BackendSet> Compiler::backendSet(const std::vector<BackendSpec>& endpoints, uint8_t family,
-                                        const std::string& where, BackendIds& ids,
-                                        std::vector<BackendEntry>& backends) {
+                                        const std::string& where, BackendIds& ids, std::vector<BackendEntry>& backends,
+                                        uint32_t tableSize) {
   BackendSet set;
   std::vector<lb::MaglevBackend> ring;
   for (const BackendSpec& b : endpoints) {
@@ -85,7 +85,7 @@ Result<BackendSet> Compiler::backendSet(const std::vector<BackendSpec>& endpoint
     ring.push_back({key, b.state == BackendState::kActive ? b.weight : 0});
     set.backendIds.push_back(*id);
   }
-  set.maglev = lb::MaglevTable::build(ring, maglevSize_);
+  set.maglev = lb::MaglevTable::build(ring, tableSize == 0 ? maglevSize_ : tableSize);
   return set;
 }
 

@@ -43,9 +43,10 @@ class Compiler {
   // The backend's id, its entry filled in; the error says why it cannot be reached.
   Result<uint32_t> addBackend(const BackendSpec& b, const std::string& where, BackendIds& ids,
                               std::vector<BackendEntry>& backends);
-  // Endpoints as a Maglev-balanced set (removed ones left out, draining ones weight 0).
+  // Endpoints as a Maglev-balanced set (removed ones left out, draining ones weight 0),
+  // in a table of `tableSize` slots (0: the configured size).
   Result<BackendSet> backendSet(const std::vector<BackendSpec>& endpoints, uint8_t family, const std::string& where,
-                                BackendIds& ids, std::vector<BackendEntry>& backends);
+                                BackendIds& ids, std::vector<BackendEntry>& backends, uint32_t tableSize = 0);
   // The L7 listener ports (l7_compiler.cc).
   Status compileL7(const DesiredState& desired, Snapshot& snap, BackendIds& ids, std::vector<BackendEntry>& backends);
 

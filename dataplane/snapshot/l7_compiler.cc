@@ -117,7 +117,8 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
                                       ": no port reaches it (or its family differs from the VIP's); left out");
                 }
               }
-              auto set = backendSet(reachable, ps.vip.family, rwhere + " " + bs.name, ids, backends);
+              auto set = backendSet(reachable, ps.vip.family, rwhere + " " + bs.name, ids, backends,
+                                    lb::MaglevTable::sizeFor(reachable.size(), maglevSize_));
               if (!set) return set.error();
               snap.backendSets.push_back(std::move(*set));
               wb.set = static_cast<uint32_t>(snap.backendSets.size() - 1);

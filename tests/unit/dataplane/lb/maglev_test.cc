@@ -118,3 +118,17 @@ TEST(Maglev, SmallTableAndLookupCoversEverySlot) {
 
 }  // namespace
 }  // namespace portico::dp::lb
+
+namespace portico::dp::lb {
+namespace {
+
+TEST(MaglevSize, SmallSetsGetSmallPrimeTables) {
+  EXPECT_EQ(MaglevTable::sizeFor(1, 65537), 251u);
+  EXPECT_EQ(MaglevTable::sizeFor(3, 65537), 307u);
+  EXPECT_TRUE(MaglevTable::isPrime(MaglevTable::sizeFor(37, 65537)));
+  EXPECT_GE(MaglevTable::sizeFor(37, 65537), 3700u);
+  EXPECT_EQ(MaglevTable::sizeFor(5000, 65537), 65537u);
+}
+
+}  // namespace
+}  // namespace portico::dp::lb
