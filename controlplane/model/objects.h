@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace portico::cp {
@@ -197,6 +198,8 @@ struct ClusterState {
   std::vector<EndpointSlice> endpointSlices;
   std::vector<Namespace> namespaces;
   std::vector<Secret> secrets;
+  // "Kind namespace/name" -> where it was read: finds duplicates in one lookup each.
+  std::unordered_map<std::string, std::string> sources;
 };
 
 }  // namespace portico::cp

@@ -349,13 +349,13 @@ bool knownVersion(const std::string& kind, const std::string& apiVersion) {
 }
 
 template <typename T>
-void addUnique(std::vector<T>& list, T&& object, const std::string& kind, std::vector<Problem>& problems) {
-  for (const auto& existing : list) {
-    if (existing.meta.key() == object.meta.key()) {
-      problems.push_back({object.meta.source, kind + " " + object.meta.key(), "",
-                          "duplicate of the one in " + existing.meta.source + "; this one is ignored"});
-      return;
-    }
+void addUnique(std::vector<T>& list, T&& object, const std::string& kind, std::unordered_map<std::string, std::string>& sources,
+               std::vector<Problem>& problems) {
+  const std::string id = kind + " " + object.meta.key();
+  const auto [it, fresh] = sources.emplace(id, object.meta.source);
+  if (!fresh) {
+    problems.push_back({object.meta.source, id, "", "duplicate of the one in " + it->second + "; this one is ignored"});
+    return;
   }
   list.push_back(std::move(object));
 }
@@ -389,23 +389,23 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
     const ObjectMeta meta = readMeta(doc, namespaced, source);
     object = kind + " " + meta.key();
     if (kind == "GatewayClass") {
-      addUnique(into.gatewayClasses, GatewayClass{meta, requiredStr(child(doc, "spec"), "controllerName", "spec")}, kind, problems);
+      addUnique(into.gatewayClasses, GatewayClass{meta, requiredStr(child(doc, "spec"), "controllerName", "spec")}, kind, into.sources, problems);
     } else if (kind == "Gateway") {
-      addUnique(into.gateways, readGateway(doc, meta), kind, problems);
+      addUnique(into.gateways, readGateway(doc, meta), kind, into.sources, problems);
     } else if (kind == "HTTPRoute") {
-      addUnique(into.httpRoutes, readHttpRoute(doc, meta), kind, problems);
+      addUnique(into.httpRoutes, readHttpRoute(doc, meta), kind, into.sources, problems);
     } else if (kind == "TLSRoute") {
-      addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, problems);
+      addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, into.sources, problems);
     } else if (kind == "ReferenceGrant") {
-      addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, problems);
+      addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, into.sources, problems);
     } else if (kind == "Service") {
-      addUnique(into.services, readService(doc, meta), kind, problems);
+      addUnique(into.services, readService(doc, meta), kind, into.sources, problems);
     } else if (kind == "EndpointSlice") {
-      addUnique(into.endpointSlices, readEndpointSlice(doc, meta), kind, problems);
+      addUnique(into.endpointSlices, readEndpointSlice(doc, meta), kind, into.sources, problems);
     } else if (kind == "Namespace") {
-      addUnique(into.namespaces, Namespace{meta}, kind, problems);
+      addUnique(into.namespaces, Namespace{meta}, kind, into.sources, problems);
     } else if (kind == "Secret") {
-      addUnique(into.secrets, readSecret(doc, meta), kind, problems);
+      addUnique(into.secrets, readSecret(doc, meta), kind, into.sources, problems);
     }
   } catch (const FieldError& e) {
     problems.push_back({source, object.empty() ? kind : object, e.field, e.message + "; the object is ignored"});
