@@ -108,9 +108,13 @@ if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; 
   echo "Bail out! the dataplane did not start"
   exit 1
 fi
-"$CONTROLPLANE" --config "$work/controlplane.yaml" --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
-LAB_PIDS+=("$!")
-for _ in $(seq 1 100); do grep -q "programmed: every dataplane serves" "$work/cp.log" && break; sleep 0.1; done
+start_controlplane() {
+  "$CONTROLPLANE" --config "$work/controlplane.yaml" --manifests "$work/manifests" >>"$work/cp.log" 2>&1 &
+  CP_PID=$!
+  LAB_PIDS+=("$CP_PID")
+  for _ in $(seq 1 100); do grep -q "programmed: every dataplane serves" "$work/cp.log" && break; sleep 0.1; done
+}
+start_controlplane
 
 in_client() { ip netns exec "$client" "$@"; }
 get() { in_client curl -s --max-time 10 -H "Host: $1" "http://192.0.2.100${2:-/}"; }
@@ -132,21 +136,35 @@ check "SNI vault.sjc.example.com reaches the backend with vault's certificate" \
 check "an unknown SNI is reset, no certificate" \
   bash -c "$(declare -f in_client sni); client=$client; ! sni other.sjc.example.com | grep -q 'subject='"
 
-size=$((100 * 1024 * 1024))
-expected=$(python3 -c "
+pattern_sha() {  # the SHA-256 of the backends' /big pattern of $1 bytes
+  python3 -c "
 import hashlib
 block = bytes(range(256)) * 256
 h = hashlib.sha256()
-left = $size
+left = $1
 while left > 0:
     n = min(left, len(block)); h.update(block[:n]); left -= n
-print(h.hexdigest())")
-download() {
-  in_client curl -s --max-time 120 -H "Host: alpha.sjc.example.com" "http://192.0.2.100/big?bytes=$size" -o "$work/down"
-  [ "$(sha256sum <"$work/down" | cut -d' ' -f1)" = "$expected" ]
+print(h.hexdigest())"
 }
-check "100 MB down through the splice arrive intact" download
-rm -f "$work/down"
+size=$((100 * 1024 * 1024))
+download() {  # download SIZE [CURL OPTIONS]: the pattern arrives intact
+  local bytes=$1; shift
+  in_client curl -s --max-time 120 "$@" -H "Host: alpha.sjc.example.com" "http://192.0.2.100/big?bytes=$bytes" \
+    -o "$work/down"
+  local got; got=$(sha256sum <"$work/down" | cut -d' ' -f1)
+  rm -f "$work/down"
+  [ "$got" = "$(pattern_sha "$bytes")" ]
+}
+check "100 MB down through the splice arrive intact" download "$size"
+restart_during_download() {
+  download $((30 * 1024 * 1024)) --limit-rate 15M &
+  local dl=$!
+  sleep 0.5
+  lab_stop_pid "$CP_PID"
+  start_controlplane
+  wait "$dl"
+}
+check "a control-plane restart mid-download leaves the spliced connection alone" restart_during_download
 upload() {
   head -c "$size" /dev/urandom >"$work/up"
   local want got
