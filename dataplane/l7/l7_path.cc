@@ -45,16 +45,21 @@ Segment segmentOf(uint8_t* frame, const ParsedPacket& p) {
 
 uint16_t localMss(uint8_t family) { return family == 4 ? 1460 : 1440; }
 
+// Addresses and ports for a segment against the direction of `k` (a reply to it).
+void replyTo(const lb::FlowKey& k, SegmentSpec& s) {
+  s.family = k.family;
+  s.src = k.dst;
+  s.dst = k.src;
+  s.srcPortBe = k.dstPort;
+  s.dstPortBe = k.srcPort;
+}
+
 // A segment towards the client of a flow, from the VIP.
 SegmentSpec toClientSpec(const FlowRecord& r, const L4Context& ctx) {
   SegmentSpec s;
   s.srcMac = ctx.ports[r.clientPort].mac;
   s.dstMac = r.clientNextHop;
-  s.family = r.forward.family;
-  s.src = r.forward.dst;
-  s.dst = r.forward.src;
-  s.srcPortBe = r.forward.dstPort;
-  s.dstPortBe = r.forward.srcPort;
+  replyTo(r.forward, s);
   return s;
 }
 
@@ -64,11 +69,7 @@ bool toBackendSpec(const FlowRecord& r, const L4Context& ctx, SegmentSpec& s) {
   const snapshot::BackendEntry* be = ctx.snap.backend(r.backendId);
   if (be == nullptr || !ctx.neighbors.copyMac(be->neighborSlot, s.dstMac.data())) return false;
   s.srcMac = ctx.ports[be->egressPort].mac;
-  s.family = r.reverse.family;
-  s.src = r.reverse.dst;
-  s.dst = r.reverse.src;
-  s.srcPortBe = r.reverse.dstPort;
-  s.dstPortBe = r.reverse.srcPort;
+  replyTo(r.reverse, s);
   return true;
 }
 
@@ -404,11 +405,7 @@ Verdict answerSyn(uint8_t* frame, uint32_t capacity, const Segment& seg,
   const auto* eth = headerAt<EthHdr>(frame, 0);
   s.srcMac = ctx.ports[ctx.rxPort].mac;
   s.dstMac = eth->src;
-  s.family = k.key.family;
-  s.src = k.key.dst;
-  s.dst = k.key.src;
-  s.srcPortBe = k.key.dstPort;
-  s.dstPortBe = k.key.srcPort;
+  replyTo(k.key, s);
   s.seq = l7.cookies.make(k.key, seg.seq, options, ctx.nowMs);
   s.ack = seg.seq + 1;
   s.flags = kSyn | kAck;
