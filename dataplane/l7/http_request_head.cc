@@ -19,6 +19,17 @@ constexpr std::array<bool, 256> kTokenChars = [] {
 
 bool isTokenChar(uint8_t c) { return kTokenChars[c]; }
 
+// What a host name may hold (RFC 3986 reg-name, less percent-encoding), lowercased; 0 for
+// anything else, which normalizeHost handles or rejects.
+constexpr std::array<char, 256> kHostChars = [] {
+  std::array<char, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<char>(c);
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = static_cast<char>(c - 'A' + 'a');
+  for (char c : std::string_view("-._~!$&'()*+,;=")) t[static_cast<uint8_t>(c)] = c;
+  return t;
+}();
+
 bool isSpace(uint8_t c) { return c == ' ' || c == '\t'; }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -87,31 +98,41 @@ std::optional<std::string_view> HttpRequestHead::header(std::string_view name) c
 }
 
 bool normalizeHost(std::string_view authority, HttpRequestHead& out) {
-  // userinfo is not allowed in Host, and is dropped from an absolute-form authority.
-  const auto at = authority.rfind('@');
-  if (at != std::string_view::npos) authority = authority.substr(at + 1);
-  std::string_view host = authority;
-  if (!host.empty() && host.front() == '[') {
-    const auto close = host.find(']');
-    if (close == std::string_view::npos) return false;
-    host = host.substr(0, close + 1);
-  } else {
-    const auto colon = host.find(':');
-    if (colon != std::string_view::npos) {
-      for (char c : host.substr(colon + 1)) {
-        if (c < '0' || c > '9') return false;
+  // One pass with a table: the name is lowercased as it is copied; a port, userinfo (only
+  // legal in an absolute-form target, and dropped) and IPv6 literals are the exceptions.
+  std::size_t n = 0;
+  bool literal = false;
+  for (std::size_t i = 0; i < authority.size(); ++i) {
+    const auto c = static_cast<uint8_t>(authority[i]);
+    const char h = kHostChars[c];
+    if (h != 0) {
+      if (n == kMaxHostLength) return false;
+      out.hostBuf_[n++] = h;
+      continue;
+    }
+    if (c == '@') {
+      n = 0;
+      literal = false;
+    } else if (c == '[' && n == 0) {
+      literal = true;
+      out.hostBuf_[n++] = '[';
+    } else if (c == ']' && literal) {
+      out.hostBuf_[n++] = ']';
+      literal = false;
+      if (i + 1 < authority.size() && authority[i + 1] != ':') return false;
+    } else if (c == ':' && literal) {
+      out.hostBuf_[n++] = ':';
+    } else if (c == ':') {
+      for (char d : authority.substr(i + 1)) {
+        if (d < '0' || d > '9') return false;
       }
-      host = host.substr(0, colon);
+      break;
+    } else {
+      return false;
     }
   }
-  if (host.size() > kMaxHostLength) return false;
-  for (std::size_t i = 0; i < host.size(); ++i) {
-    const char c = host[i];
-    if (c <= ' ' || c == '/' || c == '?' || c == '#' || c == 0x7f) return false;
-    out.hostBuf_[i] = lower(c);
-  }
+  if (literal) return false;
   // A fully qualified name's trailing dot names the same host.
-  std::size_t n = host.size();
   if (n > 1 && out.hostBuf_[n - 1] == '.') --n;
   out.hostLength_ = static_cast<uint8_t>(n);
   return true;
