@@ -61,19 +61,49 @@ bool before(const Entry& a, const Entry& b) {
          std::tie(b.route->creationTimestamp, b.route->key, b.rule, b.match);
 }
 
-void addHttpHost(const ListenerState& l, const std::string& vhost, pb::VirtualHost& out) {
-  std::vector<Entry> entries;
-  for (const auto& route : l.routes) {
-    // The most specific of the route's hostnames that applies to this virtual host.
-    std::optional<std::string> via;
-    for (const auto& h : route.hostnames) {
-      if (covers(h, vhost, false) && (!via || rankOf(h, {}).tie() > rankOf(*via, {}).tie())) via = h;
+// A listener's route hostnames, each with the routes that carry it; the wildcard and
+// catch-all ones (few) listed apart, so finding what applies to a name is one lookup plus
+// a short scan, not a pass over every route.
+struct HostIndex {
+  std::map<std::string, std::vector<const AttachedRoute*>> routes;
+  std::vector<const std::string*> general;
+
+  explicit HostIndex(const ListenerState& l) {
+    for (const auto& route : l.routes) {
+      for (const auto& h : route.hostnames) routes[h].push_back(&route);
     }
-    if (!via) continue;
+    for (const auto& [h, rs] : routes) {
+      if (h.empty() || isWildcard(h)) general.push_back(&h);
+    }
+  }
+
+  // Each route with the most specific of its hostnames that applies to every name of `vhost`.
+  std::map<const AttachedRoute*, std::string> applying(const std::string& vhost, bool tls) const {
+    std::map<const AttachedRoute*, std::string> out;
+    auto add = [&](const std::string& h) {
+      const auto it = routes.find(h);
+      if (it == routes.end()) return;
+      for (const AttachedRoute* r : it->second) {
+        auto [at, fresh] = out.emplace(r, h);
+        if (!fresh && rankOf(h, {}).tie() > rankOf(at->second, {}).tie()) at->second = h;
+      }
+    };
+    add(vhost);
+    for (const std::string* h : general) {
+      if (*h != vhost && covers(*h, vhost, tls)) add(*h);
+    }
+    return out;
+  }
+};
+
+void addHttpHost(const HostIndex& index, const std::string& vhost, pb::VirtualHost& out) {
+  std::vector<Entry> entries;
+  for (const auto& [routePtr, via] : index.applying(vhost, false)) {
+    const AttachedRoute& route = *routePtr;
     for (std::size_t ri = 0; ri < route.rules.size(); ++ri) {
       const auto& rule = route.rules[ri];
       const std::vector<HttpRouteMatch> matches = rule.matches.empty() ? std::vector<HttpRouteMatch>{{}} : rule.matches;
-      for (std::size_t mi = 0; mi < matches.size(); ++mi) entries.push_back({rankOf(*via, matches[mi]), &route, ri, mi, matches[mi]});
+      for (std::size_t mi = 0; mi < matches.size(); ++mi) entries.push_back({rankOf(via, matches[mi]), &route, ri, mi, matches[mi]});
     }
   }
   std::stable_sort(entries.begin(), entries.end(), before);
@@ -93,21 +123,17 @@ void addHttpHost(const ListenerState& l, const std::string& vhost, pb::VirtualHo
 }
 
 // TLS passthrough: one route per name, the most specific hostname, then the oldest.
-void addTlsHost(const ListenerState& l, const std::string& vhost, pb::VirtualHost& out) {
+void addTlsHost(const HostIndex& index, const std::string& vhost, pb::VirtualHost& out) {
   const AttachedRoute* best = nullptr;
   std::string bestVia;
-  for (const auto& route : l.routes) {
-    if (route.rules.empty()) continue;
-    for (const auto& h : route.hostnames) {
-      if (!covers(h, vhost, true)) continue;
-      const auto key = [&](const AttachedRoute* r, const std::string& via) {
-        return std::make_tuple(-rankOf(via, {}).hostnamePrecise, -static_cast<long>(via.size()), r->creationTimestamp,
-                               r->key);
-      };
-      if (best == nullptr || key(&route, h) < key(best, bestVia)) {
-        best = &route;
-        bestVia = h;
-      }
+  const auto key = [](const AttachedRoute* r, const std::string& via) {
+    return std::make_tuple(-rankOf(via, {}).hostnamePrecise, -static_cast<long>(via.size()), r->creationTimestamp, r->key);
+  };
+  for (const auto& [route, via] : index.applying(vhost, true)) {
+    if (route->rules.empty()) continue;
+    if (best == nullptr || key(route, via) < key(best, bestVia)) {
+      best = route;
+      bestVia = via;
     }
   }
   if (best == nullptr) return;
@@ -137,15 +163,14 @@ void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vi
         pl->set_hostname(l->hostname.value_or(""));
         pl->set_protocol(tls ? pb::LISTENER_PROTOCOL_TLS : pb::LISTENER_PROTOCOL_HTTP);
         pl->set_proxy_protocol(gw.proxyProtocol);
-        std::set<std::string> names;
-        for (const auto& route : l->routes) names.insert(route.hostnames.begin(), route.hostnames.end());
-        for (const auto& name : names) {
+        const HostIndex index(*l);
+        for (const auto& [name, routes] : index.routes) {
           pb::VirtualHost* vh = pl->add_hosts();
           vh->set_hostname(name);
           if (tls) {
-            addTlsHost(*l, name, *vh);
+            addTlsHost(index, name, *vh);
           } else {
-            addHttpHost(*l, name, *vh);
+            addHttpHost(index, name, *vh);
           }
         }
       }
