@@ -156,6 +156,15 @@ void sendBackendSyn(const Connection& c, const FlowRecord& r, const L4Context& c
 void flushHeld(const Connection& c, const FlowRecord& r, const L4Context& ctx, L7Worker& l7) {
   SegmentSpec base;
   if (!toBackendSpec(r, ctx, base)) return;
+  if (c.buffer == kNoSlot) {
+    // The backend acknowledged everything already: only our ACK of its SYN is missing.
+    base.seq = c.backendSideIsn() + 1 + c.proxyLength + c.held;
+    base.ack = c.backendIsn + 1;
+    base.flags = kAck;
+    base.window = c.clientWindow;
+    emit(l7, ctx.snap.backend(r.backendId)->egressPort, base);
+    return;
+  }
   std::array<uint8_t, kProxyV2MaxLength> proxy{};
   if (c.proxyLength != 0) writeProxyV2(r.forward, proxy);
   const uint8_t* held = l7.conns.buffer(c.buffer);
@@ -270,7 +279,9 @@ Verdict receive(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_t 
     ctx.counters.drop(why);
     return Verdict::consumed();
   }
-  if ((seg.flags & kFin) && seg.seq + seg.payloadLength == c.clientIsn + 1 + c.held) {
+  // Only while the request is incomplete: once the backend is being opened, a FIN stays
+  // unacknowledged, so the client sends it again and it reaches the backend spliced.
+  if ((seg.flags & kFin) && c.phase == Phase::kReceiving && seg.seq + seg.payloadLength == c.clientIsn + 1 + c.held) {
     // The client closed before its request was complete.
     ctx.counters.drop(DropReason::kL7ClosedEarly);
     return fail(frame, capacity, id, AnswerStatus::kBadRequest, ctx, l7);
@@ -490,7 +501,7 @@ Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const Parsed
         ctx.flows.remove(c.flow);
         return Verdict::consumed();
       }
-      if (seg.payloadLength == 0 && !(seg.flags & kFin)) return Verdict::consumed();
+      if (seg.payloadLength == 0 && (!(seg.flags & kFin) || c.phase == Phase::kConnecting)) return Verdict::consumed();
       return receive(frame, capacity, seg, id, port, ctx, l7);
     case Phase::kSpliced:
       return spliceToBackend(frame, len, p, seg, c, r, ctx);

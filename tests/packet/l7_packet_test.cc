@@ -181,6 +181,42 @@ TEST_F(L7, HttpRequestIsRoutedByHostAndSpliced) {
   EXPECT_EQ(counters().l7Connections.load(), 1u);
 }
 
+TEST_F(L7, HalfCloseWhileConnectingReachesTheBackendLater) {
+  const uint32_t cookie = handshake(40007);
+  const Bytes request = text("GET / HTTP/1.0\r\nHost: a.example.com\r\n\r\n");
+  const auto len = static_cast<uint32_t>(request.size());
+  ASSERT_EQ(sendFromClient(fromClient(40007, kAck | kPsh, kIsn + 1, cookie + 1, request)).size(), 1u);
+  auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  const uint16_t snat = srcPortOf(toBackend[0]);
+  // The client half-closes before the backend answered: no 400, no acknowledgement.
+  EXPECT_TRUE(sendFromClient(fromClient(40007, kAck | kFin, kIsn + 1 + len, cookie + 1)).empty());
+  backend_.inject(pool_, fromBackend(0, 8080, snat, kSyn | kAck, 9000, kIsn + 1, {}, {2, 4, 0x05, 0xb4}, 29200));
+  poll();
+  ASSERT_EQ(backend_.collect().size(), 1u);  // the held request
+  // Its FIN, sent again, is spliced.
+  client_.inject(pool_, fromClient(40007, kAck | kFin, kIsn + 1 + len, cookie + 1));
+  poll();
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(toBackend[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", kBackendIps[0], 6,
+                                 segment4("198.51.100.2", kBackendIps[0], snat, 8080, kAck | kFin, kIsn + 1 + len, 9001,
+                                          {}, 512),
+                                 63));
+  // The backend's SYN-ACK again (our ACK lost) after it has everything: one bare ACK.
+  backend_.inject(pool_, fromBackend(0, 8080, snat, kAck, 9001, kIsn + 1 + len));
+  poll();
+  client_.collect();
+  backend_.inject(pool_, fromBackend(0, 8080, snat, kSyn | kAck, 9000, kIsn + 1, {}, {2, 4, 0x05, 0xb4}, 29200));
+  poll();
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(toBackend[0], originated4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", kBackendIps[0],
+                                      segment4("198.51.100.2", kBackendIps[0], snat, 8080, kAck, kIsn + 1 + len, 9001,
+                                               {}, 512)));
+  EXPECT_EQ(counters().l7Answers.load(), 0u);
+}
+
 TEST_F(L7, RequestInThreeSegmentsWithTheMiddleOneLast) {
   const uint32_t cookie = handshake(40001);
   const std::string request = "GET / HTTP/1.1\r\nHost: a.example.com\r\nAccept: */*\r\n\r\n";
