@@ -49,6 +49,8 @@ class L7 : public PacketTest {
   void SetUp() override {
     auto cfg = baseConfig();
     cfg.announce.count = 0;
+    cfg.l7.initialRtoMs = 100;  // so giving up on a silent backend takes under a second
+    cfg.l7.maxRetries = 2;
     L7PortSpec http{ip("192.0.2.100"), 80, {}};
     L7BackendSpec empty;
     empty.name = "default/empty:80";
@@ -287,6 +289,44 @@ TEST_F(L7, AnswerIsSentWithFinRetransmittedAndClosed) {
   usleep(250'000);
   poll();
   EXPECT_TRUE(client_.collect().empty());
+}
+
+TEST_F(L7, ABackendThatRefusesOrNeverAnswersGives503) {
+  const std::string request = "GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n";
+  uint32_t cookie = handshake(40008);
+  ASSERT_EQ(sendFromClient(fromClient(40008, kAck | kPsh, kIsn + 1, cookie + 1, text(request))).size(), 1u);
+  auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  backend_.inject(pool_, fromBackend(0, 8080, srcPortOf(toBackend[0]), kRst | kAck, 0, kIsn + 1));
+  poll();
+  auto out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::string(out[0].begin() + 54, out[0].begin() + 86), "HTTP/1.1 503 Service Unavailable");
+  // The client takes the answer and closes, so it is not sent again below.
+  const auto alen = static_cast<uint32_t>(out[0].size() - 54);
+  const auto rlen = static_cast<uint32_t>(request.size());
+  ASSERT_EQ(sendFromClient(fromClient(40008, kAck | kFin, kIsn + 1 + rlen, cookie + 2 + alen)).size(), 1u);
+
+  cookie = handshake(40009);
+  ASSERT_EQ(sendFromClient(fromClient(40009, kAck | kPsh, kIsn + 1, cookie + 1, text(request))).size(), 1u);
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  const Bytes syn = toBackend[0];
+  // Silence: the SYN is sent again after 100 ms, then 200 ms; then the client gets a 503.
+  for (int wait : {150, 250}) {
+    usleep(wait * 1000);
+    poll();
+    toBackend = backend_.collect();
+    ASSERT_EQ(toBackend.size(), 1u) << "after " << wait << " ms";
+    EXPECT_EQ(toBackend[0], syn);
+    EXPECT_TRUE(client_.collect().empty());
+  }
+  usleep(450'000);
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::string(out[0].begin() + 54, out[0].begin() + 86), "HTTP/1.1 503 Service Unavailable");
+  EXPECT_EQ(drops(dp::DropReason::kL7BackendTimeout), 1u);
 }
 
 TEST_F(L7, ForgedAndStrayAcksBuyNoState) {
