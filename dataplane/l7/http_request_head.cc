@@ -182,7 +182,12 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
   while (true) {
     if (pos + 2 > available) return incomplete();
     if (d[pos] == '\r' && d[pos + 1] == '\n') break;
-    std::size_t eol = nextCrlf(d, pos, available);
+    // The name first, then the end of the line from the colon on: each byte read once.
+    std::size_t colon = pos;
+    while (colon < available && isTokenChar(d[colon])) ++colon;
+    if (colon == available) return incomplete();
+    if (colon == pos || d[colon] != ':') return ParseOutcome::failed(DropReason::kL7BadHeader);
+    std::size_t eol = nextCrlf(d, colon + 1, available);
     if (eol == available) return incomplete();
     while (true) {
       if (eol + 2 >= available) return incomplete();  // a fold may follow
@@ -192,9 +197,6 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
       eol = nextCrlf(d, eol + 2, available);
       if (eol == available) return incomplete();
     }
-    std::size_t colon = pos;
-    while (colon < eol && isTokenChar(d[colon])) ++colon;
-    if (colon == pos || colon == eol || d[colon] != ':') return ParseOutcome::failed(DropReason::kL7BadHeader);
     if (out.headerCount == kMaxHeaders) return ParseOutcome::failed(DropReason::kL7TooManyHeaders);
     std::size_t v = colon + 1, ve = eol;
     while (v < ve && isSpace(d[v])) ++v;
