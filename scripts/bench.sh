@@ -141,9 +141,10 @@ YAML
   pids+=("$cp")
   for _ in $(seq 1 600); do grep -q 'programmed: every dataplane' "$work/cp.log" && break; sleep 0.1; done
   local took=$(( ($(date +%s%N) - start) / 1000000 ))
-  rss() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+  rss() { awk -v f="${2:-VmRSS}" '$1 == f":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
   emit "config.cold_sync_ms.routes_$routes" "$took" ms null "portico-controlplane start to every dataplane ACKed: read $routes routes' manifests, translate, push"
-  emit "memory.controlplane_rss_mb.routes_$routes" "$(rss "$cp")" MiB null "portico-controlplane serving $routes HTTPRoutes"
+  emit "memory.controlplane_rss_mb.routes_$routes" "$(rss "$cp")" MiB null "portico-controlplane serving $routes HTTPRoutes, at rest"
+  emit "memory.controlplane_peak_rss_mb.routes_$routes" "$(rss "$cp" VmHWM)" MiB null "its peak, while the manifests were loaded"
   emit "memory.dataplane_rss_mb.routes_$routes" "$(rss "$dp")" MiB null "portico-dataplane serving $routes routes: 1 worker, default flow and L7 pools, --no-huge -m 512"
   kill -TERM "$cp" "$dp"; wait "$cp" "$dp" 2>/dev/null || true
 }
