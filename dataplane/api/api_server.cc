@@ -83,8 +83,11 @@ class DataplaneService final : public pb::Dataplane::Service {
       out->set_protocol(f.forward.proto == 6 ? pb::PROTOCOL_TCP : pb::PROTOCOL_UDP);
       out->set_client(endpoint(f.forward.src, f.forward.srcPort, f.forward.family));
       out->set_vip(endpoint(f.forward.dst, f.forward.dstPort, f.forward.family));
-      out->set_snat(endpoint(f.reverse.dst, f.reverse.dstPort, f.reverse.family));
-      out->set_backend(endpoint(f.reverse.src, f.reverse.srcPort, f.reverse.family));
+      // An L7 connection has no backend side until its first request is routed.
+      if (f.reverse.family != 0) {
+        out->set_snat(endpoint(f.reverse.dst, f.reverse.dstPort, f.reverse.family));
+        out->set_backend(endpoint(f.reverse.src, f.reverse.srcPort, f.reverse.family));
+      }
       static constexpr const char* kStates[] = {"syn", "established", "closing", "reset", "udp"};
       out->set_state(kStates[static_cast<int>(f.state)]);
       out->set_idle_ms(f.idleMs);

@@ -66,7 +66,6 @@ class Connections {
   Connection& operator[](uint32_t id) { return conns_[id]; }
   uint8_t* buffer(uint32_t slot) { return storage_.data() + static_cast<std::size_t>(slot) * bufferBytes_; }
   uint32_t bufferBytes() const { return bufferBytes_; }
-  uint32_t active() const { return static_cast<uint32_t>(conns_.size() - freeConns_.size()); }
   uint32_t buffersInUse() const { return static_cast<uint32_t>(storage_.size() / bufferBytes_ - freeBuffers_.size()); }
 
   // Connections waiting on a retransmission timer.

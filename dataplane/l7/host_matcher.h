@@ -46,7 +46,6 @@ class HostMatcher {
 
   // Grows a thread's scratch so it serves this matcher (control path).
   Status reserveScratch(hs_scratch** scratch) const;
-  bool hasWildcards() const { return !wildcardValues_.empty(); }
   std::size_t databaseBytes() const;
 
  private:

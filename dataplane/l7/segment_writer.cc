@@ -4,6 +4,7 @@
 
 #include "dataplane/l7/tcp_options.h"
 #include "dataplane/lb/flow_key.h"
+#include "dataplane/lb/tcp_state.h"
 #include "dataplane/pkt/checksum.h"
 
 namespace portico::dp::l7 {
@@ -13,7 +14,7 @@ using namespace pkt;
 uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
   uint8_t options[12];
   unsigned optLen = 0;
-  if (s.flags & 0x02) {
+  if (s.flags & lb::kTcpSyn) {
     if (s.mss != 0) {
       options[optLen++] = kOptMss;
       options[optLen++] = 4;
