@@ -251,6 +251,16 @@ void Runtime::wait() {
   for (unsigned w = 0; w < contexts_.size(); ++w) {
     if (workerLcores_[w] == mainLcore_) worker::Worker(contexts_[w]).run(*stop_);
   }
+  // rte_eal_mp_wait_lcore spins on the workers' state: on the main lcore, which shares
+  // its core with the control thread and the rest of the host, that would burn a whole
+  // core for nothing. Sleep until no worker runs, then collect them.
+  const auto running = [this] {
+    for (unsigned lcore : workerLcores_) {
+      if (lcore != mainLcore_ && rte_eal_get_lcore_state(lcore) == RUNNING) return true;
+    }
+    return false;
+  };
+  while (running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   rte_eal_mp_wait_lcore();
 }
 
@@ -304,7 +314,8 @@ std::string Runtime::statsReport() const {
   out += "stats control " + formatCounters(counters_[workers]) + "\n";
   LcoreCounters total;
   addTotals(total);
-  out += "stats total " + formatCounters(total) + "\n";
+  // The TSC rate turns busy_cycles into time for whoever reads the report.
+  out += "stats total " + formatCounters(total) + " tsc_hz=" + std::to_string(rte_get_tsc_hz()) + "\n";
   return out;
 }
 
