@@ -175,13 +175,14 @@ void readFlows(const YAML::Node& node, FlowConfig& flows) {
     }
   }
   if (const auto t = node["timeouts"]) {
-    rejectUnknownKeys(t, "flows.timeouts", {"syn_ms", "established_ms", "closing_ms", "reset_ms", "udp_ms"});
+    rejectUnknownKeys(t, "flows.timeouts", {"syn_ms", "established_ms", "closing_ms", "closed_ms", "reset_ms", "udp_ms"});
     auto ms = [&t](const char* name, uint32_t& out) {
       if (t[name]) out = boundedUnsigned(t[name], std::string("flows.timeouts.") + name, 100, 86'400'000);
     };
     ms("syn_ms", flows.timeouts.synMs);
     ms("established_ms", flows.timeouts.establishedMs);
     ms("closing_ms", flows.timeouts.closingMs);
+    ms("closed_ms", flows.timeouts.closedMs);
     ms("reset_ms", flows.timeouts.resetMs);
     ms("udp_ms", flows.timeouts.udpMs);
   }

@@ -396,8 +396,8 @@ Verdict answering(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_
     l7.conns.releaseBuffer(c);
   }
   if (!(seg.flags & kFin)) return Verdict::consumed();
-  // The client's FIN: acknowledge it; the flow then idles out in the closing state.
-  r.state = lb::FlowState::kClosing;
+  // The client's FIN, after ours: acknowledge it; the flow then idles out as closed.
+  r.state = lb::FlowState::kClosed;
   SegmentSpec s = toClientSpec(r, ctx);
   s.seq = end;
   s.ack = seg.seq + seg.payloadLength + 1;
@@ -478,7 +478,7 @@ Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const Parsed
     // A new SYN on a finished connection's 4-tuple starts a new one; on a live one it
     // is a retransmission the cookie answers the same way.
     const FlowRecord& old = ctx.flows.record(hit->record);
-    if (old.state == lb::FlowState::kClosing || old.state == lb::FlowState::kReset) ctx.flows.remove(hit->record);
+    if (lb::finSeen(old.state) || old.state == lb::FlowState::kReset) ctx.flows.remove(hit->record);
     return answerSyn(frame, capacity, seg, k, ctx, l7);
   }
   if (!hit) {
@@ -529,6 +529,21 @@ Verdict fromBackend(uint8_t* frame, uint32_t len, uint32_t capacity, const Parse
   if (seg.flags & kRst) {
     if (seg.ack != c.backendSideIsn() + 1) return Verdict::drop(DropReason::kNoFlow);
     return fail(frame, capacity, id, AnswerStatus::kUnavailable, ctx, l7);  // the backend refused
+  }
+  if ((seg.flags & (kSyn | kAck)) == kAck && seg.ack != c.backendSideIsn() + 1) {
+    // The backend still holds the SNAT port's previous connection in TIME_WAIT and our
+    // SYN's sequence number was below what it expects: it answers with an ACK. As a TCP
+    // client in SYN-SENT does (RFC 9293 3.10.7.3), reset that old connection with
+    // seq = its ACK, then ask again at once instead of after a timeout.
+    // Both go through the sink so the reset leaves first.
+    SegmentSpec s;
+    if (!toBackendSpec(r, ctx, s)) return Verdict::drop(DropReason::kNeighborUnresolved);
+    s.seq = seg.ack;
+    s.flags = kRst;
+    emit(l7, ctx.snap.backend(r.backendId)->egressPort, s);
+    sendBackendSyn(c, r, ctx, l7);
+    LcoreCounters::bump(ctx.counters.l7TimeWaitResets);
+    return Verdict::consumed();
   }
   if ((seg.flags & (kSyn | kAck)) != (kSyn | kAck) || seg.ack != c.backendSideIsn() + 1) {
     return Verdict::drop(DropReason::kNoFlow);

@@ -22,7 +22,8 @@ namespace portico::dp::lb {
 struct FlowTimeouts {
   uint32_t synMs = 10'000;
   uint32_t establishedMs = 900'000;
-  uint32_t closingMs = 60'000;
+  uint32_t closingMs = 60'000;  // one side sent its FIN
+  uint32_t closedMs = 2'000;    // both did
   uint32_t resetMs = 5'000;
   uint32_t udpMs = 300'000;
 
@@ -30,7 +31,9 @@ struct FlowTimeouts {
     switch (s) {
       case FlowState::kSynSeen: return synMs;
       case FlowState::kEstablished: return establishedMs;
-      case FlowState::kClosing: return closingMs;
+      case FlowState::kClientFin:
+      case FlowState::kBackendFin: return closingMs;
+      case FlowState::kClosed: return closedMs;
       case FlowState::kReset: return resetMs;
       case FlowState::kUdp: return udpMs;
     }

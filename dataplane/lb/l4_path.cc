@@ -107,7 +107,7 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
   // connection (the client reused its port), not part of the old one: pick afresh.
   if (hit && !hit->reverse && (flags & (kTcpSyn | kTcpAck)) == kTcpSyn) {
     const FlowState old = ctx.flows.record(hit->record).state;
-    if (old == FlowState::kClosing || old == FlowState::kReset) {
+    if (finSeen(old) || old == FlowState::kReset) {
       ctx.flows.remove(hit->record);
       return toBackend(frame, len, p, k, ctx);
     }

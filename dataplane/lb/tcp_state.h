@@ -5,8 +5,15 @@
 namespace portico::dp::lb {
 
 // What the load balancer needs to know of a TCP connection to time it out: not a full
-// TCP state machine, only which idle timeout applies.
-enum class FlowState : uint8_t { kSynSeen, kEstablished, kClosing, kReset, kUdp };
+// TCP state machine, only which idle timeout applies. A half-closed connection may still
+// carry data the other way, so it keeps the long closing timeout; once both sides sent
+// their FIN only retransmissions can follow, and the flow (its SNAT port, its L7
+// connection) is let go after the short closed timeout.
+enum class FlowState : uint8_t { kSynSeen, kEstablished, kClientFin, kBackendFin, kClosed, kReset, kUdp };
+
+inline constexpr bool finSeen(FlowState s) {
+  return s == FlowState::kClientFin || s == FlowState::kBackendFin || s == FlowState::kClosed;
+}
 
 inline constexpr uint8_t kTcpFin = 0x01;
 inline constexpr uint8_t kTcpSyn = 0x02;
@@ -19,7 +26,11 @@ constexpr FlowState nextTcpState(FlowState s, uint8_t flags, bool fromBackend) {
   // Sequence numbers are not checked, so a RST may have been spoofed or out of window and
   // ignored by both ends: acknowledged traffic after it means the connection lives on.
   if (s == FlowState::kReset && (flags & (kTcpAck | kTcpFin)) == kTcpAck) return FlowState::kEstablished;
-  if (flags & kTcpFin) return FlowState::kClosing;
+  if (flags & kTcpFin) {
+    const FlowState other = fromBackend ? FlowState::kClientFin : FlowState::kBackendFin;
+    if (s == other || s == FlowState::kClosed) return FlowState::kClosed;
+    return fromBackend ? FlowState::kBackendFin : FlowState::kClientFin;
+  }
   if (s == FlowState::kSynSeen && fromBackend && (flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck)) {
     return FlowState::kEstablished;
   }

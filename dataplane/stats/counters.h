@@ -30,6 +30,7 @@ namespace portico::dp {
   X(l7SynCookies, "l7_syn_cookies")      \
   X(l7Connections, "l7_connections")     \
   X(l7Answers, "l7_answers")             \
+  X(l7TimeWaitResets, "l7_time_wait_resets") \
   X(activeFlows, "active_flows")         \
   X(l7HeldBuffers, "l7_held_buffers")    \
   X(busyCycles, "busy_cycles")

@@ -183,6 +183,27 @@ TEST_F(L7, HttpRequestIsRoutedByHostAndSpliced) {
   EXPECT_EQ(counters().l7Connections.load(), 1u);
 }
 
+// The SNAT port's previous connection is still in the backend's TIME_WAIT and our SYN's
+// sequence number is below what it expects: it answers with an ACK. The appliance resets
+// that old connection, as a TCP client in SYN-SENT does, and asks again at once.
+TEST_F(L7, ABackendStillInTimeWaitIsResetAndAskedAgain) {
+  const uint32_t cookie = handshake(40011);
+  const Bytes request = text("GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  ASSERT_EQ(sendFromClient(fromClient(40011, kAck | kPsh, kIsn + 1, cookie + 1, request)).size(), 1u);
+  auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  const uint16_t snat = srcPortOf(toBackend[0]);
+  backend_.inject(pool_, fromBackend(0, 8080, snat, kAck, 5555, 777777));
+  poll();
+  toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 2u);
+  EXPECT_EQ(toBackend[0], originated4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", kBackendIps[0],
+                                      segment4("198.51.100.2", kBackendIps[0], snat, 8080, kRst, 777777, 0, {}, 0)));
+  EXPECT_EQ(toBackend[1], backendSyn(0, 8080, snat, kIsn));
+  EXPECT_EQ(counters().l7TimeWaitResets.load(), 1u);
+  EXPECT_TRUE(client_.collect().empty());
+}
+
 TEST_F(L7, HalfCloseWhileConnectingReachesTheBackendLater) {
   const uint32_t cookie = handshake(40007);
   const Bytes request = text("GET / HTTP/1.0\r\nHost: a.example.com\r\n\r\n");
