@@ -3,20 +3,24 @@
 # frames replayed from memory by net_pcap (infinite_rx) into the forwarder, transmitted
 # to net_null. The floor is dpdk-testpmd forwarding them (io, macswap); Portico runs the
 # same devices with a VIP service whose backend sits behind the null port.
-# usage: scripts/bench.sh [--quick | --smoke] [--json FILE]
+# End to end, wrk goes through Portico and through NGINX to the same backend in the lab
+# (tests/bench/e2e.sh). docs/benchmarks.md says what each figure means.
+# usage: scripts/bench.sh [--quick | --smoke] [--json FILE] [--chart PNG]
 # --smoke runs every measurement for one second, so the test suite keeps the script
-# working; its figures mean nothing.
+# working; its figures mean nothing. --chart draws each packet path against the floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
 json=""
+chart=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --smoke) quick=2 ;;
     --json) json=$2; shift ;;
-    *) echo "usage: scripts/bench.sh [--quick | --smoke] [--json FILE]" >&2; exit 2 ;;
+    --chart) chart=$2; shift ;;
+    *) echo "usage: scripts/bench.sh [--quick | --smoke] [--json FILE] [--chart PNG]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -34,12 +38,8 @@ trap cleanup EXIT
 results="$work/results.jsonl"
 : >"$results"
 
-emit() {  # emit NAME VALUE UNIT FLOOR CONDITIONS (FLOOR may be null)
-  local ratio=null
-  [ "$4" != null ] && ratio=$(awk -v v="$2" -v f="$4" 'BEGIN { printf "%.4f", (f > 0 ? v / f : 0) }')
-  printf '{"name": "%s", "value": %s, "unit": "%s", "floor": %s, "ratio": %s, "conditions": "%s"}\n' \
-    "$1" "$2" "$3" "$4" "$ratio" "$5" >>"$results"
-}
+report=scripts/lib/bench_report.py
+emit() { python3 "$report" figure "$@" >>"$results"; }  # NAME VALUE UNIT FLOOR|null CONDITIONS
 
 $bench pcap-established "$work/established.pcap" 256 16
 $bench pcap-syns "$work/syns.pcap" 65536
@@ -157,14 +157,10 @@ $bench l7-first-packet "$([ "$quick" -ne 0 ] && echo 1 || echo 3)" >>"$results"
 $bench hyperscan-build >>"$results"
 $bench l7-new-connections "$([ "$quick" -eq 2 ] && echo 5000 || echo 30000)" >>"$results"
 
-printf '%-44s %12s %-8s %10s %8s\n' figure value unit floor ratio
-python3 - "$results" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    floor = "" if r["floor"] is None else f'{r["floor"]:g}'
-    ratio = "" if r["ratio"] is None else f'{r["ratio"]:.3f}'
-    print(f'{r["name"]:<44} {r["value"]:>12g} {r["unit"]:<8} {floor:>10} {ratio:>8}')
-PY
+# Last: it needs both cores to itself (one for the gateway, one for wrk and the backend).
+tests/bench/e2e.sh build "$seconds" >>"$results"
+
+python3 "$report" table "$results"
 [ -n "$json" ] && cp "$results" "$json"
+[ -n "$chart" ] && python3 "$report" chart "$results" "$chart"
 exit 0

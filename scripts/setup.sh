@@ -15,6 +15,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # lab: namespaces, clients
   iproute2 iputils-ping iputils-arping ethtool procps python3 curl openssl
+  # benchmarks: NGINX as the reverse proxy Portico is compared with (and the backend),
+  # wrk as the HTTP load, gnuplot for the chart
+  nginx wrk gnuplot-nox
 )
 
 missing=()
@@ -29,7 +32,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Packages with a service (nginx) must not start it: the benchmarks run their own
+  # instances inside lab namespaces. policy-rc.d is Debian's way to say so.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    own_policy=1
+  fi
+  status=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  if [ $own_policy -eq 1 ]; then rm -f "$policy"; fi
+  [ $status -eq 0 ] || exit $status
 fi
 
 if [ ! -f build/build.ninja ]; then

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# End to end in the lab, Portico against NGINX on the same topology: wrk in a client
+# namespace sends Host-routed HTTP requests through the gateway to one backend (NGINX
+# answering a fixed body), with keep-alive and with `Connection: close`. Prints e2e.*
+# figures as JSON lines.
+#
+#   client ─ pcl0 ══ pdp0 ─ portico-dataplane (af_packet) ─ pdp1 ══ sw bridge ─ be1
+#   client ─ pcl1 ══ ngx0 ─ nginx reverse proxy ─────────── ngx1 ══ sw bridge ─ be1
+#
+# Core 1 belongs to the gateway under test (Portico's worker, or NGINX's one worker
+# process); wrk and the backend share core 0. Only one gateway runs at a time.
+# usage: e2e.sh BUILD_DIR SECONDS
+set -euo pipefail
+build=$1
+seconds=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+report="$root/scripts/lib/bench_report.py"
+. "$root/scripts/lib/lab.sh"
+lab_init "pe2e$$"
+work=$(mktemp -d)
+trap 'lab_cleanup; rm -rf "$work"' EXIT
+connections=32
+host=app.example.com
+
+lab_client_link
+lab_backend_link 1
+client=$(lab_ns client)
+ngx=$(lab_ns ngx)
+lab_ns_add ngx
+# NGINX's links keep the kernel's default offloads: that is how it would run.
+ip link add pcl1 netns "$client" type veth peer name ngx0 netns "$ngx"
+ip link add ngx1 netns "$ngx" type veth peer name swngx netns "$(lab_ns sw)"
+ip -n "$(lab_ns sw)" link set swngx master br0
+for l in "$client pcl1" "$ngx ngx0" "$ngx ngx1" "$(lab_ns sw) swngx"; do set -- $l; ip -n "$1" link set "$2" up; done
+ip -n "$client" addr add 203.0.113.1/24 dev pcl1
+ip -n "$ngx" addr add 203.0.113.2/24 dev ngx0
+ip -n "$ngx" addr add 198.51.100.3/24 dev ngx1
+# Many short connections in a row: the client must not run out of ports.
+ip netns exec "$client" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+
+# nginx PREFIX CORE_MASK HTTP_BLOCK: one nginx with one worker process on the given core.
+start_nginx() {
+  local ns=$1 dir="$work/$2"
+  mkdir -p "$dir/logs"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+user root;
+worker_processes 1;
+worker_cpu_affinity $3;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  $4
+}
+CONF
+  ip netns exec "$ns" nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" &
+  LAB_PIDS+=("$!")
+  NGINX_PID=$!
+}
+
+start_nginx "$(lab_ns be1)" backend 01 \
+  'server { listen 198.51.100.11:8080 backlog=4096; location / { return 200 "be1\n"; } }'
+lab_wait_http be1 http://198.51.100.11:8080/
+
+# wrk_run MODE URL: wrk's report, from the client namespace on core 0.
+wrk_run() {
+  local extra=()
+  [ "$1" = close ] && extra=(-H "Connection: close")
+  ip netns exec "$client" taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency \
+    -H "Host: $host" "${extra[@]}" "$2" >"$work/wrk-$GATEWAY-$1.txt"
+}
+conditions() {
+  echo "wrk 1 thread $connections connections ${seconds} s, Host routing to 1 NGINX backend, $GATEWAY on core 1, wrk and backend on core 0, $1"
+}
+
+# Portico: the dataplane on af_packet ports, programmed by the control plane from a
+# manifest directory, the way the lab and the demo run it.
+GATEWAY=portico
+cat >"$work/dataplane.yaml" <<YAML
+lcores: {main: 0, workers: [1]}
+eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+api: {socket: "$work/api.sock"}
+ports:
+  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24}
+  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
+flows: {capacity: 65536}
+announce: {count: 1}
+YAML
+mkdir -p "$work/manifests"
+cat >"$work/manifests/e2e.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: portico.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: e2e, namespace: infra}
+spec:
+  gatewayClassName: portico
+  addresses: [{type: IPAddress, value: 192.0.2.100}]
+  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: apps}
+spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: app-1, namespace: apps, labels: {kubernetes.io/service-name: app}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: [198.51.100.11], conditions: {ready: true}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: apps}
+spec:
+  parentRefs: [{name: e2e, namespace: infra}]
+  hostnames: [$host]
+  rules: [{backendRefs: [{name: app, port: 80}]}]
+YAML
+printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/api.sock" >"$work/controlplane.yaml"
+lab_start_dataplane dp "$build/dataplane/portico-dataplane" "$work/dataplane.yaml" "$work/dp.log"
+"$build/controlplane/portico-controlplane" --config "$work/controlplane.yaml" --manifests "$work/manifests" \
+  >"$work/cp.log" 2>&1 &
+cp_pid=$!
+LAB_PIDS+=("$cp_pid")
+for _ in $(seq 1 100); do grep -q "programmed: every dataplane serves" "$work/cp.log" && break; sleep 0.1; done
+if ! ip netns exec "$client" curl -s --max-time 5 -H "Host: $host" http://192.0.2.100/ | grep -q be1; then
+  echo "e2e: no answer through Portico" >&2
+  cat "$work/dp.log" "$work/cp.log" >&2
+  exit 1
+fi
+# The worker's busy TSC cycles, in ms: what it spent on packets, not its idle polling.
+portico_busy_ms() {
+  local line; line=$(lab_dataplane_stats "$work/dp.log")
+  awk -v c="$(lab_counter busy_cycles "$line")" -v hz="$(lab_counter tsc_hz "$line")" 'BEGIN { printf "%.3f", c / hz * 1000 }'
+}
+for mode in keepalive close; do
+  before=$(portico_busy_ms)
+  wrk_run "$mode" http://192.0.2.100/
+  busy=$(awk -v a="$before" -v b="$(portico_busy_ms)" 'BEGIN { print b - a }')
+  python3 "$report" wrk portico "$mode" "$work/wrk-portico-$mode.txt" "$busy" \
+    "$(conditions "Portico: 1 worker, af_packet ports, CPU = the worker's busy cycles")"
+done
+lab_stop_pid "$cp_pid"
+lab_stop_pid "$DP_PID"
+
+# NGINX as the data plane of NGINX Gateway Fabric configures it: a server per hostname,
+# proxy_pass to an upstream with kept-alive connections.
+GATEWAY=nginx
+start_nginx "$ngx" gateway 10 "
+  upstream app { server 198.51.100.11:8080; keepalive 32; }
+  server { listen 203.0.113.2:80 default_server backlog=4096; return 404; }
+  server {
+    listen 203.0.113.2:80;
+    server_name $host;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
+lab_wait_http client http://203.0.113.2/ || true
+# utime + stime of the master and its worker, in ms.
+nginx_cpu_ms() {
+  local tck; tck=$(getconf CLK_TCK)
+  local pids; pids="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
+  for p in $pids; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk -v t="$tck" '{ s += $1 } END { printf "%.3f", s * 1000 / t }'
+}
+for mode in keepalive close; do
+  before=$(nginx_cpu_ms)
+  wrk_run "$mode" http://203.0.113.2/
+  busy=$(awk -v a="$before" -v b="$(nginx_cpu_ms)" 'BEGIN { print b - a }')
+  python3 "$report" wrk nginx "$mode" "$work/wrk-nginx-$mode.txt" "$busy" \
+    "$(conditions "NGINX $(nginx -v 2>&1 | sed 's|.*/||'): 1 worker process, upstream keepalive 32, CPU = its user + system time")"
+done
