@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <emmintrin.h>
+
 namespace portico::dp::l7 {
 
 namespace {
@@ -38,12 +40,50 @@ bool equalsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
+// The index of the first `c` at or after `from` (before `end`), or `end`. Inline and 16
+// bytes at a time: header lines are a few dozen bytes, where a call to memchr costs
+// more than the search.
+std::size_t findByte(const uint8_t* d, std::size_t from, std::size_t end, uint8_t c) {
+  const __m128i needle = _mm_set1_epi8(static_cast<char>(c));
+  for (; from + 16 <= end; from += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + from));
+    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, needle)));
+    if (hits != 0) return from + static_cast<std::size_t>(__builtin_ctz(hits));
+  }
+  while (from < end && d[from] != c) ++from;
+  return from;
+}
+
+// Bytes of a 16-byte chunk in [lo, hi] (signed compares: bytes >= 0x80 are in no range).
+__m128i inRange(__m128i c, char lo, char hi) {
+  return _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                       _mm_cmplt_epi8(c, _mm_set1_epi8(static_cast<char>(hi + 1))));
+}
+
+// True when every byte of d[from, to) is a tchar (bytes up to `end` may be read). Field
+// names are letters, digits and '-' almost always: 16 bytes are checked for those at
+// once; anything else goes through the table.
+bool allTokenChars(const uint8_t* d, std::size_t from, std::size_t to, std::size_t end) {
+  while (from < to && from + 16 <= end) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + from));
+    const __m128i common = _mm_or_si128(_mm_or_si128(inRange(c, 'a', 'z'), inRange(c, 'A', 'Z')),
+                                        _mm_or_si128(inRange(c, '0', '9'), _mm_cmpeq_epi8(c, _mm_set1_epi8('-'))));
+    const std::size_t n = std::min<std::size_t>(16, to - from);
+    const unsigned want = n == 16 ? 0xffffu : (1u << n) - 1;
+    if ((static_cast<unsigned>(_mm_movemask_epi8(common)) & want) != want) break;
+    from += n;
+  }
+  for (; from < to; ++from) {
+    if (!isTokenChar(d[from])) return false;
+  }
+  return true;
+}
+
 // The index of the next CR LF at or after `from` (before `end`), or `end`.
 std::size_t nextCrlf(const uint8_t* d, std::size_t from, std::size_t end) {
   while (from < end) {
-    const void* cr = std::memchr(d + from, '\r', end - from);
-    if (cr == nullptr) return end;
-    const auto at = static_cast<std::size_t>(static_cast<const uint8_t*>(cr) - d);
+    const std::size_t at = findByte(d, from, end, '\r');
+    if (at == end) return end;
     if (at + 1 < end && d[at + 1] == '\n') return at;
     from = at + 1;
   }
@@ -82,9 +122,10 @@ bool splitTarget(std::string_view target, HttpRequestHead& out, std::string_view
       return true;
     }
   }
-  const auto q = target.find('?');
+  const auto* t = reinterpret_cast<const uint8_t*>(target.data());
+  const std::size_t q = findByte(t, 0, target.size(), '?');
   out.path = target.substr(0, q);
-  out.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  out.query = q == target.size() ? std::string_view{} : target.substr(q + 1);
   return true;
 }
 
@@ -98,11 +139,34 @@ std::optional<std::string_view> HttpRequestHead::header(std::string_view name) c
 }
 
 bool normalizeHost(std::string_view authority, HttpRequestHead& out) {
+  // Most names are letters, digits, '-' and '.': those are lowercased and copied 16 bytes
+  // at a time, up to the first other byte; the table below takes it from there.
+  std::size_t n = 0;
+  const auto* a = reinterpret_cast<const uint8_t*>(authority.data());
+  while (n + 16 <= authority.size() && n + 16 <= kMaxHostLength) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + n));
+    const __m128i upper = inRange(c, 'A', 'Z');
+    const __m128i plain = _mm_or_si128(_mm_or_si128(inRange(c, 'a', 'z'), inRange(c, '0', '9')),
+                                       _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('-')),
+                                                    _mm_cmpeq_epi8(c, _mm_set1_epi8('.'))));
+    const __m128i lowered = _mm_or_si128(c, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    const auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(upper, plain)));
+    if (ok != 0xffff) {
+      // Copy the plain run before the first other byte; the loop below goes on from it.
+      const auto run = static_cast<std::size_t>(__builtin_ctz(~ok));
+      alignas(16) char tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), lowered);
+      std::memcpy(out.hostBuf_.data() + n, tmp, run);
+      n += run;
+      break;
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out.hostBuf_.data() + n), lowered);
+    n += 16;
+  }
   // One pass with a table: the name is lowercased as it is copied; a port, userinfo (only
   // legal in an absolute-form target, and dropped) and IPv6 literals are the exceptions.
-  std::size_t n = 0;
   bool literal = false;
-  for (std::size_t i = 0; i < authority.size(); ++i) {
+  for (std::size_t i = n; i < authority.size(); ++i) {
     const auto c = static_cast<uint8_t>(authority[i]);
     const char h = kHostChars[c];
     if (h != 0) {
@@ -157,9 +221,9 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
   const std::size_t lineEnd = nextCrlf(d, 0, available);
   if (lineEnd == available) return incomplete();
   const std::string_view line(text, lineEnd);
-  const auto sp1 = line.find(' ');
+  const std::size_t sp1 = findByte(d, 0, lineEnd, ' ');
   const auto sp2 = line.rfind(' ');
-  if (sp1 == std::string_view::npos || sp2 == sp1) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
+  if (sp1 == lineEnd || sp2 == sp1) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
   out.method = line.substr(0, sp1);
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
@@ -168,7 +232,7 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
   }
   out.versionMinor = static_cast<uint8_t>(version[7] - '0');
   std::string_view authority;
-  if (target.find(' ') != std::string_view::npos || !splitTarget(target, out, authority)) {
+  if (findByte(d, sp1 + 1, sp2, ' ') != sp2 || !splitTarget(target, out, authority)) {
     return ParseOutcome::failed(DropReason::kL7BadRequestLine);
   }
 
@@ -182,11 +246,12 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
   while (true) {
     if (pos + 2 > available) return incomplete();
     if (d[pos] == '\r' && d[pos + 1] == '\n') break;
-    // The name first, then the end of the line from the colon on: each byte read once.
-    std::size_t colon = pos;
-    while (colon < available && isTokenChar(d[colon])) ++colon;
+    // The colon first, then the name before it is checked, then the end of the line from
+    // the colon on.
+    const std::size_t colon = findByte(d, pos, available, ':');
+    if (!allTokenChars(d, pos, colon, available)) return ParseOutcome::failed(DropReason::kL7BadHeader);
     if (colon == available) return incomplete();
-    if (colon == pos || d[colon] != ':') return ParseOutcome::failed(DropReason::kL7BadHeader);
+    if (colon == pos) return ParseOutcome::failed(DropReason::kL7BadHeader);
     std::size_t eol = nextCrlf(d, colon + 1, available);
     if (eol == available) return incomplete();
     while (true) {
