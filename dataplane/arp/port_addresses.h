@@ -13,6 +13,8 @@ struct PortAddresses {
   pkt::MacAddr mac{};
   std::optional<uint32_t> ipv4;  // network byte order
   std::optional<pkt::Ipv6Addr> ipv6;
+  // Frames for these addresses that nothing here claims go to the kernel (the host path).
+  bool hostPath = false;
 
   bool ownsV4(uint32_t be) const { return ipv4 && *ipv4 == be; }
   bool ownsV6(const pkt::Ipv6Addr& a) const { return ipv6 && *ipv6 == a; }

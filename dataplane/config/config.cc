@@ -78,7 +78,7 @@ pkt::IpAddress addressWithPrefix(const YAML::Node& node, const std::string& key,
 
 PortConfig readPort(const YAML::Node& node, const std::string& key) {
   rejectUnknownKeys(node, key, {"name", "device", "mac", "ipv4", "ipv6", "gateway4", "gateway6", "neighbors",
-                                "rx_descriptors", "tx_descriptors"});
+                                "rx_descriptors", "tx_descriptors", "host"});
   PortConfig port;
   if (!node["name"]) throw KeyError{key + ".name", "is required"};
   port.name = scalar<std::string>(node["name"], key + ".name", "a string");
@@ -110,6 +110,18 @@ PortConfig readPort(const YAML::Node& node, const std::string& key) {
   }
   if (node["rx_descriptors"]) port.rxDescriptors = boundedUnsigned(node["rx_descriptors"], key + ".rx_descriptors", 64, 32768);
   if (node["tx_descriptors"]) port.txDescriptors = boundedUnsigned(node["tx_descriptors"], key + ".tx_descriptors", 64, 32768);
+  if (const auto host = node["host"]) {
+    const std::string hkey = key + ".host";
+    if (!host.IsMap()) throw KeyError{hkey, "must be a map (interface or device, rate_pps)"};
+    rejectUnknownKeys(host, hkey, {"interface", "device", "rate_pps"});
+    if (host["interface"]) port.host.interface = scalar<std::string>(host["interface"], hkey + ".interface", "a name");
+    if (host["device"]) port.host.device = scalar<std::string>(host["device"], hkey + ".device", "a DPDK device");
+    if (port.host.interface.size() > 15) throw KeyError{hkey + ".interface", "is longer than 15 characters"};
+    if (port.host.interface.empty() == port.host.device.empty()) {
+      throw KeyError{hkey, "needs exactly one of interface (a TAP the dataplane creates) and device"};
+    }
+    if (host["rate_pps"]) port.host.ratePps = boundedUnsigned(host["rate_pps"], hkey + ".rate_pps", 1, 10'000'000);
+  }
   return port;
 }
 

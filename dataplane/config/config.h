@@ -28,6 +28,15 @@ struct PortConfig {
   std::vector<std::pair<pkt::IpAddress, pkt::MacAddr>> staticNeighbors;  // never resolved by ARP/NDP
   uint16_t rxDescriptors = 1024;
   uint16_t txDescriptors = 1024;
+  // The host path: frames for the port's own addresses that no flow claims (BGP, SSH,
+  // ping, ...) go to the kernel through this device, and what the kernel sends there
+  // leaves through the port. Off when both are empty.
+  struct Host {
+    std::string interface;  // a TAP interface the dataplane creates, with the port's MAC and addresses
+    std::string device;     // or any DPDK device (tests use a ring)
+    uint32_t ratePps = 2000;  // frames per second to the kernel, BGP excepted; the rest are dropped
+  } host;
+  bool hostPath() const { return !host.interface.empty() || !host.device.empty(); }
 };
 
 struct AnnounceConfig {

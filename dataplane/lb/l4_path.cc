@@ -163,7 +163,7 @@ Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Keye
 }
 
 Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowTable::Hit hit, const L4Context& ctx) {
-  if (!hit || !hit->reverse) return Verdict::drop(DropReason::kHostPathPending);
+  if (!hit || !hit->reverse) return Verdict::drop(DropReason::kNoHostPath);
   if (liveBackend(hit->record, ctx) == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
   FlowRecord& r = ctx.flows.record(hit->record);
   if (p.l4Proto == kProtoTcp) r.state = nextTcpState(r.state, tcpFlags(frame, p), true);

@@ -14,7 +14,7 @@ namespace portico::dp::pkt {
 // with narrow stores and read back wide, a store-forwarding stall on every packet.
 class Verdict {
  public:
-  enum class Action : uint8_t { kDrop, kReply, kForward, kHandoff, kToControl, kConsumed };
+  enum class Action : uint8_t { kDrop, kReply, kForward, kHandoff, kToControl, kConsumed, kToHost };
 
   static constexpr Verdict reply(uint16_t length) { return Verdict(Action::kReply, length, DropReason::kCount, 0); }
   static constexpr Verdict forward(uint8_t port, uint16_t length) {
@@ -22,6 +22,10 @@ class Verdict {
   }
   static constexpr Verdict handoff(uint8_t worker) { return Verdict(Action::kHandoff, 0, DropReason::kCount, worker); }
   static constexpr Verdict toControl() { return Verdict(Action::kToControl, 0, DropReason::kCount, 0); }
+  // To the kernel through the receiving port's host path; BGP is never rate-limited.
+  static constexpr Verdict toHost(bool priority) {
+    return Verdict(Action::kToHost, priority ? 1 : 0, DropReason::kCount, 0);
+  }
   static constexpr Verdict drop(DropReason reason) { return Verdict(Action::kDrop, 0, reason, 0); }
   // Taken in and done with, not dropped: a handshake ACK the L7 path absorbed.
   static constexpr Verdict consumed() { return Verdict(Action::kConsumed, 0, DropReason::kCount, 0); }
@@ -32,6 +36,7 @@ class Verdict {
   constexpr uint8_t target() const { return static_cast<uint8_t>(bits_ >> 32); }  // port or worker index
   constexpr bool isReply() const { return action() == Action::kReply; }
   constexpr bool isDrop() const { return action() == Action::kDrop; }
+  constexpr bool hostPriority() const { return length() != 0; }
 
  private:
   constexpr Verdict(Action action, uint16_t length, DropReason reason, uint8_t target)

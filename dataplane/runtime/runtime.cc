@@ -17,6 +17,7 @@
 #include "dataplane/stats/report.h"
 #include "dataplane/worker/tx_buffer.h"
 #include "dataplane/worker/worker.h"
+#include "drivers/host_interface.h"
 #include "drivers/port.h"
 
 namespace portico::dp::runtime {
@@ -113,11 +114,39 @@ Status Runtime::openPorts(const config::DataplaneConfig& cfg) {
     port.addresses.mac = opened->mac;
     port.addresses.ipv4 = pc.ipv4;
     port.addresses.ipv6 = pc.ipv6;
-    port.controlTx = makeRing("portico_ctl_" + std::to_string(port.info.portId), kControlRingSize,
-                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+    // Two producers: the control thread and the host path.
+    port.controlTx = makeRing("portico_ctl_" + std::to_string(port.info.portId), kControlRingSize, RING_F_SC_DEQ);
     if (port.controlTx == nullptr) return Error{"port " + pc.name, "cannot allocate the control ring"};
+    if (pc.hostPath()) {
+      if (auto st = openHostPath(pc, ports_.size(), port); !st) return st;
+    }
     ports_.push_back(port);
   }
+  return Ok{};
+}
+
+Status Runtime::openHostPath(const config::PortConfig& pc, std::size_t index, OpenedPort& port) {
+  drv::PortSpec spec;
+  spec.name = pc.name + " host path";
+  spec.device = pc.host.device.empty() ? drv::tapDevice(static_cast<unsigned>(index), pc.host.interface, port.info.mac)
+                                       : pc.host.device;
+  spec.queues = 1;
+  spec.rxDescriptors = spec.txDescriptors = 512;
+  spec.pool = pool_;
+  auto opened = drv::openPort(spec);
+  if (!opened) return opened.error();
+  port.host = *opened;
+  if (!pc.host.interface.empty()) {
+    if (auto st = drv::configureHostInterface(pc.host.interface, pc.ipv4, pc.ipv4Prefix, pc.ipv6, pc.ipv6Prefix); !st) {
+      return Error{"port " + pc.name + " " + st.error().where, st.error().what};
+    }
+  }
+  const std::string id = std::to_string(port.info.portId);
+  port.hostPriority = makeRing("portico_host_hi_" + id, kControlRingSize, RING_F_SC_DEQ);
+  port.hostBulk = makeRing("portico_host_lo_" + id, kControlRingSize, RING_F_SC_DEQ);
+  if (port.hostPriority == nullptr || port.hostBulk == nullptr) return Error{"port " + pc.name, "cannot allocate the host rings"};
+  port.hostRatePps = pc.host.ratePps;
+  port.addresses.hostPath = true;
   return Ok{};
 }
 
@@ -170,6 +199,10 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
       // One worker sends the control thread's frames on each port, so the ring stays
       // single-consumer and tx queues stay single-writer.
       wp.controlTx = w == 0 ? port.controlTx : nullptr;
+      wp.hostPriority = port.hostPriority;
+      wp.hostBulk = port.hostBulk;
+      // Each worker admits its share of the port's rate.
+      if (port.host) wp.hostRate = worker::HostRate(std::max(port.hostRatePps / workers, 1u), rte_get_tsc_hz());
       ctx.ports.push_back(wp);
       ctx.addresses.push_back(port.addresses);
       ctx.portIndexById[port.info.portId] = static_cast<uint8_t>(i);
@@ -196,9 +229,13 @@ Runtime::~Runtime() {
   for (auto& ctx : contexts_) {
     for (auto& wp : ctx.ports) rte_free(wp.txBuffer);
   }
+  if (hostThread_.joinable()) hostThread_.join();
   for (auto& port : ports_) {
     drv::closePort(port.info);
+    if (port.host) drv::closePort(*port.host);
     freeRing(port.controlTx);
+    freeRing(port.hostPriority);
+    freeRing(port.hostBulk);
   }
   for (auto* ring : handoffRings_) freeRing(ring);
   freeRing(controlRx_);
@@ -244,6 +281,15 @@ Status Runtime::launch(const std::atomic<bool>& stop) {
       return Error{"lcore " + std::to_string(workerLcores_[w]), "cannot launch a worker there"};
     }
   }
+  if (std::any_of(ports_.begin(), ports_.end(), [](const OpenedPort& p) { return p.host.has_value(); })) {
+    // Not a poll-mode lcore: the kernel's traffic is light, so it naps when there is
+    // nothing to move (a fraction of a millisecond added to BGP's round trips).
+    hostThread_ = std::thread([this] {
+      while (!stop_->load()) {
+        if (pumpHost() == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    });
+  }
   return Ok{};
 }
 
@@ -264,6 +310,31 @@ void Runtime::wait() {
   rte_eal_mp_wait_lcore();
 }
 
+unsigned Runtime::pumpHost() {
+  unsigned moved = 0;
+  rte_mbuf* burst[worker::kBurstSize];
+  for (auto& port : ports_) {
+    if (!port.host) continue;
+    for (rte_ring* ring : {port.hostPriority, port.hostBulk}) {
+      const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(burst), worker::kBurstSize, nullptr);
+      const uint16_t sent = n == 0 ? 0 : rte_eth_tx_burst(port.host->portId, 0, burst, static_cast<uint16_t>(n));
+      for (unsigned i = sent; i < n; ++i) rte_pktmbuf_free(burst[i]);
+      if (sent < n) controlCounters().drop(DropReason::kHostRingFull, n - sent);
+      moved += n;
+    }
+    const uint16_t n = rte_eth_rx_burst(port.host->portId, 0, burst, worker::kBurstSize);
+    for (uint16_t i = 0; i < n; ++i) {
+      if (rte_ring_mp_enqueue(port.controlTx, burst[i]) != 0) {
+        rte_pktmbuf_free(burst[i]);
+        controlCounters().drop(DropReason::kCtrlTxFull);
+      }
+    }
+    LcoreCounters::bump(controlCounters().fromHost, n);
+    moved += n;
+  }
+  return moved;
+}
+
 std::pair<snapshot::DesiredState, uint64_t> Runtime::desired() const {
   std::lock_guard lock(control_);
   return {desired_, version_.load()};
@@ -278,7 +349,10 @@ void Runtime::tick(std::chrono::steady_clock::time_point now) {
       auto* m = static_cast<rte_mbuf*>(frames[i]);
       const auto& byId = contexts_[0].portIndexById;
       if (m->port < byId.size()) {
-        resolver_->onFrame(byId[m->port], rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), now);
+        const uint8_t pi = byId[m->port];
+        resolver_->onFrame(pi, rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), now);
+        // Answers to our address are the kernel's too: it asked for its BGP peers.
+        if (ports_[pi].host && rte_ring_mp_enqueue(ports_[pi].hostPriority, m) == 0) continue;
       }
       rte_pktmbuf_free(m);
     }
@@ -298,7 +372,7 @@ void Runtime::sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint
   }
   auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(len)));
   std::memcpy(data, frame, len);
-  if (rte_ring_sp_enqueue(ports_[portIndex].controlTx, m) != 0) {
+  if (rte_ring_mp_enqueue(ports_[portIndex].controlTx, m) != 0) {
     rte_pktmbuf_free(m);
     controlCounters().drop(DropReason::kCtrlTxFull);
   }

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +31,11 @@ struct OpenedPort {
   drv::PortInfo info;
   arp::PortAddresses addresses;
   rte_ring* controlTx = nullptr;
+  // The host path, when configured: the kernel's device and the rings workers fill.
+  std::optional<drv::PortInfo> host;
+  rte_ring* hostPriority = nullptr;
+  rte_ring* hostBulk = nullptr;
+  uint32_t hostRatePps = 0;
 };
 
 // Everything a running dataplane owns once the EAL is up: the mbuf pool, the opened
@@ -63,6 +70,10 @@ class Runtime {
   // Control-thread duty: learn from frames workers passed up, send due announcements
   // and neighbour requests.
   void tick(std::chrono::steady_clock::time_point now);
+  // Host-path duty (its own thread once launched, or a test): frames workers queued for
+  // the kernel go to each port's host device, BGP first; what the kernel sent leaves
+  // through the port. Returns the frames moved.
+  unsigned pumpHost();
 
   // "stats ..." lines: one per worker, one for the control thread, then the total.
   std::string statsReport() const;
@@ -91,6 +102,7 @@ class Runtime {
  private:
   Runtime() = default;
   Status openPorts(const config::DataplaneConfig& cfg);
+  Status openHostPath(const config::PortConfig& pc, std::size_t index, OpenedPort& port);
   Status buildWorkers(const config::DataplaneConfig& cfg);
   void steerReplies(uint8_t portIndex);
   void sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint32_t len);
@@ -111,6 +123,7 @@ class Runtime {
   std::unique_ptr<arp::Announcer> announcer_;
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;
+  std::thread hostThread_;
   mutable std::mutex control_;  // publish and tick: the control path, never a worker
   std::mutex flowDumps_;
   snapshot::DesiredState fromConfig_, fromControlPlane_, desired_;

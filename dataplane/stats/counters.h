@@ -21,6 +21,8 @@ namespace portico::dp {
   X(echoReplies, "echo_replies")         \
   X(echo6Replies, "echo6_replies")       \
   X(controlTx, "control_tx")             \
+  X(toHost, "to_host")                   \
+  X(fromHost, "from_host")               \
   X(flowsCreated, "flows_created")       \
   X(toBackend, "to_backend")             \
   X(toClient, "to_client")               \

@@ -35,7 +35,9 @@ namespace portico::dp {
   X(kUnsupportedEthertype, "unsupported_ethertype")                                \
   X(kNotForUs, "not_for_us")                                                       \
   X(kNoServiceOnVip, "no_service_on_vip")                                          \
-  X(kHostPathPending, "host_path_pending")                                         \
+  X(kNoHostPath, "no_host_path")                                                   \
+  X(kHostRateLimited, "host_rate_limited")                                         \
+  X(kHostRingFull, "host_ring_full")                                               \
   X(kReplyTooLarge, "reply_too_large")                                             \
   X(kChainedMbuf, "chained_mbuf")                                                  \
   X(kVlanNotForwarded, "vlan_not_forwarded")                                       \

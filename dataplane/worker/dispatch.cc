@@ -13,6 +13,8 @@ using namespace pkt;
 
 namespace {
 
+constexpr uint16_t kBgpPort = 179;
+
 bool isTcpOrUdp(const ParsedPacket& p) { return p.l4Proto == kProtoTcp || p.l4Proto == kProtoUdp; }
 
 lb::L4Context l4Context(const FrameContext& ctx) {
@@ -44,10 +46,10 @@ Verdict toVip(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& p
 // TCP/UDP to a port's own address: a backend's reply to a SNAT address, if it is a flow.
 Verdict toPortAddress(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
-  if (ctx.l4 == nullptr) return Verdict::drop(DropReason::kHostPathPending);
+  if (ctx.l4 == nullptr) return Verdict::drop(DropReason::kNoHostPath);
   if (p.vlanDepth != 0) return Verdict::drop(DropReason::kVlanNotForwarded);
   const bool icmpError = isIcmpErrorMessage(frame, p);
-  if (!icmpError && !isTcpOrUdp(p)) return Verdict::drop(DropReason::kHostPathPending);
+  if (!icmpError && !isTcpOrUdp(p)) return Verdict::drop(DropReason::kNoHostPath);
   const bool handoff = ctx.l4->handoffReplies && !ctx.l4->snat.steered(ctx.rxPort);
   if (p.laterFragment) {
     // No ports to name the owning worker: follow the first fragment, here or to where
@@ -81,6 +83,18 @@ Verdict toPortAddress(uint8_t* frame, uint32_t len, uint32_t capacity, const Pre
   return lb::toClient(frame, len, p, hit, l4Context(ctx));
 }
 
+// What nothing here claims on a port's own address goes to the kernel when the port has
+// a host path. BGP is kept apart from the rest so a flood cannot starve the session.
+Verdict orToHost(Verdict v, const uint8_t* frame, const ParsedPacket& p, const arp::PortAddresses& port) {
+  if (!port.hostPath || !v.isDrop() || v.reason() != DropReason::kNoHostPath) return v;
+  bool bgp = false;
+  if (p.l4Proto == kProtoTcp && !p.laterFragment) {
+    const auto* tcp = headerAt<TcpHdr>(frame, p.l4Offset);
+    bgp = tcp->srcPort == hton16(kBgpPort) || tcp->dstPort == hton16(kBgpPort);
+  }
+  return Verdict::toHost(bgp);
+}
+
 Verdict dispatchIpv4(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
   const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
@@ -93,7 +107,7 @@ Verdict dispatchIpv4(uint8_t* frame, uint32_t len, uint32_t capacity, const Prep
     }
     return toVip(frame, len, capacity, prep, ctx);
   }
-  if (port.ownsV4(ip->dst)) return toPortAddress(frame, len, capacity, prep, ctx);
+  if (port.ownsV4(ip->dst)) return orToHost(toPortAddress(frame, len, capacity, prep, ctx), frame, p, port);
   return Verdict::drop(DropReason::kNotForUs);
 }
 
@@ -118,7 +132,7 @@ Verdict dispatchIpv6(uint8_t* frame, uint32_t len, uint32_t capacity, const Prep
     }
     return toVip(frame, len, capacity, prep, ctx);
   }
-  if (port.ownsV6(ip->dst)) return toPortAddress(frame, len, capacity, prep, ctx);
+  if (port.ownsV6(ip->dst)) return orToHost(toPortAddress(frame, len, capacity, prep, ctx), frame, p, port);
   return Verdict::drop(DropReason::kNotForUs);
 }
 

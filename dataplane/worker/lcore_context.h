@@ -12,6 +12,7 @@
 #include "dataplane/lb/snat_ports.h"
 #include "dataplane/stats/counters.h"
 #include "dataplane/worker/flow_dump.h"
+#include "dataplane/worker/host_rate.h"
 
 struct rte_eth_dev_tx_buffer;
 struct rte_mempool;
@@ -34,6 +35,10 @@ struct WorkerPort {
   uint16_t queue = 0;  // this worker's rx and tx queue on the port
   rte_eth_dev_tx_buffer* txBuffer = nullptr;  // owned by the worker's creator
   rte_ring* controlTx = nullptr;  // frames from the control thread; drained by one worker per port
+  // The host path (null without one): frames for the kernel, BGP apart from the rest.
+  rte_ring* hostPriority = nullptr;
+  rte_ring* hostBulk = nullptr;
+  HostRate hostRate;  // this worker's share of the port's rate for hostBulk
 };
 
 // Everything one worker lcore owns, built before launch and never shared for writing.

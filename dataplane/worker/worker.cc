@@ -86,6 +86,19 @@ void Worker::act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex) {
       }
       counters.drop(DropReason::kCtrlRxFull);
       break;
+    case pkt::Verdict::Action::kToHost: {
+      WorkerPort& port = ctx_.ports[portIndex];
+      if (!v.hostPriority() && !port.hostRate.admit(rte_get_tsc_cycles())) {
+        counters.drop(DropReason::kHostRateLimited);
+        break;
+      }
+      if (rte_ring_mp_enqueue(v.hostPriority() ? port.hostPriority : port.hostBulk, m) == 0) {
+        LcoreCounters::bump(counters.toHost);
+        return;
+      }
+      counters.drop(DropReason::kHostRingFull);
+      break;
+    }
     case pkt::Verdict::Action::kDrop:
       break;  // dispatchFrame counted the reason
     case pkt::Verdict::Action::kConsumed:

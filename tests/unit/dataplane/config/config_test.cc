@@ -135,12 +135,36 @@ TEST(Config, ErrorsNameFileKeyAndProblem) {
        "f.yaml: flows.maglev_table_size: 65536 is not a prime (try 65537)"},
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, gateway4: 192.0.2.1}]",
        "f.yaml: ports[0].gateway4: needs the port's own ipv4 address"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, host: {interface: t0, device: net_ring_x}}]",
+       "f.yaml: ports[0].host: needs exactly one of interface (a TAP the dataplane creates) and device"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, host: {rate_pps: 10}}]",
+       "f.yaml: ports[0].host: needs exactly one of interface (a TAP the dataplane creates) and device"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, host: {interface: a-very-long-name0}}]",
+       "f.yaml: ports[0].host.interface: is longer than 15 characters"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, host: {interface: t0, rate_pps: 0}}]",
+       "f.yaml: ports[0].host.rate_pps: 0 is out of range [1, 10000000]"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, host: {iface: t0}}]",
+       "f.yaml: ports[0].host.iface: unknown key"},
   };
   for (const auto& c : cases) {
     auto cfg = parseConfig(c.yaml, "f.yaml");
     ASSERT_FALSE(cfg.ok()) << c.yaml;
     EXPECT_EQ(cfg.error().toString(), c.message) << c.yaml;
   }
+}
+
+TEST(Config, HostPath) {
+  auto cfg = parseConfig("lcores: {workers: [1]}\nports:\n  - {name: a, device: net_null0, host: {interface: pa}}\n"
+                         "  - {name: b, device: net_null1, host: {device: net_ring_h, rate_pps: 50}}\n"
+                         "  - {name: c, device: net_null2}\n",
+                         "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->ports[0].host.interface, "pa");
+  EXPECT_EQ(cfg->ports[0].host.ratePps, 2000u);
+  EXPECT_EQ(cfg->ports[1].host.device, "net_ring_h");
+  EXPECT_EQ(cfg->ports[1].host.ratePps, 50u);
+  EXPECT_TRUE(cfg->ports[0].hostPath());
+  EXPECT_FALSE(cfg->ports[2].hostPath());
 }
 
 TEST(Config, MissingFile) {

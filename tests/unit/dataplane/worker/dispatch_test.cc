@@ -170,7 +170,7 @@ TEST_F(Dispatch, WithoutServicesOnlyEchoIsServedOnVips) {
   Bytes tcpSyn = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(1, 80, 0x02)));
   EXPECT_EQ(run(tcpSyn).reason(), DropReason::kNoServiceOnVip);
   Bytes toPort = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.2"), 1, icmpEcho(8, 1, 1, {})));
-  EXPECT_EQ(run(toPort).reason(), DropReason::kHostPathPending);
+  EXPECT_EQ(run(toPort).reason(), DropReason::kNoHostPath);
   Bytes elsewhere = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.101"), 1, icmpEcho(8, 1, 1, {})));
   EXPECT_EQ(run(elsewhere).reason(), DropReason::kNotForUs);
 }
