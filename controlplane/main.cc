@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/bgp/announce_policy.h"
+#include "controlplane/bgp/gobgp_speaker.h"
 #include "controlplane/config/config.h"
 #include "controlplane/push/dataplane_client.h"
 #include "controlplane/push/desired_state.h"
@@ -77,6 +79,11 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<DataplaneClient>> clients;
   for (const auto& target : cfg.dataplanes) clients.push_back(std::make_unique<DataplaneClient>(target, logLine));
 
+  std::unique_ptr<GobgpSpeaker> speaker;
+  if (cfg.bgp.enabled) speaker = std::make_unique<GobgpSpeaker>(cfg.bgp, logLine);
+  // Per version pushed, the VIPs BGP may announce once a dataplane serves that version.
+  std::map<uint64_t, std::set<std::string>> announceable;
+
   uint64_t version = 0;
   std::map<std::string, std::vector<std::string>> addresses;  // kept across reloads: VIPs stay put
   std::string lastContent;
@@ -111,6 +118,7 @@ int main(int argc, char** argv) {
       if (content != lastContent) {
         lastContent = content;
         desired.set_version(++version);
+        if (speaker) announceable[version] = announceableVips(desired, cfg.addressPools);
         logLine("version " + std::to_string(version) + ": " + std::to_string(translation.gateways.size()) + " gateways, " +
             std::to_string(desired.vips_size()) + " VIPs");
         for (auto& c : clients) c->setState(desired);
@@ -126,6 +134,21 @@ int main(int argc, char** argv) {
       announcedProgrammed = true;
     }
     if (!allAcked) announcedProgrammed = false;
+    const bool settled = std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->settled(); });
+    if (speaker && settled) {
+      // A VIP is announced while some dataplane that answers its health check serves a
+      // version in which it can be served; a dataplane that stops answering takes its
+      // VIPs with it within a second of its check failing.
+      std::set<std::string> vips;
+      uint64_t oldest = version;
+      for (const auto& c : clients) {
+        oldest = std::min(oldest, c->ackedVersion());
+        if (!c->healthy()) continue;
+        if (auto it = announceable.find(c->ackedVersion()); it != announceable.end()) vips.insert(it->second.begin(), it->second.end());
+      }
+      speaker->announce(vips);
+      announceable.erase(announceable.begin(), announceable.lower_bound(std::max<uint64_t>(oldest, 1)));
+    }
     reload = watch.waitForChange(std::chrono::milliseconds(200), std::chrono::milliseconds(cfg.debounceMs));
   }
   logLine("stopping; the dataplanes keep serving version " + std::to_string(version));

@@ -18,6 +18,9 @@ packages=(
   # benchmarks: NGINX as the reverse proxy Portico is compared with (and the backend),
   # wrk as the HTTP load, gnuplot for the chart
   nginx wrk gnuplot-nox
+  # BGP: GoBGP as the speaker (its .proto files generate the control plane's client),
+  # BIRD 2 as the lab's router
+  gobgpd golang-github-osrg-gobgp-dev bird2
 )
 
 missing=()
@@ -32,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # Packages with a service (nginx) must not start it: the benchmarks run their own
+  # Packages with a service (nginx, bird2) must not start it: the benchmarks run their own
   # instances inside lab namespaces. policy-rc.d is Debian's way to say so.
   policy=/usr/sbin/policy-rc.d
   own_policy=0

@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <arpa/inet.h>
+
+#include <cstdio>
 #include <set>
 
 namespace portico::cp {
@@ -26,13 +29,87 @@ std::string text(const YAML::Node& n, const std::string& key) {
   return n.Scalar();
 }
 
+unsigned number(const YAML::Node& n, const std::string& key, unsigned lo, unsigned hi) {
+  unsigned v = 0;
+  try {
+    v = n.as<unsigned>();
+  } catch (const YAML::Exception&) {
+    throw KeyError{key, "must be a number"};
+  }
+  if (v < lo || v > hi) throw KeyError{key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi)};
+  return v;
+}
+
+std::string ipv4Text(const YAML::Node& n, const std::string& key) {
+  const std::string t = text(n, key);
+  in_addr a{};
+  if (inet_pton(AF_INET, t.c_str(), &a) != 1) throw KeyError{key, "'" + t + "' is not an IPv4 address"};
+  return t;
+}
+
+std::string addressText(const YAML::Node& n, const std::string& key) {
+  const std::string t = text(n, key);
+  in6_addr a{};
+  if (inet_pton(AF_INET, t.c_str(), &a) != 1 && inet_pton(AF_INET6, t.c_str(), &a) != 1) {
+    throw KeyError{key, "'" + t + "' is not an IPv4 or IPv6 address"};
+  }
+  return t;
+}
+
+void readBgp(const YAML::Node& n, BgpConfig& bgp) {
+  known(n, "bgp", {"asn", "router_id", "listen", "peers", "communities", "local_pref", "graceful_restart_s", "gobgpd", "api", "pid_file"});
+  bgp.enabled = true;
+  if (!n["asn"]) throw KeyError{"bgp.asn", "is required"};
+  bgp.asn = number(n["asn"], "bgp.asn", 1, 4294967294u);
+  if (!n["router_id"]) throw KeyError{"bgp.router_id", "is required (an IPv4 address of the appliance)"};
+  bgp.routerId = ipv4Text(n["router_id"], "bgp.router_id");
+  if (const YAML::Node l = n["listen"]) {
+    if (!l.IsSequence()) throw KeyError{"bgp.listen", "must list addresses"};
+    for (std::size_t i = 0; i < l.size(); ++i) bgp.listenAddresses.push_back(addressText(l[i], "bgp.listen[" + std::to_string(i) + "]"));
+  }
+  const YAML::Node peers = n["peers"];
+  if (!peers || !peers.IsSequence() || peers.size() == 0) throw KeyError{"bgp.peers", "must list at least one peer"};
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    const std::string key = "bgp.peers[" + std::to_string(i) + "]";
+    known(peers[i], key, {"address", "asn", "password", "multihop_ttl", "hold_time_s"});
+    BgpPeer p;
+    if (!peers[i]["address"]) throw KeyError{key + ".address", "is required"};
+    p.address = addressText(peers[i]["address"], key + ".address");
+    if (!peers[i]["asn"]) throw KeyError{key + ".asn", "is required"};
+    p.asn = number(peers[i]["asn"], key + ".asn", 1, 4294967294u);
+    if (peers[i]["password"]) p.password = text(peers[i]["password"], key + ".password");
+    if (peers[i]["multihop_ttl"]) p.multihopTtl = number(peers[i]["multihop_ttl"], key + ".multihop_ttl", 1, 255);
+    // RFC 4271: 0 (no keepalives) or at least 3 seconds.
+    if (peers[i]["hold_time_s"]) p.holdTimeS = number(peers[i]["hold_time_s"], key + ".hold_time_s", 3, 65535);
+    bgp.peers.push_back(p);
+  }
+  if (const YAML::Node c = n["communities"]) {
+    if (!c.IsSequence()) throw KeyError{"bgp.communities", "must list communities like 65000:100"};
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      const std::string key = "bgp.communities[" + std::to_string(i) + "]";
+      const std::string t = text(c[i], key);
+      unsigned hi = 0, lo = 0;
+      char rest = 0;
+      if (std::sscanf(t.c_str(), "%u:%u%c", &hi, &lo, &rest) != 2 || hi > 65535 || lo > 65535) {
+        throw KeyError{key, "'" + t + "' is not a community like 65000:100"};
+      }
+      bgp.communities.push_back(t);
+    }
+  }
+  if (n["local_pref"]) bgp.localPref = number(n["local_pref"], "bgp.local_pref", 0, 4294967295u);
+  if (n["graceful_restart_s"]) bgp.gracefulRestartS = number(n["graceful_restart_s"], "bgp.graceful_restart_s", 0, 4095);
+  if (n["gobgpd"]) bgp.gobgpd = text(n["gobgpd"], "bgp.gobgpd");
+  if (n["api"]) bgp.api = text(n["api"], "bgp.api");
+  if (n["pid_file"]) bgp.pidFile = text(n["pid_file"], "bgp.pid_file");
+}
+
 }  // namespace
 
 bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Problem& problem) {
   try {
     const YAML::Node root = YAML::LoadFile(path);
     if (!root.IsDefined() || root.IsNull()) throw KeyError{"", "the file is empty"};
-    known(root, "", {"dataplanes", "address_pools", "debounce_ms"});
+    known(root, "", {"dataplanes", "address_pools", "debounce_ms", "bgp"});
     const YAML::Node dps = root["dataplanes"];
     if (!dps || !dps.IsSequence() || dps.size() == 0) throw KeyError{"dataplanes", "must list at least one dataplane API address"};
     for (std::size_t i = 0; i < dps.size(); ++i) out.dataplanes.push_back(text(dps[i], "dataplanes[" + std::to_string(i) + "]"));
@@ -40,9 +117,14 @@ bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Pr
       if (!pools.IsSequence()) throw KeyError{"address_pools", "must be a list"};
       for (std::size_t i = 0; i < pools.size(); ++i) {
         const std::string key = "address_pools[" + std::to_string(i) + "]";
-        known(pools[i], key, {"name", "addresses"});
+        known(pools[i], key, {"name", "addresses", "no_endpoints"});
         AddressPool pool;
         pool.name = text(pools[i]["name"], key + ".name");
+        if (const YAML::Node ne = pools[i]["no_endpoints"]) {
+          const std::string policy = text(ne, key + ".no_endpoints");
+          if (policy != "withdraw" && policy != "keep") throw KeyError{key + ".no_endpoints", "must be withdraw or keep"};
+          pool.keepWithoutEndpoints = policy == "keep";
+        }
         const YAML::Node addrs = pools[i]["addresses"];
         if (!addrs || !addrs.IsSequence()) throw KeyError{key + ".addresses", "must list ranges, CIDRs or addresses"};
         for (std::size_t a = 0; a < addrs.size(); ++a) {
@@ -62,6 +144,7 @@ bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Pr
       }
       if (out.debounceMs > 60000) throw KeyError{"debounce_ms", "must be at most 60000"};
     }
+    if (const YAML::Node bgp = root["bgp"]) readBgp(bgp, out.bgp);
     return true;
   } catch (const KeyError& e) {
     problem = Problem{path, "", e.key, e.what};

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/bgp/bgp_config.h"
 #include "controlplane/model/problem.h"
 #include "controlplane/translate/addresses.h"
 
@@ -12,6 +13,7 @@ struct ControlPlaneConfig {
   std::vector<std::string> dataplanes;  // gRPC targets, e.g. "unix:/run/portico/dataplane.sock"
   std::vector<AddressPool> addressPools;
   unsigned debounceMs = 200;  // changes closer together than this become one push
+  BgpConfig bgp;
 };
 
 // Reads controlplane.yaml; a problem names the file and key, and nothing is returned

@@ -47,6 +47,7 @@ bool DataplaneClient::push(const pb::DesiredState& state) {
   if (!st.ok()) {
     if (reachable_) log_(target_ + ": unreachable (" + st.error_message() + "); retrying");
     reachable_ = false;
+    settled_ = true;
     return false;
   }
   reachable_ = true;
@@ -57,6 +58,7 @@ bool DataplaneClient::push(const pb::DesiredState& state) {
     nacked_ = state.version();
     log_(target_ + ": rejected version " + std::to_string(state.version()) + ": " + reply.error());
   }
+  settled_ = true;
   return true;
 }
 

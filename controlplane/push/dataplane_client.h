@@ -26,6 +26,11 @@ class DataplaneClient {
 
   void setState(const portico::dataplane::v1::DesiredState& state);
   uint64_t ackedVersion() const { return acked_.load(); }
+  // Answering its API and serving a version we pushed (checked every second while idle).
+  bool healthy() const { return reachable_.load() && acked_.load() != 0; }
+  // Heard from at least once since start (an ACK, a NACK or a failure): until then what
+  // it serves is unknown, and a restarted control plane must not withdraw its VIPs.
+  bool settled() const { return settled_.load(); }
   const std::string& target() const { return target_; }
 
  private:
@@ -43,7 +48,8 @@ class DataplaneClient {
   bool stop_ = false;
   std::atomic<uint64_t> acked_{0};
   uint64_t nacked_ = 0;
-  bool reachable_ = true;
+  std::atomic<bool> reachable_{true};
+  std::atomic<bool> settled_{false};
   std::thread thread_;
 };
 

@@ -17,6 +17,9 @@ namespace portico::cp {
 struct AddressPool {
   std::string name;
   std::vector<std::string> ranges;  // "192.0.2.100-192.0.2.120", "198.51.100.0/28", or one address
+  // BGP: a VIP with no ready endpoint is withdrawn (MetalLB's behaviour), or kept
+  // announced so it answers 503.
+  bool keepWithoutEndpoints = false;
 };
 
 // Gateway key -> its addresses (canonical text). A Gateway keeps the pool address

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# BGP mode, as a router behind the appliance sees it: BIRD 2 in namespace "rtr" peers with
+# gobgpd, which the control plane runs beside the dataplane and which talks through the
+# dataplane's port and host path. A client behind the router reaches each VIP through the
+# route BIRD learned. The route goes away when the VIP loses its last endpoint (policy
+# withdraw) or stays and answers 503 (policy keep); it survives a control-plane restart
+# and a flood at the appliance's address; it is withdrawn when the dataplane stops.
+#
+#   far 203.0.113.10/25 ─ rtr (BIRD, AS 64513) 192.0.2.1 ══ pdp0 dataplane (192.0.2.2, TAP phost0: gobgpd AS 64512)
+#                                                             pdp1 ══ bridge ─ be1 198.51.100.11
+# usage: bgp.sh PATH/TO/portico-dataplane [WORKER_LCORES]
+set -u
+DATAPLANE=$1
+WORKERS=${2:-[1]}
+CONTROLPLANE="$(dirname "$DATAPLANE")/../controlplane/portico-controlplane"
+. "$(dirname "$0")/../../scripts/lib/lab.sh"
+lab_init "pbg$$"
+work=$(mktemp -d)
+CP_PID=""
+# gobgpd outlives the control plane by design: stop the control plane first (it would
+# start gobgpd again), then gobgpd by the pid it wrote, then the rest.
+stop_bgp() {
+  [ -n "$CP_PID" ] && lab_stop_pid "$CP_PID"
+  [ -s "$work/gobgpd.pid" ] && lab_stop_pid "$(cat "$work/gobgpd.pid")"
+}
+trap 'stop_bgp; lab_cleanup; rm -rf "$work"' EXIT
+
+lab_client_link  # "client" is the router here: 192.0.2.1 on pcl0
+lab_backend_link 1
+lab_start_backend 1
+rtr=$(lab_ns client)
+dp=$(lab_ns dp)
+lab_ns_add far
+far=$(lab_ns far)
+lab_veth client rtr1 far far0
+ip -n "$rtr" addr add 203.0.113.1/25 dev rtr1
+ip -n "$far" addr add 203.0.113.10/25 dev far0
+ip -n "$far" route add default via 203.0.113.1
+ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
+
+cat >"$work/bird.conf" <<CONF
+router id 192.0.2.1;
+protocol device {}
+protocol kernel { ipv4 { export all; }; }
+protocol bgp portico {
+  local 192.0.2.1 as 64513;
+  neighbor 192.0.2.2 as 64512;
+  hold time 9;
+  graceful restart on;
+  ipv4 { import all; export none; };
+}
+CONF
+ip netns exec "$rtr" bird -f -c "$work/bird.conf" -s "$work/bird.ctl" >"$work/bird.log" 2>&1 &
+LAB_PIDS+=("$!")
+birdc() { command birdc -s "$work/bird.ctl" "$@" 2>&1; }
+
+cat >"$work/dataplane.yaml" <<YAML
+lcores: {main: 0, workers: $WORKERS}
+eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+api: {socket: "$work/api.sock"}
+ports:
+  - {name: uplink, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24, host: {interface: phost0}}
+  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
+flows: {capacity: 65536}
+l7: {connections: 4096, buffers: 256}
+announce: {count: 0}
+YAML
+cat >"$work/controlplane.yaml" <<YAML
+dataplanes: ["unix:$work/api.sock"]
+debounce_ms: 100
+address_pools:
+  - {name: edge, addresses: [203.0.113.200], no_endpoints: withdraw}
+  - {name: sticky, addresses: [203.0.113.201], no_endpoints: keep}
+bgp:
+  asn: 64512
+  router_id: 192.0.2.2
+  listen: [192.0.2.2]
+  peers: [{address: 192.0.2.1, asn: 64513, hold_time_s: 9}]
+  graceful_restart_s: 60
+  api: "127.0.0.1:50051"
+  pid_file: "$work/gobgpd.pid"
+YAML
+mkdir -p "$work/manifests"
+gateway() {  # gateway NAME ADDRESS HOST SERVICE READY
+  cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: $1, namespace: infra}
+spec:
+  gatewayClassName: portico
+  addresses: [{type: IPAddress, value: $2}]
+  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: apps}
+spec:
+  parentRefs: [{name: $1, namespace: infra}]
+  hostnames: [$3]
+  rules: [{backendRefs: [{name: $4, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $4, namespace: apps}
+spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: $4-1, namespace: apps, labels: {kubernetes.io/service-name: $4}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: [198.51.100.11], conditions: {ready: $5}}]
+YAML
+}
+write_manifests() {  # write_manifests READY_OF_APP
+  {
+    printf 'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: portico}\nspec: {controllerName: portico.dev/gateway-controller}\n'
+    gateway app 203.0.113.200 app.example.com app "$1"
+    gateway kept 203.0.113.201 kept.example.com kept false
+  } >"$work/manifests/lab.tmp"
+  mv "$work/manifests/lab.tmp" "$work/manifests/lab.yaml"
+}
+write_manifests true
+
+if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
+  echo "Bail out! the dataplane did not start"
+  exit 1
+fi
+start_controlplane() {
+  ip netns exec "$dp" "$CONTROLPLANE" --config "$work/controlplane.yaml" --manifests "$work/manifests" >>"$work/cp.log" 2>&1 &
+  CP_PID=$!
+}
+start_controlplane
+
+# route_state VIP: "present" when BIRD has VIP/32 via the appliance, else "absent".
+route_state() {
+  if birdc show route "$1/32" | grep -q "via 192.0.2.2"; then echo present; else echo absent; fi
+}
+wait_route() {  # wait_route VIP present|absent SECONDS
+  for _ in $(seq 1 $(($3 * 10))); do [ "$(route_state "$1")" = "$2" ] && return 0; sleep 0.1; done
+  birdc show route; birdc show protocols all portico; tail -20 "$work/cp.log"
+  return 1
+}
+get() { ip netns exec "$far" curl -s --max-time 5 -H "Host: $2" "http://$1/"; }
+
+check "BIRD learns the VIP /32 with the appliance as next hop" wait_route 203.0.113.200 present 40
+check "a client behind the router reaches the VIP through the learned route" \
+  bash -c "[ \"\$($(declare -f get); far=$far; get 203.0.113.200 app.example.com)\" = be1 ]"
+check "policy keep: a VIP without endpoints stays announced" wait_route 203.0.113.201 present 5
+keep_503() { get 203.0.113.201 kept.example.com >/dev/null; ip netns exec "$far" curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: kept.example.com" http://203.0.113.201/ | grep -q 503; }
+check "policy keep: that VIP answers 503" keep_503
+
+ip netns exec "$rtr" ping -f -w 4 -s 200 192.0.2.2 >/dev/null 2>&1
+established() { birdc show protocols portico | grep -q Established; }
+check "a flood at the appliance's address leaves the BGP session up" established
+check "... and the route in place" wait_route 203.0.113.200 present 1
+
+lab_stop_pid "$CP_PID"
+CP_PID=""
+sleep 2
+check "the route stays while the control plane is down" wait_route 203.0.113.200 present 1
+start_controlplane
+adopted() { for _ in $(seq 1 50); do grep -q "adopting the running gobgpd" "$work/cp.log" && return 0; sleep 0.1; done; return 1; }
+check "a restarted control plane adopts gobgpd; the route was never withdrawn" \
+  bash -c "$(declare -f adopted); work=$work; adopted && [ \"\$(grep -c 'withdrawing 203.0.113.200' $work/cp.log)\" = 0 ]"
+
+# gobgpd dies: the control plane starts it again with the restart flag, and BIRD keeps
+# the route meanwhile (graceful restart), then sees the session come back.
+kill -KILL "$(cat "$work/gobgpd.pid")"
+sleep 1
+check "gobgpd killed: BIRD keeps the route (graceful restart)" wait_route 203.0.113.200 present 1
+session_back() {
+  for _ in $(seq 1 300); do
+    birdc show protocols portico | grep -q Established && grep -q "starting it again" "$work/cp.log" && return 0
+    sleep 0.1
+  done
+  birdc show protocols all portico; tail -5 "$work/cp.log"; return 1
+}
+check "the control plane starts gobgpd again; the session is back" session_back
+check "... with the route, not withdrawn in between" wait_route 203.0.113.200 present 5
+
+write_manifests false
+check "policy withdraw: the VIP's last endpoint gone, the route is withdrawn" wait_route 203.0.113.200 absent 10
+write_manifests true
+check "the endpoint back, the route is back" wait_route 203.0.113.200 present 10
+
+lab_stop_pid "$DP_PID"
+start=$(date +%s%N)
+# The host path dies with the dataplane, so gobgpd's withdrawal cannot reach the router:
+# BIRD drops the route when the hold time runs out.
+check "the dataplane stopped: the route is withdrawn within the hold time (9 s)" wait_route 203.0.113.200 absent 10
+echo "# withdrawn $(( ($(date +%s%N) - start) / 1000000 )) ms after the dataplane exited"
+lab_finish
