@@ -6,10 +6,14 @@
 
 namespace portico::dp::arp {
 
-Announcer::Announcer(std::vector<pkt::MacAddr> portMacs, unsigned count, std::chrono::milliseconds interval)
-    : portMacs_(std::move(portMacs)), count_(count), interval_(interval) {}
+Announcer::Announcer(std::vector<pkt::MacAddr> portMacs, unsigned count, std::chrono::milliseconds interval,
+                     std::chrono::milliseconds refresh)
+    : portMacs_(std::move(portMacs)), count_(count), interval_(interval), refresh_(refresh) {}
 
 void Announcer::vipsChanged(const lb::VipTable& before, const lb::VipTable& after) {
+  current_.clear();
+  for (uint32_t v4 : after.v4()) current_.push_back(pkt::IpAddress::fromV4(v4));
+  for (const auto& v6 : after.v6()) current_.push_back(pkt::IpAddress::fromV6(v6));
   if (count_ == 0) return;
   for (uint32_t v4 : after.v4()) {
     if (!before.containsV4(v4)) pending_.push_back({pkt::IpAddress::fromV4(v4), count_, Clock::time_point{}});
@@ -20,6 +24,16 @@ void Announcer::vipsChanged(const lb::VipTable& before, const lb::VipTable& afte
 }
 
 void Announcer::tick(Clock::time_point now, const Send& send) {
+  if (refresh_.count() != 0 && now >= nextRefresh_) {
+    // The first pass only sets the clock: new VIPs were just announced by vipsChanged.
+    if (nextRefresh_ != Clock::time_point{}) {
+      for (const auto& vip : current_) {
+        const bool queued = std::any_of(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.vip == vip; });
+        if (!queued) pending_.push_back({vip, 1, Clock::time_point{}});
+      }
+    }
+    nextRefresh_ = now + refresh_;
+  }
   uint8_t frame[kAnnounceFrameCapacity];
   for (auto& p : pending_) {
     if (p.due > now) continue;

@@ -19,7 +19,10 @@ class Announcer {
   using Clock = std::chrono::steady_clock;
   using Send = std::function<void(std::size_t portIndex, const uint8_t* frame, uint32_t len)>;
 
-  Announcer(std::vector<pkt::MacAddr> portMacs, unsigned count, std::chrono::milliseconds interval);
+  // `refresh` > 0 announces every VIP again that often, for switches and hosts that
+  // forget (or never heard) the first announcements.
+  Announcer(std::vector<pkt::MacAddr> portMacs, unsigned count, std::chrono::milliseconds interval,
+            std::chrono::milliseconds refresh = std::chrono::milliseconds(0));
 
   // Schedules every VIP of `after` that `before` did not have; the first frames go out
   // at the next tick.
@@ -28,7 +31,7 @@ class Announcer {
   // Sends the announcements due at `now`.
   void tick(Clock::time_point now, const Send& send);
 
-  bool idle() const { return pending_.empty(); }
+  bool idle() const { return pending_.empty() && refresh_.count() == 0; }
 
  private:
   struct Pending {
@@ -40,6 +43,9 @@ class Announcer {
   std::vector<pkt::MacAddr> portMacs_;
   unsigned count_;
   std::chrono::milliseconds interval_;
+  std::chrono::milliseconds refresh_;
+  Clock::time_point nextRefresh_{};
+  std::vector<pkt::IpAddress> current_;  // every VIP, for the refresh
   std::vector<Pending> pending_;
 };
 

@@ -271,7 +271,8 @@ DataplaneConfig readConfig(const YAML::Node& root) {
   }
 
   if (const auto announce = root["announce"]) {
-    rejectUnknownKeys(announce, "announce", {"count", "interval_ms"});
+    rejectUnknownKeys(announce, "announce", {"count", "interval_ms", "refresh_s"});
+    if (announce["refresh_s"]) cfg.announce.refreshS = boundedUnsigned(announce["refresh_s"], "announce.refresh_s", 0, 86400);
     if (announce["count"]) cfg.announce.count = boundedUnsigned(announce["count"], "announce.count", 0, 100);
     if (announce["interval_ms"]) {
       cfg.announce.intervalMs = boundedUnsigned(announce["interval_ms"], "announce.interval_ms", 10, 600000);

@@ -42,6 +42,7 @@ struct PortConfig {
 struct AnnounceConfig {
   unsigned count = 3;         // gratuitous ARP / unsolicited NA frames per VIP added
   unsigned intervalMs = 1000;  // between them
+  unsigned refreshS = 0;       // every VIP announced again this often; 0: never
 };
 
 struct FlowConfig {

@@ -87,7 +87,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
     }
   }
   rt->announcer_ = std::make_unique<arp::Announcer>(std::move(macs), cfg.announce.count,
-                                                    std::chrono::milliseconds(cfg.announce.intervalMs));
+                                                    std::chrono::milliseconds(cfg.announce.intervalMs),
+                                                    std::chrono::seconds(cfg.announce.refreshS));
   rt->resolver_ = std::make_unique<arp::NeighborResolver>(*rt->neighbors_, addresses);
   rt->compiler_ =
       std::make_unique<snapshot::Compiler>(std::move(routes), *rt->neighbors_, cfg.flows.maglevSize, workers);

@@ -2,7 +2,7 @@
 # BGP mode, as a router behind the appliance sees it: BIRD 2 in namespace "rtr" peers with
 # gobgpd, which the control plane runs beside the dataplane and which talks through the
 # dataplane's port and host path. A client behind the router reaches each VIP through the
-# route BIRD learned. The route goes away when the VIP loses its last endpoint (policy
+# route BIRD learned. The session is signed with TCP MD5. The route goes away when the VIP loses its last endpoint (policy
 # withdraw) or stays and answers 503 (policy keep); it survives a control-plane restart
 # and a flood at the appliance's address; it is withdrawn when the dataplane stops.
 #
@@ -46,6 +46,7 @@ protocol bgp portico {
   local 192.0.2.1 as 64513;
   neighbor 192.0.2.2 as 64512;
   hold time 9;
+  password "portico-lab";
   graceful restart on;
   ipv4 { import all; export none; };
 }
@@ -75,7 +76,8 @@ bgp:
   asn: 64512
   router_id: 192.0.2.2
   listen: [192.0.2.2]
-  peers: [{address: 192.0.2.1, asn: 64513, hold_time_s: 9}]
+  peers: [{address: 192.0.2.1, asn: 64513, hold_time_s: 9, password: portico-lab}]
+  communities: ["64512:100"]
   graceful_restart_s: 60
   api: "127.0.0.1:50051"
   pid_file: "$work/gobgpd.pid"
@@ -145,6 +147,7 @@ wait_route() {  # wait_route VIP present|absent SECONDS
 get() { ip netns exec "$far" curl -s --max-time 5 -H "Host: $2" "http://$1/"; }
 
 check "BIRD learns the VIP /32 with the appliance as next hop" wait_route 203.0.113.200 present 40
+check "the route carries the configured community" bash -c "$(declare -f birdc); work=$work; birdc show route all 203.0.113.200/32 | grep -q 'BGP.community: (64512,100)'"
 check "a client behind the router reaches the VIP through the learned route" \
   bash -c "[ \"\$($(declare -f get); far=$far; get 203.0.113.200 app.example.com)\" = be1 ]"
 check "policy keep: a VIP without endpoints stays announced" wait_route 203.0.113.201 present 5

@@ -54,6 +54,32 @@ TEST(Announcer, AnnouncesNewVipsOnEveryPortCountTimes) {
   EXPECT_EQ(sent.size(), 8u);
 }
 
+TEST(Announcer, RefreshAnnouncesEveryVipAgainOnItsPeriod) {
+  Announcer a({kMacA}, 1, 1000ms, 30s);
+  std::vector<Sent> sent;
+  auto send = [&sent](std::size_t port, const uint8_t* f, uint32_t len) { sent.push_back({port, Bytes(f, f + len)}); };
+  const auto t0 = Announcer::Clock::now();
+  a.vipsChanged({}, lb::VipTable({*pkt::IpAddress::parse("192.0.2.100"), *pkt::IpAddress::parse("2001:db8::100")}));
+  a.tick(t0, send);
+  EXPECT_EQ(sent.size(), 2u);  // the announcement of the new VIPs
+  EXPECT_FALSE(a.idle()) << "a refresh keeps it ticking";
+  a.tick(t0 + 29s, send);
+  EXPECT_EQ(sent.size(), 2u);
+  a.tick(t0 + 30s, send);
+  EXPECT_EQ(sent.size(), 4u);  // both again, once
+  a.tick(t0 + 31s, send);
+  EXPECT_EQ(sent.size(), 4u);
+  // A VIP removed is not refreshed.
+  a.vipsChanged(lb::VipTable({*pkt::IpAddress::parse("192.0.2.100"), *pkt::IpAddress::parse("2001:db8::100")}),
+                lb::VipTable({*pkt::IpAddress::parse("192.0.2.100")}));
+  a.tick(t0 + 60s, send);
+  ASSERT_EQ(sent.size(), 5u);
+  Bytes garp = ethernet({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, kMacA, 0x0806,
+                        arpBody(1, kMacA, v4("192.0.2.100"), {}, v4("192.0.2.100")));
+  garp.resize(60, 0);
+  EXPECT_EQ(sent[4].frame, garp);
+}
+
 TEST(Announcer, CountZeroDisablesAnnouncements) {
   Announcer a({kMacA}, 0, 1000ms);
   a.vipsChanged({}, lb::VipTable({*pkt::IpAddress::parse("192.0.2.100")}));

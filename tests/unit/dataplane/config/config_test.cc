@@ -153,6 +153,15 @@ TEST(Config, ErrorsNameFileKeyAndProblem) {
   }
 }
 
+TEST(Config, AnnounceRefresh) {
+  auto cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n"
+                         "announce: {count: 1, refresh_s: 60}\n", "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->announce.refreshS, 60u);
+  auto bad = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nannounce: {refresh_s: -1}\n", "f.yaml");
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(Config, HostPath) {
   auto cfg = parseConfig("lcores: {workers: [1]}\nports:\n  - {name: a, device: net_null0, host: {interface: pa}}\n"
                          "  - {name: b, device: net_null1, host: {device: net_ring_h, rate_pps: 50}}\n"
