@@ -16,6 +16,7 @@ seconds=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 report="$root/scripts/lib/bench_report.py"
 . "$root/scripts/lib/lab.sh"
+. "$root/scripts/lib/manifests.sh"
 lab_init "pe2e$$"
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
@@ -92,40 +93,12 @@ flows: {capacity: 65536}
 announce: {count: 1}
 YAML
 mkdir -p "$work/manifests"
-cat >"$work/manifests/e2e.yaml" <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: portico.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: e2e, namespace: infra}
-spec:
-  gatewayClassName: portico
-  addresses: [{type: IPAddress, value: 192.0.2.100}]
-  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: app, namespace: apps}
-spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: app-1, namespace: apps, labels: {kubernetes.io/service-name: app}}
-addressType: IPv4
-ports: [{name: http, port: 8080}]
-endpoints: [{addresses: [198.51.100.11], conditions: {ready: true}}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: apps}
-spec:
-  parentRefs: [{name: e2e, namespace: infra}]
-  hostnames: [$host]
-  rules: [{backendRefs: [{name: app, port: 80}]}]
-YAML
+{
+  manifest_gatewayclass
+  manifest_gateway e2e 192.0.2.100
+  manifest_service app 80 8080 198.51.100.11
+  manifest_route HTTPRoute app e2e "$host" app 80
+} >"$work/manifests/e2e.yaml"
 printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/api.sock" >"$work/controlplane.yaml"
 lab_start_dataplane dp "$build/dataplane/portico-dataplane" "$work/dataplane.yaml" "$work/dp.log"
 "$build/controlplane/portico-controlplane" --config "$work/controlplane.yaml" --manifests "$work/manifests" \

@@ -14,6 +14,7 @@ DATAPLANE=$1
 WORKERS=${2:-[1]}
 CONTROLPLANE="$(dirname "$DATAPLANE")/../controlplane/portico-controlplane"
 . "$(dirname "$0")/../../scripts/lib/lab.sh"
+. "$(dirname "$0")/../../scripts/lib/manifests.sh"
 lab_init "pbg$$"
 work=$(mktemp -d)
 CP_PID=""
@@ -83,43 +84,15 @@ bgp:
   pid_file: "$work/gobgpd.pid"
 YAML
 mkdir -p "$work/manifests"
-gateway() {  # gateway NAME ADDRESS HOST SERVICE READY
-  cat <<YAML
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: $1, namespace: infra}
-spec:
-  gatewayClassName: portico
-  addresses: [{type: IPAddress, value: $2}]
-  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: $1, namespace: apps}
-spec:
-  parentRefs: [{name: $1, namespace: infra}]
-  hostnames: [$3]
-  rules: [{backendRefs: [{name: $4, port: 80}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: $4, namespace: apps}
-spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: $4-1, namespace: apps, labels: {kubernetes.io/service-name: $4}}
-addressType: IPv4
-ports: [{name: http, port: 8080}]
-endpoints: [{addresses: [198.51.100.11], conditions: {ready: $5}}]
-YAML
-}
 write_manifests() {  # write_manifests READY_OF_APP
   {
-    printf 'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: portico}\nspec: {controllerName: portico.dev/gateway-controller}\n'
-    gateway app 203.0.113.200 app.example.com app "$1"
-    gateway kept 203.0.113.201 kept.example.com kept false
+    manifest_gatewayclass
+    manifest_gateway app 203.0.113.200
+    manifest_service app 80 8080 198.51.100.11 "$1"
+    manifest_route HTTPRoute app app app.example.com app 80
+    manifest_gateway kept 203.0.113.201
+    manifest_service kept 80 8080 198.51.100.11 false
+    manifest_route HTTPRoute kept kept kept.example.com kept 80
   } >"$work/manifests/lab.tmp"
   mv "$work/manifests/lab.tmp" "$work/manifests/lab.yaml"
 }

@@ -11,6 +11,7 @@ DATAPLANE=$1
 WORKERS=${2:-[1]}
 CONTROLPLANE="$(dirname "$DATAPLANE")/../controlplane/portico-controlplane"
 . "$(dirname "$0")/../../scripts/lib/lab.sh"
+. "$(dirname "$0")/../../scripts/lib/manifests.sh"
 lab_init "pl7$$"
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
@@ -45,63 +46,19 @@ dataplanes: ["unix:$work/api.sock"]
 debounce_ms: 100
 YAML
 mkdir -p "$work/manifests"
-service() {  # service NAME PORT TARGET ADDRESS
-  cat <<YAML
----
-apiVersion: v1
-kind: Service
-metadata: {name: $1, namespace: apps}
-spec: {ports: [{name: p, port: $2, targetPort: $3}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: $1-1, namespace: apps, labels: {kubernetes.io/service-name: $1}}
-addressType: IPv4
-ports: [{name: p, port: $3}]
-endpoints: [{addresses: [$4], conditions: {ready: true}}]
-YAML
-}
-route() {  # route KIND NAME HOST SERVICE PORT LISTENER
-  cat <<YAML
----
-apiVersion: gateway.networking.k8s.io/$([ "$1" = TLSRoute ] && echo v1alpha2 || echo v1)
-kind: $1
-metadata: {name: $2, namespace: apps}
-spec:
-  parentRefs: [{name: lab, namespace: infra, sectionName: $6}]
-  hostnames: ["$3"]
-  rules: [{backendRefs: [{name: $4, port: $5}]}]
-YAML
-}
 {
-  cat <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: portico.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: lab, namespace: infra}
-spec:
-  gatewayClassName: portico
-  addresses: [{type: IPAddress, value: 192.0.2.100}]
-  listeners:
+  manifest_gatewayclass
+  manifest_gateway lab 192.0.2.100 '
     - {name: http, port: 80, protocol: HTTP, hostname: "*.sjc.example.com", allowedRoutes: {namespaces: {from: All}}}
-    - name: tls
-      port: 443
-      protocol: TLS
-      tls: {mode: Passthrough}
-      allowedRoutes: {namespaces: {from: All}, kinds: [{kind: TLSRoute}]}
-YAML
-  service alpha 80 8080 198.51.100.11
-  service beta 80 8080 198.51.100.12
-  service db 443 8443 198.51.100.12
-  service vault 443 8443 198.51.100.13
-  route HTTPRoute alpha alpha.sjc.example.com alpha 80 http
-  route HTTPRoute beta beta.sjc.example.com beta 80 http
-  route TLSRoute db db.sjc.example.com db 443 tls
-  route TLSRoute vault vault.sjc.example.com vault 443 tls
+    - {name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: TLSRoute}]}}'
+  manifest_service alpha 80 8080 198.51.100.11
+  manifest_service beta 80 8080 198.51.100.12
+  manifest_service db 443 8443 198.51.100.12
+  manifest_service vault 443 8443 198.51.100.13
+  manifest_route HTTPRoute alpha lab alpha.sjc.example.com alpha 80 http
+  manifest_route HTTPRoute beta lab beta.sjc.example.com beta 80 http
+  manifest_route TLSRoute db lab db.sjc.example.com db 443 tls
+  manifest_route TLSRoute vault lab vault.sjc.example.com vault 443 tls
 } >"$work/manifests/lab.yaml"
 
 if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
