@@ -111,7 +111,13 @@ bool GobgpSpeaker::ensureDaemon() {
   if (child_ > 0) {
     int status = 0;
     if (::waitpid(child_, &status, WNOHANG) == child_) {
-      log_("bgp: gobgpd exited; starting it again (graceful restart: peers keep the routes meanwhile)");
+      // A daemon that cannot start at all is retried every second; say so now and then.
+      ++exits_;
+      if ((exits_ & (exits_ - 1)) == 0) {
+        const bool missing = WIFEXITED(status) && WEXITSTATUS(status) == 127;
+        log_(missing ? "bgp: cannot run '" + cfg_.gobgpd + "' (bgp.gobgpd); retrying"
+                     : "bgp: gobgpd exited; starting it again (graceful restart: peers keep the routes meanwhile)");
+      }
       child_ = -1;
       restarted_ = true;
       configured_ = false;
@@ -122,6 +128,7 @@ bool GobgpSpeaker::ensureDaemon() {
   apipb::GetBgpResponse bgp;
   const grpc::Status st = stub_->GetBgp(&ctx, apipb::GetBgpRequest{}, &bgp);
   if (st.ok()) {
+    exits_ = 0;
     // Running and answering. Started by someone, maybe an earlier control plane: adopt it.
     if (bgp.global().asn() != 0 && !configured_) {
       log_("bgp: adopting the running gobgpd at " + cfg_.api);

@@ -43,6 +43,7 @@ class GobgpSpeaker {
   std::unique_ptr<apipb::GobgpApi::Stub> stub_;
   int child_ = -1;     // gobgpd when this process started it
   bool restarted_ = false;
+  unsigned exits_ = 0;  // of gobgpd, since it last answered
   bool configured_ = false;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

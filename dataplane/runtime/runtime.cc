@@ -64,7 +64,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
     return Error{"mbuf pool", "cannot allocate " + std::to_string(mbufs) +
                                   " buffers; give the EAL more memory (-m) or fewer descriptors"};
   }
-  rt->counters_ = std::make_unique<LcoreCounters[]>(workers + 1);
+  // One writer each: the workers, the control thread, the host-path thread.
+  rt->counters_ = std::make_unique<LcoreCounters[]>(workers + 2);
   rt->snapshots_ = std::make_unique<snapshot::SnapshotStore>(workers);
   rt->neighbors_ = std::make_unique<arp::NeighborCache>();
   if (auto st = rt->openPorts(cfg); !st) return st.error();
@@ -320,17 +321,17 @@ unsigned Runtime::pumpHost() {
       const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(burst), worker::kBurstSize, nullptr);
       const uint16_t sent = n == 0 ? 0 : rte_eth_tx_burst(port.host->portId, 0, burst, static_cast<uint16_t>(n));
       for (unsigned i = sent; i < n; ++i) rte_pktmbuf_free(burst[i]);
-      if (sent < n) controlCounters().drop(DropReason::kHostRingFull, n - sent);
+      if (sent < n) hostCounters().drop(DropReason::kHostRingFull, n - sent);
       moved += n;
     }
     const uint16_t n = rte_eth_rx_burst(port.host->portId, 0, burst, worker::kBurstSize);
     for (uint16_t i = 0; i < n; ++i) {
       if (rte_ring_mp_enqueue(port.controlTx, burst[i]) != 0) {
         rte_pktmbuf_free(burst[i]);
-        controlCounters().drop(DropReason::kCtrlTxFull);
+        hostCounters().drop(DropReason::kCtrlTxFull);
       }
     }
-    LcoreCounters::bump(controlCounters().fromHost, n);
+    LcoreCounters::bump(hostCounters().fromHost, n);
     moved += n;
   }
   return moved;
@@ -387,6 +388,7 @@ std::string Runtime::statsReport() const {
            formatCounters(counters_[w]) + "\n";
   }
   out += "stats control " + formatCounters(counters_[workers]) + "\n";
+  out += "stats host " + formatCounters(counters_[workers + 1]) + "\n";
   LcoreCounters total;
   addTotals(total);
   // The TSC rate turns busy_cycles into time for whoever reads the report.
@@ -423,7 +425,7 @@ std::vector<Runtime::ListedFlow> Runtime::listFlows(uint32_t limit, std::chrono:
 }
 
 void Runtime::addTotals(LcoreCounters& total) const {
-  sumCounters(std::span<const LcoreCounters>(counters_.get(), contexts_.size() + 1), total);
+  sumCounters(std::span<const LcoreCounters>(counters_.get(), contexts_.size() + 2), total);
 }
 
 }  // namespace portico::dp::runtime

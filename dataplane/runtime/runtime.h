@@ -75,7 +75,8 @@ class Runtime {
   // through the port. Returns the frames moved.
   unsigned pumpHost();
 
-  // "stats ..." lines: one per worker, one for the control thread, then the total.
+  // "stats ..." lines: one per worker, one for the control thread, one for the host path,
+  // then the total.
   std::string statsReport() const;
   // Up to `limit` live flows of every worker, asked of the workers themselves (each
   // answers between two bursts); a worker that does not answer within `wait` is skipped.
@@ -107,12 +108,13 @@ class Runtime {
   void steerReplies(uint8_t portIndex);
   void sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint32_t len);
   LcoreCounters& controlCounters() { return counters_[contexts_.size()]; }
+  LcoreCounters& hostCounters() { return counters_[contexts_.size() + 1]; }
 
   std::vector<unsigned> workerLcores_;
   unsigned mainLcore_ = 0;
   rte_mempool* pool_ = nullptr;
   std::vector<OpenedPort> ports_;
-  std::unique_ptr<LcoreCounters[]> counters_;  // one per worker, then one for the control thread
+  std::unique_ptr<LcoreCounters[]> counters_;  // one per worker, then the control thread's, then the host path's
   std::vector<worker::LcoreContext> contexts_;
   std::vector<rte_ring*> handoffRings_;
   rte_ring* controlRx_ = nullptr;
