@@ -49,23 +49,26 @@ MaglevTable MaglevTable::build(std::span<const MaglevBackend> backends, uint32_t
 
   // Weights: in round r a backend of weight w claims floor((r+1)w/W) - floor(rw/W) slots,
   // W the largest weight, so over the whole fill its share tends to w / sum(w) while the
-  // claim order still interleaves backends the way unweighted Maglev does.
+  // claim order still interleaves backends the way unweighted Maglev does. As w <= W that
+  // is 0 or 1, found from the running remainder of r*w mod W: no division per slot (a
+  // control plane with thousands of small backend sets builds all of them per push).
+  std::vector<uint32_t> remainder(n, 0);
   uint32_t filled = 0;
-  for (uint64_t round = 0; filled < size; ++round) {
+  while (filled < size) {
     for (std::size_t i = 0; i < n && filled < size; ++i) {
       const uint32_t w = backends[i].weight;
       if (w == 0) continue;
-      const uint64_t claims = ((round + 1) * w) / maxWeight - (round * w) / maxWeight;
-      for (uint64_t c = 0; c < claims && filled < size; ++c) {
-        uint32_t slot = next[i];
-        while (t.slots_[slot] != kNoBackend) {
-          slot += skip[i];
-          if (slot >= size) slot -= size;
-        }
-        t.slots_[slot] = static_cast<uint16_t>(i);
-        next[i] = slot + skip[i] >= size ? slot + skip[i] - size : slot + skip[i];
-        ++filled;
+      remainder[i] += w;
+      if (remainder[i] < maxWeight) continue;
+      remainder[i] -= maxWeight;
+      uint32_t slot = next[i];
+      while (t.slots_[slot] != kNoBackend) {
+        slot += skip[i];
+        if (slot >= size) slot -= size;
       }
+      t.slots_[slot] = static_cast<uint16_t>(i);
+      next[i] = slot + skip[i] >= size ? slot + skip[i] - size : slot + skip[i];
+      ++filled;
     }
   }
   return t;
