@@ -37,7 +37,6 @@ int onMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, vo
 
 }  // namespace
 
-std::size_t HostMatcher::Hash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
 
 HostMatcher::~HostMatcher() { hs_free_database(db_); }
 
@@ -45,6 +44,7 @@ Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPa
   std::unique_ptr<HostMatcher> m(new HostMatcher());
   m->span_ = span;
   std::vector<std::pair<std::string, uint32_t>> suffixes;
+  m->exact_.reserve(patterns.size());
   for (const auto& p : patterns) {
     const std::string name = lowered(p.name);
     if (name.empty()) {
@@ -55,7 +55,7 @@ Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPa
       suffixes.emplace_back(name.substr(1), p.value);
     } else {
       if (name.find('*') != std::string::npos) return Error{"hostname " + p.name, "a wildcard is one leading \"*.\""};
-      if (!m->exact_.emplace(name, p.value).second) return Error{"hostname " + p.name, "listed twice"};
+      if (!m->exact_.insert(name, p.value)) return Error{"hostname " + p.name, "listed twice"};
     }
   }
   if (suffixes.empty()) return m;
@@ -114,8 +114,7 @@ std::size_t HostMatcher::databaseBytes() const {
 
 uint32_t HostMatcher::match(std::string_view host, hs_scratch* scratch) const {
   if (!exact_.empty()) {
-    const auto it = exact_.find(host);
-    if (it != exact_.end()) return it->second;
+    if (const uint32_t v = exact_.find(host); v != ExactNames::kNoMatch) return v;
   }
   for (std::size_t i = 0; i < directSuffixes_.size(); ++i) {
     const std::string& suffix = directSuffixes_[i];

@@ -2,17 +2,17 @@
 
 // Host name -> value, the way Gateway API chooses among hostnames: an exact name first,
 // then the most specific (longest) matching wildcard, then the catch-all. Exact names
-// sit in a hash table; wildcards are suffix literals in one Hyperscan database, scanned
+// sit in a flat hash table (exact_names.h); wildcards are suffix literals in one Hyperscan database, scanned
 // only when the exact lookup misses.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "dataplane/common/result.h"
+#include "dataplane/l7/exact_names.h"
 
 struct hs_database;
 struct hs_scratch;
@@ -49,15 +49,10 @@ class HostMatcher {
   std::size_t databaseBytes() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const;
-  };
-
   HostMatcher() = default;
 
   WildcardSpan span_ = WildcardSpan::kOneOrMoreLabels;
-  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> exact_;
+  ExactNames exact_;
   // By Hyperscan id, most specific first: the suffix (".example.com") length and value.
   std::vector<uint32_t> suffixLengths_;
   std::vector<uint32_t> wildcardValues_;
