@@ -102,11 +102,6 @@ void GobgpSpeaker::announce(const std::set<std::string>& vips) {
   wake_.notify_all();
 }
 
-std::set<std::string> GobgpSpeaker::announced() const {
-  std::lock_guard lock(mutex_);
-  return announced_;
-}
-
 bool GobgpSpeaker::ensureDaemon() {
   if (child_ > 0) {
     int status = 0;
@@ -268,8 +263,6 @@ bool GobgpSpeaker::reconcile(const std::set<std::string>& wanted) {
     }
     log_("bgp: withdrawing " + vip);
   }
-  std::lock_guard lock(mutex_);
-  announced_ = wanted;
   return true;
 }
 

@@ -29,8 +29,6 @@ class GobgpSpeaker {
   ~GobgpSpeaker();  // stops reconciling; gobgpd keeps running with its routes
 
   void announce(const std::set<std::string>& vips);
-  // VIPs gobgpd announces now, as of the last reconciliation.
-  std::set<std::string> announced() const;
 
  private:
   void run();
@@ -45,11 +43,10 @@ class GobgpSpeaker {
   bool restarted_ = false;
   unsigned exits_ = 0;  // of gobgpd, since it last answered
   bool configured_ = false;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   bool told_ = false;
   std::set<std::string> wanted_;
-  std::set<std::string> announced_;
   bool dirty_ = false;  // nothing is reconciled before the first announce()
   bool stop_ = false;
   std::thread thread_;

@@ -19,6 +19,7 @@ class HostPath : public PacketTest {
     auto cfg = baseConfig();
     cfg.ports[0].host.device = host_.device;
     cfg.ports[0].host.ratePps = 10;  // a burst of 8, then one every 100 ms
+    cfg.desired.vips.push_back(ip("192.0.2.100"));  // a VIP without a service
     start(cfg);
   }
 
@@ -86,12 +87,14 @@ TEST_F(HostPath, AnswersToThePortsNeighbourRequestsAlsoReachTheHost) {
   EXPECT_EQ(counters().neighborLearned.load(), 1u);
 }
 
-TEST_F(HostPath, FlowsOnThePortAddressStayInTheDataplane) {
-  // A SNAT reply with no flow is the kernel's; the VIP's traffic never is.
+TEST_F(HostPath, VipTrafficNeverGoesToTheHost) {
+  // Only the port's own address has a host path: a VIP's traffic without a service is
+  // dropped, not handed to the kernel.
   client_.inject(pool_, frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6,
                                segment4("192.0.2.1", "192.0.2.100", 40000, 80, kSyn, 1, 0)));
   poll();
   EXPECT_TRUE(toHost().empty());
+  EXPECT_EQ(drops(dp::DropReason::kNoServiceOnVip), 1u);
 }
 
 }  // namespace
