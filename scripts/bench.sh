@@ -60,6 +60,20 @@ testpmd_mpps() {
   grep -o 'Rx-pps: *[0-9]*' "$log" | awk 'NR % 2 == 1 { v = $2 } END { printf "%.4f", v / 1e6 }'
 }
 
+# start_dataplane CONFIG LOG: starts portico-dataplane, waits until it is ready (or
+# stops the benchmark with its log). Sets DP_PID.
+start_dataplane() {
+  $dataplane --config "$1" >"$2" 2>&1 &
+  DP_PID=$!
+  pids+=("$DP_PID")
+  for _ in $(seq 1 100); do grep -q ready "$2" && break; sleep 0.1; done
+  if ! grep -q ready "$2" || ! kill -0 "$DP_PID" 2>/dev/null; then
+    echo "bench: the dataplane did not start:" >&2
+    cat "$2" >&2
+    exit 1
+  fi
+}
+
 # portico PCAP CAPACITY MBUFS: prints "MPPS CYCLES_PER_PACKET FLOWS_CREATED_PER_S".
 portico() {
   local cfg="$work/dp.yaml" log="$work/dp-$(basename "$1").log"
@@ -79,11 +93,8 @@ services:
 flows: {capacity: $2}
 announce: {count: 0}
 YAML
-  $dataplane --config "$cfg" >"$log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  for _ in $(seq 1 100); do grep -q ready "$log" && break; sleep 0.1; done
-  if ! kill -0 "$pid" 2>/dev/null; then echo "bench: the dataplane did not start:" >&2; cat "$log" >&2; exit 1; fi
+  start_dataplane "$cfg" "$log"
+  local pid=$DP_PID
   sleep 1
   kill -USR1 "$pid"; sleep 0.2
   local a; a=$(grep '^stats total' "$log" | tail -n 1)
@@ -128,10 +139,8 @@ ports:
   - {name: backends, device: "net_null1,no-rx=1", ipv4: 198.51.100.2/23}
 announce: {count: 0}
 YAML
-  $dataplane --config "$cfg" >"$log" 2>&1 &
-  local dp=$!
-  pids+=("$dp")
-  for _ in $(seq 1 100); do grep -q ready "$log" && break; sleep 0.1; done
+  start_dataplane "$cfg" "$log"
+  local dp=$DP_PID
   $bench push-ack "unix:$work/cp-api.sock" "$([ "$quick" -ne 0 ] && echo 3 || echo 5)" >>"$results"
   $bench manifests "$work/manifests" "$routes"
   printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/cp-api.sock" >"$work/cp.yaml"

@@ -96,43 +96,46 @@ int l7FirstPacket(int repeats) {
         requests.push_back("GET /api/v1/query?q=up HTTP/1.1\r\nHost: " + host +
                            "\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n");
       }
-      const int rounds = 200;
-      double best = 1e18;
-      uint64_t forwarded = 0;
-      for (int r = 0; r < repeats; ++r) {
-        const auto start = Clock::now();
-        for (int round = 0; round < rounds; ++round) {
-          for (auto& req : requests) {
+      // Best of `repeats` passes of ns per request; false unless `step` held for every one.
+      const auto timed = [&](auto&& step, double& best) {
+        constexpr int kRounds = 200;
+        uint64_t ok = 0;
+        best = 1e18;
+        for (int r = 0; r < repeats; ++r) {
+          const auto start = Clock::now();
+          for (int round = 0; round < kRounds; ++round) {
+            for (auto& req : requests) ok += step(req, round);
+          }
+          best = std::min(best, secondsSince(start) * 1e9 / (kRounds * requests.size()));
+        }
+        return ok == static_cast<uint64_t>(repeats) * kRounds * requests.size();
+      };
+      double best = 0;
+      const bool routed = timed(
+          [&](std::string& req, int round) {
             l7::HttpRequestHead head;
             l7::parseRequestHead({reinterpret_cast<uint8_t*>(req.data()), req.size()}, 16384, head);
-            forwarded += l7::routeHttp(s, port, head, scratch, round).outcome == l7::Outcome::kForward;
-          }
-        }
-        best = std::min(best, secondsSince(start) * 1e9 / (rounds * requests.size()));
-      }
-      if (forwarded != static_cast<uint64_t>(repeats) * rounds * requests.size()) {
-        std::fprintf(stderr, "portico-bench: only %lu requests routed\n", static_cast<unsigned long>(forwarded));
+            return l7::routeHttp(s, port, head, scratch, round).outcome == l7::Outcome::kForward;
+          },
+          best);
+      if (!routed) {
+        std::fprintf(stderr, "portico-bench: not every request was routed\n");
         return 1;
       }
       if (floorNs < 0) floorNs = best;
       if (hosts == kHostCounts.front() && !wildcard) {
         // The parse alone, on the same requests: what of the first-packet step is not
         // the lookup.
-        double parseBest = 1e18;
-        uint64_t parsed = 0;
-        for (int r = 0; r < repeats; ++r) {
-          const auto start = Clock::now();
-          for (int round = 0; round < rounds; ++round) {
-            for (auto& req : requests) {
+        double parseBest = 0;
+        const bool parsed = timed(
+            [](std::string& req, int) {
               l7::HttpRequestHead head;
-              parsed += l7::parseRequestHead({reinterpret_cast<uint8_t*>(req.data()), req.size()}, 16384, head)
-                            .status == l7::ParseStatus::kComplete;
-            }
-          }
-          parseBest = std::min(parseBest, secondsSince(start) * 1e9 / (rounds * requests.size()));
-        }
-        if (parsed != static_cast<uint64_t>(repeats) * rounds * requests.size()) {
-          std::fprintf(stderr, "portico-bench: only %lu requests parsed\n", static_cast<unsigned long>(parsed));
+              return l7::parseRequestHead({reinterpret_cast<uint8_t*>(req.data()), req.size()}, 16384, head).status ==
+                     l7::ParseStatus::kComplete;
+            },
+            parseBest);
+        if (!parsed) {
+          std::fprintf(stderr, "portico-bench: not every request was parsed\n");
           return 1;
         }
         figure("l7.request_parse.ns", parseBest, "ns",
