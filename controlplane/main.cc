@@ -1,9 +1,11 @@
-// portico-controlplane: reads Gateway API objects from a manifest directory (the
-// Kubernetes source comes next), translates them on every change, assigns VIPs, and keeps
-// every dataplane serving the result.
-//   portico-controlplane --config controlplane.yaml --manifests DIR
+// portico-controlplane: reads Gateway API objects from the Kubernetes API or from a
+// manifest directory, translates them on every change, assigns VIPs, keeps every
+// dataplane serving the result, and (from Kubernetes, when it leads) writes status back.
+//   portico-controlplane --config controlplane.yaml [--kubeconfig FILE | --manifests DIR]
+// With neither, it runs in-cluster (the pod's service account).
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,8 +22,11 @@
 #include "controlplane/config/config.h"
 #include "controlplane/push/dataplane_client.h"
 #include "controlplane/push/desired_state.h"
-#include "controlplane/source/directory_watch.h"
-#include "controlplane/source/manifest_parser.h"
+#include "controlplane/source/k8s/k8s_source.h"
+#include "controlplane/source/manifest_source.h"
+#include "controlplane/status/leader_election.h"
+#include "controlplane/status/status_json.h"
+#include "controlplane/status/status_writer.h"
 #include "controlplane/translate/addresses.h"
 #include "controlplane/translate/translation.h"
 
@@ -37,39 +42,76 @@ void logLine(const std::string& line) {
   std::fflush(stdout);
 }
 
+constexpr const char* kUsage = "usage: portico-controlplane --config FILE [--kubeconfig FILE | --manifests DIR]\n";
+
 int usage(const std::string& problem) {
-  std::fprintf(stderr, "portico-controlplane: %s\nusage: portico-controlplane --config FILE --manifests DIR\n",
-               problem.c_str());
+  std::fprintf(stderr, "portico-controlplane: %s\n%s", problem.c_str(), kUsage);
   return 2;
+}
+
+// Every status translation wants written, keyed "Kind namespace/name".
+std::map<std::string, StatusTarget> wantedStatuses(const Translation& t,
+                                                   const std::map<std::string, std::vector<std::string>>& addresses,
+                                                   bool programmed) {
+  std::map<std::string, StatusTarget> out;
+  for (const auto& s : t.statuses) {
+    const auto slash = s.key.find('/');
+    StatusTarget target;
+    target.kind = s.kind;
+    target.ns = slash == std::string::npos ? "" : s.key.substr(0, slash);
+    target.name = slash == std::string::npos ? s.key : s.key.substr(slash + 1);
+    const auto a = addresses.find(s.key);
+    target.desired = desiredStatus(s, s.kind == "Gateway" && a != addresses.end() ? a->second : std::vector<std::string>{},
+                                   programmed);
+    out.emplace(s.kind + " " + s.key, std::move(target));
+  }
+  return out;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string configPath, manifests;
+  std::string configPath, manifests, kubeconfig;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--config" || arg == "--manifests") && i + 1 < argc) {
-      (arg == "--config" ? configPath : manifests) = argv[++i];
+    if ((arg == "--config" || arg == "--manifests" || arg == "--kubeconfig") && i + 1 < argc) {
+      (arg == "--config" ? configPath : arg == "--manifests" ? manifests : kubeconfig) = argv[++i];
     } else if (arg == "-h" || arg == "--help") {
-      std::puts("usage: portico-controlplane --config FILE --manifests DIR");
+      std::fputs(kUsage, stdout);
       return 0;
     } else {
       return usage("unknown argument '" + arg + "'");
     }
   }
   if (configPath.empty()) return usage("--config FILE is required");
-  if (manifests.empty()) return usage("--manifests DIR is required");
+  if (!manifests.empty() && !kubeconfig.empty()) return usage("--manifests and --kubeconfig exclude each other");
   ControlPlaneConfig cfg;
   Problem problem;
   if (!loadControlPlaneConfig(configPath, cfg, problem)) {
     std::fprintf(stderr, "portico-controlplane: %s\n", problem.toString().c_str());
     return 2;
   }
-  DirectoryWatch watch(manifests);
-  if (!watch.ok()) {
-    std::fprintf(stderr, "portico-controlplane: %s: cannot be watched (inotify)\n", manifests.c_str());
-    return 1;
+  std::unique_ptr<StateSource> source;
+  std::unique_ptr<k8s::K8sSource> kube;  // also the source, when it is Kubernetes
+  if (!manifests.empty()) {
+    auto dir = std::make_unique<ManifestSource>(manifests);
+    if (!dir->ok()) {
+      std::fprintf(stderr, "portico-controlplane: %s: cannot be watched (inotify)\n", manifests.c_str());
+      return 1;
+    }
+    source = std::move(dir);
+  } else {
+    const auto api = kubeconfig.empty() ? k8s::inClusterConfig(problem) : k8s::loadKubeConfig(kubeconfig, problem);
+    if (!api) {
+      std::fprintf(stderr, "portico-controlplane: %s\n", problem.toString().c_str());
+      return 2;
+    }
+    if (cfg.kubernetes.leaseNamespace.empty()) cfg.kubernetes.leaseNamespace = api->ns;
+    k8s::K8sSettings settings;
+    settings.timing.watchTimeoutS = cfg.kubernetes.watchTimeoutS;
+    settings.secretRefresh = std::chrono::seconds(cfg.kubernetes.secretRefreshS);
+    logLine("reading Gateway API objects from " + api->server);
+    kube = std::make_unique<k8s::K8sSource>(*api, logLine, settings);
   }
   struct sigaction sa {};
   sa.sa_handler = onStop;
@@ -78,6 +120,26 @@ int main(int argc, char** argv) {
 
   std::vector<std::unique_ptr<DataplaneClient>> clients;
   for (const auto& target : cfg.dataplanes) clients.push_back(std::make_unique<DataplaneClient>(target, logLine));
+
+  // Status goes back to Kubernetes from whichever control plane holds the lease; every
+  // one of them keeps its dataplanes programmed.
+  std::unique_ptr<StatusWriter> writer;
+  std::unique_ptr<LeaderElection> election;
+  if (kube) {
+    writer = std::make_unique<StatusWriter>(
+        kube->api(), [&kube](const std::string& kind, const std::string& ns, const std::string& name) {
+          return kube->objectPath(kind, ns, name);
+        },
+        logLine);
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    LeaseSettings lease{cfg.kubernetes.leaseNamespace, cfg.kubernetes.leaseName,
+                        std::string(host) + "_" + std::to_string(getpid()),
+                        std::chrono::seconds(cfg.kubernetes.leaseDurationS)};
+    election = std::make_unique<LeaderElection>(kube->api(), lease, logLine,
+                                                [&writer](bool leader) { writer->setLeader(leader); });
+  }
+  StateSource& from = kube ? static_cast<StateSource&>(*kube) : *source;
 
   std::unique_ptr<GobgpSpeaker> speaker;
   if (cfg.bgp.enabled) speaker = std::make_unique<GobgpSpeaker>(cfg.bgp, logLine);
@@ -90,18 +152,29 @@ int main(int argc, char** argv) {
   std::set<std::string> reported;
   bool announcedProgrammed = false;
   bool reload = true;
+  std::optional<Translation> translated;  // the latest, kept for status writes
+  std::optional<std::chrono::steady_clock::time_point> statusChangedAt;  // status not yet handed to the writer
+  constexpr auto kStatusWait = std::chrono::seconds(5);
+  std::string lastWait;
   while (!gStop.load()) {
+    bool statusDirty = false;
     if (reload) {
       std::vector<Problem> problems;
-      bool complete = true;
-      const ClusterState state = loadManifestDirectory(manifests, problems, &complete);
-      if (!complete) {
-        // Half a directory would withdraw every VIP it did not read: keep the last state.
-        for (const auto& p : problems) logLine(p.toString() + "; keeping version " + std::to_string(version));
-        reload = watch.waitForChange(std::chrono::milliseconds(1000), std::chrono::milliseconds(cfg.debounceMs)) || true;
+      const auto loaded = from.load(problems);
+      if (!loaded) {
+        // Half a state would withdraw every VIP it did not read: keep the last one.
+        std::string why;
+        for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p.toString();
+        if (why != lastWait) logLine(why + "; keeping version " + std::to_string(version));
+        lastWait = why;
+        reload = from.waitForChange(std::chrono::milliseconds(1000), std::chrono::milliseconds(cfg.debounceMs)) || true;
         continue;
       }
-      const Translation translation = translate(state);
+      lastWait.clear();
+      const ClusterState& state = *loaded;
+      translated = translate(state);
+      const Translation& translation = *translated;
+      statusDirty = true;
       std::vector<const Gateway*> ours;
       for (const auto& g : state.gateways) {
         if (translation.gateway(g.meta.key()) != nullptr) ours.push_back(&g);
@@ -124,6 +197,8 @@ int main(int argc, char** argv) {
         for (auto& c : clients) c->setState(desired);
         announcedProgrammed = false;
       }
+      // Only status writes need the translation after this.
+      if (!writer) translated.reset();
     }
     // The reload's YAML trees and translation are freed by now; hand their pages back
     // rather than keep the peak of the largest manifest set resident for good.
@@ -134,6 +209,14 @@ int main(int argc, char** argv) {
       announcedProgrammed = true;
     }
     if (!allAcked) announcedProgrammed = false;
+    // Status follows the ACK, so Programmed does not flicker through Unknown on every
+    // change; dataplanes that do not ACK within kStatusWait get it written as pending.
+    if (statusDirty) statusChangedAt = std::chrono::steady_clock::now();
+    if (writer && translated && statusChangedAt &&
+        (allAcked || std::chrono::steady_clock::now() - *statusChangedAt > kStatusWait)) {
+      writer->update(wantedStatuses(*translated, addresses, allAcked && version != 0));
+      statusChangedAt.reset();
+    }
     const bool settled = std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->settled(); });
     if (speaker && settled) {
       // A VIP is announced while some dataplane that answers its health check serves a
@@ -149,7 +232,7 @@ int main(int argc, char** argv) {
       speaker->announce(vips);
       announceable.erase(announceable.begin(), announceable.lower_bound(std::max<uint64_t>(oldest, 1)));
     }
-    reload = watch.waitForChange(std::chrono::milliseconds(200), std::chrono::milliseconds(cfg.debounceMs));
+    reload = from.waitForChange(std::chrono::milliseconds(200), std::chrono::milliseconds(cfg.debounceMs));
   }
   logLine("stopping; the dataplanes keep serving version " + std::to_string(version));
   return 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test suite (unit, packet, lab).
+# Installs what is missing, builds, and runs every test suite (unit, packet, k8s, lab).
 # Prints one line per suite, then "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ fi
 
 total_passed=0
 total_failed=0
-for suite in unit packet lab; do
+for suite in unit packet k8s lab; do
   log="build/meson-logs/suite-$suite.txt"
   # Lab and packet tests spin a polling core each: they run one at a time.
   meson test -C build --suite "$suite" --print-errorlogs --num-processes 2 >"$log" 2>&1

@@ -109,7 +109,7 @@ bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Pr
   try {
     const YAML::Node root = YAML::LoadFile(path);
     if (!root.IsDefined() || root.IsNull()) throw KeyError{"", "the file is empty"};
-    known(root, "", {"dataplanes", "address_pools", "debounce_ms", "bgp"});
+    known(root, "", {"dataplanes", "address_pools", "debounce_ms", "bgp", "kubernetes"});
     const YAML::Node dps = root["dataplanes"];
     if (!dps || !dps.IsSequence() || dps.size() == 0) throw KeyError{"dataplanes", "must list at least one dataplane API address"};
     for (std::size_t i = 0; i < dps.size(); ++i) out.dataplanes.push_back(text(dps[i], "dataplanes[" + std::to_string(i) + "]"));
@@ -145,6 +145,15 @@ bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Pr
       if (out.debounceMs > 60000) throw KeyError{"debounce_ms", "must be at most 60000"};
     }
     if (const YAML::Node bgp = root["bgp"]) readBgp(bgp, out.bgp);
+    if (const YAML::Node k = root["kubernetes"]) {
+      known(k, "kubernetes", {"lease_namespace", "lease_name", "lease_duration_s", "secret_refresh_s", "watch_timeout_s"});
+      KubernetesConfig& kc = out.kubernetes;
+      if (k["lease_namespace"]) kc.leaseNamespace = text(k["lease_namespace"], "kubernetes.lease_namespace");
+      if (k["lease_name"]) kc.leaseName = text(k["lease_name"], "kubernetes.lease_name");
+      if (k["lease_duration_s"]) kc.leaseDurationS = number(k["lease_duration_s"], "kubernetes.lease_duration_s", 2, 300);
+      if (k["secret_refresh_s"]) kc.secretRefreshS = number(k["secret_refresh_s"], "kubernetes.secret_refresh_s", 1, 3600);
+      if (k["watch_timeout_s"]) kc.watchTimeoutS = number(k["watch_timeout_s"], "kubernetes.watch_timeout_s", 5, 3600);
+    }
     return true;
   } catch (const KeyError& e) {
     problem = Problem{path, "", e.key, e.what};

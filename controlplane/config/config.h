@@ -9,11 +9,21 @@
 
 namespace portico::cp {
 
+// The Kubernetes source (--kubeconfig, or in-cluster).
+struct KubernetesConfig {
+  std::string leaseNamespace;  // empty: the kubeconfig context's namespace (in a pod: its own)
+  std::string leaseName = "portico-controlplane";
+  unsigned leaseDurationS = 15;
+  unsigned secretRefreshS = 30;  // referenced Secrets are read again this often
+  unsigned watchTimeoutS = 300;
+};
+
 struct ControlPlaneConfig {
   std::vector<std::string> dataplanes;  // gRPC targets, e.g. "unix:/run/portico/dataplane.sock"
   std::vector<AddressPool> addressPools;
   unsigned debounceMs = 200;  // changes closer together than this become one push
   BgpConfig bgp;
+  KubernetesConfig kubernetes;
 };
 
 // Reads controlplane.yaml; a problem names the file and key, and nothing is returned

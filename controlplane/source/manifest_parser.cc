@@ -1,6 +1,5 @@
 #include "controlplane/source/manifest_parser.h"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +8,8 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+
+#include "controlplane/model/base64.h"
 
 namespace portico::cp {
 
@@ -96,20 +97,9 @@ std::map<std::string, std::string> stringMap(const YAML::Node& parent, const cha
 }
 
 std::string base64(const std::string& text, const std::string& field) {
-  std::string clean;
-  for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) clean += c;
-  }
-  std::string out(clean.size() / 4 * 3 + 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
-  if (n < 0 || clean.size() % 4 != 0) throw FieldError{field, "is not valid base64"};
-  std::size_t len = static_cast<std::size_t>(n);
-  // EVP_DecodeBlock counts the padding as data.
-  if (!clean.empty() && clean.back() == '=') --len;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') --len;
-  out.resize(len);
-  return out;
+  auto decoded = decodeBase64(text);
+  if (!decoded) throw FieldError{field, "is not valid base64"};
+  return std::move(*decoded);
 }
 
 ObjectMeta readMeta(const YAML::Node& doc, bool namespaced, const std::string& source) {

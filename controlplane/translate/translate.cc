@@ -130,6 +130,7 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
         }
       }
     }
+    w.status.supportedKinds = w.kinds;
     if (l.protocol == "HTTPS" && accepted) {
       if (l.certificateRefs.empty()) {
         refsOk = false;

@@ -29,6 +29,7 @@ const Condition* findCondition(const std::vector<Condition>& conditions, const s
 struct ListenerStatus {
   std::string name;
   uint32_t attachedRoutes = 0;
+  std::vector<std::string> supportedKinds;  // route kinds (gateway.networking.k8s.io) it takes
   std::vector<Condition> conditions;
 
   const Condition* condition(const std::string& type) const { return findCondition(conditions, type); }

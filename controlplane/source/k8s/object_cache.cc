@@ -1,0 +1,99 @@
+#include "controlplane/source/k8s/object_cache.h"
+
+#include "controlplane/source/manifest_parser.h"
+
+namespace portico::cp::k8s {
+
+namespace {
+
+// Calls f(the kind's map, the ClusterState member it fills).
+template <typename Maps, typename F>
+bool forKind(Maps& c, const std::string& kind, F&& f) {
+  if (kind == "GatewayClass") return f(c.gatewayClasses, &ClusterState::gatewayClasses), true;
+  if (kind == "Gateway") return f(c.gateways, &ClusterState::gateways), true;
+  if (kind == "HTTPRoute") return f(c.httpRoutes, &ClusterState::httpRoutes), true;
+  if (kind == "TLSRoute") return f(c.tlsRoutes, &ClusterState::tlsRoutes), true;
+  if (kind == "ReferenceGrant") return f(c.referenceGrants, &ClusterState::referenceGrants), true;
+  if (kind == "Service") return f(c.services, &ClusterState::services), true;
+  if (kind == "EndpointSlice") return f(c.endpointSlices, &ClusterState::endpointSlices), true;
+  if (kind == "Namespace") return f(c.namespaces, &ClusterState::namespaces), true;
+  if (kind == "Secret") return f(c.secrets, &ClusterState::secrets), true;
+  return false;
+}
+
+}  // namespace
+
+bool ObjectCache::upsertLocked(const std::string& kind, const std::string& key, const std::string& json,
+                               std::vector<Problem>& problems) {
+  ClusterState one;
+  parseManifests(json, kind + " " + key + " (Kubernetes API)", one, problems);
+  bool stored = false;
+  forKind(maps_, kind, [&](auto& map, auto member) {
+    map.erase(key);
+    for (auto& object : one.*member) {
+      map.insert_or_assign(object.meta.key(), std::move(object));
+      stored = true;
+    }
+  });
+  return stored;
+}
+
+void ObjectCache::touch() {
+  ++changes_;
+  lastChange_ = std::chrono::steady_clock::now();
+  changed_.notify_all();
+}
+
+bool ObjectCache::upsert(const std::string& kind, const std::string& key, const std::string& json,
+                         std::vector<Problem>& problems) {
+  std::lock_guard lock(mutex_);
+  const bool ok = upsertLocked(kind, key, json, problems);
+  touch();
+  return ok;
+}
+
+void ObjectCache::remove(const std::string& kind, const std::string& key) {
+  std::lock_guard lock(mutex_);
+  forKind(maps_, kind, [&](auto& map, auto) { map.erase(key); });
+  touch();
+}
+
+void ObjectCache::replace(const std::string& kind, const std::vector<std::pair<std::string, std::string>>& objects,
+                          std::vector<Problem>& problems) {
+  std::lock_guard lock(mutex_);
+  forKind(maps_, kind, [&](auto& map, auto) { map.clear(); });
+  for (const auto& [key, json] : objects) upsertLocked(kind, key, json, problems);
+  touch();
+}
+
+ClusterState ObjectCache::state() const {
+  std::lock_guard lock(mutex_);
+  ClusterState out;
+  const auto copy = [](const auto& map, auto& into) {
+    into.reserve(map.size());
+    for (const auto& [key, object] : map) into.push_back(object);
+  };
+  for (const char* kind : {"GatewayClass", "Gateway", "HTTPRoute", "TLSRoute", "ReferenceGrant", "Service",
+                           "EndpointSlice", "Namespace", "Secret"}) {
+    forKind(maps_, kind, [&](const auto& map, auto member) { copy(map, out.*member); });
+  }
+  return out;
+}
+
+uint64_t ObjectCache::changes() const {
+  std::lock_guard lock(mutex_);
+  return changes_;
+}
+
+bool ObjectCache::waitForChange(uint64_t seen, std::chrono::milliseconds timeout, std::chrono::milliseconds settle) const {
+  std::unique_lock lock(mutex_);
+  if (!changed_.wait_for(lock, timeout, [&] { return changes_ != seen; })) return false;
+  // Gather a burst (a relist, a rollout touching many EndpointSlices) into one push.
+  while (true) {
+    const auto quietUntil = lastChange_ + settle;
+    if (std::chrono::steady_clock::now() >= quietUntil) return true;
+    changed_.wait_until(lock, quietUntil);
+  }
+}
+
+}  // namespace portico::cp::k8s

@@ -1,0 +1,132 @@
+#include "controlplane/status/status_writer.h"
+
+#include <vector>
+
+#include "controlplane/status/status_json.h"
+
+namespace portico::cp {
+
+namespace {
+
+constexpr int kAttempts = 5;
+constexpr auto kRetryFailed = std::chrono::seconds(5);
+
+}  // namespace
+
+StatusWriter::StatusWriter(const k8s::ApiClient& api, PathOf pathOf, Log log)
+    : api_(api), pathOf_(std::move(pathOf)), log_(std::move(log)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+StatusWriter::~StatusWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void StatusWriter::update(std::map<std::string, StatusTarget> wanted) {
+  {
+    std::lock_guard lock(mutex_);
+    wanted_ = std::move(wanted);
+    dirty_ = true;
+  }
+  wake_.notify_all();
+}
+
+void StatusWriter::setLeader(bool leader) {
+  {
+    std::lock_guard lock(mutex_);
+    if (leader && !leader_) written_.clear();
+    leader_ = leader;
+    dirty_ = true;
+  }
+  wake_.notify_all();
+}
+
+StatusWriter::Result StatusWriter::writeOne(const StatusTarget& t) {
+  const std::string path = pathOf_(t.kind, t.ns, t.name);
+  const std::string what = t.kind + " " + (t.ns.empty() ? t.name : t.ns + "/" + t.name);
+  if (path.empty()) return Result::kGone;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const k8s::ApiResponse got = api_.request("GET", path);
+    if (got.status == 404) return Result::kGone;
+    if (!got.ok()) {
+      log_("status of " + what + ": cannot be read: " + got.describe());
+      return Result::kFailed;
+    }
+    auto object = nlohmann::json::parse(got.body, nullptr, false);
+    if (!object.is_object()) return Result::kFailed;
+    const nlohmann::json existing = object.value("status", nlohmann::json::object());
+    const nlohmann::json merged = mergeStatus(existing, t.desired, t.kind, rfc3339Now());
+    if (merged == existing) return Result::kUnchanged;
+    object["status"] = merged;
+    // The resourceVersion read above makes this write fail (409) if anyone wrote in
+    // between; the loop then merges into their version.
+    const k8s::ApiResponse put = api_.request("PUT", path + "/status", object.dump());
+    if (put.ok()) {
+      writes_.fetch_add(1);
+      return Result::kWritten;
+    }
+    if (put.status == 404) return Result::kGone;
+    if (put.status != 409) {
+      log_("status of " + what + ": cannot be written: " + put.describe());
+      return Result::kFailed;
+    }
+  }
+  log_("status of " + what + ": still conflicting after " + std::to_string(kAttempts) + " attempts; will retry");
+  return Result::kFailed;
+}
+
+void StatusWriter::run() {
+  std::unique_lock lock(mutex_);
+  bool behind = false;  // some write failed: try again later even without news
+  while (!stop_) {
+    // A standby keeps `dirty_` set and sleeps: it writes once it leads.
+    wake_.wait_for(lock, kRetryFailed, [&] { return stop_ || (leader_ && dirty_); });
+    if (stop_) break;
+    if (!leader_ || (!dirty_ && !behind)) continue;
+    dirty_ = false;
+    std::vector<std::pair<std::string, StatusTarget>> todo;
+    for (const auto& [key, target] : wanted_) {
+      const std::string want = target.desired.dump();
+      if (auto it = written_.find(key); it == written_.end() || it->second != want) todo.emplace_back(key, target);
+    }
+    lock.unlock();
+    std::vector<std::pair<std::string, std::string>> done;
+    bool failed = false;
+    uint64_t wrote = 0;
+    for (const auto& [key, target] : todo) {
+      Result r = Result::kFailed;
+      try {
+        r = writeOne(target);
+      } catch (const nlohmann::json::exception& e) {
+        // An object shaped unlike the API's (a status field of the wrong type) must not
+        // stop the writer; it is retried with the others.
+        log_("status of " + key + ": " + e.what());
+      }
+      if (r == Result::kFailed) {
+        failed = true;
+      } else {
+        done.emplace_back(key, target.desired.dump());
+        wrote += r == Result::kWritten ? 1 : 0;
+      }
+      std::lock_guard check(mutex_);
+      if (stop_ || !leader_) break;
+    }
+    lock.lock();
+    for (auto& [key, want] : done) written_[key] = std::move(want);
+    for (auto it = written_.begin(); it != written_.end();) {
+      it = wanted_.count(it->first) ? std::next(it) : written_.erase(it);
+    }
+    behind = failed;
+    if (!todo.empty() && !failed && !dirty_) {
+      log_("status: up to date (" + std::to_string(wrote) + " of " + std::to_string(todo.size()) +
+           " checked objects written)");
+    }
+  }
+}
+
+}  // namespace portico::cp

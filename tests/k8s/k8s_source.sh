@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# The Kubernetes source against a fake API server (tests/k8s/fake_apiserver.py: real
+# HTTPS, its own CA and token): initial sync, watch updates, a dropped watch resumed
+# without losing an event, 410 Gone relisted, status written with the right conditions
+# and only when it changed (409 conflicts retried), Secrets and EndpointSlices followed,
+# a bad object reported while the rest serves, the API server going away and coming back,
+# and two control planes electing one leader that hands over when it stops.
+# usage: k8s_source.sh PATH/TO/portico-dataplane
+set -u
+DATAPLANE=$1
+BUILD="$(dirname "$DATAPLANE")/.."
+CONTROLPLANE="$BUILD/controlplane/portico-controlplane"
+CTL="$BUILD/controlplane/porticoctl"
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../../scripts/lib/lab.sh"
+. "$HERE/fake_k8s.sh"
+lab_init "pk8s$$"
+work=$(mktemp -d)
+trap 'lab_cleanup; [ -n "${KEEP_WORK:-}" ] && echo "# kept $work" || rm -rf "$work"' EXIT
+
+fake_k8s_start "$work"
+
+dataplane_config() {  # dataplane_config NAME: a dataplane on null ports, API socket in $work
+  cat >"$work/$1.yaml" <<YAML
+lcores: {main: 0, workers: [1]}
+eal: [--no-huge, -m, "256", --no-pci, --file-prefix, "$LAB_PREFIX-$1", --log-level, "*:error"]
+api: {socket: "$work/$1.sock"}
+ports:
+  - {name: clients, device: "net_null0,no-rx=1", ipv4: 192.0.2.2/24}
+  - {name: backends, device: "net_null1,no-rx=1", ipv4: 198.51.100.2/23}
+announce: {count: 0}
+YAML
+  cat >"$work/cp-$1.yaml" <<YAML
+dataplanes: ["unix:$work/$1.sock"]
+debounce_ms: 50
+kubernetes: {lease_duration_s: 3, secret_refresh_s: 1, watch_timeout_s: 20}
+YAML
+}
+start_dataplane() {  # start_dataplane NAME
+  "$DATAPLANE" --config "$work/$1.yaml" >"$work/$1.log" 2>&1 &
+  LAB_PIDS+=($!)
+  eval "DP_$1=$!"
+  wait_log 'portico-dataplane: ready' "$work/$1.log" 20
+}
+start_controlplane() {  # start_controlplane NAME: pushes to dataplane NAME
+  "$CONTROLPLANE" --config "$work/cp-$1.yaml" --kubeconfig "$work/kubeconfig" >>"$work/cp-$1.log" 2>&1 &
+  LAB_PIDS+=($!)
+  eval "CP_$1=$!"
+}
+wait_log() {  # wait_log PATTERN LOG SECONDS
+  for _ in $(seq 1 $(($3 * 10))); do grep -q "$1" "$2" 2>/dev/null && return 0; sleep 0.1; done
+  echo "no '$1' in $2 within $3 s:"; tail -n 20 "$2"
+  return 1
+}
+eventually() {  # eventually SECONDS COMMAND...: retries the command every 0.2 s
+  local until=$(($(date +%s) + $1)); shift
+  while ! "$@" >"$work/last" 2>&1; do
+    [ "$(date +%s)" -ge "$until" ] && { cat "$work/last"; return 1; }
+    sleep 0.2
+  done
+}
+serves() { "$CTL" routes --api "unix:$work/$1.sock" | grep -q "\"$2\""; }
+not_serves() { ! serves "$@"; }
+status_writes() { k8s_api GET /fake/log | python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin)["writes"] if w.endswith("/status")))'; }
+# condition OBJECT_PATH PYTHON_EXPR: the object's JSON is `o`; true when the expression is.
+condition() { k8s_api GET "$1" | python3 -c "import json,sys; o=json.load(sys.stdin); sys.exit(0 if ($2) else 1)"; }
+route_cond() {  # route_cond NS NAME TYPE STATUS [REASON]
+  condition "/apis/gateway.networking.k8s.io/v1/namespaces/$1/httproutes/$2" \
+    "any(c['type']=='$3' and c['status']=='$4' and ('$5'=='' or c['reason']=='$5') and c['observedGeneration']==o['metadata']['generation'] for p in o.get('status',{}).get('parents',[]) if p['controllerName']=='portico.dev/gateway-controller' for c in p['conditions'])"
+}
+GW=/apis/gateway.networking.k8s.io/v1/namespaces/infra/gateways/gw
+
+# The cluster before the control plane starts.
+k8s_create "$(k8s_gatewayclass portico)"
+k8s_create "$(k8s_gateway infra gw 192.0.2.100 '[{"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.example.com", "allowedRoutes": {"namespaces": {"from": "All"}}}]')"
+for app in app api; do
+  k8s_create "$(k8s_httproute shop "$app" "$app.example.com" "$app")"
+  k8s_create "$(k8s_service shop "$app")"
+  k8s_create "$(k8s_endpointslice shop "$app" 198.51.100.10)"
+done
+
+dataplane_config one
+check "the dataplane starts" start_dataplane one
+start_controlplane one
+check "initial sync: every kind listed, the dataplane ACKs version 1" wait_log "programmed: every dataplane serves version 1" "$work/cp-one.log" 20
+check "ReferenceGrant (served at v1beta1 only) is read from the older version" grep -q "ReferenceGrant: listed at" "$work/cp-one.log"
+check "TLSRoute (served at v1alpha2 only) is read from the older version" grep -q "TLSRoute: listed at" "$work/cp-one.log"
+check "the dataplane serves both routes" eventually 5 bash -c "$(declare -f serves); CTL=$CTL work=$work; serves one app.example.com && serves one api.example.com"
+check "this control plane becomes leader" wait_log "leader: this control plane holds lease" "$work/cp-one.log" 10
+check "Gateway status: Programmed True with observedGeneration, the address, 2 attached routes" eventually 10 condition "$GW" \
+  "any(c['type']=='Programmed' and c['status']=='True' and c['observedGeneration']==1 for c in o['status']['conditions']) and o['status']['addresses']==[{'type':'IPAddress','value':'192.0.2.100'}] and o['status']['listeners'][0]['attachedRoutes']==2 and o['status']['listeners'][0]['supportedKinds']==[{'group':'gateway.networking.k8s.io','kind':'HTTPRoute'}]"
+check "HTTPRoute status: Accepted and ResolvedRefs True for our parent" eventually 10 bash -c "$(declare -f k8s_api condition route_cond); $(fake_k8s_env); route_cond shop app Accepted True Accepted && route_cond shop app ResolvedRefs True ResolvedRefs"
+check "GatewayClass status: Accepted" eventually 10 condition /apis/gateway.networking.k8s.io/v1/gatewayclasses/portico \
+  "any(c['type']=='Accepted' and c['status']=='True' for c in o['status']['conditions'])"
+
+sleep 2
+writes=$(status_writes)
+k8s_create "$(k8s_service elsewhere unrelated)"
+sleep 2
+check "status is not written again when nothing changed ($writes writes before, $(status_writes) after)" test "$(status_writes)" -eq "$writes"
+
+k8s_create "$(k8s_httproute shop new new.example.com app)"
+check "an HTTPRoute created over watch reaches the dataplane" eventually 5 serves one new.example.com
+
+listed=$(grep -c "HTTPRoute: listed at" "$work/cp-one.log")
+k8s_api POST /fake/drop-watches >/dev/null
+k8s_create "$(k8s_httproute shop dropped dropped.example.com app)"
+check "a route created while the watch was cut arrives" eventually 10 serves one dropped.example.com
+check "the dropped watch was resumed, not relisted" test "$(grep -c "HTTPRoute: listed at" "$work/cp-one.log")" -eq "$listed"
+
+k8s_api POST /fake/compact >/dev/null
+k8s_create "$(k8s_httproute shop compacted compacted.example.com app)"
+check "410 Gone after compaction leads to a relist" eventually 10 bash -c "[ \$(grep -c 'HTTPRoute: listed at' '$work/cp-one.log') -gt $listed ]"
+check "the route created meanwhile arrives through the relist" eventually 10 serves one compacted.example.com
+
+k8s_replace /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices/app-1 "$(k8s_endpointslice shop app 198.51.100.11)"
+check "an EndpointSlice change reaches the dataplane" eventually 5 serves one 198.51.100.11
+
+# HTTPS listener whose certificate Secret is fetched by name.
+fake_k8s_tls_secret infra tls "$work"
+k8s_replace "$GW" "$(k8s_gateway infra gw 192.0.2.100 '[{"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.example.com", "allowedRoutes": {"namespaces": {"from": "All"}}}, {"name": "https", "port": 443, "protocol": "HTTPS", "hostname": "*.example.com", "tls": {"mode": "Terminate", "certificateRefs": [{"name": "tls"}]}, "allowedRoutes": {"namespaces": {"from": "All"}}}]')"
+listener_refs() { condition "$GW" "o['metadata']['generation']==2 and any(c['type']=='ResolvedRefs' and c['status']=='$1' and c['observedGeneration']==2 for l in o['status']['listeners'] if l['name']=='https' for c in l['conditions'])"; }
+check "an HTTPS listener's Secret is read: ResolvedRefs True at generation 2" eventually 10 listener_refs True
+k8s_replace /api/v1/namespaces/infra/secrets/tls '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "infra"}, "type": "kubernetes.io/tls", "data": {"tls.crt": "bm90IGEgY2VydA==", "tls.key": "bm90IGEga2V5"}}'
+check "a Secret changed to garbage turns the listener's ResolvedRefs False" eventually 10 listener_refs False
+
+k8s_create "$(k8s_httproute shop broken broken.example.com missing)"
+check "a route to a missing Service gets ResolvedRefs False BackendNotFound" eventually 10 bash -c "$(declare -f k8s_api condition route_cond); $(fake_k8s_env); route_cond shop broken ResolvedRefs False BackendNotFound"
+k8s_create '{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "malformed", "namespace": "shop"}, "spec": {"parentRefs": [{"name": "gw", "namespace": "infra"}], "hostnames": "not-a-list"}}'
+check "a malformed route is reported with its name and field" wait_log "HTTPRoute shop/malformed.*spec.hostnames" "$work/cp-one.log" 10
+check "the other routes keep serving" serves one app.example.com
+
+k8s_api POST '/fake/conflicts?n=2' >/dev/null
+k8s_replace /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/new "$(k8s_httproute shop new new.example.com missing)"
+check "status writes answered 409 are retried" eventually 10 bash -c "$(declare -f k8s_api condition route_cond); $(fake_k8s_env); route_cond shop new ResolvedRefs False BackendNotFound"
+
+version=$(grep -o 'serves version [0-9]*' "$work/cp-one.log" | tail -n 1 | grep -o '[0-9]*$')
+fake_k8s_stop
+sleep 3
+check "with the API server gone the dataplane keeps serving" serves one app.example.com
+check "... and the control plane keeps running" kill -0 "$CP_one"
+check "... and pushes nothing new" test -z "$(grep -o "serves version $((version + 1))" "$work/cp-one.log")"
+fake_k8s_start "$work"
+k8s_create "$(k8s_httproute shop after after.example.com app)"
+check "when the API server comes back the control plane resyncs" eventually 20 serves one after.example.com
+
+# High availability: a second control plane with its own dataplane.
+dataplane_config two
+check "a second dataplane starts" start_dataplane two
+start_controlplane two
+check "the second control plane programs its dataplane" wait_log "programmed: every dataplane serves" "$work/cp-two.log" 20
+check "the second control plane stands by" bash -c "! grep -q 'leader: this control plane holds' '$work/cp-two.log'"
+lab_stop_pid "$CP_one"
+check "the leader releases its lease when it stops" grep -q "leader: released lease" "$work/cp-one.log"
+check "the standby takes over" wait_log "leader: this control plane holds lease" "$work/cp-two.log" 10
+k8s_replace /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/new "$(k8s_httproute shop new new.example.com app)"
+check "the new leader writes status" eventually 10 bash -c "$(declare -f k8s_api condition route_cond); $(fake_k8s_env); route_cond shop new ResolvedRefs True ResolvedRefs"
+mv "$work/cp-one.log" "$work/cp-one-first.log"
+start_controlplane one
+kill -KILL "$CP_two"
+check "a leader that dies without releasing is replaced once its lease runs out" wait_log "leader: this control plane holds lease" "$work/cp-one.log" 15
+lab_finish
