@@ -63,6 +63,7 @@ std::map<std::string, StatusTarget> wantedStatuses(const Translation& t,
     const auto a = addresses.find(s.key);
     target.desired = desiredStatus(s, s.kind == "Gateway" && a != addresses.end() ? a->second : std::vector<std::string>{},
                                    programmed);
+    target.text = target.desired.dump();
     out.emplace(s.kind + " " + s.key, std::move(target));
   }
   return out;
@@ -156,6 +157,7 @@ int main(int argc, char** argv) {
   std::optional<std::chrono::steady_clock::time_point> statusChangedAt;  // status not yet handed to the writer
   constexpr auto kStatusWait = std::chrono::seconds(5);
   std::string lastWait;
+  std::chrono::steady_clock::time_point lastTrim{};
   while (!gStop.load()) {
     bool statusDirty = false;
     if (reload) {
@@ -201,8 +203,12 @@ int main(int argc, char** argv) {
       if (!writer) translated.reset();
     }
     // The reload's YAML trees and translation are freed by now; hand their pages back
-    // rather than keep the peak of the largest manifest set resident for good.
-    if (reload) malloc_trim(0);
+    // rather than keep the peak of the largest state resident for good. Not after every
+    // reload: trimming walks the whole heap, and a cluster changes often.
+    if (reload && std::chrono::steady_clock::now() - lastTrim > std::chrono::seconds(10)) {
+      malloc_trim(0);
+      lastTrim = std::chrono::steady_clock::now();
+    }
     const bool allAcked = std::all_of(clients.begin(), clients.end(), [&](const auto& c) { return c->ackedVersion() == version; });
     if (allAcked && !announcedProgrammed && version != 0) {
       logLine("programmed: every dataplane serves version " + std::to_string(version));
@@ -232,7 +238,9 @@ int main(int argc, char** argv) {
       speaker->announce(vips);
       announceable.erase(announceable.begin(), announceable.lower_bound(std::max<uint64_t>(oldest, 1)));
     }
-    reload = from.waitForChange(std::chrono::milliseconds(200), std::chrono::milliseconds(cfg.debounceMs));
+    // While a push is out, look at the ACKs often: "programmed" (and status) follow
+    // within milliseconds of the last one, not at the next idle tick.
+    reload = from.waitForChange(std::chrono::milliseconds(allAcked ? 200 : 2), std::chrono::milliseconds(cfg.debounceMs));
   }
   logLine("stopping; the dataplanes keep serving version " + std::to_string(version));
   return 0;

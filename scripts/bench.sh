@@ -166,6 +166,10 @@ $bench l7-first-packet "$(case $quick in 1) echo 3 ;; 2) echo 1 ;; *) echo 10 ;;
 $bench hyperscan-build >>"$results"
 $bench l7-new-connections "$([ "$quick" -eq 2 ] && echo 5000 || echo 30000)" >>"$results"
 
+# The Kubernetes source at 10 000 routes and 50 000 endpoints, against the fake API server.
+tests/bench/k8s.sh build "$(case $quick in 1) echo 1000 ;; 2) echo 100 ;; *) echo 10000 ;; esac)" \
+  "$([ "$quick" -ne 0 ] && echo 3 || echo 5)" >>"$results"
+
 # Last: it needs both cores to itself (one for the gateway, one for wrk and the backend).
 tests/bench/e2e.sh build "$seconds" >>"$results"
 

@@ -94,16 +94,17 @@ nlohmann::json desiredStatus(const ObjectStatus& s, const std::vector<std::strin
 
 nlohmann::json mergeStatus(const nlohmann::json& existing, const nlohmann::json& desired, const std::string& kind,
                            const std::string& now) {
-  json out = existing.is_object() ? existing : json::object();
+  const json base = existing.is_object() ? existing : json::object();
+  json out = base;
   const json none = json::array();
   if (desired.contains("conditions")) {
-    out["conditions"] = mergeConditions(existing.value("conditions", none), desired["conditions"], now);
+    out["conditions"] = mergeConditions(base.value("conditions", none), desired["conditions"], now);
   }
   if (kind == "Gateway") {
     out["addresses"] = desired["addresses"];
     if (out["addresses"].empty()) out.erase("addresses");
     out["listeners"] = json::array();
-    const json oldListeners = existing.value("listeners", none);
+    const json oldListeners = base.value("listeners", none);
     for (json l : desired["listeners"]) {
       const json* old = findNamed(oldListeners, "name", l["name"]);
       l["conditions"] = mergeConditions(old != nullptr ? old->value("conditions", none) : none, l["conditions"], now);
@@ -114,7 +115,7 @@ nlohmann::json mergeStatus(const nlohmann::json& existing, const nlohmann::json&
     // Other controllers' entries stay; ours are replaced as a whole, so a parent the
     // route no longer attaches to loses its entry.
     json parents = json::array();
-    const json oldParents = existing.value("parents", none);
+    const json oldParents = base.value("parents", none);
     for (const auto& p : oldParents) {
       if (p.value("controllerName", "") != kControllerName) parents.push_back(p);
     }

@@ -83,21 +83,26 @@ StatusWriter::Result StatusWriter::writeOne(const StatusTarget& t) {
 void StatusWriter::run() {
   std::unique_lock lock(mutex_);
   bool behind = false;  // some write failed: try again later even without news
+  bool recheck = false;  // a pass did work: one more pass tells whether all is written
+  uint64_t checked = 0, wrote = 0;  // since the last "up to date"
   while (!stop_) {
     // A standby keeps `dirty_` set and sleeps: it writes once it leads.
-    wake_.wait_for(lock, kRetryFailed, [&] { return stop_ || (leader_ && dirty_); });
+    wake_.wait_for(lock, kRetryFailed, [&] { return stop_ || (leader_ && (dirty_ || recheck)); });
     if (stop_) break;
-    if (!leader_ || (!dirty_ && !behind)) continue;
+    if (!leader_ || (!dirty_ && !behind && !recheck)) continue;
     dirty_ = false;
     std::vector<std::pair<std::string, StatusTarget>> todo;
     for (const auto& [key, target] : wanted_) {
-      const std::string want = target.desired.dump();
-      if (auto it = written_.find(key); it == written_.end() || it->second != want) todo.emplace_back(key, target);
+      if (auto it = written_.find(key); it == written_.end() || it->second != target.text) todo.emplace_back(key, target);
+    }
+    recheck = !todo.empty();
+    if (todo.empty() && !behind && checked > 0) {
+      log_("status: up to date (" + std::to_string(wrote) + " written of " + std::to_string(checked) + " checked)");
+      checked = wrote = 0;
     }
     lock.unlock();
     std::vector<std::pair<std::string, std::string>> done;
     bool failed = false;
-    uint64_t wrote = 0;
     for (const auto& [key, target] : todo) {
       Result r = Result::kFailed;
       try {
@@ -110,9 +115,10 @@ void StatusWriter::run() {
       if (r == Result::kFailed) {
         failed = true;
       } else {
-        done.emplace_back(key, target.desired.dump());
+        done.emplace_back(key, target.text);
         wrote += r == Result::kWritten ? 1 : 0;
       }
+      ++checked;
       std::lock_guard check(mutex_);
       if (stop_ || !leader_) break;
     }
@@ -122,10 +128,6 @@ void StatusWriter::run() {
       it = wanted_.count(it->first) ? std::next(it) : written_.erase(it);
     }
     behind = failed;
-    if (!todo.empty() && !failed && !dirty_) {
-      log_("status: up to date (" + std::to_string(wrote) + " of " + std::to_string(todo.size()) +
-           " checked objects written)");
-    }
   }
 }
 

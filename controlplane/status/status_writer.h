@@ -25,6 +25,7 @@ struct StatusTarget {
   std::string ns;  // "" for cluster-scoped kinds
   std::string name;
   nlohmann::json desired;  // from desiredStatus()
+  std::string text;        // desired.dump(), made once: what tells whether it changed
 };
 
 class StatusWriter {

@@ -29,11 +29,13 @@ bool K8sSource::synced() const {
 }
 
 std::optional<ClusterState> K8sSource::load(std::vector<Problem>& problems) {
+  // Whatever happens next, what is in the cache now has been looked at: waiting starts
+  // from here (else a cache filling up before the sync would never let the caller sleep).
+  seen_ = cache_.changes();
   if (!synced()) {
     problems.push_back({"kubernetes", "", "", "waiting for the first list of every kind from " + api_.config().server});
     return std::nullopt;
   }
-  seen_ = cache_.changes();
   ClusterState state = cache_.state();
   std::set<std::string> secrets;
   for (const auto& gw : state.gateways) {
