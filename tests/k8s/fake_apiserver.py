@@ -11,7 +11,8 @@ back.
 
 Test controls (same token): POST /fake/drop-watches cuts every open watch without a
 goodbye; POST /fake/compact forgets the event history and cuts every watch; POST /fake/conflicts?n=N answers
-the next N status writes with 409; POST /fake/load creates every object of a JSON List;
+the next N status writes with 409; POST /fake/token?value=T accepts only token T from
+then on (a rotation); POST /fake/load creates every object of a JSON List;
 GET /fake/log lists the writes received ("METHOD path").
 
 usage: fake_apiserver.py --port N --cert F --key F --token T [--state FILE] [--bookmark-s S]
@@ -230,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
                 STORE.lock.notify_all()
             elif path == "/fake/conflicts":
                 STORE.conflicts = int(query.get("n", "1"))
+            elif path == "/fake/token":
+                ARGS.token = query["value"]  # a rotation: only the new token is accepted from now on
             elif path == "/fake/log":
                 return self.reply(200, {"writes": STORE.log})
         if path == "/fake/load":

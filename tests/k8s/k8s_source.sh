@@ -134,6 +134,22 @@ k8s_api POST '/fake/conflicts?n=2' >/dev/null
 k8s_replace /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/new "$(k8s_httproute shop new new.example.com missing)"
 check "status writes answered 409 are retried" eventually 10 bash -c "$(declare -f k8s_api condition route_cond); $(fake_k8s_env); route_cond shop new ResolvedRefs False BackendNotFound"
 
+k8s_create "$(k8s_gatewayclass other | sed 's|portico.dev/gateway-controller|example.com/other|')"
+k8s_create "$(k8s_gateway infra foreign 192.0.2.101 '[{"name": "http", "port": 80, "protocol": "HTTP"}]' | sed 's/"gatewayClassName": "portico"/"gatewayClassName": "other"/')"
+k8s_create "$(k8s_gateway infra late 192.0.2.102 '[{"name": "http", "port": 80, "protocol": "HTTP"}]')"
+check "a Gateway of our class created later gets status" eventually 10 condition /apis/gateway.networking.k8s.io/v1/namespaces/infra/gateways/late "'status' in o"
+check "a Gateway of another controller's class is left alone: no status" condition /apis/gateway.networking.k8s.io/v1/namespaces/infra/gateways/foreign "'status' not in o"
+vips() { "$CTL" vips --api "unix:$work/one.sock"; }
+check "... and its address is not served, while the later one of ours is" eventually 5 bash -c \
+  "$(declare -f vips); CTL='$CTL' work='$work'; vips | grep -q 192.0.2.102 && ! vips | grep -q 192.0.2.101"
+
+# The service-account token rotates: the file changes and the old token stops working.
+k8s_api POST /fake/token?value=rotated >/dev/null
+printf rotated >"$work/k8s.token"
+k8s_api POST /fake/drop-watches >/dev/null
+k8s_create "$(k8s_httproute shop rotated rotated.example.com app)"
+check "after a token rotation the new token is read from its file and used" eventually 10 serves one rotated.example.com
+
 version=$(grep -o 'serves version [0-9]*' "$work/cp-one.log" | tail -n 1 | grep -o '[0-9]*$')
 fake_k8s_stop
 sleep 3
