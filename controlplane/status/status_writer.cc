@@ -30,6 +30,18 @@ StatusWriter::~StatusWriter() {
 void StatusWriter::update(std::map<std::string, StatusTarget> wanted) {
   {
     std::lock_guard lock(mutex_);
+    // A route we wrote status for that no longer attaches to any of our Gateways loses
+    // our parent entries (other controllers' stay); else `kubectl get` would show it
+    // accepted by a Gateway that no longer serves it.
+    for (const auto& [key, text] : written_) {
+      const auto space = key.find(' '), slash = key.find('/');
+      const std::string kind = key.substr(0, space);
+      if (wanted.count(key) || (kind != "HTTPRoute" && kind != "TLSRoute") || slash == std::string::npos) continue;
+      StatusTarget detach{kind, key.substr(space + 1, slash - space - 1), key.substr(slash + 1),
+                          nlohmann::json{{"parents", nlohmann::json::array()}}, ""};
+      detach.text = detach.desired.dump();
+      if (text != detach.text) wanted.emplace(key, std::move(detach));
+    }
     wanted_ = std::move(wanted);
     dirty_ = true;
   }
@@ -114,6 +126,8 @@ void StatusWriter::run() {
       }
       if (r == Result::kFailed) {
         failed = true;
+      } else if (r == Result::kGone) {
+        done.emplace_back(key, "");  // forgotten below: a deleted object needs nothing more
       } else {
         done.emplace_back(key, target.text);
         wrote += r == Result::kWritten ? 1 : 0;
@@ -123,7 +137,13 @@ void StatusWriter::run() {
       if (stop_ || !leader_) break;
     }
     lock.lock();
-    for (auto& [key, want] : done) written_[key] = std::move(want);
+    for (auto& [key, want] : done) {
+      if (want.empty()) {
+        written_.erase(key);
+      } else {
+        written_[key] = std::move(want);
+      }
+    }
     for (auto it = written_.begin(); it != written_.end();) {
       it = wanted_.count(it->first) ? std::next(it) : written_.erase(it);
     }

@@ -143,6 +143,12 @@ vips() { "$CTL" vips --api "unix:$work/one.sock"; }
 check "... and its address is not served, while the later one of ours is" eventually 5 bash -c \
   "$(declare -f vips); CTL='$CTL' work='$work'; vips | grep -q 192.0.2.102 && ! vips | grep -q 192.0.2.101"
 
+k8s_replace /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/dropped \
+  "$(k8s_httproute shop dropped dropped.example.com app | sed 's/"name": "gw"/"name": "elsewhere"/')"
+check "a route moved to a Gateway that is not ours loses our parent entry" eventually 10 condition \
+  /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/dropped "o['status']['parents'] == []"
+check "... and is no longer served" eventually 5 not_serves one dropped.example.com
+
 # The service-account token rotates: the file changes and the old token stops working.
 k8s_api POST /fake/token?value=rotated >/dev/null
 printf rotated >"$work/k8s.token"
