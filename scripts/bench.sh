@@ -39,7 +39,8 @@ results="$work/results.jsonl"
 : >"$results"
 
 report=scripts/lib/bench_report.py
-emit() { python3 "$report" figure "$@" >>"$results"; }  # NAME VALUE UNIT FLOOR|null CONDITIONS
+emit() { python3 "$report" figure "$@" >>"$results"; }
+. scripts/lib/lab.sh  # lab_null_dataplane  # NAME VALUE UNIT FLOOR|null CONDITIONS
 
 $bench pcap-established "$work/established.pcap" 256 16
 $bench pcap-syns "$work/syns.pcap" 65536
@@ -130,15 +131,7 @@ emit l4.new_flows.cycles_per_flow "$new_cycles" cycles null "busy TSC cycles per
 config_push() {
   local cfg="$work/cp-dp.yaml" log="$work/cp-dp.log" routes=10000
   [ "$quick" -eq 2 ] && routes=1000
-  cat >"$cfg" <<YAML
-lcores: {main: 0, workers: [1]}
-eal: [--no-huge, -m, "512", --no-pci, --file-prefix, portico-bench-cp, --log-level, "*:error"]
-api: {socket: "$work/cp-api.sock"}
-ports:
-  - {name: clients, device: "net_null0,no-rx=1", ipv4: 192.0.2.2/24}
-  - {name: backends, device: "net_null1,no-rx=1", ipv4: 198.51.100.2/23}
-announce: {count: 0}
-YAML
+  lab_null_dataplane "$work/cp-api.sock" portico-bench-cp 512 >"$cfg"
   start_dataplane "$cfg" "$log"
   local dp=$DP_PID
   $bench push-ack "unix:$work/cp-api.sock" "$([ "$quick" -ne 0 ] && echo 3 || echo 5)" >>"$results"

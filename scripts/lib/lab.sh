@@ -158,6 +158,30 @@ lab_reload_dataplane() { lab_signal_dataplane HUP 'portico-dataplane: reload' "$
 # Counters (SIGUSR1): prints the total line.
 lab_dataplane_stats() { lab_signal_dataplane USR1 '^stats total' "$1"; }
 
+# lab_wait_log PATTERN LOG SECONDS: waits until LOG has a line matching PATTERN; on
+# timeout says so and shows the log's end.
+lab_wait_log() {
+  for _ in $(seq 1 $(($3 * 20))); do grep -q "$1" "$2" 2>/dev/null && return 0; sleep 0.05; done
+  echo "no '$1' in $2 within $3 s:"
+  tail -n 20 "$2"
+  return 1
+}
+
+# lab_null_dataplane SOCKET PREFIX MEGABYTES: a dataplane.yaml (on stdout) for control
+# path tests and figures: one worker on core 1, two null ports that never receive, the
+# API on SOCKET.
+lab_null_dataplane() {
+  cat <<YAML
+lcores: {main: 0, workers: [1]}
+eal: [--no-huge, -m, "$3", --no-pci, --file-prefix, "$2", --log-level, "*:error"]
+api: {socket: "$1"}
+ports:
+  - {name: clients, device: "net_null0,no-rx=1", ipv4: 192.0.2.2/24}
+  - {name: backends, device: "net_null1,no-rx=1", ipv4: 198.51.100.2/23}
+announce: {count: 0}
+YAML
+}
+
 # counter NAME LINE: the value of NAME=... in a stats line (0 when absent).
 lab_counter() {
   local v

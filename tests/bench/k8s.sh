@@ -16,25 +16,12 @@ lab_init "pk8b$$"
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
 emit() { python3 "$report" figure "$@"; }  # NAME VALUE UNIT FLOOR|null CONDITIONS
-wait_log() {  # wait_log PATTERN LOG SECONDS
-  for _ in $(seq 1 $(($3 * 20))); do grep -q "$1" "$2" && return 0; sleep 0.05; done
-  echo "k8s bench: no '$1' in $2 within $3 s" >&2
-  tail -n 5 "$2" >&2
-  return 1
-}
+wait_log() { lab_wait_log "$@" >&2; }
 
 fake_k8s_start "$work"
 python3 "$root/tests/bench/k8s_cluster.py" "$routes" >"$work/cluster.json"
 k8s_api POST /fake/load "@$work/cluster.json" >/dev/null
-cat >"$work/dp.yaml" <<YAML
-lcores: {main: 0, workers: [1]}
-eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:error"]
-api: {socket: "$work/dp.sock"}
-ports:
-  - {name: clients, device: "net_null0,no-rx=1", ipv4: 192.0.2.2/24}
-  - {name: backends, device: "net_null1,no-rx=1", ipv4: 198.51.100.2/23}
-announce: {count: 0}
-YAML
+lab_null_dataplane "$work/dp.sock" "$LAB_PREFIX" 512 >"$work/dp.yaml"
 "$build/dataplane/portico-dataplane" --config "$work/dp.yaml" >"$work/dp.log" 2>&1 &
 LAB_PIDS+=($!)
 wait_log 'portico-dataplane: ready' "$work/dp.log" 30

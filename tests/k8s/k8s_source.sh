@@ -21,15 +21,7 @@ trap 'lab_cleanup; [ -n "${KEEP_WORK:-}" ] && echo "# kept $work" || rm -rf "$wo
 fake_k8s_start "$work"
 
 dataplane_config() {  # dataplane_config NAME: a dataplane on null ports, API socket in $work
-  cat >"$work/$1.yaml" <<YAML
-lcores: {main: 0, workers: [1]}
-eal: [--no-huge, -m, "256", --no-pci, --file-prefix, "$LAB_PREFIX-$1", --log-level, "*:error"]
-api: {socket: "$work/$1.sock"}
-ports:
-  - {name: clients, device: "net_null0,no-rx=1", ipv4: 192.0.2.2/24}
-  - {name: backends, device: "net_null1,no-rx=1", ipv4: 198.51.100.2/23}
-announce: {count: 0}
-YAML
+  lab_null_dataplane "$work/$1.sock" "$LAB_PREFIX-$1" 256 >"$work/$1.yaml"
   cat >"$work/cp-$1.yaml" <<YAML
 dataplanes: ["unix:$work/$1.sock"]
 debounce_ms: 50
@@ -47,11 +39,7 @@ start_controlplane() {  # start_controlplane NAME: pushes to dataplane NAME
   LAB_PIDS+=($!)
   eval "CP_$1=$!"
 }
-wait_log() {  # wait_log PATTERN LOG SECONDS
-  for _ in $(seq 1 $(($3 * 10))); do grep -q "$1" "$2" 2>/dev/null && return 0; sleep 0.1; done
-  echo "no '$1' in $2 within $3 s:"; tail -n 20 "$2"
-  return 1
-}
+wait_log() { lab_wait_log "$@"; }
 eventually() {  # eventually SECONDS COMMAND...: retries the command every 0.2 s
   local until=$(($(date +%s) + $1)); shift
   while ! "$@" >"$work/last" 2>&1; do

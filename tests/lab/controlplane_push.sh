@@ -36,10 +36,7 @@ start_controlplane() {
   CP_PID=$!
   LAB_PIDS+=("$CP_PID")
 }
-wait_log() {  # wait_log PATTERN LOG SECONDS
-  for _ in $(seq 1 $(($3 * 10))); do grep -q "$1" "$2" && return 0; sleep 0.1; done
-  return 1
-}
+wait_log() { lab_wait_log "$@"; }
 answers() { ip netns exec "$client" arping -c 2 -w 3 -I pcl0 "$1" | grep -q "reply from $1"; }
 
 if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
