@@ -47,6 +47,8 @@ class HostMatcher {
   // Grows a thread's scratch so it serves this matcher (control path).
   Status reserveScratch(hs_scratch** scratch) const;
   std::size_t databaseBytes() const;
+  // The Hyperscan database a scratch must fit; null when no wildcard needs one.
+  const hs_database* database() const { return db_; }
 
  private:
   HostMatcher() = default;

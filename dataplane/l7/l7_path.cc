@@ -300,7 +300,7 @@ Verdict receive(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_t 
       ctx.counters.drop(o.reason);
       return fail(frame, capacity, id, AnswerStatus::kBadRequest, ctx, l7);
     }
-    choice = routeHttp(ctx.snap, port, head, scratch, hash);
+    choice = routeHttp(port, head, scratch, hash);
   } else {
     ClientHello hello;
     const ParseOutcome o = parseClientHello(held, l7.settings.bufferBytes, l7.scratch, hello);
@@ -309,7 +309,7 @@ Verdict receive(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_t 
       ctx.counters.drop(o.reason);
       return fail(frame, capacity, id, AnswerStatus::kBadRequest, ctx, l7);
     }
-    choice = routeTls(ctx.snap, port, hello.serverName(), scratch, hash);
+    choice = routeTls(port, hello.serverName(), scratch, hash);
   }
   if (choice.outcome != Outcome::kForward) {
     if (choice.outcome == Outcome::kNotFound) ctx.counters.drop(DropReason::kL7NoRoute);

@@ -16,14 +16,14 @@ int stopOnMatch(unsigned, unsigned long long, unsigned long long, unsigned, void
   return 1;
 }
 
-bool regexMatches(const snapshot::Snapshot& snap, uint32_t regex, std::string_view value, hs_scratch* scratch) {
+bool regexMatches(const snapshot::VirtualHost& vhost, uint32_t regex, std::string_view value, hs_scratch* scratch) {
   bool matched = false;
-  hs_scan(snap.regexes[regex].db, value.data(), static_cast<unsigned>(value.size()), 0, scratch, stopOnMatch, &matched);
+  hs_scan(vhost.regexes[regex].db, value.data(), static_cast<unsigned>(value.size()), 0, scratch, stopOnMatch, &matched);
   return matched;
 }
 
-bool valueMatches(const snapshot::Snapshot& snap, const ValueMatch& m, std::string_view value, hs_scratch* scratch) {
-  return m.type == ValueMatchType::kExact ? value == m.value : regexMatches(snap, m.regex, value, scratch);
+bool valueMatches(const snapshot::VirtualHost& vhost, const ValueMatch& m, std::string_view value, hs_scratch* scratch) {
+  return m.type == ValueMatchType::kExact ? value == m.value : regexMatches(vhost, m.regex, value, scratch);
 }
 
 // The first value of a query parameter (no percent-decoding, as the spec leaves it).
@@ -42,7 +42,7 @@ bool queryValue(std::string_view query, std::string_view name, std::string_view&
   return false;
 }
 
-bool matches(const snapshot::Snapshot& snap, const CompiledMatch& m, const HttpRequestHead& head, hs_scratch* scratch) {
+bool matches(const snapshot::VirtualHost& vhost, const CompiledMatch& m, const HttpRequestHead& head, hs_scratch* scratch) {
   switch (m.pathType) {
     case PathMatchType::kExact:
       if (head.path != m.path) return false;
@@ -51,22 +51,22 @@ bool matches(const snapshot::Snapshot& snap, const CompiledMatch& m, const HttpR
       if (!pathHasPrefix(head.path, m.path)) return false;
       break;
     case PathMatchType::kRegex:
-      if (!regexMatches(snap, m.pathRegex, head.path, scratch)) return false;
+      if (!regexMatches(vhost, m.pathRegex, head.path, scratch)) return false;
       break;
   }
   if (!m.method.empty() && head.method != m.method) return false;
   for (const ValueMatch& h : m.headers) {
     const auto value = head.header(h.name);
-    if (!value || !valueMatches(snap, h, *value, scratch)) return false;
+    if (!value || !valueMatches(vhost, h, *value, scratch)) return false;
   }
   for (const ValueMatch& q : m.query) {
     std::string_view v;
-    if (!queryValue(head.query, q.name, v) || !valueMatches(snap, q, v, scratch)) return false;
+    if (!queryValue(head.query, q.name, v) || !valueMatches(vhost, q, v, scratch)) return false;
   }
   return true;
 }
 
-RouteChoice pickBackend(const snapshot::Snapshot& snap, const snapshot::L7Route& route, bool proxyProtocol,
+RouteChoice pickBackend(const snapshot::VirtualHost& vhost, const snapshot::L7Route& route, bool proxyProtocol,
                         uint64_t hash) {
   RouteChoice c;
   c.proxyProtocol = proxyProtocol;
@@ -87,7 +87,7 @@ RouteChoice pickBackend(const snapshot::Snapshot& snap, const snapshot::L7Route&
     c.outcome = Outcome::kInvalidBackend;
     return c;
   }
-  const snapshot::BackendSet& set = snap.backendSets[chosen->set];
+  const snapshot::BackendSet& set = vhost.backendSets[chosen->set];
   const uint16_t pick = set.maglev.lookup(static_cast<uint32_t>(hash));
   if (pick == lb::MaglevTable::kNoBackend) {
     c.outcome = Outcome::kUnavailable;
@@ -104,7 +104,7 @@ const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::stri
   if (li == HostMatcher::kNoMatch) return nullptr;
   listener = &port.listeners[li];
   const uint32_t vi = listener->hosts->match(host, scratch);
-  return vi == HostMatcher::kNoMatch ? nullptr : &listener->vhosts[vi];
+  return vi == HostMatcher::kNoMatch ? nullptr : listener->vhosts[vi].get();
 }
 
 }  // namespace
@@ -116,23 +116,23 @@ bool pathHasPrefix(std::string_view path, std::string_view prefix) {
   return path.size() == prefix.size() || path[prefix.size()] == '/';
 }
 
-RouteChoice routeHttp(const snapshot::Snapshot& snap, const snapshot::L7Port& port, const HttpRequestHead& head,
+RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
                       hs_scratch* scratch, uint64_t hash) {
   const snapshot::L7Listener* listener = nullptr;
   const snapshot::VirtualHost* vhost = virtualHost(port, head.host(), scratch, listener);
   if (vhost == nullptr) return {};
   for (const auto& route : vhost->routes) {
-    if (matches(snap, route.match, head, scratch)) return pickBackend(snap, route, listener->proxyProtocol, hash);
+    if (matches(*vhost, route.match, head, scratch)) return pickBackend(*vhost, route, listener->proxyProtocol, hash);
   }
   return {};
 }
 
-RouteChoice routeTls(const snapshot::Snapshot& snap, const snapshot::L7Port& port, std::string_view serverName,
+RouteChoice routeTls(const snapshot::L7Port& port, std::string_view serverName,
                      hs_scratch* scratch, uint64_t hash) {
   const snapshot::L7Listener* listener = nullptr;
   const snapshot::VirtualHost* vhost = virtualHost(port, serverName, scratch, listener);
   if (vhost == nullptr || vhost->routes.empty()) return {};
-  return pickBackend(snap, vhost->routes.front(), listener->proxyProtocol, hash);
+  return pickBackend(*vhost, vhost->routes.front(), listener->proxyProtocol, hash);
 }
 
 }  // namespace portico::dp::l7

@@ -26,10 +26,10 @@ struct RouteChoice {
   bool proxyProtocol = false;
 };
 
-RouteChoice routeHttp(const snapshot::Snapshot& snap, const snapshot::L7Port& port, const HttpRequestHead& head,
+RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
                       hs_scratch* scratch, uint64_t hash);
 
-RouteChoice routeTls(const snapshot::Snapshot& snap, const snapshot::L7Port& port, std::string_view serverName,
+RouteChoice routeTls(const snapshot::L7Port& port, std::string_view serverName,
                      hs_scratch* scratch, uint64_t hash);
 
 // Gateway API PathPrefix: whole path elements, a trailing '/' in the prefix ignored.

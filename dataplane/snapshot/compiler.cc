@@ -46,7 +46,7 @@ std::optional<std::pair<uint8_t, pkt::IpAddress>> Compiler::route(const pkt::IpA
 }
 
 Result<uint32_t> Compiler::addBackend(const BackendSpec& b, const std::string& where, BackendIds& ids,
-                                      std::vector<BackendEntry>& backends) {
+                                      std::vector<BackendEntry>& backends, std::vector<BackendRefCount>& refs) {
   const auto hop = route(b.address);
   if (!hop) return Error{where, "no port reaches it: it is in no port's subnet and no port has a gateway"};
   const uint32_t slot = neighbors_.slotFor(hop->first, hop->second);
@@ -56,8 +56,7 @@ Result<uint32_t> Compiler::addBackend(const BackendSpec& b, const std::string& w
   const uint32_t id = it->second;
   if (backends.size() <= id) backends.resize(id + 1);
   BackendEntry& e = backends[id];
-  // One backend may serve several services; the most available state wins.
-  if (e.state == BackendState::kRemoved || b.state < e.state) e.state = b.state;
+  refs.push_back({id, b.state});
   e.address = b.address;
   e.portBe = pkt::hton16(b.port);
   e.egressPort = hop->first;
@@ -67,7 +66,7 @@ Result<uint32_t> Compiler::addBackend(const BackendSpec& b, const std::string& w
 
 Result<BackendSet> Compiler::backendSet(const std::vector<BackendSpec>& endpoints, uint8_t family,
                                         const std::string& where, BackendIds& ids, std::vector<BackendEntry>& backends,
-                                        uint32_t tableSize) {
+                                        std::vector<BackendRefCount>& refs, uint32_t tableSize) {
   BackendSet set;
   std::vector<lb::MaglevBackend> ring;
   for (const BackendSpec& b : endpoints) {
@@ -75,7 +74,7 @@ Result<BackendSet> Compiler::backendSet(const std::vector<BackendSpec>& endpoint
     if (b.address.family != family) {
       return Error{at, "address family differs from the VIP's (NAT between IPv4 and IPv6 is not supported)"};
     }
-    auto id = addBackend(b, at, ids, backends);
+    auto id = addBackend(b, at, ids, backends, refs);
     if (!id) return id.error();
     if (b.state == BackendState::kRemoved) continue;
     // The Maglev identity is the backend's address and port, so every dataplane (and
@@ -99,6 +98,7 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
   // Ids are only handed out once the whole state is known to compile.
   BackendIds ids = backendIds_;
   std::vector<BackendEntry> backends;
+  std::vector<BackendRefCount> serviceRefs;
 
   for (std::size_t si = 0; si < desired.services.size(); ++si) {
     const ServiceSpec& spec = desired.services[si];
@@ -114,7 +114,7 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
     svc.family = spec.vip.family;
     svc.id = static_cast<uint16_t>(si);
     svc.name = spec.name;
-    auto set = backendSet(spec.backends, spec.vip.family, describe(spec), ids, backends);
+    auto set = backendSet(spec.backends, spec.vip.family, describe(spec), ids, backends, serviceRefs);
     if (!set) return set.error();
     svc.maglev = std::move(set->maglev);
     svc.backendIds = std::move(set->backendIds);
@@ -131,10 +131,35 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
   std::sort(snap->services.begin(), snap->services.end(),
             [](const ServiceEntry& a, const ServiceEntry& b) { return a.key() < b.key(); });
   backends.resize(ids.size());
+  // One backend may serve several services and hosts; the most available state wins,
+  // and one nobody names any more is removed (its flows end).
+  std::vector<RefCounts> counts(ids.size());
+  count(counts, serviceRefs, 1);
+  for (const auto& port : snap->l7Ports) {
+    for (const auto& l : port.listeners) {
+      for (const auto& h : l.vhosts) count(counts, h->refs, 1);
+    }
+  }
+  for (std::size_t id = 0; id < backends.size(); ++id) backends[id].state = stateOf(counts[id]);
   snap->backends = std::move(backends);
   snap->vips = lb::VipTable(vips);
   backendIds_ = std::move(ids);
+  counts_ = std::move(counts);
+  serviceRefs_ = std::move(serviceRefs);
   return snap;
+}
+
+void Compiler::count(std::vector<RefCounts>& counts, const std::vector<BackendRefCount>& refs, int sign) {
+  for (const auto& r : refs) {
+    if (counts.size() <= r.id) counts.resize(r.id + 1);
+    counts[r.id].byState[static_cast<int>(r.state)] += static_cast<uint32_t>(sign);
+  }
+}
+
+BackendState Compiler::stateOf(const RefCounts& c) {
+  if (c.byState[static_cast<int>(BackendState::kActive)] > 0) return BackendState::kActive;
+  if (c.byState[static_cast<int>(BackendState::kDraining)] > 0) return BackendState::kDraining;
+  return BackendState::kRemoved;
 }
 
 }  // namespace portico::dp::snapshot

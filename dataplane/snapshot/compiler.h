@@ -21,9 +21,20 @@ struct PortRoute {
   std::optional<pkt::Ipv6Addr> gateway6;
 };
 
+// One virtual host of an existing listener, replaced, added or removed: what a delta
+// push carries (the routes of a host change far more often than anything else).
+struct VirtualHostChange {
+  pkt::IpAddress vip;
+  uint16_t port = 0;
+  std::string listener;
+  VirtualHostSpec host;  // its hostname names it; its routes are the new ones
+  bool remove = false;
+};
+
 // Turns a desired state into a snapshot (control path). Keeps what must outlive one
 // snapshot: backend ids (stable for a backend's address and port, so open flows find
-// their backend in every later snapshot) and the neighbour slots of next hops.
+// their backend in every later snapshot), how many hosts and services refer to each
+// backend in which state, and the neighbour slots of next hops.
 class Compiler {
  public:
   Compiler(std::vector<PortRoute> ports, arp::NeighborCache& neighbors, uint32_t maglevSize, unsigned workers = 1)
@@ -32,29 +43,51 @@ class Compiler {
   // The error names the service and backend that cannot be served; nothing is changed
   // then, so the last good snapshot keeps serving.
   Result<std::unique_ptr<Snapshot>> compile(const DesiredState& desired, uint64_t version);
+  // `base` (the last snapshot this compiler made) with some virtual hosts changed: only
+  // those are compiled, every other host, listener matcher and service is shared or
+  // copied. The error names the host; nothing is changed then.
+  Result<std::unique_ptr<Snapshot>> applyDelta(const Snapshot& base, const std::vector<VirtualHostChange>& changes,
+                                               uint64_t version);
   // What the last compile left out without failing (unreachable L7 endpoints).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   using BackendIds = std::map<std::pair<pkt::IpAddress, uint16_t>, uint32_t>;
+  // References to one backend, by the state they ask for: the most available one wins.
+  struct RefCounts {
+    uint32_t byState[3] = {0, 0, 0};  // indexed by BackendState
+  };
 
   // The port and next hop that reach an address, if any.
   std::optional<std::pair<uint8_t, pkt::IpAddress>> route(const pkt::IpAddress& to) const;
   // The backend's id, its entry filled in; the error says why it cannot be reached.
+  // The reference goes to `refs`; the entry's state is settled from all references.
   Result<uint32_t> addBackend(const BackendSpec& b, const std::string& where, BackendIds& ids,
-                              std::vector<BackendEntry>& backends);
+                              std::vector<BackendEntry>& backends, std::vector<BackendRefCount>& refs);
   // Endpoints as a Maglev-balanced set (removed ones left out, draining ones weight 0),
   // in a table of `tableSize` slots (0: the configured size).
   Result<BackendSet> backendSet(const std::vector<BackendSpec>& endpoints, uint8_t family, const std::string& where,
-                                BackendIds& ids, std::vector<BackendEntry>& backends, uint32_t tableSize = 0);
+                                BackendIds& ids, std::vector<BackendEntry>& backends, std::vector<BackendRefCount>& refs,
+                                uint32_t tableSize = 0);
   // The L7 listener ports (l7_compiler.cc).
   Status compileL7(const DesiredState& desired, Snapshot& snap, BackendIds& ids, std::vector<BackendEntry>& backends);
+  Result<std::shared_ptr<const VirtualHost>> compileVirtualHost(const VirtualHostSpec& spec, uint8_t family,
+                                                                const std::string& where, BackendIds& ids,
+                                                                std::vector<BackendEntry>& backends);
+  // Hyperscan scratch for the workers: `dbs` must fit it. A base whose scratch already
+  // fits them is shared.
+  Result<std::shared_ptr<ScratchSet>> scratchFor(const std::vector<const hs_database*>& dbs,
+                                                 const std::shared_ptr<ScratchSet>& base);
+  static void count(std::vector<RefCounts>& counts, const std::vector<BackendRefCount>& refs, int sign);
+  static BackendState stateOf(const RefCounts& c);
 
   std::vector<PortRoute> ports_;
   arp::NeighborCache& neighbors_;
   uint32_t maglevSize_;
   unsigned workers_;
   BackendIds backendIds_;
+  std::vector<RefCounts> counts_;           // by backend id, for the last snapshot made
+  std::vector<BackendRefCount> serviceRefs_; // the L4 services' share of counts_
   std::vector<std::string> warnings_;
 };
 

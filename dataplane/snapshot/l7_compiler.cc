@@ -13,7 +13,7 @@ namespace {
 std::string describePort(const L7PortSpec& p) { return "listener port " + p.vip.toString() + ":" + std::to_string(p.port); }
 
 // A whole-value match: Gateway API regular expressions must match all of the value.
-Result<uint32_t> compileRegex(const std::string& pattern, const std::string& where, Snapshot& snap) {
+Result<uint32_t> compileRegex(const std::string& pattern, const std::string& where, VirtualHost& snap) {
   const std::string anchored = "^(?:" + pattern + ")$";
   Regex r;
   hs_compile_error_t* err = nullptr;
@@ -27,7 +27,7 @@ Result<uint32_t> compileRegex(const std::string& pattern, const std::string& whe
   return static_cast<uint32_t>(snap.regexes.size() - 1);
 }
 
-Status compileValues(const std::vector<ValueMatchSpec>& specs, const std::string& where, Snapshot& snap,
+Status compileValues(const std::vector<ValueMatchSpec>& specs, const std::string& where, VirtualHost& snap,
                      std::vector<ValueMatch>& out) {
   for (const auto& v : specs) {
     ValueMatch m{v.name, v.type, v.value, kNoRegex};
@@ -41,7 +41,7 @@ Status compileValues(const std::vector<ValueMatchSpec>& specs, const std::string
   return Ok{};
 }
 
-Result<CompiledMatch> compileMatch(const RouteMatchSpec& spec, const std::string& where, Snapshot& snap) {
+Result<CompiledMatch> compileMatch(const RouteMatchSpec& spec, const std::string& where, VirtualHost& snap) {
   CompiledMatch m;
   m.pathType = spec.pathType;
   m.path = spec.path;
@@ -68,10 +68,85 @@ Regex::~Regex() { hs_free_database(db); }
 
 ScratchSet::~ScratchSet() {
   for (hs_scratch* s : scratch_) hs_free_scratch(s);
+  hs_free_scratch(prototype_);
+}
+
+Result<std::shared_ptr<const VirtualHost>> Compiler::compileVirtualHost(const VirtualHostSpec& hs, uint8_t family,
+                                                                        const std::string& lwhere, BackendIds& ids,
+                                                                        std::vector<BackendEntry>& backends) {
+  auto vhost = std::make_shared<VirtualHost>();
+  for (const L7RouteSpec& rs : hs.routes) {
+    const std::string rwhere = lwhere + " " + rs.name;
+    L7Route route;
+    route.name = rs.name;
+    auto match = compileMatch(rs.match, rwhere, *vhost);
+    if (!match) return match.error();
+    route.match = std::move(*match);
+    for (const L7BackendSpec& bs : rs.backends) {
+      if (bs.weight == 0) continue;
+      WeightedBackend wb;
+      if (!bs.invalid) {
+        // An endpoint this dataplane cannot reach is left out (and reported), as if
+        // not ready: one bad endpoint must not keep every other route from serving.
+        std::vector<BackendSpec> reachable;
+        for (const BackendSpec& e : bs.endpoints) {
+          if (e.address.family == family && this->route(e.address)) {
+            reachable.push_back(e);
+          } else {
+            warnings_.push_back(rwhere + " " + bs.name + " endpoint " + e.address.toString() +
+                                ": no port reaches it (or its family differs from the VIP's); left out");
+          }
+        }
+        auto set = backendSet(reachable, family, rwhere + " " + bs.name, ids, backends, vhost->refs,
+                              lb::MaglevTable::sizeFor(reachable.size(), maglevSize_));
+        if (!set) return set.error();
+        vhost->backendSets.push_back(std::move(*set));
+        wb.set = static_cast<uint32_t>(vhost->backendSets.size() - 1);
+      }
+      route.totalWeight += bs.weight;
+      wb.upTo = route.totalWeight;
+      route.backends.push_back(wb);
+    }
+    vhost->routes.push_back(std::move(route));
+  }
+  return std::shared_ptr<const VirtualHost>(std::move(vhost));
+}
+
+Result<std::shared_ptr<ScratchSet>> Compiler::scratchFor(const std::vector<const hs_database*>& dbs,
+                                                         const std::shared_ptr<ScratchSet>& base) {
+  // Grow a copy of the base's prototype: if it stays the same size, every worker's
+  // scratch already fits the new databases and is shared with the base snapshot.
+  hs_scratch* proto = nullptr;
+  if (base && base->prototype() != nullptr && hs_clone_scratch(base->prototype(), &proto) != HS_SUCCESS) {
+    return Error{"hostname matcher", "cannot clone Hyperscan scratch"};
+  }
+  std::size_t before = 0;
+  if (proto != nullptr) hs_scratch_size(proto, &before);
+  for (const hs_database* db : dbs) {
+    if (hs_alloc_scratch(db, &proto) != HS_SUCCESS) {
+      hs_free_scratch(proto);
+      return Error{"hostname matcher", "cannot allocate Hyperscan scratch"};
+    }
+  }
+  std::size_t after = 0;
+  if (proto != nullptr) hs_scratch_size(proto, &after);
+  if (base && base->prototype() != nullptr && after == before) {
+    hs_free_scratch(proto);
+    return base;
+  }
+  auto set = std::make_shared<ScratchSet>();
+  set->prototype() = proto;
+  for (unsigned w = 0; w < workers_ && proto != nullptr; ++w) {
+    hs_scratch* clone = nullptr;
+    if (hs_clone_scratch(proto, &clone) != HS_SUCCESS) return Error{"hostname matcher", "cannot clone Hyperscan scratch"};
+    set->all().push_back(clone);
+  }
+  return set;
 }
 
 Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendIds& ids,
                            std::vector<BackendEntry>& backends) {
+  std::vector<const hs_database*> dbs;
   for (const L7PortSpec& ps : desired.l7Ports) {
     const std::string where = describePort(ps);
     if (ps.listeners.empty()) return Error{where, "has no listeners"};
@@ -94,77 +169,102 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       for (std::size_t hi = 0; hi < ls.hosts.size(); ++hi) {
         const VirtualHostSpec& hs = ls.hosts[hi];
         hostNames.push_back({hs.hostname, static_cast<uint32_t>(hi)});
-        VirtualHost vhost;
-        for (const L7RouteSpec& rs : hs.routes) {
-          const std::string rwhere = lwhere + " " + rs.name;
-          L7Route route;
-          route.name = rs.name;
-          auto match = compileMatch(rs.match, rwhere, snap);
-          if (!match) return match.error();
-          route.match = std::move(*match);
-          for (const L7BackendSpec& bs : rs.backends) {
-            if (bs.weight == 0) continue;
-            WeightedBackend wb;
-            if (!bs.invalid) {
-              // An endpoint this dataplane cannot reach is left out (and reported), as if
-              // not ready: one bad endpoint must not keep every other route from serving.
-              std::vector<BackendSpec> reachable;
-              for (const BackendSpec& e : bs.endpoints) {
-                if (e.address.family == ps.vip.family && this->route(e.address)) {
-                  reachable.push_back(e);
-                } else {
-                  warnings_.push_back(rwhere + " " + bs.name + " endpoint " + e.address.toString() +
-                                      ": no port reaches it (or its family differs from the VIP's); left out");
-                }
-              }
-              auto set = backendSet(reachable, ps.vip.family, rwhere + " " + bs.name, ids, backends,
-                                    lb::MaglevTable::sizeFor(reachable.size(), maglevSize_));
-              if (!set) return set.error();
-              snap.backendSets.push_back(std::move(*set));
-              wb.set = static_cast<uint32_t>(snap.backendSets.size() - 1);
-            }
-            route.totalWeight += bs.weight;
-            wb.upTo = route.totalWeight;
-            route.backends.push_back(wb);
-          }
-          vhost.routes.push_back(std::move(route));
-        }
-        listener.vhosts.push_back(std::move(vhost));
+        auto vhost = compileVirtualHost(hs, ps.vip.family, lwhere, ids, backends);
+        if (!vhost) return vhost.error();
+        for (const auto& r : (*vhost)->regexes) dbs.push_back(r.db);
+        listener.vhosts.push_back(std::move(*vhost));
+        listener.hostnames.push_back(hs.hostname);
       }
       auto hosts = l7::HostMatcher::build(hostNames, spanOf(ls.protocol));
       if (!hosts) return Error{lwhere + " " + hosts.error().where, hosts.error().what};
       listener.hosts = std::move(*hosts);
+      if (const hs_database* db = listener.hosts->database()) dbs.push_back(db);
       port.listeners.push_back(std::move(listener));
     }
     auto matcher = l7::HostMatcher::build(listenerNames, spanOf(port.protocol));
     if (!matcher) return Error{where + " " + matcher.error().where, matcher.error().what};
     port.listenerMatcher = std::move(*matcher);
+    if (const hs_database* db = port.listenerMatcher->database()) dbs.push_back(db);
     snap.l7Ports.push_back(std::move(port));
   }
   std::sort(snap.l7Ports.begin(), snap.l7Ports.end(), [](const L7Port& a, const L7Port& b) { return a.key() < b.key(); });
+  auto scratch = scratchFor(dbs, nullptr);
+  if (!scratch) return scratch.error();
+  snap.scratch = std::move(*scratch);
+  return Ok{};
+}
 
-  // One scratch that serves every database, cloned for each worker.
-  hs_scratch* proto = nullptr;
-  Status st = Ok{};
-  for (const auto& port : snap.l7Ports) {
-    if (st) st = port.listenerMatcher->reserveScratch(&proto);
-    for (const auto& l : port.listeners) {
-      if (st) st = l.hosts->reserveScratch(&proto);
+Result<std::unique_ptr<Snapshot>> Compiler::applyDelta(const Snapshot& base, const std::vector<VirtualHostChange>& changes,
+                                                       uint64_t version) {
+  auto snap = std::make_unique<Snapshot>();
+  snap->version = version;
+  snap->vips = base.vips;
+  snap->services = base.services;
+  snap->l7Ports = base.l7Ports;  // listeners share their hosts and matchers
+  warnings_.clear();
+  BackendIds ids = backendIds_;
+  std::vector<BackendEntry> backends = base.backends;
+  std::vector<RefCounts> counts = counts_;
+  std::vector<BackendRefCount> touched;
+  std::vector<const hs_database*> dbs;
+  std::vector<L7Listener*> renamed;  // listeners whose host names changed: new matcher
+  for (const VirtualHostChange& c : changes) {
+    const std::string where = "listener port " + c.vip.toString() + ":" + std::to_string(c.port);
+    const pkt::Ipv6Addr vip = c.vip.family == 4 ? lb::v4Mapped(c.vip.v4) : c.vip.v6;
+    const auto key = std::make_tuple(vip, pkt::hton16(c.port));
+    const auto port = std::find_if(snap->l7Ports.begin(), snap->l7Ports.end(),
+                                   [&](const L7Port& p) { return p.key() == key; });
+    if (port == snap->l7Ports.end()) return Error{where, "is not served: a new listener port needs a whole push"};
+    const auto listener = std::find_if(port->listeners.begin(), port->listeners.end(),
+                                       [&](const L7Listener& l) { return l.name == c.listener; });
+    if (listener == port->listeners.end()) {
+      return Error{where + " listener " + c.listener, "is not served: a new listener needs a whole push"};
+    }
+    const std::string lwhere = where + " listener " + c.listener;
+    const auto at = std::find(listener->hostnames.begin(), listener->hostnames.end(), c.host.hostname);
+    const auto index = static_cast<std::size_t>(at - listener->hostnames.begin());
+    if (at != listener->hostnames.end()) {
+      count(counts, listener->vhosts[index]->refs, -1);
+      touched.insert(touched.end(), listener->vhosts[index]->refs.begin(), listener->vhosts[index]->refs.end());
+    }
+    if (c.remove) {
+      if (at == listener->hostnames.end()) continue;
+      listener->hostnames.erase(at);
+      listener->vhosts.erase(listener->vhosts.begin() + static_cast<std::ptrdiff_t>(index));
+      renamed.push_back(&*listener);
+      continue;
+    }
+    auto vhost = compileVirtualHost(c.host, port->family, lwhere, ids, backends);
+    if (!vhost) return vhost.error();
+    count(counts, (*vhost)->refs, 1);
+    touched.insert(touched.end(), (*vhost)->refs.begin(), (*vhost)->refs.end());
+    for (const auto& r : (*vhost)->regexes) dbs.push_back(r.db);
+    if (at != listener->hostnames.end()) {
+      listener->vhosts[index] = std::move(*vhost);
+    } else {
+      listener->hostnames.push_back(c.host.hostname);
+      listener->vhosts.push_back(std::move(*vhost));
+      renamed.push_back(&*listener);
     }
   }
-  for (const auto& r : snap.regexes) {
-    if (st && hs_alloc_scratch(r.db, &proto) != HS_SUCCESS) st = Error{"regular expressions", "cannot allocate Hyperscan scratch"};
+  for (L7Listener* l : renamed) {
+    std::vector<l7::HostPattern> names;
+    for (std::size_t i = 0; i < l->hostnames.size(); ++i) names.push_back({l->hostnames[i], static_cast<uint32_t>(i)});
+    auto hosts = l7::HostMatcher::build(names, spanOf(l->protocol));
+    if (!hosts) return Error{"listener " + l->name + " " + hosts.error().where, hosts.error().what};
+    l->hosts = std::move(*hosts);
+    if (const hs_database* db = l->hosts->database()) dbs.push_back(db);
   }
-  snap.scratch = std::make_unique<ScratchSet>();
-  if (proto != nullptr) {
-    for (unsigned w = 0; w < workers_ && st; ++w) {
-      hs_scratch* clone = nullptr;
-      if (hs_clone_scratch(proto, &clone) != HS_SUCCESS) st = Error{"hostname matcher", "cannot clone Hyperscan scratch"};
-      snap.scratch->all().push_back(clone);
-    }
-    hs_free_scratch(proto);
-  }
-  return st;
+  auto scratch = scratchFor(dbs, base.scratch);
+  if (!scratch) return scratch.error();
+  snap->scratch = std::move(*scratch);
+  backends.resize(ids.size());
+  counts.resize(ids.size());
+  for (const auto& r : touched) backends[r.id].state = stateOf(counts[r.id]);
+  snap->backends = std::move(backends);
+  backendIds_ = std::move(ids);
+  counts_ = std::move(counts);
+  return snap;
 }
 
 }  // namespace portico::dp::snapshot

@@ -3,6 +3,9 @@
 // The compiled L7 tables of a snapshot: per VIP and port, a listener matcher; per
 // listener, a virtual-host matcher; per virtual host, routes in precedence order, each
 // with weighted backend sets. Immutable once published, like the rest of the snapshot.
+// A virtual host owns everything its routes use and is held by shared pointer, so a
+// change to one host builds one new VirtualHost and shares the others with the
+// previous snapshot.
 
 #include <cstdint>
 #include <memory>
@@ -55,7 +58,7 @@ struct BackendSet {
 
 struct WeightedBackend {
   uint32_t upTo = 0;  // cumulative weight, exclusive
-  uint32_t set = kInvalidBackendRef;  // index into Snapshot::backendSets
+  uint32_t set = kInvalidBackendRef;  // index into its VirtualHost::backendSets
 };
 
 struct L7Route {
@@ -65,16 +68,27 @@ struct L7Route {
   uint32_t totalWeight = 0;  // 0: every backendRef has weight 0, so nothing serves (503)
 };
 
+// A backend a virtual host refers to, and in which state: what the compiler counts to
+// know a backend's state across every host and service without recompiling them all.
+struct BackendRefCount {
+  uint32_t id = 0;
+  BackendState state = BackendState::kActive;
+};
+
 struct VirtualHost {
   std::vector<L7Route> routes;
+  std::vector<BackendSet> backendSets;  // its backendRefs' endpoints
+  std::vector<Regex> regexes;           // its RegularExpression matches
+  std::vector<BackendRefCount> refs;    // every endpoint it names (control path only)
 };
 
 struct L7Listener {
   std::string name;
   ListenerProtocol protocol = ListenerProtocol::kHttp;
   bool proxyProtocol = false;
-  std::unique_ptr<l7::HostMatcher> hosts;  // -> index into vhosts
-  std::vector<VirtualHost> vhosts;
+  std::shared_ptr<const l7::HostMatcher> hosts;  // -> index into vhosts
+  std::vector<std::shared_ptr<const VirtualHost>> vhosts;
+  std::vector<std::string> hostnames;  // vhosts[i]'s name, where a delta finds it
 };
 
 struct L7Port {
@@ -82,14 +96,15 @@ struct L7Port {
   uint16_t portBe = 0;
   uint8_t family = 0;
   ListenerProtocol protocol = ListenerProtocol::kHttp;
-  std::unique_ptr<l7::HostMatcher> listenerMatcher;  // -> index into listeners
+  std::shared_ptr<const l7::HostMatcher> listenerMatcher;  // -> index into listeners
   std::vector<L7Listener> listeners;
 
   auto key() const { return std::tie(vip, portBe); }
 };
 
 // One Hyperscan scratch per worker, sized for every database of the snapshot it belongs
-// to; worker i only ever touches scratch i.
+// to; worker i only ever touches scratch i. The prototype they were cloned from is kept
+// (never used by a worker) to tell whether a later database still fits them.
 class ScratchSet {
  public:
   ScratchSet() = default;
@@ -98,9 +113,11 @@ class ScratchSet {
   ~ScratchSet();
   hs_scratch* forWorker(unsigned worker) const { return worker < scratch_.size() ? scratch_[worker] : nullptr; }
   std::vector<hs_scratch*>& all() { return scratch_; }
+  hs_scratch*& prototype() { return prototype_; }
 
  private:
   std::vector<hs_scratch*> scratch_;
+  hs_scratch* prototype_ = nullptr;
 };
 
 }  // namespace portico::dp::snapshot

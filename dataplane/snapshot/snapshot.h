@@ -43,9 +43,7 @@ struct Snapshot {
   std::vector<ServiceEntry> services;  // sorted by (vip, port, proto)
   std::vector<BackendEntry> backends;  // indexed by backend id; absent ids are kRemoved
   std::vector<L7Port> l7Ports;         // sorted by (vip, port)
-  std::vector<BackendSet> backendSets; // L7 backendRefs' endpoints
-  std::vector<Regex> regexes;          // L7 RegularExpression matches
-  std::unique_ptr<ScratchSet> scratch; // Hyperscan scratch per worker, for this snapshot's databases
+  std::shared_ptr<ScratchSet> scratch; // Hyperscan scratch per worker, for this snapshot's databases
 
   const ServiceEntry* findService(const pkt::Ipv6Addr& vip, uint16_t portBe, uint8_t proto) const {
     const auto want = std::tie(vip, portBe, proto);

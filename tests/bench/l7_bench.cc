@@ -115,7 +115,7 @@ int l7FirstPacket(int repeats) {
           [&](std::string& req, int round) {
             l7::HttpRequestHead head;
             l7::parseRequestHead({reinterpret_cast<uint8_t*>(req.data()), req.size()}, 16384, head);
-            return l7::routeHttp(s, port, head, scratch, round).outcome == l7::Outcome::kForward;
+            return l7::routeHttp(port, head, scratch, round).outcome == l7::Outcome::kForward;
           },
           best);
       if (!routed) {

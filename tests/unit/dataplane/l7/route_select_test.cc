@@ -55,7 +55,7 @@ class RouteSelectTest : public ::testing::Test {
     HttpRequestHead head;
     const auto o = parseRequestHead({reinterpret_cast<uint8_t*>(text.data()), text.size()}, 16384, head);
     if (o.status != ParseStatus::kComplete) return "parse failed";
-    const RouteChoice c = routeHttp(*snap_, snap_->l7Ports.front(), head, snap_->scratch->forWorker(0), hash);
+    const RouteChoice c = routeHttp(snap_->l7Ports.front(), head, snap_->scratch->forWorker(0), hash);
     switch (c.outcome) {
       case Outcome::kForward: return backendByAddress_[c.backendId];
       case Outcome::kNotFound: return "404";

@@ -108,8 +108,9 @@ TEST_F(CompilerTest, UnreachableL7EndpointsAreLeftOutNotFatal) {
   ASSERT_EQ(compiler_->warnings().size(), 1u);
   EXPECT_NE(compiler_->warnings()[0].find("endpoint 2001:db8::11: no port reaches it"), std::string::npos)
       << compiler_->warnings()[0];
-  ASSERT_EQ((*snap)->backendSets.size(), 1u);
-  EXPECT_EQ((*snap)->backendSets[0].backendIds.size(), 1u);
+  const auto& vhost = *(*snap)->l7Ports[0].listeners[0].vhosts[0];
+  ASSERT_EQ(vhost.backendSets.size(), 1u);
+  EXPECT_EQ(vhost.backendSets[0].backendIds.size(), 1u);
   EXPECT_TRUE((*snap)->vips.containsV4(htonl(test::v4("192.0.2.100")))) << "a listener's VIP is answered";
 }
 
