@@ -39,11 +39,8 @@ void DataplaneClient::setState(const pb::DesiredState& state) {
   wake_.notify_all();
 }
 
-bool DataplaneClient::push(const pb::DesiredState& state) {
-  pb::PushReply reply;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + kPushDeadline);
-  const grpc::Status st = stub_->Push(&ctx, state, &reply);
+bool DataplaneClient::settle(const grpc::Status& st, const pb::PushReply& reply, uint64_t version,
+                             const std::string& how) {
   if (!st.ok()) {
     if (reachable_) log_(target_ + ": unreachable (" + st.error_message() + "); retrying");
     reachable_ = false;
@@ -52,14 +49,51 @@ bool DataplaneClient::push(const pb::DesiredState& state) {
   }
   reachable_ = true;
   if (reply.accepted()) {
-    acked_.store(state.version());
-    log_(target_ + ": serves version " + std::to_string(state.version()));
+    acked_.store(version);
+    log_(target_ + ": serves version " + std::to_string(version) + how);
   } else {
-    nacked_ = state.version();
-    log_(target_ + ": rejected version " + std::to_string(state.version()) + ": " + reply.error());
+    nacked_ = version;
+    log_(target_ + ": rejected version " + std::to_string(version) + ": " + reply.error());
   }
   settled_ = true;
   return true;
+}
+
+bool DataplaneClient::pushDelta(const pb::DesiredState& state, const StateIndex& index, bool& answered) {
+  if (!ackedIndex_ || acked_.load() == 0) return false;
+  auto delta = deltaBetween(*ackedIndex_, state, index);
+  // Past half the hosts a delta costs the dataplane about what the whole state does.
+  if (!delta || static_cast<std::size_t>(delta->changes_size()) * 2 > index.hosts.size() + 1) return false;
+  delta->set_version(state.version());
+  delta->set_base_version(acked_.load());
+  pb::PushReply reply;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + kPushDeadline);
+  const grpc::Status st = stub_->PushDelta(&ctx, *delta, &reply);
+  if (st.ok() && !reply.accepted()) {
+    // Most likely the dataplane serves something else than we think (another control
+    // plane pushed, or it restarted): the whole state settles it.
+    log_(target_ + ": delta for version " + std::to_string(state.version()) + " refused (" + reply.error() +
+         "); pushing the whole state");
+    return false;
+  }
+  answered = settle(st, reply, state.version(),
+                    " (delta: " + std::to_string(delta->changes_size()) + " virtual hosts)");
+  return true;
+}
+
+bool DataplaneClient::push(const pb::DesiredState& state) {
+  StateIndex index = indexOf(state);
+  bool answered = false;
+  if (!pushDelta(state, index, answered)) {
+    pb::PushReply reply;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + kPushDeadline);
+    answered = settle(stub_->Push(&ctx, state, &reply), reply, state.version(), "");
+  }
+  // After a NACK the dataplane still serves the version indexed before.
+  if (acked_.load() == state.version()) ackedIndex_ = std::move(index);
+  return answered;
 }
 
 bool DataplaneClient::checkHealth() {
@@ -77,6 +111,7 @@ bool DataplaneClient::checkHealth() {
     log_(target_ + ": serves version " + std::to_string(served.version()) + " (restarted?); pushing the state again");
     acked_.store(0);
     nacked_ = 0;
+    ackedIndex_.reset();
     return true;
   }
   return false;

@@ -5,15 +5,18 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "controlplane/push/state_delta.h"
 #include "proto/dataplane.grpc.pb.h"
 
 namespace portico::cp {
 
 // Keeps one dataplane serving the latest state, on a thread of its own: pushes every new
-// version; while the dataplane is unreachable retries with exponential backoff and
+// version (as a delta of virtual hosts when nothing else changed since the version it
+// acknowledged, else whole); while the dataplane is unreachable retries with exponential backoff and
 // jitter; checks it every second and pushes the whole state again when it restarted (its
 // served version is no longer the one acknowledged). A NACKed version is not retried:
 // the next version may fix it.
@@ -36,6 +39,12 @@ class DataplaneClient {
  private:
   void run();
   bool push(const portico::dataplane::v1::DesiredState& state);
+  // Sends `state` as a delta on top of the acknowledged one. True when the dataplane
+  // answered (ACK or NACK, `answered` set); false when a whole push is needed instead.
+  bool pushDelta(const portico::dataplane::v1::DesiredState& state, const StateIndex& index, bool& answered);
+  // The RPC's outcome, logged; false when the dataplane could not be reached.
+  bool settle(const grpc::Status& st, const portico::dataplane::v1::PushReply& reply, uint64_t version,
+              const std::string& how);
   // True when the dataplane restarted and must be sent the state again.
   bool checkHealth();
 
@@ -47,6 +56,7 @@ class DataplaneClient {
   portico::dataplane::v1::DesiredState latest_;
   bool stop_ = false;
   std::atomic<uint64_t> acked_{0};
+  std::optional<StateIndex> ackedIndex_;  // of the acknowledged state (client thread only)
   uint64_t nacked_ = 0;
   std::atomic<bool> reachable_{true};
   std::atomic<bool> settled_{false};

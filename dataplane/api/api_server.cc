@@ -45,6 +45,25 @@ class DataplaneService final : public pb::Dataplane::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status PushDelta(grpc::ServerContext* ctx, const pb::StateDelta* request, pb::PushReply* reply) override {
+    if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up");
+    Status st = Ok{};
+    if (const uint64_t serving = pushedVersion_.load(); request->base_version() != serving || serving == 0) {
+      st = Error{"delta", "based on version " + std::to_string(request->base_version()) + ", but version " +
+                              std::to_string(serving) + " is served: push the whole state"};
+    }
+    if (st) {
+      auto changes = fromProto(*request);
+      st = changes ? rt_.publishDelta(*changes) : Status(changes.error());
+    }
+    reply->set_accepted(st.ok());
+    reply->set_pushed_version(request->version());
+    if (st.ok()) pushedVersion_.store(request->version());
+    reply->set_serving_version(rt_.version());
+    if (!st.ok()) reply->set_error(st.error().toString());
+    return grpc::Status::OK;
+  }
+
   grpc::Status GetState(grpc::ServerContext*, const pb::GetStateRequest*, pb::DesiredState* reply) override {
     // The version is the control plane's last accepted push (0: none since start), so a
     // control plane sees at once that a restarted dataplane needs the state again.

@@ -67,6 +67,38 @@ void valuesTo(const std::vector<snapshot::ValueMatchSpec>& in, google::protobuf:
   }
 }
 
+Result<snapshot::VirtualHostSpec> hostFrom(const pb::VirtualHost& h, const std::string& where) {
+  snapshot::VirtualHostSpec vh;
+  vh.hostname = h.hostname();
+  for (int ri = 0; ri < h.routes_size(); ++ri) {
+    const pb::Route& r = h.routes(ri);
+    const std::string rwhere = where + ".routes[" + std::to_string(ri) + "] (" + r.name() + ")";
+    snapshot::L7RouteSpec rs;
+    rs.name = r.name();
+    rs.match.pathType = r.match().path_type() == pb::PATH_MATCH_EXACT   ? snapshot::PathMatchType::kExact
+                        : r.match().path_type() == pb::PATH_MATCH_REGEX ? snapshot::PathMatchType::kRegex
+                                                                        : snapshot::PathMatchType::kPrefix;
+    rs.match.path = r.match().path().empty() ? "/" : r.match().path();
+    rs.match.method = r.match().method();
+    rs.match.headers = valuesFrom(r.match().headers());
+    rs.match.query = valuesFrom(r.match().query());
+    for (int bi = 0; bi < r.backends_size(); ++bi) {
+      const pb::BackendRef& b = r.backends(bi);
+      snapshot::L7BackendSpec bs;
+      bs.name = b.name();
+      bs.weight = b.weight();
+      bs.invalid = b.invalid();
+      if (auto st = backendsFrom(b.endpoints(), rwhere + ".backends[" + std::to_string(bi) + "].endpoints", bs.endpoints);
+          !st) {
+        return st.error();
+      }
+      rs.backends.push_back(std::move(bs));
+    }
+    vh.routes.push_back(std::move(rs));
+  }
+  return vh;
+}
+
 Result<snapshot::L7PortSpec> listenerPortFrom(const pb::ListenerPort& in, const std::string& where) {
   snapshot::L7PortSpec out;
   auto vip = address(in.vip(), where + ".vip");
@@ -84,38 +116,9 @@ Result<snapshot::L7PortSpec> listenerPortFrom(const pb::ListenerPort& in, const 
                                                              : snapshot::ListenerProtocol::kHttp;
     ls.proxyProtocol = l.proxy_protocol();
     for (int hi = 0; hi < l.hosts_size(); ++hi) {
-      const pb::VirtualHost& h = l.hosts(hi);
-      snapshot::VirtualHostSpec vh;
-      vh.hostname = h.hostname();
-      for (int ri = 0; ri < h.routes_size(); ++ri) {
-        const pb::Route& r = h.routes(ri);
-        const std::string rwhere = where + ".listeners[" + std::to_string(li) + "].hosts[" + std::to_string(hi) +
-                                   "].routes[" + std::to_string(ri) + "] (" + r.name() + ")";
-        snapshot::L7RouteSpec rs;
-        rs.name = r.name();
-        rs.match.pathType = r.match().path_type() == pb::PATH_MATCH_EXACT   ? snapshot::PathMatchType::kExact
-                            : r.match().path_type() == pb::PATH_MATCH_REGEX ? snapshot::PathMatchType::kRegex
-                                                                            : snapshot::PathMatchType::kPrefix;
-        rs.match.path = r.match().path().empty() ? "/" : r.match().path();
-        rs.match.method = r.match().method();
-        rs.match.headers = valuesFrom(r.match().headers());
-        rs.match.query = valuesFrom(r.match().query());
-        for (int bi = 0; bi < r.backends_size(); ++bi) {
-          const pb::BackendRef& b = r.backends(bi);
-          snapshot::L7BackendSpec bs;
-          bs.name = b.name();
-          bs.weight = b.weight();
-          bs.invalid = b.invalid();
-          if (auto st = backendsFrom(b.endpoints(), rwhere + ".backends[" + std::to_string(bi) + "].endpoints",
-                                     bs.endpoints);
-              !st) {
-            return st.error();
-          }
-          rs.backends.push_back(std::move(bs));
-        }
-        vh.routes.push_back(std::move(rs));
-      }
-      ls.hosts.push_back(std::move(vh));
+      auto vh = hostFrom(l.hosts(hi), where + ".listeners[" + std::to_string(li) + "].hosts[" + std::to_string(hi) + "]");
+      if (!vh) return vh.error();
+      ls.hosts.push_back(std::move(*vh));
     }
     out.listeners.push_back(std::move(ls));
   }
@@ -159,6 +162,28 @@ void listenerPortTo(const snapshot::L7PortSpec& in, pb::ListenerPort& out) {
 }
 
 }  // namespace
+
+Result<std::vector<snapshot::VirtualHostChange>> fromProto(const pb::StateDelta& in) {
+  std::vector<snapshot::VirtualHostChange> out;
+  for (int i = 0; i < in.changes_size(); ++i) {
+    const pb::VirtualHostChange& c = in.changes(i);
+    const std::string where = "changes[" + std::to_string(i) + "]";
+    snapshot::VirtualHostChange change;
+    auto vip = address(c.vip(), where + ".vip");
+    if (!vip) return vip.error();
+    change.vip = *vip;
+    auto p = port(c.port(), where + ".port");
+    if (!p) return p.error();
+    change.port = *p;
+    change.listener = c.listener();
+    auto host = hostFrom(c.host(), where + ".host");
+    if (!host) return host.error();
+    change.host = std::move(*host);
+    change.remove = c.remove();
+    out.push_back(std::move(change));
+  }
+  return out;
+}
 
 Result<snapshot::DesiredState> fromProto(const pb::DesiredState& in) {
   snapshot::DesiredState out;

@@ -258,19 +258,39 @@ Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
   for (const auto& w : compiler_->warnings()) std::fprintf(stderr, "portico-dataplane: warning: %s\n", w.c_str());
   (source == Source::kConfig ? fromConfig_ : fromControlPlane_) = part;
   desired_ = std::move(desired);
+  install(std::move(*next));
+  return Ok{};
+}
+
+Status Runtime::publishDelta(const std::vector<snapshot::VirtualHostChange>& changes) {
+  std::lock_guard lock(control_);
+  const snapshot::Snapshot* base = snapshots_->latest();
+  if (base == nullptr) return Error{"delta", "nothing is served yet: push the whole state first"};
+  auto next = compiler_->applyDelta(*base, changes, version_ + 1);
+  if (!next) return next.error();
+  for (const auto& w : compiler_->warnings()) std::fprintf(stderr, "portico-dataplane: warning: %s\n", w.c_str());
+  // The compiler found every listener in the snapshot, so both specs hold them too.
+  for (const auto& c : changes) {
+    snapshot::applyChange(fromControlPlane_, c);
+    snapshot::applyChange(desired_, c);
+  }
+  install(std::move(*next));
+  return Ok{};
+}
+
+void Runtime::install(std::unique_ptr<snapshot::Snapshot> next) {
   ++version_;
   const lb::VipTable before = snapshots_->latest() ? snapshots_->latest()->vips : lb::VipTable{};
-  announcer_->vipsChanged(before, (*next)->vips);
+  announcer_->vipsChanged(before, next->vips);
   std::vector<bool> usedSlots;
-  for (const auto& be : (*next)->backends) {
+  for (const auto& be : next->backends) {
     if (be.state == snapshot::BackendState::kRemoved) continue;
     if (usedSlots.size() <= be.neighborSlot) usedSlots.resize(be.neighborSlot + 1u);
     usedSlots[be.neighborSlot] = true;
   }
-  snapshots_->publish(std::move(*next));
+  snapshots_->publish(std::move(next));
   // Every worker has left the previous snapshot: its next hops may go.
   neighbors_->retainOnly(usedSlots);
-  return Ok{};
 }
 
 Status Runtime::launch(const std::atomic<bool>& stop) {

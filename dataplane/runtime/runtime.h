@@ -59,6 +59,9 @@ class Runtime {
   // Callable from any control thread (the API server's, the signal loop's): control work
   // is serialised.
   Status publish(Source source, const snapshot::DesiredState& part);
+  // Changes some virtual hosts of the control plane's part (listeners it pushed before)
+  // and publishes, compiling only those hosts. Same guarantees as publish().
+  Status publishDelta(const std::vector<snapshot::VirtualHostChange>& changes);
 
   // The union last published, and its version.
   std::pair<snapshot::DesiredState, uint64_t> desired() const;
@@ -126,6 +129,8 @@ class Runtime {
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;
   std::thread hostThread_;
+  // Publishes a compiled snapshot (control_ held): version, announcements, next hops.
+  void install(std::unique_ptr<snapshot::Snapshot> next);
   mutable std::mutex control_;  // publish and tick: the control path, never a worker
   std::mutex flowDumps_;
   snapshot::DesiredState fromConfig_, fromControlPlane_, desired_;

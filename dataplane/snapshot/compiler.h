@@ -9,6 +9,7 @@
 #include "dataplane/arp/port_addresses.h"
 #include "dataplane/common/result.h"
 #include "dataplane/snapshot/snapshot.h"
+#include "dataplane/snapshot/state_delta.h"
 
 namespace portico::dp::snapshot {
 
@@ -19,16 +20,6 @@ struct PortRoute {
   uint8_t ipv6Prefix = 128;
   std::optional<uint32_t> gateway4;
   std::optional<pkt::Ipv6Addr> gateway6;
-};
-
-// One virtual host of an existing listener, replaced, added or removed: what a delta
-// push carries (the routes of a host change far more often than anything else).
-struct VirtualHostChange {
-  pkt::IpAddress vip;
-  uint16_t port = 0;
-  std::string listener;
-  VirtualHostSpec host;  // its hostname names it; its routes are the new ones
-  bool remove = false;
 };
 
 // Turns a desired state into a snapshot (control path). Keeps what must outlive one

@@ -127,6 +127,93 @@ TEST_F(Api, RejectedPushNamesTheFieldAndKeepsServing) {
   EXPECT_EQ(client_.collect().size(), 1u) << "the previous state still serves";
 }
 
+pb::DesiredState httpState(uint64_t version, const std::vector<std::string>& hosts) {
+  pb::DesiredState state;
+  state.set_version(version);
+  pb::ListenerPort* port = state.add_listener_ports();
+  port->set_vip("192.0.2.150");
+  port->set_port(80);
+  pb::Listener* l = port->add_listeners();
+  l->set_name("infra/gw/http");
+  for (const auto& h : hosts) {
+    pb::VirtualHost* host = l->add_hosts();
+    host->set_hostname(h);
+    pb::Route* r = host->add_routes();
+    r->set_name("HTTPRoute apps/" + h);
+    pb::BackendRef* b = r->add_backends();
+    b->set_name("apps/" + h + ":80");
+    b->set_weight(1);
+  }
+  return state;
+}
+
+pb::VirtualHostChange* addChange(pb::StateDelta& delta, const std::string& hostname, const std::string& listener) {
+  pb::VirtualHostChange* c = delta.add_changes();
+  c->set_vip("192.0.2.150");
+  c->set_port(80);
+  c->set_listener(listener);
+  c->mutable_host()->set_hostname(hostname);
+  return c;
+}
+
+TEST_F(Api, DeltaChangesHostsOnTopOfTheServedVersion) {
+  ASSERT_TRUE(push(httpState(10, {"a.example.com", "b.example.com"})).accepted());
+  pb::StateDelta delta;
+  delta.set_version(11);
+  delta.set_base_version(10);
+  pb::VirtualHostChange* c = addChange(delta, "b.example.com", "infra/gw/http");
+  c->mutable_host()->add_routes()->set_name("HTTPRoute apps/b rule 1");
+  addChange(delta, "new.example.com", "infra/gw/http");
+  addChange(delta, "a.example.com", "infra/gw/http")->set_remove(true);
+  pb::PushReply reply;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->PushDelta(&ctx, delta, &reply).ok());
+  }
+  EXPECT_TRUE(reply.accepted()) << reply.error();
+  EXPECT_EQ(reply.pushed_version(), 11u);
+
+  pb::DesiredState back;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->GetState(&ctx, pb::GetStateRequest{}, &back).ok());
+  EXPECT_EQ(back.version(), 11u);
+  const auto& hosts = back.listener_ports(0).listeners(0).hosts();
+  ASSERT_EQ(hosts.size(), 2);
+  EXPECT_EQ(hosts[0].hostname(), "b.example.com");
+  EXPECT_EQ(hosts[0].routes(0).name(), "HTTPRoute apps/b rule 1");
+  EXPECT_EQ(hosts[1].hostname(), "new.example.com");
+}
+
+TEST_F(Api, DeltaOnAnotherVersionOrListenerIsRefusedAndNothingChanges) {
+  ASSERT_TRUE(push(httpState(10, {"a.example.com"})).accepted());
+  pb::StateDelta delta;
+  delta.set_version(11);
+  delta.set_base_version(9);
+  addChange(delta, "b.example.com", "infra/gw/http");
+  pb::PushReply reply;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->PushDelta(&ctx, delta, &reply).ok());
+  }
+  EXPECT_FALSE(reply.accepted());
+  EXPECT_EQ(reply.error(), "delta: based on version 9, but version 10 is served: push the whole state");
+
+  delta.set_base_version(10);
+  addChange(delta, "c.example.com", "infra/gw/https");
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->PushDelta(&ctx, delta, &reply).ok());
+  }
+  EXPECT_FALSE(reply.accepted());
+  EXPECT_EQ(reply.error(),
+            "listener port 192.0.2.150:80 listener infra/gw/https: is not served: a new listener needs a whole push");
+  pb::DesiredState back;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->GetState(&ctx, pb::GetStateRequest{}, &back).ok());
+  EXPECT_EQ(back.version(), 10u);
+  EXPECT_EQ(back.listener_ports(0).listeners(0).hosts_size(), 1) << "no part of a refused delta is applied";
+}
+
 TEST_F(Api, StatsByWorkerAndTotal) {
   client_.inject(pool_, arpRequest("192.0.2.100"));
   poll();

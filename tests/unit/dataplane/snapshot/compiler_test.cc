@@ -131,5 +131,80 @@ TEST_F(CompilerTest, L7ErrorsNameTheListenerAndRoute) {
             "listener port 192.0.2.100:80: an L4 service or another listener port already uses this address and port");
 }
 
+
+VirtualHostSpec host(const std::string& name, std::vector<BackendSpec> endpoints) {
+  L7RouteSpec route;
+  route.name = "HTTPRoute apps/" + name + " rule 0 match 0";
+  route.backends.push_back(L7BackendSpec{"apps/" + name + ":80", 1, false, std::move(endpoints)});
+  return {name, {route}};
+}
+
+VirtualHostChange change(VirtualHostSpec h, bool remove = false) {
+  return {ip("192.0.2.100"), 80, "infra/gw/http", std::move(h), remove};
+}
+
+TEST_F(CompilerTest, DeltaRecompilesOnlyTheChangedHost) {
+  DesiredState d;
+  d.l7Ports = {httpPort({{ip("198.51.100.11"), 8080}})};
+  d.l7Ports[0].listeners[0].hosts.push_back(host("b.example.com", {{ip("198.51.100.12"), 8080}}));
+  auto base = compiler_->compile(d, 1);
+  ASSERT_TRUE(base.ok()) << base.error().toString();
+  const auto& before = (*base)->l7Ports[0].listeners[0];
+
+  auto next = compiler_->applyDelta(**base, {change(host("b.example.com", {{ip("198.51.100.13"), 8080}}))}, 2);
+  ASSERT_TRUE(next.ok()) << next.error().toString();
+  const auto& after = (*next)->l7Ports[0].listeners[0];
+  EXPECT_EQ((*next)->version, 2u);
+  EXPECT_EQ(after.vhosts[0], before.vhosts[0]) << "the unchanged host is shared, not rebuilt";
+  EXPECT_NE(after.vhosts[1], before.vhosts[1]);
+  EXPECT_EQ(after.hosts, before.hosts) << "same names: the matcher is shared too";
+  const uint32_t id = after.vhosts[1]->backendSets[0].backendIds[0];
+  EXPECT_EQ((*next)->backend(id)->address, ip("198.51.100.13"));
+  // The endpoint no host names any more is removed, so its connections end as after a
+  // whole push; the one still named stays active.
+  const uint32_t gone = before.vhosts[1]->backendSets[0].backendIds[0];
+  EXPECT_EQ((*next)->backend(gone)->state, BackendState::kRemoved);
+  EXPECT_EQ((*next)->backend(before.vhosts[0]->backendSets[0].backendIds[0])->state, BackendState::kActive);
+  EXPECT_EQ((*base)->backend(gone)->state, BackendState::kActive) << "the base snapshot is untouched";
+}
+
+TEST_F(CompilerTest, DeltaAddsAndRemovesHostNames) {
+  DesiredState d;
+  d.l7Ports = {httpPort({{ip("198.51.100.11"), 8080}})};
+  auto base = compiler_->compile(d, 1);
+  ASSERT_TRUE(base.ok());
+  auto added = compiler_->applyDelta(**base, {change(host("new.example.com", {{ip("198.51.100.11"), 8080}}))}, 2);
+  ASSERT_TRUE(added.ok()) << added.error().toString();
+  const auto& l = (*added)->l7Ports[0].listeners[0];
+  ASSERT_EQ(l.vhosts.size(), 2u);
+  EXPECT_EQ(l.hosts->match("new.example.com", nullptr), 1u);
+  EXPECT_EQ(l.hosts->match("a.example.com", nullptr), 0u);
+
+  auto removed = compiler_->applyDelta(**added, {change(host("a.example.com", {}), true)}, 3);
+  ASSERT_TRUE(removed.ok()) << removed.error().toString();
+  const auto& r = (*removed)->l7Ports[0].listeners[0];
+  ASSERT_EQ(r.vhosts.size(), 1u);
+  EXPECT_EQ(r.hosts->match("a.example.com", nullptr), l7::HostMatcher::kNoMatch);
+  EXPECT_EQ(r.hosts->match("new.example.com", nullptr), 0u);
+  EXPECT_EQ((*removed)->backend(r.vhosts[0]->backendSets[0].backendIds[0])->state, BackendState::kActive)
+      << "still named by the remaining host";
+}
+
+TEST_F(CompilerTest, DeltaToAnUnknownListenerIsRefusedWithItsName) {
+  DesiredState d;
+  d.l7Ports = {httpPort({{ip("198.51.100.11"), 8080}})};
+  auto base = compiler_->compile(d, 1);
+  ASSERT_TRUE(base.ok());
+  VirtualHostChange c = change(host("a.example.com", {}));
+  c.listener = "infra/gw/https";
+  auto bad = compiler_->applyDelta(**base, {c}, 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().toString(),
+            "listener port 192.0.2.100:80 listener infra/gw/https: is not served: a new listener needs a whole push");
+  c = change(host("a.example.com", {}));
+  c.port = 8080;
+  EXPECT_FALSE(compiler_->applyDelta(**base, {c}, 2).ok());
+}
+
 }  // namespace
 }  // namespace portico::dp::snapshot
