@@ -32,17 +32,8 @@ class DataplaneService final : public pb::Dataplane::Service {
     // queue more work on the control path.
     if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up");
     auto state = fromProto(*request);
-    if (state) {
-      if (auto st = rt_.publish(runtime::Runtime::Source::kControlPlane, *state); !st) state = st.error();
-    }
-    reply->set_accepted(state.ok());
-    reply->set_pushed_version(request->version());
-    // The last accepted push names the served version, even a lower one: a restarted
-    // control plane counts from 1 again.
-    if (state.ok()) pushedVersion_.store(request->version());
-    reply->set_serving_version(rt_.version());
-    if (!state.ok()) reply->set_error(state.error().toString());
-    return grpc::Status::OK;
+    const Status st = state ? rt_.publish(runtime::Runtime::Source::kControlPlane, *state) : Status(state.error());
+    return answer(st, request->version(), reply);
   }
 
   grpc::Status PushDelta(grpc::ServerContext* ctx, const pb::StateDelta* request, pb::PushReply* reply) override {
@@ -56,12 +47,7 @@ class DataplaneService final : public pb::Dataplane::Service {
       auto changes = fromProto(*request);
       st = changes ? rt_.publishDelta(*changes) : Status(changes.error());
     }
-    reply->set_accepted(st.ok());
-    reply->set_pushed_version(request->version());
-    if (st.ok()) pushedVersion_.store(request->version());
-    reply->set_serving_version(rt_.version());
-    if (!st.ok()) reply->set_error(st.error().toString());
-    return grpc::Status::OK;
+    return answer(st, request->version(), reply);
   }
 
   grpc::Status GetState(grpc::ServerContext*, const pb::GetStateRequest*, pb::DesiredState* reply) override {
@@ -115,6 +101,17 @@ class DataplaneService final : public pb::Dataplane::Service {
   }
 
  private:
+  grpc::Status answer(const Status& st, uint64_t pushed, pb::PushReply* reply) {
+    reply->set_accepted(st.ok());
+    reply->set_pushed_version(pushed);
+    // The last accepted push names the served version, even a lower one: a restarted
+    // control plane counts from 1 again.
+    if (st.ok()) pushedVersion_.store(pushed);
+    reply->set_serving_version(rt_.version());
+    if (!st.ok()) reply->set_error(st.error().toString());
+    return grpc::Status::OK;
+  }
+
   static std::string endpoint(const pkt::Ipv6Addr& addr, uint16_t portBe, uint8_t family) {
     const pkt::IpAddress a = family == 4 ? pkt::IpAddress::fromV4(lb::v4FromMapped(addr)) : pkt::IpAddress::fromV6(addr);
     const std::string host = family == 4 ? a.toString() : "[" + a.toString() + "]";
