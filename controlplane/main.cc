@@ -154,7 +154,9 @@ int main(int argc, char** argv) {
   bool announcedProgrammed = false;
   bool reload = true;
   std::optional<Translation> translated;  // the latest, kept for status writes
-  std::optional<std::chrono::steady_clock::time_point> statusChangedAt;  // status not yet handed to the writer
+  std::optional<std::chrono::steady_clock::time_point> statusChangedAt;
+  bool wasAllAcked = false;
+  std::chrono::steady_clock::time_point pushedAt{};  // status not yet handed to the writer
   constexpr auto kStatusWait = std::chrono::seconds(5);
   std::string lastWait;
   std::chrono::steady_clock::time_point lastTrim{};
@@ -197,6 +199,7 @@ int main(int argc, char** argv) {
         logLine("version " + std::to_string(version) + ": " + std::to_string(translation.gateways.size()) + " gateways, " +
             std::to_string(desired.vips_size()) + " VIPs");
         for (auto& c : clients) c->setState(desired);
+        pushedAt = std::chrono::steady_clock::now();
         announcedProgrammed = false;
       }
       // Only status writes need the translation after this.
@@ -217,7 +220,9 @@ int main(int argc, char** argv) {
     if (!allAcked) announcedProgrammed = false;
     // Status follows the ACK, so Programmed does not flicker through Unknown on every
     // change; dataplanes that do not ACK within kStatusWait get it written as pending.
-    if (statusDirty) statusChangedAt = std::chrono::steady_clock::now();
+    // A late ACK (a dataplane that was down) must still turn Programmed True.
+    if (statusDirty || (allAcked && !wasAllAcked)) statusChangedAt = std::chrono::steady_clock::now();
+    wasAllAcked = allAcked;
     if (writer && translated && statusChangedAt &&
         (allAcked || std::chrono::steady_clock::now() - *statusChangedAt > kStatusWait)) {
       writer->update(wantedStatuses(*translated, addresses, allAcked && version != 0));
@@ -238,9 +243,11 @@ int main(int argc, char** argv) {
       speaker->announce(vips);
       announceable.erase(announceable.begin(), announceable.lower_bound(std::max<uint64_t>(oldest, 1)));
     }
-    // While a push is out, look at the ACKs often: "programmed" (and status) follow
-    // within milliseconds of the last one, not at the next idle tick.
-    reload = from.waitForChange(std::chrono::milliseconds(allAcked ? 200 : 2), std::chrono::milliseconds(cfg.debounceMs));
+    // For a while after a push, look at the ACKs often: "programmed" (and status) follow
+    // within milliseconds of the last one, not at the next idle tick. A dataplane that is
+    // down is not worth 500 wake-ups a second.
+    const bool awaitingAck = !allAcked && std::chrono::steady_clock::now() - pushedAt < std::chrono::seconds(2);
+    reload = from.waitForChange(std::chrono::milliseconds(awaitingAck ? 2 : 200), std::chrono::milliseconds(cfg.debounceMs));
   }
   logLine("stopping; the dataplanes keep serving version " + std::to_string(version));
   return 0;

@@ -117,6 +117,8 @@ void LeaderElection::run() {
   while (!stop_) {
     lock.unlock();
     bool held = false;
+    // A renewal counts from before it was sent: the server may have recorded it at once.
+    const auto attempt = std::chrono::steady_clock::now();
     try {
       held = tryAcquireOrRenew();
     } catch (const json::exception& e) {
@@ -124,7 +126,7 @@ void LeaderElection::run() {
     }
     const auto now = std::chrono::steady_clock::now();
     if (held) {
-      renewedAt_ = now;
+      renewedAt_ = attempt;
       setLeader(true);
     } else if (leader_.load() && now - renewedAt_ > renewDeadline) {
       setLeader(false);

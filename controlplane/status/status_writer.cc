@@ -107,7 +107,6 @@ void StatusWriter::run() {
     for (const auto& [key, target] : wanted_) {
       if (auto it = written_.find(key); it == written_.end() || it->second != target.text) todo.emplace_back(key, target);
     }
-    recheck = !todo.empty();
     if (todo.empty() && !behind && checked > 0) {
       log_("status: up to date (" + std::to_string(wrote) + " written of " + std::to_string(checked) + " checked)");
       checked = wrote = 0;
@@ -115,6 +114,7 @@ void StatusWriter::run() {
     lock.unlock();
     std::vector<std::pair<std::string, std::string>> done;
     bool failed = false;
+    const uint64_t wroteBefore = wrote;
     for (const auto& [key, target] : todo) {
       Result r = Result::kFailed;
       try {
@@ -144,10 +144,17 @@ void StatusWriter::run() {
         written_[key] = std::move(want);
       }
     }
+    // Forget what is no longer wanted, except routes still carrying our parent entry:
+    // the next update() detaches them.
+    const std::string detached = nlohmann::json{{"parents", nlohmann::json::array()}}.dump();
     for (auto it = written_.begin(); it != written_.end();) {
-      it = wanted_.count(it->first) ? std::next(it) : written_.erase(it);
+      const bool route = it->first.rfind("HTTPRoute ", 0) == 0 || it->first.rfind("TLSRoute ", 0) == 0;
+      const bool keep = wanted_.count(it->first) || (route && it->second != detached);
+      it = keep ? std::next(it) : written_.erase(it);
     }
     behind = failed;
+    // Another pass at once only after progress: failures wait for the retry timer.
+    recheck = wrote != wroteBefore || (!todo.empty() && !failed);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "dataplane/api/convert.h"
@@ -32,12 +33,16 @@ class DataplaneService final : public pb::Dataplane::Service {
     // queue more work on the control path.
     if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up");
     auto state = fromProto(*request);
+    std::lock_guard lock(pushMutex_);
     const Status st = state ? rt_.publish(runtime::Runtime::Source::kControlPlane, *state) : Status(state.error());
     return answer(st, request->version(), reply);
   }
 
   grpc::Status PushDelta(grpc::ServerContext* ctx, const pb::StateDelta* request, pb::PushReply* reply) override {
     if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up");
+    // The base check and the publication are one step: a whole push still compiling
+    // must not slip in between.
+    std::lock_guard lock(pushMutex_);
     Status st = Ok{};
     if (const uint64_t serving = pushedVersion_.load(); request->base_version() != serving || serving == 0) {
       st = Error{"delta", "based on version " + std::to_string(request->base_version()) + ", but version " +
@@ -119,6 +124,7 @@ class DataplaneService final : public pb::Dataplane::Service {
   }
 
   runtime::Runtime& rt_;
+  std::mutex pushMutex_;  // one push (whole or delta) at a time, with its version
   std::atomic<uint64_t> pushedVersion_{0};
 };
 

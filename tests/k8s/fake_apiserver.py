@@ -12,7 +12,8 @@ back.
 Test controls (same token): POST /fake/drop-watches cuts every open watch without a
 goodbye; POST /fake/compact forgets the event history and cuts every watch; POST /fake/conflicts?n=N answers
 the next N status writes with 409; POST /fake/token?value=T accepts only token T from
-then on (a rotation); POST /fake/load creates every object of a JSON List;
+then on (a rotation); POST /fake/expire-continue?n=N answers the next N list pages asked
+with a continue token 410 (the token expired); POST /fake/load creates every object of a JSON List;
 GET /fake/log lists the writes received ("METHOD path").
 
 usage: fake_apiserver.py --port N --cert F --key F --token T [--state FILE] [--bookmark-s S]
@@ -64,6 +65,7 @@ class Store:
         self.compacted = 0  # watches from a resourceVersion below this get 410
         self.drops = 0
         self.conflicts = 0
+        self.expire_continue = 0  # the next N list pages asked with a continue token get 410
         self.log = []
 
     def bump(self):
@@ -231,6 +233,8 @@ class Handler(BaseHTTPRequestHandler):
                 STORE.lock.notify_all()
             elif path == "/fake/conflicts":
                 STORE.conflicts = int(query.get("n", "1"))
+            elif path == "/fake/expire-continue":
+                STORE.expire_continue = int(query.get("n", "1"))
             elif path == "/fake/token":
                 ARGS.token = query["value"]  # a rotation: only the new token is accepted from now on
             elif path == "/fake/log":
@@ -322,6 +326,9 @@ class Handler(BaseHTTPRequestHandler):
     def list(self, plural, group, version, ns, query):
         start = 0
         with STORE.lock:
+            if query.get("continue") and STORE.expire_continue > 0:
+                STORE.expire_continue -= 1
+                return self.reply(410, status(410, "Expired", "the provided continue parameter is too old"))
             everything = self.matching(plural, ns)
             rv = STORE.rv
             if query.get("continue"):

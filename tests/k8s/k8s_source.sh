@@ -101,6 +101,23 @@ k8s_create "$(k8s_httproute shop compacted compacted.example.com app)"
 check "410 Gone after compaction leads to a relist" eventually 10 bash -c "[ \$(grep -c 'HTTPRoute: listed at' '$work/cp-one.log') -gt $listed ]"
 check "the route created meanwhile arrives through the relist" eventually 10 serves one compacted.example.com
 
+# More routes than one list page: an expired continue token restarts the list, and
+# nothing of the kind is lost meanwhile.
+python3 - "$work/many.json" <<'PY'
+import json, sys
+items = [{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+          "metadata": {"name": "bulk%d" % i, "namespace": "bulk"},
+          "spec": {"parentRefs": [{"name": "gw", "namespace": "infra"}], "hostnames": ["bulk%d.example.com" % i],
+                   "rules": [{"backendRefs": [{"name": "app", "namespace": "shop", "port": 80}]}]}} for i in range(600)]
+json.dump({"items": items}, open(sys.argv[1], "w"))
+PY
+k8s_api POST /fake/load "@$work/many.json" >/dev/null
+check "600 more routes arrive over watch" eventually 20 serves one bulk599.example.com
+k8s_api POST '/fake/expire-continue?n=1' >/dev/null
+k8s_api POST /fake/compact >/dev/null
+check "a list whose continue token expires starts over" eventually 20 bash -c "[ \$(grep -c 'HTTPRoute: listed at' '$work/cp-one.log') -gt $((listed + 1)) ]"
+check "... and no route went missing" bash -c "$(declare -f serves); CTL=$CTL work=$work; serves one app.example.com && serves one bulk599.example.com"
+
 k8s_replace /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices/app-1 "$(k8s_endpointslice shop app 198.51.100.11)"
 check "an EndpointSlice change reaches the dataplane" eventually 5 serves one 198.51.100.11
 

@@ -1,5 +1,7 @@
 #include "controlplane/source/k8s/object_cache.h"
 
+#include <algorithm>
+
 #include "controlplane/source/manifest_parser.h"
 
 namespace portico::cp::k8s {
@@ -88,9 +90,12 @@ uint64_t ObjectCache::changes() const {
 bool ObjectCache::waitForChange(uint64_t seen, std::chrono::milliseconds timeout, std::chrono::milliseconds settle) const {
   std::unique_lock lock(mutex_);
   if (!changed_.wait_for(lock, timeout, [&] { return changes_ != seen; })) return false;
-  // Gather a burst (a relist, a rollout touching many EndpointSlices) into one push.
+  // Gather a burst (a relist, a rollout touching many EndpointSlices) into one push,
+  // but never wait more than a few settle periods: a cluster that never stops changing
+  // must still be pushed.
+  const auto latest = std::chrono::steady_clock::now() + std::max(settle * 5, std::chrono::milliseconds(1000));
   while (true) {
-    const auto quietUntil = lastChange_ + settle;
+    const auto quietUntil = std::min(lastChange_ + settle, latest);
     if (std::chrono::steady_clock::now() >= quietUntil) return true;
     changed_.wait_until(lock, quietUntil);
   }

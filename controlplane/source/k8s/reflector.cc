@@ -116,7 +116,8 @@ std::string Reflector::list() {
   const std::string base = collectionPath();
   std::vector<std::pair<std::string, std::string>> objects;
   std::string token, resourceVersion;
-  do {
+  for (;;) {
+    if (stop_.load()) return "";  // half a list must never replace the cache
     std::string path = base + "?limit=" + std::to_string(kPageSize);
     if (!token.empty()) path += "&continue=" + token;
     const ApiResponse r = api_.request("GET", path, "", "", 60);
@@ -149,7 +150,8 @@ std::string Reflector::list() {
     const json& meta = page.value("metadata", json::object());
     token = meta.value("continue", "");
     resourceVersion = meta.value("resourceVersion", "");
-  } while (!token.empty() && !stop_.load());
+    if (token.empty()) break;
+  }
   std::vector<Problem> problems;
   cache_.replace(resource_.kind, objects, problems);
   for (const auto& p : problems) log_(p.toString());
@@ -228,9 +230,11 @@ void Reflector::run() {
     }
     nextBackoff_ = timing_.firstBackoff;
     while (!stop_.load()) {
+      const auto started = std::chrono::steady_clock::now();
       const Outcome o = watch(resourceVersion);
       if (o == Outcome::kRelist) break;
-      if (o == Outcome::kFailed) backoff();
+      // A watch that fails, or that the server ends at once, is not retried at once.
+      if (o == Outcome::kFailed || std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) backoff();
     }
   }
 }
