@@ -78,10 +78,7 @@ StatusWriter::Result StatusWriter::writeOne(const StatusTarget& t) {
     // The resourceVersion read above makes this write fail (409) if anyone wrote in
     // between; the loop then merges into their version.
     const k8s::ApiResponse put = api_.request("PUT", path + "/status", object.dump());
-    if (put.ok()) {
-      writes_.fetch_add(1);
-      return Result::kWritten;
-    }
+    if (put.ok()) return Result::kWritten;
     if (put.status == 404) return Result::kGone;
     if (put.status != 409) {
       log_("status of " + what + ": cannot be written: " + put.describe());

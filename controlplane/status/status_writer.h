@@ -6,7 +6,6 @@
 // Conflict, and only when what we want differs from what we last wrote. Only the leader
 // writes.
 
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -43,7 +42,6 @@ class StatusWriter {
   void update(std::map<std::string, StatusTarget> wanted);
   // A new leader checks every object again: the old one may have written other things.
   void setLeader(bool leader);
-  uint64_t writes() const { return writes_.load(); }
 
  private:
   enum class Result { kWritten, kUnchanged, kGone, kFailed };
@@ -61,7 +59,6 @@ class StatusWriter {
   bool leader_ = false;
   bool dirty_ = false;
   bool stop_ = false;
-  std::atomic<uint64_t> writes_{0};
   std::thread thread_;
 };
 
