@@ -36,8 +36,6 @@ class LeaderElection {
   LeaderElection(const LeaderElection&) = delete;
   LeaderElection& operator=(const LeaderElection&) = delete;
 
-  bool leader() const { return leader_.load(); }
-
  private:
   void run();
   // One round: read the lease, then create, renew or take it when allowed.

@@ -100,12 +100,6 @@ Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPa
   return m;
 }
 
-Status HostMatcher::reserveScratch(hs_scratch** scratch) const {
-  if (db_ == nullptr) return Ok{};
-  if (hs_alloc_scratch(db_, scratch) != HS_SUCCESS) return Error{"hostname matcher", "cannot allocate Hyperscan scratch"};
-  return Ok{};
-}
-
 std::size_t HostMatcher::databaseBytes() const {
   std::size_t size = 0;
   if (db_ != nullptr) hs_database_size(db_, &size);

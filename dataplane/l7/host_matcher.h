@@ -41,11 +41,9 @@ class HostMatcher {
   ~HostMatcher();
 
   // `host` is lowercased, without port or trailing dot. `scratch` is the calling
-  // thread's, allocated for this matcher's database (see reserveScratch).
+  // thread's, allocated for this matcher's database (see database()).
   uint32_t match(std::string_view host, hs_scratch* scratch) const;
 
-  // Grows a thread's scratch so it serves this matcher (control path).
-  Status reserveScratch(hs_scratch** scratch) const;
   std::size_t databaseBytes() const;
   // The Hyperscan database a scratch must fit; null when no wildcard needs one.
   const hs_database* database() const { return db_; }
