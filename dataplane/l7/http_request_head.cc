@@ -60,19 +60,9 @@ __m128i inRange(__m128i c, char lo, char hi) {
                        _mm_cmplt_epi8(c, _mm_set1_epi8(static_cast<char>(hi + 1))));
 }
 
-// True when every byte of d[from, to) is a tchar (bytes up to `end` may be read). Field
-// names are letters, digits and '-' almost always: 16 bytes are checked for those at
-// once; anything else goes through the table.
-bool allTokenChars(const uint8_t* d, std::size_t from, std::size_t to, std::size_t end) {
-  while (from < to && from + 16 <= end) {
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + from));
-    const __m128i common = _mm_or_si128(_mm_or_si128(inRange(c, 'a', 'z'), inRange(c, 'A', 'Z')),
-                                        _mm_or_si128(inRange(c, '0', '9'), _mm_cmpeq_epi8(c, _mm_set1_epi8('-'))));
-    const std::size_t n = std::min<std::size_t>(16, to - from);
-    const unsigned want = n == 16 ? 0xffffu : (1u << n) - 1;
-    if ((static_cast<unsigned>(_mm_movemask_epi8(common)) & want) != want) break;
-    from += n;
-  }
+// True when every byte of d[from, to) is a tchar. Field names are a handful of bytes,
+// where a table lookup per byte costs less than setting up vector compares.
+bool allTokenChars(const uint8_t* d, std::size_t from, std::size_t to) {
   for (; from < to; ++from) {
     if (!isTokenChar(d[from])) return false;
   }
@@ -90,14 +80,25 @@ std::size_t nextCrlf(const uint8_t* d, std::size_t from, std::size_t end) {
   return end;
 }
 
-// Rejects a method early, before the whole head is in: a TLS ClientHello or binary sent
-// to an HTTP port fails on its first byte instead of filling the buffer.
-bool plausibleStart(const uint8_t* d, std::size_t n) {
+// The method is checked before the whole head is in: a TLS ClientHello or binary sent
+// to an HTTP port fails on its first byte instead of filling the buffer. Returns the
+// index of the space after the method, `n` when all n bytes are tchars (also when n is
+// 0), and otherwise 0: those bytes cannot start a request.
+std::size_t methodEnd(const uint8_t* d, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
-    if (d[i] == ' ') return i > 0;
-    if (!isTokenChar(d[i])) return false;
+    if (d[i] == ' ') return i;
+    if (!isTokenChar(d[i])) return 0;
   }
-  return true;
+  return n;
+}
+
+// "host" in any case, as one 4-byte compare: only 'h' and 'H' read as 'h' with bit 5
+// set, and so on for each letter.
+bool isHostName(const uint8_t* p) {
+  uint32_t name, host;
+  std::memcpy(&name, p, 4);
+  std::memcpy(&host, "host", 4);
+  return (name | 0x20202020u) == host;
 }
 
 bool splitTarget(std::string_view target, HttpRequestHead& out, std::string_view& authority) {
@@ -124,8 +125,8 @@ bool splitTarget(std::string_view target, HttpRequestHead& out, std::string_view
   }
   const auto* t = reinterpret_cast<const uint8_t*>(target.data());
   const std::size_t q = findByte(t, 0, target.size(), '?');
-  out.path = target.substr(0, q);
-  out.query = q == target.size() ? std::string_view{} : target.substr(q + 1);
+  out.path = std::string_view(target.data(), q);
+  out.query = q == target.size() ? std::string_view{} : std::string_view(target.data() + q + 1, target.size() - q - 1);
   return true;
 }
 
@@ -206,7 +207,9 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
   // Offsets into the head are 16-bit.
   const std::size_t available = std::min({data.size(), limit, std::size_t{0xffff}});
   uint8_t* d = data.data();
-  if (!plausibleStart(d, std::min<std::size_t>(available, 32))) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
+  const std::size_t checked = std::min<std::size_t>(available, 32);
+  const std::size_t method = methodEnd(d, checked);
+  if (method == 0 && checked > 0) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
   // Not there yet: more may come, unless the limit is reached.
   const auto incomplete = [&] {
     return data.size() >= limit ? ParseOutcome::failed(DropReason::kL7HeadTooLarge) : ParseOutcome::incomplete();
@@ -220,19 +223,25 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
   // Request line: method SP target SP HTTP/1.x
   const std::size_t lineEnd = nextCrlf(d, 0, available);
   if (lineEnd == available) return incomplete();
-  const std::string_view line(text, lineEnd);
-  const std::size_t sp1 = findByte(d, 0, lineEnd, ' ');
-  const auto sp2 = line.rfind(' ');
-  if (sp1 == lineEnd || sp2 == sp1) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
-  out.method = line.substr(0, sp1);
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  const std::string_view version = line.substr(sp2 + 1);
-  if (version.size() != 8 || version.substr(0, 7) != "HTTP/1." || (version[7] != '0' && version[7] != '1')) {
-    return ParseOutcome::failed(DropReason::kL7BadVersion);
+  const std::size_t sp1 = method < checked ? method : findByte(d, 0, lineEnd, ' ');
+  if (sp1 == lineEnd) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
+  // The last space: where a well-formed version puts it, else found backwards.
+  std::size_t sp2 = lineEnd >= sp1 + 10 && d[lineEnd - 9] == ' ' ? lineEnd - 9 : lineEnd;
+  if (sp2 == lineEnd) {
+    while (d[sp2 - 1] != ' ') --sp2;
+    if (--sp2 == sp1) return ParseOutcome::failed(DropReason::kL7BadRequestLine);
   }
-  out.versionMinor = static_cast<uint8_t>(version[7] - '0');
+  out.method = std::string_view(text, sp1);
+  // "HTTP/1." and a minor version of 0 or 1, as one 8-byte compare (bit 0 of the last
+  // byte tells '0' from '1').
+  uint64_t version = 0, expected = 0;
+  std::memcpy(&expected, "HTTP/1.0", 8);
+  if (lineEnd - sp2 - 1 == 8) std::memcpy(&version, d + sp2 + 1, 8);
+  if ((version & ~(uint64_t{1} << 56)) != expected) return ParseOutcome::failed(DropReason::kL7BadVersion);
+  out.versionMinor = static_cast<uint8_t>(d[sp2 + 8] - '0');
   std::string_view authority;
-  if (findByte(d, sp1 + 1, sp2, ' ') != sp2 || !splitTarget(target, out, authority)) {
+  if (findByte(d, sp1 + 1, sp2, ' ') != sp2 ||
+      !splitTarget(std::string_view(text + sp1 + 1, sp2 - sp1 - 1), out, authority)) {
     return ParseOutcome::failed(DropReason::kL7BadRequestLine);
   }
 
@@ -249,7 +258,7 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
     // The colon first, then the name before it is checked, then the end of the line from
     // the colon on.
     const std::size_t colon = findByte(d, pos, available, ':');
-    if (!allTokenChars(d, pos, colon, available)) return ParseOutcome::failed(DropReason::kL7BadHeader);
+    if (!allTokenChars(d, pos, colon)) return ParseOutcome::failed(DropReason::kL7BadHeader);
     if (colon == available) return incomplete();
     if (colon == pos) return ParseOutcome::failed(DropReason::kL7BadHeader);
     std::size_t eol = nextCrlf(d, colon + 1, available);
@@ -268,7 +277,7 @@ ParseOutcome parseRequestHead(std::span<uint8_t> data, std::size_t limit, HttpRe
     while (ve > v && isSpace(d[ve - 1])) --ve;
     out.fields_[out.headerCount++] = {static_cast<uint16_t>(pos), static_cast<uint16_t>(colon - pos),
                                       static_cast<uint16_t>(v), static_cast<uint16_t>(ve - v)};
-    if (colon - pos == 4 && equalsNoCase(std::string_view(text + pos, 4), "host")) {
+    if (colon - pos == 4 && isHostName(d + pos)) {
       if (sawHost) return ParseOutcome::failed(DropReason::kL7DuplicateHost);
       sawHost = true;
       host = std::string_view(text + v, ve - v);

@@ -105,6 +105,40 @@ TEST(HttpRequestHead, MalformedShapes) {
   EXPECT_EQ(p.outcome.reason, DropReason::kL7TooManyHeaders);
 }
 
+// The request line is split from both ends (method from the front, version from the
+// back); each shape must still get the reason a left-to-right reading would give.
+TEST(HttpRequestHead, RequestLineShapes) {
+  Parsed p;
+  parse("", p);
+  EXPECT_EQ(p.outcome.status, ParseStatus::kIncomplete);
+  parse("GET", p);
+  EXPECT_EQ(p.outcome.status, ParseStatus::kIncomplete);
+  parse(" GET / HTTP/1.1\r\nHost: a\r\n\r\n", p);
+  EXPECT_EQ(p.outcome.reason, DropReason::kL7BadRequestLine);
+  parse("GET HTTP/1.1\r\nHost: a\r\n\r\n", p);
+  EXPECT_EQ(p.outcome.reason, DropReason::kL7BadRequestLine) << "no target";
+  parse("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", p);
+  EXPECT_EQ(p.outcome.reason, DropReason::kL7BadRequestLine) << "a space in the target";
+  parse("GET / HTTP/1.1 \r\nHost: a\r\n\r\n", p);
+  EXPECT_EQ(p.outcome.reason, DropReason::kL7BadVersion);
+  parse("GET / http/1.1\r\nHost: a\r\n\r\n", p);
+  EXPECT_EQ(p.outcome.reason, DropReason::kL7BadVersion);
+  parse("GET / HTTP/1.10\r\nHost: a\r\n\r\n", p);
+  EXPECT_EQ(p.outcome.reason, DropReason::kL7BadVersion);
+  parse("GET / HTTP/1.0\r\n\r\n", p);
+  ASSERT_EQ(p.outcome.status, ParseStatus::kComplete);
+  EXPECT_EQ(p.head.versionMinor, 0);
+  // A method longer than the bytes checked early is still read to its space.
+  const std::string method(40, 'M');
+  parse(method + " / HTTP/1.1\r\nhOsT: a\r\n\r\n", p);
+  ASSERT_EQ(p.outcome.status, ParseStatus::kComplete);
+  EXPECT_EQ(p.head.method, method);
+  EXPECT_EQ(p.head.host(), "a") << "the Host name in any case";
+  parse("GET /?q HTTP/1.1\r\nHost: a\r\n\r\n", p);
+  EXPECT_EQ(p.head.path, "/");
+  EXPECT_EQ(p.head.query, "q");
+}
+
 TEST(HttpRequestHead, OversizedHeadFailsAtTheLimit) {
   Parsed p;
   const std::string big = "GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(200, 'v');
