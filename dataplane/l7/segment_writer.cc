@@ -47,7 +47,8 @@ uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
   uint8_t* l3 = buf + sizeof(EthHdr);
   uint8_t* l4 = l3 + l3Len;
   const auto segLen = static_cast<uint32_t>(tcpLen + payload);
-  uint32_t pseudo;
+  // Native sums (checksum.h): the payload is summed 4 bytes at a time.
+  uint64_t pseudo;
   if (s.family == 4) {
     auto* ip = reinterpret_cast<Ipv4Hdr*>(l3);
     std::memset(ip, 0, sizeof *ip);
@@ -59,7 +60,7 @@ uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
     ip->src = lb::v4FromMapped(s.src);
     ip->dst = lb::v4FromMapped(s.dst);
     setIpv4Checksum(ip);
-    pseudo = sumBytes(reinterpret_cast<const uint8_t*>(&ip->src), 8) + kProtoTcp + segLen;
+    pseudo = sumNative(&ip->src, 8);
   } else {
     auto* ip = reinterpret_cast<Ipv6Hdr*>(l3);
     std::memset(ip, 0, sizeof *ip);
@@ -69,8 +70,10 @@ uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
     ip->hopLimit = 64;
     ip->src = s.src;
     ip->dst = s.dst;
-    pseudo = ipv6PseudoSum(ip, segLen, kProtoTcp);
+    pseudo = sumNative(&ip->src, 32);
   }
+  // The pseudo-header's protocol and length words, as native loads of their wire bytes.
+  pseudo += hton16(kProtoTcp) + hton16(static_cast<uint16_t>(segLen));
   auto* tcp = reinterpret_cast<TcpHdr*>(l4);
   tcp->srcPort = s.srcPortBe;
   tcp->dstPort = s.dstPortBe;
@@ -84,7 +87,8 @@ uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
   std::memcpy(l4 + sizeof(TcpHdr), options, optLen);
   if (!s.head.empty()) std::memcpy(l4 + tcpLen, s.head.data(), s.head.size());
   if (!s.body.empty()) std::memcpy(l4 + tcpLen + s.head.size(), s.body.data(), s.body.size());
-  tcp->checksum = checksumField(sumBytes(l4, segLen, pseudo));
+  const auto checksum = static_cast<uint16_t>(~foldNative(sumNative(l4, segLen) + pseudo));
+  std::memcpy(&tcp->checksum, &checksum, 2);
   return static_cast<uint16_t>(total);
 }
 

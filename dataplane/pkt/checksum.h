@@ -3,6 +3,7 @@
 // Internet checksum (RFC 1071) and incremental update (RFC 1624). Sums are kept as
 // 32-bit partial sums of 16-bit big-endian words so pieces can be combined before folding.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -47,7 +48,13 @@ inline uint64_t sumNative(const void* data, std::size_t len) {
     uint16_t w;
     std::memcpy(&w, p, 2);
     sum += w;
+    p += 2;
+    len -= 2;
   }
+  // An odd last byte is the high half of a zero-padded word (RFC 1071), which a
+  // little-endian load holds in its low half.
+  static_assert(std::endian::native == std::endian::little);
+  if (len == 1) sum += *p;
   return sum;
 }
 
