@@ -38,6 +38,18 @@ int onMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, vo
 }  // namespace
 
 
+bool hostWithin(std::string_view nameIn, std::string_view patternIn, WildcardSpan span) {
+  const std::string nameLowered = lowered(std::string(nameIn)), patternLowered = lowered(std::string(patternIn));
+  const std::string_view name = nameLowered, pattern = patternLowered;
+  if (pattern.empty() || name == pattern) return true;
+  if (name.empty() || pattern.substr(0, 2) != "*.") return false;
+  const std::string_view suffix = pattern.substr(1);  // ".example.com"
+  if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix) return false;
+  const std::string_view labels = name.substr(0, name.size() - suffix.size());
+  if (name.substr(0, 2) == "*.") return span == WildcardSpan::kOneOrMoreLabels;  // "*.a" + suffix
+  return span == WildcardSpan::kOneOrMoreLabels || labels.find('.') == std::string_view::npos;
+}
+
 HostMatcher::~HostMatcher() { hs_free_database(db_); }
 
 Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPattern>& patterns, WildcardSpan span) {

@@ -28,6 +28,11 @@ struct HostPattern {
   uint32_t value = 0;
 };
 
+// True when every host `name` matches is also matched by `pattern` (both as in
+// HostPattern, in any case): "" takes any name, an exact pattern only itself,
+// "*.suffix" the names under it (and, for kOneLabel, only one label deeper).
+bool hostWithin(std::string_view name, std::string_view pattern, WildcardSpan span);
+
 class HostMatcher {
  public:
   static constexpr uint32_t kNoMatch = 0xffffffffu;

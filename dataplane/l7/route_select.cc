@@ -100,8 +100,11 @@ RouteChoice pickBackend(const snapshot::VirtualHost& vhost, const snapshot::L7Ro
 
 const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch,
                                          const snapshot::L7Listener*& listener) {
-  const uint32_t li = port.listenerMatcher->match(host, scratch);
-  if (li == HostMatcher::kNoMatch) return nullptr;
+  uint32_t li = 0;
+  if (!port.hostsDecide) {
+    li = port.listenerMatcher->match(host, scratch);
+    if (li == HostMatcher::kNoMatch) return nullptr;
+  }
   listener = &port.listeners[li];
   const uint32_t vi = listener->hosts->match(host, scratch);
   return vi == HostMatcher::kNoMatch ? nullptr : listener->vhosts[vi].get();
@@ -122,7 +125,9 @@ RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
   const snapshot::VirtualHost* vhost = virtualHost(port, head.host(), scratch, listener);
   if (vhost == nullptr) return {};
   for (const auto& route : vhost->routes) {
-    if (matches(*vhost, route.match, head, scratch)) return pickBackend(*vhost, route, listener->proxyProtocol, hash);
+    if (route.matchesAll || matches(*vhost, route.match, head, scratch)) {
+      return pickBackend(*vhost, route, listener->proxyProtocol, hash);
+    }
   }
   return {};
 }

@@ -3,6 +3,8 @@
 
 #include <hs/hs.h>
 
+#include <algorithm>
+
 #include "dataplane/lb/flow_key.h"
 #include "dataplane/snapshot/compiler.h"
 
@@ -62,6 +64,11 @@ l7::WildcardSpan spanOf(ListenerProtocol p) {
   return p == ListenerProtocol::kTls ? l7::WildcardSpan::kOneLabel : l7::WildcardSpan::kOneOrMoreLabels;
 }
 
+bool hostsWithinListener(const L7Listener& l) {
+  return std::all_of(l.hostnames.begin(), l.hostnames.end(),
+                     [&](const std::string& h) { return l7::hostWithin(h, l.hostname, spanOf(l.protocol)); });
+}
+
 }  // namespace
 
 Regex::~Regex() { hs_free_database(db); }
@@ -82,6 +89,9 @@ Result<std::shared_ptr<const VirtualHost>> Compiler::compileVirtualHost(const Vi
     auto match = compileMatch(rs.match, rwhere, *vhost);
     if (!match) return match.error();
     route.match = std::move(*match);
+    const CompiledMatch& m = route.match;
+    route.matchesAll = m.pathType == PathMatchType::kPrefix && m.path == "/" && m.method.empty() && m.headers.empty() &&
+                       m.query.empty();
     for (const L7BackendSpec& bs : rs.backends) {
       if (bs.weight == 0) continue;
       WeightedBackend wb;
@@ -163,6 +173,7 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       listenerNames.push_back({ls.hostname, static_cast<uint32_t>(li)});
       L7Listener listener;
       listener.name = ls.name;
+      listener.hostname = ls.hostname;
       listener.protocol = ls.protocol;
       listener.proxyProtocol = ls.proxyProtocol;
       std::vector<l7::HostPattern> hostNames;
@@ -181,6 +192,7 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       if (const hs_database* db = listener.hosts->database()) dbs.push_back(db);
       port.listeners.push_back(std::move(listener));
     }
+    port.hostsDecide = port.listeners.size() == 1 && hostsWithinListener(port.listeners.front());
     auto matcher = l7::HostMatcher::build(listenerNames, spanOf(port.protocol));
     if (!matcher) return Error{where + " " + matcher.error().where, matcher.error().what};
     port.listenerMatcher = std::move(*matcher);
@@ -242,6 +254,11 @@ Result<std::unique_ptr<Snapshot>> Compiler::applyDelta(const Snapshot& base, con
     if (at != listener->hostnames.end()) {
       listener->vhosts[index] = std::move(*vhost);
     } else {
+      // A name outside the listener's (the control plane intersects them, a hand-made
+      // push may not): the listener lookup is needed again.
+      if (!l7::hostWithin(c.host.hostname, listener->hostname, spanOf(listener->protocol))) {
+        port->hostsDecide = false;
+      }
       listener->hostnames.push_back(c.host.hostname);
       listener->vhosts.push_back(std::move(*vhost));
       renamed.push_back(&*listener);

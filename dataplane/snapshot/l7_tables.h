@@ -61,11 +61,14 @@ struct WeightedBackend {
   uint32_t set = kInvalidBackendRef;  // index into its VirtualHost::backendSets
 };
 
+// What a first request reads comes first, so a route that takes every request costs one
+// cache line before its backends.
 struct L7Route {
-  std::string name;
-  CompiledMatch match;
-  std::vector<WeightedBackend> backends;
+  bool matchesAll = false;  // PathPrefix "/" and nothing else: no need to read `match`
   uint32_t totalWeight = 0;  // 0: every backendRef has weight 0, so nothing serves (503)
+  std::vector<WeightedBackend> backends;
+  CompiledMatch match;
+  std::string name;
 };
 
 // A backend a virtual host refers to, and in which state: what the compiler counts to
@@ -84,6 +87,7 @@ struct VirtualHost {
 
 struct L7Listener {
   std::string name;
+  std::string hostname;  // "" for any
   ListenerProtocol protocol = ListenerProtocol::kHttp;
   bool proxyProtocol = false;
   std::shared_ptr<const l7::HostMatcher> hosts;  // -> index into vhosts
@@ -98,6 +102,9 @@ struct L7Port {
   ListenerProtocol protocol = ListenerProtocol::kHttp;
   std::shared_ptr<const l7::HostMatcher> listenerMatcher;  // -> index into listeners
   std::vector<L7Listener> listeners;
+  // One listener, and every virtual host's name within its hostname: the host lookup
+  // alone then decides, and the listener lookup is skipped.
+  bool hostsDecide = false;
 
   auto key() const { return std::tie(vip, portBe); }
 };

@@ -71,5 +71,26 @@ TEST_F(HostMatcherTest, TenThousandWildcards) {
   EXPECT_EQ(match("x.h10000.example.com"), HostMatcher::kNoMatch);
 }
 
+// What lets a port with one listener skip the listener lookup: every host name must be
+// one the listener's hostname takes.
+TEST(HostWithin, FollowsTheListenerHostname) {
+  const auto many = WildcardSpan::kOneOrMoreLabels, one = WildcardSpan::kOneLabel;
+  EXPECT_TRUE(hostWithin("a.example.com", "", many));
+  EXPECT_TRUE(hostWithin("", "", many));
+  EXPECT_FALSE(hostWithin("", "*.example.com", many)) << "a catch-all host is wider than its listener";
+  EXPECT_TRUE(hostWithin("A.Example.com", "a.example.COM", many)) << "names compare in any case";
+  EXPECT_FALSE(hostWithin("b.example.com", "a.example.com", many));
+  EXPECT_TRUE(hostWithin("a.example.com", "*.example.com", many));
+  EXPECT_TRUE(hostWithin("a.b.example.com", "*.example.com", many));
+  EXPECT_FALSE(hostWithin("a.b.example.com", "*.example.com", one)) << "an SNI wildcard covers one label";
+  EXPECT_FALSE(hostWithin("example.com", "*.example.com", many)) << "never the apex";
+  EXPECT_FALSE(hostWithin("a.badexample.com", "*.example.com", many));
+  EXPECT_TRUE(hostWithin("*.example.com", "*.example.com", one));
+  EXPECT_TRUE(hostWithin("*.a.example.com", "*.example.com", many));
+  EXPECT_FALSE(hostWithin("*.a.example.com", "*.example.com", one));
+  EXPECT_FALSE(hostWithin("*.example.com", "a.example.com", many));
+  EXPECT_FALSE(hostWithin("a.other.com", "*.example.com", many));
+}
+
 }  // namespace
 }  // namespace portico::dp::l7

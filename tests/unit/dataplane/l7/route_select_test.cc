@@ -87,6 +87,36 @@ TEST_F(RouteSelectTest, ListenerChoiceAndIsolation) {
   EXPECT_EQ(route(get("example.com", "/")), "404") << "a wildcard never matches the apex";
 }
 
+// One listener: the host lookup alone decides, unless a pushed host lies outside the
+// listener's hostname (the control plane never sends one; a hand-made push may), which
+// must still get 404 as the listener lookup would give.
+TEST_F(RouteSelectTest, OneListenerAndAHostOutsideIt) {
+  compile({ListenerSpec{"wide", "*.example.com", ListenerProtocol::kHttp, false,
+                        {{"a.example.com", {routeSpec("a", path(PathMatchType::kPrefix, "/"), {backend("198.51.100.11")})}}}}});
+  EXPECT_TRUE(snap_->l7Ports.front().hostsDecide);
+  EXPECT_EQ(route(get("a.example.com", "/")), "198.51.100.11");
+  EXPECT_EQ(route(get("b.example.com", "/")), "404");
+  compile({ListenerSpec{"wide", "*.example.com", ListenerProtocol::kHttp, false,
+                        {{"a.example.com", {routeSpec("a", path(PathMatchType::kPrefix, "/"), {backend("198.51.100.11")})}},
+                         {"a.other.com", {routeSpec("o", path(PathMatchType::kPrefix, "/"), {backend("198.51.100.12")})}}}}});
+  EXPECT_FALSE(snap_->l7Ports.front().hostsDecide);
+  EXPECT_EQ(route(get("a.example.com", "/")), "198.51.100.11");
+  EXPECT_EQ(route(get("a.other.com", "/")), "404") << "outside the only listener's hostname";
+}
+
+// A route on PathPrefix "/" takes every request without reading its match, unless it
+// also names a method, header or query parameter.
+TEST_F(RouteSelectTest, EverythingPrefixWithAMethodStillChecksIt) {
+  RouteMatchSpec post = path(PathMatchType::kPrefix, "/");
+  post.method = "POST";
+  compile({ListenerSpec{"http", "", ListenerProtocol::kHttp, false,
+                        {{"a", {routeSpec("post", post, {backend("198.51.100.11")}),
+                                routeSpec("any", path(PathMatchType::kPrefix, "/"), {backend("198.51.100.12")})}}}}});
+  EXPECT_FALSE(snap_->l7Ports.front().listeners.front().vhosts.front()->routes.front().matchesAll);
+  EXPECT_EQ(route(get("a", "/x", "", "POST")), "198.51.100.11");
+  EXPECT_EQ(route(get("a", "/x")), "198.51.100.12");
+}
+
 TEST_F(RouteSelectTest, PathMethodHeaderAndQueryMatches) {
   RouteMatchSpec exact = path(PathMatchType::kExact, "/health");
   exact.method = "GET";

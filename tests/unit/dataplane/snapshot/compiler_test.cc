@@ -190,6 +190,22 @@ TEST_F(CompilerTest, DeltaAddsAndRemovesHostNames) {
       << "still named by the remaining host";
 }
 
+TEST_F(CompilerTest, AHostAddedOutsideTheListenerHostnameBringsBackTheListenerLookup) {
+  DesiredState d;
+  d.l7Ports = {httpPort({{ip("198.51.100.11"), 8080}})};
+  d.l7Ports[0].listeners[0].hostname = "*.example.com";
+  auto base = compiler_->compile(d, 1);
+  ASSERT_TRUE(base.ok());
+  EXPECT_TRUE((*base)->l7Ports[0].hostsDecide);
+  auto inside = compiler_->applyDelta(**base, {change(host("b.example.com", {{ip("198.51.100.11"), 8080}}))}, 2);
+  ASSERT_TRUE(inside.ok());
+  EXPECT_TRUE((*inside)->l7Ports[0].hostsDecide);
+  auto outside = compiler_->applyDelta(**inside, {change(host("a.other.com", {{ip("198.51.100.11"), 8080}}))}, 3);
+  ASSERT_TRUE(outside.ok());
+  EXPECT_FALSE((*outside)->l7Ports[0].hostsDecide);
+  EXPECT_TRUE((*inside)->l7Ports[0].hostsDecide) << "the base snapshot is untouched";
+}
+
 TEST_F(CompilerTest, DeltaToAnUnknownListenerIsRefusedWithItsName) {
   DesiredState d;
   d.l7Ports = {httpPort({{ip("198.51.100.11"), 8080}})};
