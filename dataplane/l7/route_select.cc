@@ -76,25 +76,27 @@ RouteChoice pickBackend(const snapshot::VirtualHost& vhost, const snapshot::L7Ro
   }
   // The high half picks the backendRef; Maglev uses the low half for the endpoint.
   const auto point = static_cast<uint32_t>(((hash >> 32) * route.totalWeight) >> 32);  // no division
-  const snapshot::WeightedBackend* chosen = &route.backends.back();
-  for (const auto& b : route.backends) {
-    if (point < b.upTo) {
-      chosen = &b;
-      break;
+  const snapshot::WeightedBackend* chosen = &route.first;
+  if (route.backends.size() > 1) {
+    chosen = &route.backends.back();
+    for (const auto& b : route.backends) {
+      if (point < b.upTo) {
+        chosen = &b;
+        break;
+      }
     }
   }
   if (chosen->set == snapshot::kInvalidBackendRef) {
     c.outcome = Outcome::kInvalidBackend;
     return c;
   }
-  const snapshot::BackendSet& set = vhost.backendSets[chosen->set];
-  const uint16_t pick = set.maglev.lookup(static_cast<uint32_t>(hash));
-  if (pick == lb::MaglevTable::kNoBackend) {
+  const uint32_t id = vhost.backendSets[chosen->set].pick(static_cast<uint32_t>(hash));
+  if (id == snapshot::kNoBackendId) {
     c.outcome = Outcome::kUnavailable;
     return c;
   }
   c.outcome = Outcome::kForward;
-  c.backendId = set.backendIds[pick];
+  c.backendId = id;
   return c;
 }
 

@@ -110,6 +110,11 @@ Result<std::shared_ptr<const VirtualHost>> Compiler::compileVirtualHost(const Vi
         auto set = backendSet(reachable, family, rwhere + " " + bs.name, ids, backends, vhost->refs,
                               lb::MaglevTable::sizeFor(reachable.size(), maglevSize_));
         if (!set) return set.error();
+        for (const uint16_t slot : set->maglev.slots()) {
+          set->slots.push_back(slot == lb::MaglevTable::kNoBackend ? kNoBackendId : set->backendIds[slot]);
+        }
+        if (set->slots.empty()) set->slots.push_back(kNoBackendId);  // pick() never indexes an empty table
+        set->maglev = {};
         vhost->backendSets.push_back(std::move(*set));
         wb.set = static_cast<uint32_t>(vhost->backendSets.size() - 1);
       }
@@ -117,6 +122,7 @@ Result<std::shared_ptr<const VirtualHost>> Compiler::compileVirtualHost(const Vi
       wb.upTo = route.totalWeight;
       route.backends.push_back(wb);
     }
+    if (!route.backends.empty()) route.first = route.backends.front();
     vhost->routes.push_back(std::move(route));
   }
   return std::shared_ptr<const VirtualHost>(std::move(vhost));

@@ -50,10 +50,19 @@ struct CompiledMatch {
   std::vector<ValueMatch> query;
 };
 
+inline constexpr uint32_t kNoBackendId = 0xffffffffu;
+
 // Endpoints of one backendRef, chosen among by Maglev on the connection's hash.
 struct BackendSet {
-  lb::MaglevTable maglev;
+  lb::MaglevTable maglev;  // L4 services pick through it; emptied in L7 sets once `slots` is built
   std::vector<uint32_t> backendIds;  // Maglev index -> backend id
+  // L7: the backend id in each Maglev slot (kNoBackendId when none is ready), so a
+  // connection's pick is one load instead of a slot and then its id.
+  std::vector<uint32_t> slots;
+
+  uint32_t pick(uint32_t hash) const {
+    return slots[static_cast<uint32_t>((static_cast<uint64_t>(hash) * slots.size()) >> 32)];  // as MaglevTable
+  }
 };
 
 struct WeightedBackend {
@@ -67,6 +76,7 @@ struct L7Route {
   bool matchesAll = false;  // PathPrefix "/" and nothing else: no need to read `match`
   uint32_t totalWeight = 0;  // 0: every backendRef has weight 0, so nothing serves (503)
   std::vector<WeightedBackend> backends;
+  WeightedBackend first;  // backends[0], read from here when it is the only one
   CompiledMatch match;
   std::string name;
 };
