@@ -49,10 +49,28 @@ int usage(const std::string& problem) {
   return 2;
 }
 
-// Every status translation wants written, keyed "Kind namespace/name".
+// Routes whose status carries a parent entry of our controller, keyed "Kind namespace/name":
+// written by this control plane or by any before it (an earlier leader, an earlier run).
+std::vector<std::string> routesNamingUs(const ClusterState& state) {
+  std::vector<std::string> out;
+  const auto namesUs = [](const auto& route) {
+    return std::find(route.statusControllers.begin(), route.statusControllers.end(), kControllerName) !=
+           route.statusControllers.end();
+  };
+  for (const auto& r : state.httpRoutes) {
+    if (namesUs(r)) out.push_back("HTTPRoute " + r.meta.key());
+  }
+  for (const auto& r : state.tlsRoutes) {
+    if (namesUs(r)) out.push_back("TLSRoute " + r.meta.key());
+  }
+  return out;
+}
+
+// Every status translation wants written, keyed "Kind namespace/name", and the detaching of
+// routes that name us in their status but no longer attach to any of our Gateways.
 std::map<std::string, StatusTarget> wantedStatuses(const Translation& t,
                                                    const std::map<std::string, std::vector<std::string>>& addresses,
-                                                   bool programmed) {
+                                                   bool programmed, const std::vector<std::string>& namingUs) {
   std::map<std::string, StatusTarget> out;
   for (const auto& s : t.statuses) {
     const auto slash = s.key.find('/');
@@ -65,6 +83,9 @@ std::map<std::string, StatusTarget> wantedStatuses(const Translation& t,
                                    programmed);
     target.text = target.desired.dump();
     out.emplace(s.kind + " " + s.key, std::move(target));
+  }
+  for (const std::string& key : namingUs) {
+    if (!out.count(key)) out.emplace(key, detachedRoute(key));
   }
   return out;
 }
@@ -154,6 +175,7 @@ int main(int argc, char** argv) {
   bool announcedProgrammed = false;
   bool reload = true;
   std::optional<Translation> translated;  // the latest, kept for status writes
+  std::vector<std::string> namingUs;  // routes whose status names our controller, from the same state
   std::optional<std::chrono::steady_clock::time_point> statusChangedAt;
   bool wasAllAcked = false;
   std::chrono::steady_clock::time_point pushedAt{};  // status not yet handed to the writer
@@ -177,6 +199,7 @@ int main(int argc, char** argv) {
       lastWait.clear();
       const ClusterState& state = *loaded;
       translated = translate(state);
+      namingUs = routesNamingUs(state);
       const Translation& translation = *translated;
       statusDirty = true;
       std::vector<const Gateway*> ours;
@@ -225,7 +248,7 @@ int main(int argc, char** argv) {
     wasAllAcked = allAcked;
     if (writer && translated && statusChangedAt &&
         (allAcked || std::chrono::steady_clock::now() - *statusChangedAt > kStatusWait)) {
-      writer->update(wantedStatuses(*translated, addresses, allAcked && version != 0));
+      writer->update(wantedStatuses(*translated, addresses, allAcked && version != 0, namingUs));
       statusChangedAt.reset();
     }
     const bool settled = std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->settled(); });

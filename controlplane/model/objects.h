@@ -119,6 +119,7 @@ struct HttpRoute {
   std::vector<ParentReference> parentRefs;
   std::vector<std::string> hostnames;
   std::vector<HttpRouteRule> rules;
+  std::vector<std::string> statusControllers;  // controllerName of each status.parents entry
 };
 
 struct TlsRoute {
@@ -126,6 +127,7 @@ struct TlsRoute {
   std::vector<ParentReference> parentRefs;
   std::vector<std::string> hostnames;
   std::vector<std::vector<BackendRef>> rules;  // each rule's backendRefs
+  std::vector<std::string> statusControllers;  // controllerName of each status.parents entry
 };
 
 struct ReferenceGrant {

@@ -210,12 +210,29 @@ Gateway readGateway(const YAML::Node& doc, const ObjectMeta& meta) {
   return g;
 }
 
+// Who wrote parent entries into a route's status, so a controller can find entries of its
+// own that it no longer stands behind. Read leniently: status is not the user's to get
+// right and must never make a route unreadable.
+std::vector<std::string> readStatusControllers(const YAML::Node& doc) {
+  std::vector<std::string> out;
+  // A missing key gives a node that throws when asked anything but whether it is there.
+  const YAML::Node status = child(doc, "status");
+  const YAML::Node parents = status ? child(status, "parents") : YAML::Node();
+  if (!parents || !parents.IsSequence()) return out;
+  for (const YAML::Node& p : parents) {
+    const YAML::Node name = child(p, "controllerName");
+    if (name && name.IsScalar()) out.push_back(name.Scalar());
+  }
+  return out;
+}
+
 HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
   HttpRoute r;
   r.meta = meta;
   const YAML::Node spec = child(doc, "spec");
   r.parentRefs = readParentRefs(spec);
   r.hostnames = readHostnames(spec);
+  r.statusControllers = readStatusControllers(doc);
   eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) {
     HttpRouteRule rule;
     eachItem(n, "matches", f, [&](const YAML::Node& m, const std::string& mf) {
@@ -246,6 +263,7 @@ TlsRoute readTlsRoute(const YAML::Node& doc, const ObjectMeta& meta) {
   const YAML::Node spec = child(doc, "spec");
   r.parentRefs = readParentRefs(spec);
   r.hostnames = readHostnames(spec);
+  r.statusControllers = readStatusControllers(doc);
   eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) { r.rules.push_back(readBackendRefs(n, f)); });
   return r;
 }

@@ -13,6 +13,17 @@ constexpr auto kRetryFailed = std::chrono::seconds(5);
 
 }  // namespace
 
+StatusTarget detachedRoute(const std::string& key) {
+  const auto space = key.find(' '), slash = key.find('/', space);
+  StatusTarget t;
+  t.kind = key.substr(0, space);
+  t.ns = key.substr(space + 1, slash - space - 1);
+  t.name = slash == std::string::npos ? "" : key.substr(slash + 1);
+  t.desired = nlohmann::json{{"parents", nlohmann::json::array()}};
+  t.text = t.desired.dump();
+  return t;
+}
+
 StatusWriter::StatusWriter(const k8s::ApiClient& api, PathOf pathOf, Log log)
     : api_(api), pathOf_(std::move(pathOf)), log_(std::move(log)) {
   thread_ = std::thread([this] { run(); });
@@ -37,9 +48,7 @@ void StatusWriter::update(std::map<std::string, StatusTarget> wanted) {
       const auto space = key.find(' '), slash = key.find('/');
       const std::string kind = key.substr(0, space);
       if (wanted.count(key) || (kind != "HTTPRoute" && kind != "TLSRoute") || slash == std::string::npos) continue;
-      StatusTarget detach{kind, key.substr(space + 1, slash - space - 1), key.substr(slash + 1),
-                          nlohmann::json{{"parents", nlohmann::json::array()}}, ""};
-      detach.text = detach.desired.dump();
+      StatusTarget detach = detachedRoute(key);
       if (text != detach.text) wanted.emplace(key, std::move(detach));
     }
     wanted_ = std::move(wanted);
@@ -143,7 +152,7 @@ void StatusWriter::run() {
     }
     // Forget what is no longer wanted, except routes still carrying our parent entry:
     // the next update() detaches them.
-    const std::string detached = nlohmann::json{{"parents", nlohmann::json::array()}}.dump();
+    const std::string detached = detachedRoute("").text;
     for (auto it = written_.begin(); it != written_.end();) {
       const bool route = it->first.rfind("HTTPRoute ", 0) == 0 || it->first.rfind("TLSRoute ", 0) == 0;
       const bool keep = wanted_.count(it->first) || (route && it->second != detached);

@@ -154,6 +154,15 @@ check "a route moved to a Gateway that is not ours loses our parent entry" event
   /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/dropped "o['status']['parents'] == []"
 check "... and is no longer served" eventually 5 not_serves one dropped.example.com
 
+# Our parent entry, written by an earlier leader or an earlier run, on a route that attaches
+# to no Gateway of ours: this control plane never wrote it and must still take it out.
+k8s_create "$(k8s_httproute shop stale stale.example.com app | sed 's/"name": "gw"/"name": "elsewhere"/')"
+k8s_replace /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/stale/status \
+  '{"status": {"parents": [{"parentRef": {"name": "gw", "namespace": "infra"}, "controllerName": "portico.dev/gateway-controller", "conditions": []}, {"parentRef": {"name": "theirs", "namespace": "infra"}, "controllerName": "example.com/other", "conditions": []}]}}'
+check "a stale parent entry of ours that this control plane never wrote is taken out; another controller's stays" \
+  eventually 10 condition /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/stale \
+  "[p['controllerName'] for p in o['status']['parents']] == ['example.com/other']"
+
 # The service-account token rotates: the file changes and the old token stops working.
 k8s_api POST /fake/token?value=rotated >/dev/null
 printf rotated >"$work/k8s.token"

@@ -32,6 +32,24 @@ double jitter() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
+// Status is not the cache's business, except which controllers wrote a route's parent
+// entries: that is how a control plane finds entries of ours no one stands behind any
+// more (written by an earlier leader or run). The rest of it is dropped.
+void slimStatus(json& object) {
+  json controllers = json::array();
+  const auto status = object.find("status");
+  if (status != object.end() && status->is_object()) {
+    const auto parents = status->find("parents");
+    if (parents != status->end() && parents->is_array()) {
+      for (const json& p : *parents) {
+        if (p.is_object() && p.contains("controllerName")) controllers.push_back({{"controllerName", p["controllerName"]}});
+      }
+    }
+  }
+  object.erase("status");
+  if (!controllers.empty()) object["status"] = {{"parents", std::move(controllers)}};
+}
+
 }  // namespace
 
 const std::vector<Resource>& watchedResources() {
@@ -144,7 +162,7 @@ std::string Reflector::list() {
       // List items carry neither kind nor apiVersion.
       item["kind"] = resource_.kind;
       item["apiVersion"] = page.value("apiVersion", "");
-      item.erase("status");
+      slimStatus(item);
       objects.emplace_back(keyOf(item), item.dump());
     }
     const json& meta = page.value("metadata", json::object());
@@ -170,7 +188,7 @@ bool Reflector::onEvent(const json& event, std::string& resourceVersion, Outcome
   }
   const std::string rv = versionOf(object);
   if (type == "ADDED" || type == "MODIFIED") {
-    object.erase("status");
+    slimStatus(object);
     std::vector<Problem> problems;
     cache_.upsert(resource_.kind, keyOf(object), object.dump(), problems);
     for (const auto& p : problems) log_(p.toString());

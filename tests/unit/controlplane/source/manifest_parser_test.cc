@@ -66,6 +66,36 @@ spec:
   EXPECT_TRUE(r.rules[1].matches.empty());
 }
 
+// The controllers named in a route's status are kept (to find stale entries of ours); a
+// status of the wrong shape is ignored, never an error.
+TEST(ManifestParser, RouteStatusControllersAreReadLeniently) {
+  std::vector<Problem> problems;
+  ClusterState s;
+  parseManifests(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a, namespace: apps}
+spec: {parentRefs: [{name: gw}]}
+status:
+  parents:
+  - {parentRef: {name: gw}, controllerName: portico.dev/gateway-controller}
+  - {parentRef: {name: x}, controllerName: example.com/other}
+  - {parentRef: {name: y}}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: b, namespace: apps}
+spec: {parentRefs: [{name: gw}]}
+status: {parents: "not a list"}
+)",
+                 "r.yaml", s, problems);
+  ASSERT_TRUE(problems.empty()) << ::testing::PrintToString(messages(problems));
+  ASSERT_EQ(s.httpRoutes.size(), 1u);
+  EXPECT_EQ(s.httpRoutes[0].statusControllers, (std::vector<std::string>{"portico.dev/gateway-controller", "example.com/other"}));
+  ASSERT_EQ(s.tlsRoutes.size(), 1u);
+  EXPECT_TRUE(s.tlsRoutes[0].statusControllers.empty());
+}
+
 TEST(ManifestParser, SecretsAreDecoded) {
   std::vector<Problem> problems;
   ClusterState s;
