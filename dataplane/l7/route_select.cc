@@ -66,6 +66,20 @@ bool matches(const snapshot::VirtualHost& vhost, const CompiledMatch& m, const H
   return true;
 }
 
+// The endpoint of one of the host's backend sets, by Maglev on the low half of the hash.
+RouteChoice pickEndpoint(const snapshot::VirtualHost& vhost, uint32_t set, bool proxyProtocol, uint64_t hash) {
+  RouteChoice c;
+  c.proxyProtocol = proxyProtocol;
+  const uint32_t id = vhost.backendSets[set].pick(static_cast<uint32_t>(hash));
+  if (id == snapshot::kNoBackendId) {
+    c.outcome = Outcome::kUnavailable;
+    return c;
+  }
+  c.outcome = Outcome::kForward;
+  c.backendId = id;
+  return c;
+}
+
 RouteChoice pickBackend(const snapshot::VirtualHost& vhost, const snapshot::L7Route& route, bool proxyProtocol,
                         uint64_t hash) {
   RouteChoice c;
@@ -90,14 +104,7 @@ RouteChoice pickBackend(const snapshot::VirtualHost& vhost, const snapshot::L7Ro
     c.outcome = Outcome::kInvalidBackend;
     return c;
   }
-  const uint32_t id = vhost.backendSets[chosen->set].pick(static_cast<uint32_t>(hash));
-  if (id == snapshot::kNoBackendId) {
-    c.outcome = Outcome::kUnavailable;
-    return c;
-  }
-  c.outcome = Outcome::kForward;
-  c.backendId = id;
-  return c;
+  return pickEndpoint(vhost, chosen->set, proxyProtocol, hash);
 }
 
 const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch,
@@ -126,6 +133,7 @@ RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
   const snapshot::L7Listener* listener = nullptr;
   const snapshot::VirtualHost* vhost = virtualHost(port, head.host(), scratch, listener);
   if (vhost == nullptr) return {};
+  if (vhost->onlySet != snapshot::kInvalidBackendRef) return pickEndpoint(*vhost, vhost->onlySet, listener->proxyProtocol, hash);
   for (const auto& route : vhost->routes) {
     if (route.matchesAll || matches(*vhost, route.match, head, scratch)) {
       return pickBackend(*vhost, route, listener->proxyProtocol, hash);
@@ -138,7 +146,9 @@ RouteChoice routeTls(const snapshot::L7Port& port, std::string_view serverName,
                      hs_scratch* scratch, uint64_t hash) {
   const snapshot::L7Listener* listener = nullptr;
   const snapshot::VirtualHost* vhost = virtualHost(port, serverName, scratch, listener);
-  if (vhost == nullptr || vhost->routes.empty()) return {};
+  if (vhost == nullptr) return {};
+  if (vhost->onlySet != snapshot::kInvalidBackendRef) return pickEndpoint(*vhost, vhost->onlySet, listener->proxyProtocol, hash);
+  if (vhost->routes.empty()) return {};
   return pickBackend(*vhost, vhost->routes.front(), listener->proxyProtocol, hash);
 }
 

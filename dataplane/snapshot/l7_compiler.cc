@@ -125,6 +125,10 @@ Result<std::shared_ptr<const VirtualHost>> Compiler::compileVirtualHost(const Vi
     if (!route.backends.empty()) route.first = route.backends.front();
     vhost->routes.push_back(std::move(route));
   }
+  if (!vhost->routes.empty()) {
+    const L7Route& first = vhost->routes.front();
+    if (first.matchesAll && first.backends.size() == 1 && first.totalWeight > 0) vhost->onlySet = first.first.set;
+  }
   return std::shared_ptr<const VirtualHost>(std::move(vhost));
 }
 

@@ -89,8 +89,11 @@ struct BackendRefCount {
 };
 
 struct VirtualHost {
-  std::vector<L7Route> routes;
+  // The usual host: its first route takes every request through one backendRef. That
+  // backend set's index lets a first packet skip the route; kInvalidBackendRef otherwise.
+  uint32_t onlySet = kInvalidBackendRef;
   std::vector<BackendSet> backendSets;  // its backendRefs' endpoints
+  std::vector<L7Route> routes;
   std::vector<Regex> regexes;           // its RegularExpression matches
   std::vector<BackendRefCount> refs;    // every endpoint it names (control path only)
 };

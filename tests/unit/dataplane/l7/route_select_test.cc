@@ -94,6 +94,8 @@ TEST_F(RouteSelectTest, OneListenerAndAHostOutsideIt) {
   compile({ListenerSpec{"wide", "*.example.com", ListenerProtocol::kHttp, false,
                         {{"a.example.com", {routeSpec("a", path(PathMatchType::kPrefix, "/"), {backend("198.51.100.11")})}}}}});
   EXPECT_TRUE(snap_->l7Ports.front().hostsDecide);
+  EXPECT_NE(snap_->l7Ports.front().listeners.front().vhosts.front()->onlySet, kInvalidBackendRef)
+      << "one route taking every request through one backendRef: picked without reading the route";
   EXPECT_EQ(route(get("a.example.com", "/")), "198.51.100.11");
   EXPECT_EQ(route(get("b.example.com", "/")), "404");
   compile({ListenerSpec{"wide", "*.example.com", ListenerProtocol::kHttp, false,
@@ -113,6 +115,7 @@ TEST_F(RouteSelectTest, EverythingPrefixWithAMethodStillChecksIt) {
                         {{"a", {routeSpec("post", post, {backend("198.51.100.11")}),
                                 routeSpec("any", path(PathMatchType::kPrefix, "/"), {backend("198.51.100.12")})}}}}});
   EXPECT_FALSE(snap_->l7Ports.front().listeners.front().vhosts.front()->routes.front().matchesAll);
+  EXPECT_EQ(snap_->l7Ports.front().listeners.front().vhosts.front()->onlySet, kInvalidBackendRef);
   EXPECT_EQ(route(get("a", "/x", "", "POST")), "198.51.100.11");
   EXPECT_EQ(route(get("a", "/x")), "198.51.100.12");
 }
