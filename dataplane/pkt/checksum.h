@@ -84,7 +84,8 @@ inline bool ipv4HeaderValid(const Ipv4Hdr* ip) {
 
 inline void setIpv4Checksum(Ipv4Hdr* ip) {
   ip->checksum = 0;
-  ip->checksum = checksumField(ipv4HeaderSum(ip));
+  const auto checksum = static_cast<uint16_t>(~foldNative(sumNative(ip, (ip->versionIhl & 0x0f) * 4u)));
+  std::memcpy(&ip->checksum, &checksum, 2);
 }
 
 // IPv6 pseudo-header (RFC 8200 8.1) for an upper-layer length and protocol.
