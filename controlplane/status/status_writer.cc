@@ -11,6 +11,9 @@ namespace {
 constexpr int kAttempts = 5;
 constexpr auto kRetryFailed = std::chrono::seconds(5);
 
+// A route status with none of our parent entries (mergeStatus keeps other controllers').
+nlohmann::json detachedStatus() { return {{"parents", nlohmann::json::array()}}; }
+
 }  // namespace
 
 StatusTarget detachedRoute(const std::string& key) {
@@ -19,7 +22,7 @@ StatusTarget detachedRoute(const std::string& key) {
   t.kind = key.substr(0, space);
   t.ns = key.substr(space + 1, slash - space - 1);
   t.name = slash == std::string::npos ? "" : key.substr(slash + 1);
-  t.desired = nlohmann::json{{"parents", nlohmann::json::array()}};
+  t.desired = detachedStatus();
   t.text = t.desired.dump();
   return t;
 }
@@ -152,7 +155,7 @@ void StatusWriter::run() {
     }
     // Forget what is no longer wanted, except routes still carrying our parent entry:
     // the next update() detaches them.
-    const std::string detached = detachedRoute("").text;
+    const std::string detached = detachedStatus().dump();
     for (auto it = written_.begin(); it != written_.end();) {
       const bool route = it->first.rfind("HTTPRoute ", 0) == 0 || it->first.rfind("TLSRoute ", 0) == 0;
       const bool keep = wanted_.count(it->first) || (route && it->second != detached);
