@@ -39,15 +39,18 @@ results="$work/results.jsonl"
 : >"$results"
 
 report=scripts/lib/bench_report.py
+# emit NAME VALUE UNIT FLOOR|null CONDITIONS: one figure.
 emit() { python3 "$report" figure "$@" >>"$results"; }
-. scripts/lib/lab.sh  # lab_null_dataplane  # NAME VALUE UNIT FLOOR|null CONDITIONS
+. scripts/lib/lab.sh  # lab_wait_until, lab_null_dataplane
 
 $bench pcap-established "$work/established.pcap" 256 16
 $bench pcap-syns "$work/syns.pcap" 65536
 $bench pcap-arp "$work/arp.pcap" 256
 devices="pcap->null, 64/118-byte TCP frames replayed from memory, 1 forwarding core, $(nproc) CPUs, --no-huge"
 
-# testpmd FORWARD_MODE PCAP: packets per second forwarded by one core.
+# testpmd FORWARD_MODE PCAP: packets per second forwarded by one core. testpmd prints
+# both ports' rates once a second; the rate is read once SECONDS + 2 periods have been
+# printed (the first ones include the start), however long testpmd takes to get there.
 testpmd_mpps() {
   local log="$work/testpmd-$1.log"
   dpdk-testpmd --no-huge -m 1024 --no-pci --file-prefix portico-bench-tp -l 0,1 --log-level '*:error' \
@@ -55,10 +58,22 @@ testpmd_mpps() {
     --forward-mode="$1" --nb-cores=1 --total-num-mbufs=16384 --stats-period 1 >"$log" 2>&1 &
   local pid=$!
   pids+=("$pid")
-  sleep $((seconds + 2))
+  local periods=$((seconds + 2))
+  if ! lab_wait_until 120 "testpmd ($1) printing $periods periods of statistics" \
+    bash -c "[ \$(grep -c 'Rx-pps' '$log') -ge $((2 * periods)) ] || ! kill -0 $pid"; then
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
   kill -INT "$pid"; wait "$pid" 2>/dev/null || true
   # The last periodic line of port 0 is a steady-state rate.
-  grep -o 'Rx-pps: *[0-9]*' "$log" | awk 'NR % 2 == 1 { v = $2 } END { printf "%.4f", v / 1e6 }'
+  local mpps
+  mpps=$(grep -o 'Rx-pps: *[0-9]*' "$log" | awk 'NR % 2 == 1 { v = $2 } END { printf "%.4f", v / 1e6 }')
+  if [ "$(grep -c 'Rx-pps' "$log")" -lt $((2 * periods)) ] || awk -v v="$mpps" 'BEGIN { exit !(v <= 0) }'; then
+    echo "bench: testpmd ($1) forwarded nothing:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+  echo "$mpps"
 }
 
 # start_dataplane CONFIG LOG: starts portico-dataplane, waits until it is ready (or
@@ -67,12 +82,20 @@ start_dataplane() {
   $dataplane --config "$1" >"$2" 2>&1 &
   DP_PID=$!
   pids+=("$DP_PID")
-  for _ in $(seq 1 100); do grep -q ready "$2" && break; sleep 0.1; done
-  if ! grep -q ready "$2" || ! kill -0 "$DP_PID" 2>/dev/null; then
+  if ! lab_wait_until 60 "the dataplane saying ready" bash -c "grep -q ready '$2' || ! kill -0 $DP_PID" ||
+    ! grep -q ready "$2"; then
     echo "bench: the dataplane did not start:" >&2
     cat "$2" >&2
     exit 1
   fi
+}
+
+# stats_total PID LOG: the dataplane's counters (SIGUSR1), once its new total line is out.
+stats_total() {
+  local before; before=$(grep -c '^stats total' "$2" || true)
+  kill -USR1 "$1"
+  lab_wait_until 30 "a stats line after SIGUSR1" bash -c "[ \$(grep -c '^stats total' '$2') -gt $before ]" >&2 || exit 1
+  grep '^stats total' "$2" | tail -n 1
 }
 
 # portico PCAP CAPACITY MBUFS: prints "MPPS CYCLES_PER_PACKET FLOWS_CREATED_PER_S".
@@ -96,12 +119,10 @@ announce: {count: 0}
 YAML
   start_dataplane "$cfg" "$log"
   local pid=$DP_PID
-  sleep 1
-  kill -USR1 "$pid"; sleep 0.2
-  local a; a=$(grep '^stats total' "$log" | tail -n 1)
-  sleep "$seconds"
-  kill -USR1 "$pid"; sleep 0.2
-  local b; b=$(grep '^stats total' "$log" | tail -n 1)
+  sleep 1  # warm-up: the replay and the flow table reach their steady state
+  local a; a=$(stats_total "$pid" "$log")
+  sleep "$seconds"  # the measured interval
+  local b; b=$(stats_total "$pid" "$log")
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   c() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
   awk -v r1="$(c "$a" rx_packets)" -v r2="$(c "$b" rx_packets)" -v b1="$(c "$a" busy_cycles)" \
@@ -141,7 +162,7 @@ config_push() {
   build/controlplane/portico-controlplane --config "$work/cp.yaml" --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
   local cp=$!
   pids+=("$cp")
-  for _ in $(seq 1 600); do grep -q 'programmed: every dataplane' "$work/cp.log" && break; sleep 0.1; done
+  lab_wait_until 300 "the control plane programming $routes routes" grep -q 'programmed: every dataplane' "$work/cp.log" || exit 1
   local took=$(( ($(date +%s%N) - start) / 1000000 ))
   rss() { awk -v f="${2:-VmRSS}" '$1 == f":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
   emit "config.cold_sync_ms.routes_$routes" "$took" ms null "portico-controlplane start to every dataplane ACKed: read $routes routes' manifests, translate, push"

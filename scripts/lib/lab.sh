@@ -158,6 +158,22 @@ lab_reload_dataplane() { lab_signal_dataplane HUP 'portico-dataplane: reload' "$
 # Counters (SIGUSR1): prints the total line.
 lab_dataplane_stats() { lab_signal_dataplane USR1 '^stats total' "$1"; }
 
+# lab_wait_until SECONDS WHAT COMMAND...: runs COMMAND every 50 ms until it succeeds.
+# After SECONDS it says on stderr that WHAT never happened and fails. Deadlines are
+# generous on purpose: a test must pass on a machine half as fast as this one.
+lab_wait_until() {
+  local seconds=$1 what=$2 deadline
+  shift 2
+  deadline=$(($(date +%s%N) + seconds * 1000000000))
+  while ! "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s%N)" -gt "$deadline" ]; then
+      echo "waited ${seconds} s for $what: it never happened" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
 # lab_wait_log PATTERN LOG SECONDS: waits until LOG has a line matching PATTERN; on
 # timeout says so and shows the log's end.
 lab_wait_log() {
