@@ -184,6 +184,9 @@ $bench l7-new-connections "$([ "$quick" -eq 2 ] && echo 5000 || echo 30000)" >>"
 tests/bench/k8s.sh build "$(case $quick in 1) echo 1000 ;; 2) echo 100 ;; *) echo 10000 ;; esac)" \
   "$([ "$quick" -ne 0 ] && echo 3 || echo 5)" >>"$results"
 
+# Attacks against an L7 listener, each against the same clients without it.
+tests/bench/attacks.sh build "$seconds" >>"$results"
+
 # Last: it needs both cores to itself (one for the gateway, one for wrk and the backend).
 tests/bench/e2e.sh build "$seconds" >>"$results"
 

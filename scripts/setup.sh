@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # lab: namespaces, clients
   iproute2 iputils-ping iputils-arping ethtool procps python3 curl openssl
+  # attacks in the lab: SYN floods
+  hping3
   # benchmarks: NGINX as the reverse proxy Portico is compared with (and the backend),
   # wrk as the HTTP load, gnuplot for the chart
   nginx wrk gnuplot-nox

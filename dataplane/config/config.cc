@@ -165,7 +165,8 @@ snapshot::ServiceSpec readService(const YAML::Node& node, const std::string& key
 }
 
 void readL7(const YAML::Node& node, l7::L7Settings& l7) {
-  rejectUnknownKeys(node, "l7", {"connections", "buffers", "max_head_bytes", "retransmit_ms", "retries"});
+  rejectUnknownKeys(node, "l7", {"connections", "buffers", "max_head_bytes", "retransmit_ms", "retries", "head_timeout_ms",
+                                 "buffers_per_source", "trusted_peers"});
   if (node["connections"]) l7.connections = boundedUnsigned(node["connections"], "l7.connections", 64, 16'000'000);
   if (node["buffers"]) l7.buffers = boundedUnsigned(node["buffers"], "l7.buffers", 16, 1'000'000);
   if (node["max_head_bytes"]) {
@@ -175,6 +176,22 @@ void readL7(const YAML::Node& node, l7::L7Settings& l7) {
     l7.initialRtoMs = static_cast<uint16_t>(boundedUnsigned(node["retransmit_ms"], "l7.retransmit_ms", 10, 10'000));
   }
   if (node["retries"]) l7.maxRetries = static_cast<uint8_t>(boundedUnsigned(node["retries"], "l7.retries", 1, 20));
+  if (node["head_timeout_ms"]) {
+    l7.headTimeoutMs = boundedUnsigned(node["head_timeout_ms"], "l7.head_timeout_ms", 100, 600'000);
+  }
+  if (node["buffers_per_source"]) {
+    l7.buffersPerSource = boundedUnsigned(node["buffers_per_source"], "l7.buffers_per_source", 1, 1'000'000);
+  }
+  if (const auto peers = node["trusted_peers"]) {
+    if (!peers.IsSequence()) throw KeyError{"l7.trusted_peers", "must be a list of addresses or prefixes"};
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      const std::string key = "l7.trusted_peers[" + std::to_string(i) + "]";
+      const auto text = scalar<std::string>(peers[i], key, "an address or prefix");
+      const auto prefix = pkt::IpPrefix::parse(text);
+      if (!prefix) throw KeyError{key, "'" + text + "' is not an address or prefix (192.0.2.0/24, 2001:db8::/32)"};
+      l7.trustedPeers.push_back(*prefix);
+    }
+  }
 }
 
 void readFlows(const YAML::Node& node, FlowConfig& flows) {

@@ -15,6 +15,7 @@ struct Text {
 Text textOf(AnswerStatus s) {
   switch (s) {
     case AnswerStatus::kBadRequest: return {"Bad Request", "malformed request\n"};
+    case AnswerStatus::kRequestTimeout: return {"Request Timeout", "the request head took too long\n"};
     case AnswerStatus::kNotFound: return {"Not Found", "no route matches this host and path\n"};
     case AnswerStatus::kInternalError: return {"Internal Server Error", "the route's backend reference is invalid\n"};
     case AnswerStatus::kUnavailable: return {"Service Unavailable", "no ready endpoint for this route\n"};

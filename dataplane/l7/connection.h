@@ -62,6 +62,7 @@ class Connections {
   uint32_t allocate();  // kNoSlot when full
   void release(uint32_t id);
   uint32_t allocateBuffer();  // kNoSlot when none is free
+  bool buffersLeft() const { return !freeBuffers_.empty(); }
   void releaseBuffer(Connection& c);
   Connection& operator[](uint32_t id) { return conns_[id]; }
   uint8_t* buffer(uint32_t slot) { return storage_.data() + static_cast<std::size_t>(slot) * bufferBytes_; }

@@ -113,6 +113,15 @@ SegmentSpec answerSpec(const Connection& c, const FlowRecord& r, const L4Context
   return s;
 }
 
+// A reset of the client's side of a connection that is not spliced yet.
+SegmentSpec clientResetSpec(const Connection& c, const FlowRecord& r, const L4Context& ctx) {
+  SegmentSpec s = toClientSpec(r, ctx);
+  s.seq = c.localIsn + 1;
+  s.ack = c.clientIsn + 1 + c.held;
+  s.flags = kRst | kAck;
+  return s;
+}
+
 // Ends the connection with the appliance's own answer (HTTP) or a reset (TLS). `frame`
 // is rewritten into that segment; it leaves through the client's port.
 Verdict fail(uint8_t* frame, uint32_t capacity, uint32_t id, AnswerStatus status, const L4Context& ctx, L7Worker& l7) {
@@ -120,14 +129,12 @@ Verdict fail(uint8_t* frame, uint32_t capacity, uint32_t id, AnswerStatus status
   const uint32_t rec = c.flow;
   FlowRecord& r = ctx.flows.record(rec);
   if (c.tls || (c.buffer == kNoSlot && (c.buffer = l7.conns.allocateBuffer()) == kNoSlot)) {
-    SegmentSpec s = toClientSpec(r, ctx);
-    s.seq = c.localIsn + 1;
-    s.ack = c.clientIsn + 1 + c.held;
-    s.flags = kRst | kAck;
+    const SegmentSpec s = clientResetSpec(c, r, ctx);
     ctx.flows.remove(rec);
     const uint16_t n = writeSegment(frame, capacity, s);
     return n == 0 ? Verdict::drop(DropReason::kReplyTooLarge) : Verdict::forward(r.clientPort, n);
   }
+  l7.heads.leave(c.buffer);
   c.answerLength = writeAnswer(status, {l7.conns.buffer(c.buffer), l7.conns.bufferBytes()});
   c.phase = Phase::kAnswering;
   c.retries = 0;
@@ -190,11 +197,46 @@ void flushHeld(const Connection& c, const FlowRecord& r, const L4Context& ctx, L
   }
 }
 
+// fail() with a frame of its own, for a connection no received frame stands for.
+void failFromTimer(uint32_t id, AnswerStatus status, const L4Context& ctx, L7Worker& l7) {
+  const uint8_t port = ctx.flows.record(l7.conns[id].flow).clientPort;
+  uint32_t capacity = 0;
+  uint8_t* buf = l7.sink->begin(capacity);
+  if (buf == nullptr) return;
+  const Verdict v = fail(buf, capacity, id, status, ctx, l7);
+  l7.sink->commit(port, v.isDrop() ? 0 : v.length());
+}
+
+// A head that gives its buffer up to a newer one: the client is reset.
+void evictHead(uint32_t id, const L4Context& ctx, L7Worker& l7) {
+  const Connection& c = l7.conns[id];
+  const FlowRecord& r = ctx.flows.record(c.flow);
+  emit(l7, r.clientPort, clientResetSpec(c, r, ctx));
+  LcoreCounters::bump(ctx.counters.l7HeadsEvicted);
+  ctx.flows.remove(c.flow);  // frees its buffer
+}
+
+// A buffer for a head that starts arriving. A source at its share, or an empty pool, first
+// takes the buffer of the head that has been arriving longest (that source's, or anyone's);
+// the whole head then has headTimeoutMs to arrive.
+bool takeHeadBuffer(uint32_t id, const L4Context& ctx, L7Worker& l7) {
+  Connection& c = l7.conns[id];
+  const uint32_t source = l7.heads.sourceOf(ctx.flows.record(c.flow).forward.src);
+  const uint32_t victim = l7.heads.victimFor(source, !l7.conns.buffersLeft());
+  if (victim != HeadGuard::kNone) evictHead(victim, ctx, l7);
+  c.buffer = l7.conns.allocateBuffer();
+  if (c.buffer == kNoSlot) return false;
+  l7.heads.enter(c.buffer, id, source);
+  l7.conns.arm(id, ctx.nowMs + l7.settings.headTimeoutMs, l7.settings.initialRtoMs);
+  return true;
+}
+
 // Copies a client segment's payload into the held bytes; false (with the reason) when
 // it cannot be taken now.
-bool absorb(Connection& c, const Segment& seg, L7Worker& l7, DropReason& why) {
+bool absorb(uint32_t id, const Segment& seg, const L4Context& ctx, L7Worker& l7, DropReason& why) {
   if (seg.payloadLength == 0) return true;
-  if (c.buffer == kNoSlot && (c.buffer = l7.conns.allocateBuffer()) == kNoSlot) {
+  Connection& c = l7.conns[id];
+  if (c.buffer == kNoSlot && !takeHeadBuffer(id, ctx, l7)) {
     why = DropReason::kL7BuffersFull;
     return false;
   }
@@ -260,6 +302,7 @@ bool connect(uint32_t id, const RouteChoice& choice, const L4Context& ctx, L7Wor
   r.backendPort = be->egressPort;
   std::array<uint8_t, kProxyV2MaxLength> proxy{};
   c.proxyLength = choice.proxyProtocol ? writeProxyV2(r.forward, proxy) : 0;
+  l7.heads.leave(c.buffer);
   c.phase = Phase::kConnecting;
   c.retries = 0;
   sendBackendSyn(c, r, ctx, l7);
@@ -275,7 +318,7 @@ Verdict receive(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_t 
   FlowRecord& r = ctx.flows.record(c.flow);
   const uint32_t before = c.held;
   DropReason why = DropReason::kCount;
-  if (!absorb(c, seg, l7, why)) {
+  if (!absorb(id, seg, ctx, l7, why)) {
     ctx.counters.drop(why);
     return Verdict::consumed();
   }
@@ -565,16 +608,19 @@ void runTimers(const L4Context& ctx, L7Worker& l7) {
   l7.conns.expireTimers(ctx.nowMs, [&](uint32_t id) {
     Connection& c = l7.conns[id];
     FlowRecord& r = ctx.flows.record(c.flow);
+    if (c.phase == Phase::kReceiving) {
+      // The head's deadline: it is still incomplete.
+      l7.conns.disarm(id);
+      ctx.counters.drop(DropReason::kL7HeadTimeout);
+      failFromTimer(id, AnswerStatus::kRequestTimeout, ctx, l7);
+      return;
+    }
     if (++c.retries > l7.settings.maxRetries) {
       l7.conns.disarm(id);
       if (c.phase == Phase::kConnecting) {
         // The backend never answered: the client gets a 503 (or a reset) instead.
         ctx.counters.drop(DropReason::kL7BackendTimeout);
-        uint32_t capacity = 0;
-        uint8_t* buf = l7.sink->begin(capacity);
-        if (buf == nullptr) return;
-        const Verdict v = fail(buf, capacity, id, AnswerStatus::kUnavailable, ctx, l7);
-        l7.sink->commit(r.clientPort, v.isDrop() ? 0 : v.length());
+        failFromTimer(id, AnswerStatus::kUnavailable, ctx, l7);
         return;
       }
       ctx.counters.drop(c.phase == Phase::kAnswering ? DropReason::kL7AnswerTimeout : DropReason::kL7BackendTimeout);
@@ -585,7 +631,7 @@ void runTimers(const L4Context& ctx, L7Worker& l7) {
       case Phase::kConnecting: sendBackendSyn(c, r, ctx, l7); break;
       case Phase::kSpliced: flushHeld(c, r, ctx, l7); break;
       case Phase::kAnswering: emit(l7, r.clientPort, answerSpec(c, r, ctx, l7)); break;
-      case Phase::kReceiving: l7.conns.disarm(id); return;
+      case Phase::kReceiving: break;  // handled above
     }
     const uint16_t rto = static_cast<uint16_t>(std::min<uint32_t>(c.rtoMs * 2u, 10'000));
     l7.conns.arm(id, ctx.nowMs + rto, rto);
@@ -593,7 +639,10 @@ void runTimers(const L4Context& ctx, L7Worker& l7) {
 }
 
 void releaseConnection(void* l7Worker, uint32_t connection) {
-  static_cast<L7Worker*>(l7Worker)->conns.release(connection);
+  auto& l7 = *static_cast<L7Worker*>(l7Worker);
+  const uint32_t buffer = l7.conns[connection].buffer;
+  if (buffer != kNoSlot) l7.heads.leave(buffer);
+  l7.conns.release(connection);
 }
 
 }  // namespace portico::dp::l7

@@ -15,6 +15,7 @@
 
 #include "dataplane/l7/connection.h"
 #include "dataplane/l7/frame_sink.h"
+#include "dataplane/l7/head_guard.h"
 #include "dataplane/l7/l7_settings.h"
 #include "dataplane/l7/syn_cookie.h"
 #include "dataplane/lb/l4_path.h"
@@ -29,11 +30,16 @@ inline constexpr uint8_t kLocalWindowScale = 7;
 // One worker's L7 state.
 struct L7Worker {
   L7Worker(const L7Settings& s, const SipKey& cookieKey, unsigned workerIndex)
-      : settings(s), conns(s.connections, s.buffers, s.bufferBytes), cookies(cookieKey), scratch(s.bufferBytes),
+      : settings(s),
+        conns(s.connections, s.buffers, s.bufferBytes),
+        heads(s.buffers, s.sourceShare(), s.trustedPeers, cookieKey.k0 ^ cookieKey.k1),
+        cookies(cookieKey),
+        scratch(s.bufferBytes),
         worker(workerIndex) {}
 
   L7Settings settings;
   Connections conns;
+  HeadGuard heads;  // what arriving heads may hold of the buffers
   SynCookies cookies;
   std::vector<uint8_t> scratch;  // a ClientHello split over records is joined here
   unsigned worker;
@@ -49,7 +55,8 @@ pkt::Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const p
 pkt::Verdict fromBackend(uint8_t* frame, uint32_t len, uint32_t capacity, const pkt::ParsedPacket& p, uint32_t record,
                          const lb::L4Context& ctx, L7Worker& l7);
 
-// Retransmissions that are due: backend SYNs, held bytes, answers.
+// Retransmissions that are due (backend SYNs, held bytes, answers), and heads that took
+// too long.
 void runTimers(const lb::L4Context& ctx, L7Worker& l7);
 
 // Frees a connection's state when its flow goes (FlowTable's removal hook).

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
+
+#include "dataplane/pkt/ip_prefix.h"
 
 namespace portico::dp::l7 {
 
@@ -12,6 +16,16 @@ struct L7Settings {
   uint32_t bufferBytes = 16'384;  // the most a request head or ClientHello may take
   uint16_t initialRtoMs = 200;    // first retransmission of a backend SYN, held bytes or an answer
   uint8_t maxRetries = 6;
+  // The most a whole request head or ClientHello may take from its first byte; then 408
+  // (HTTP) or a reset (TLS). HAProxy's advice for `timeout http-request` is 10 s too.
+  uint32_t headTimeoutMs = 10'000;
+  // Buffers the heads from one source (IPv4 address, IPv6 /64) may hold at once; 0 gives
+  // an eighth of `buffers`, at least 16.
+  uint32_t buffersPerSource = 0;
+  // Peers that carry many clients' connections (an F5's self IPs): no share per source.
+  std::vector<pkt::IpPrefix> trustedPeers;
+
+  uint32_t sourceShare() const { return buffersPerSource != 0 ? buffersPerSource : std::max<uint32_t>(buffers / 8, 16); }
 };
 
 }  // namespace portico::dp::l7

@@ -33,6 +33,7 @@ namespace portico::dp {
   X(l7Connections, "l7_connections")     \
   X(l7Answers, "l7_answers")             \
   X(l7TimeWaitResets, "l7_time_wait_resets") \
+  X(l7HeadsEvicted, "l7_heads_evicted")  \
   X(activeFlows, "active_flows")         \
   X(l7HeldBuffers, "l7_held_buffers")    \
   X(busyCycles, "busy_cycles")

@@ -72,7 +72,8 @@ namespace portico::dp {
   X(kL7NoRoute, "l7_no_route")                                                     \
   X(kL7ClosedEarly, "l7_closed_early")                                             \
   X(kL7BackendTimeout, "l7_backend_timeout")                                       \
-  X(kL7AnswerTimeout, "l7_answer_timeout")
+  X(kL7AnswerTimeout, "l7_answer_timeout")                                         \
+  X(kL7HeadTimeout, "l7_head_timeout")
 
 enum class DropReason : uint8_t {
 #define PORTICO_DROP_ENUM(id, name) id,

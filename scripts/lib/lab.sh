@@ -198,6 +198,56 @@ announce: {count: 0}
 YAML
 }
 
+# lab_gateway WORK DATAPLANE WORKERS L7_YAML: the L7 lab most tests start from. The
+# client and one backend (be1, HTTP on 8080) on either side of the dataplane, whose `l7:`
+# block is L7_YAML; the control plane on a manifest folder with Gateway "lab" on
+# 192.0.2.100 port 80 sending app.example.com to be1. Waits until the listener is
+# programmed, or fails saying what never happened. Sets DP_PID and CP_PID.
+lab_gateway() {
+  local work=$1 dataplane=$2 workers=$3 l7=$4
+  local controlplane; controlplane="$(dirname "$dataplane")/../controlplane/portico-controlplane"
+  lab_client_link
+  lab_backend_link 1
+  lab_start_backend 1
+  cat >"$work/dataplane.yaml" <<YAML
+lcores: {main: 0, workers: $workers}
+eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+api: {socket: "$work/api.sock"}
+ports:
+  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24}
+  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
+flows: {capacity: 65536}
+l7: $l7
+announce: {count: 1}
+YAML
+  printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/api.sock" >"$work/controlplane.yaml"
+  mkdir -p "$work/manifests"
+  . "$LAB_ROOT/scripts/lib/manifests.sh"
+  {
+    manifest_gatewayclass
+    manifest_gateway lab 192.0.2.100
+    manifest_service app 80 8080 198.51.100.11
+    manifest_route HTTPRoute app lab app.example.com app 80
+  } >"$work/manifests/lab.yaml"
+  lab_start_dataplane dp "$dataplane" "$work/dataplane.yaml" "$work/dp.log" || return 1
+  "$controlplane" --config "$work/controlplane.yaml" --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
+  CP_PID=$!
+  LAB_PIDS+=("$CP_PID")
+  lab_wait_until 60 "the control plane programming the listener" \
+    grep -q "programmed: every dataplane serves" "$work/cp.log" || { tail -n 20 "$work/cp.log" >&2; return 1; }
+}
+
+# lab_requests SOURCE N FILE: N requests for app.example.com on 192.0.2.100, one after
+# another, each on a new connection from SOURCE in the client namespace; one line each:
+# the HTTP code (200 comes only from the backend; 000 when none came in 5 s), seconds.
+lab_requests() {
+  local ns; ns=$(lab_ns client)
+  for _ in $(seq 1 "$2"); do
+    ip netns exec "$ns" curl -s -o /dev/null --max-time 5 --interface "$1" -H "Host: app.example.com" \
+      -w '%{http_code} %{time_total}\n' http://192.0.2.100/ || echo "000 5"
+  done >"$3"
+}
+
 # counter NAME LINE: the value of NAME=... in a stats line (0 when absent).
 lab_counter() {
   local v

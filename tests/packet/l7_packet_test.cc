@@ -2,7 +2,8 @@
 // request held and acknowledged, the backend opened from the SNAT address with the
 // client's options, the held bytes sent, both halves spliced and closed, the appliance's
 // own answers, a request in three segments whose middle one comes last, a ClientHello
-// in two records, and the PROXY v2 header; every frame compared byte by byte.
+// in two records, the PROXY v2 header, and the bounds on heads that arrive slowly; every
+// frame compared byte by byte.
 
 #include "tests/common/client_hello_builder.h"
 #include "tests/packet/packet_fixture.h"
@@ -66,9 +67,12 @@ class L7 : public PacketTest {
     L7PortSpec proxied{ip("192.0.2.101"), 80, {}};
     proxied.listeners.push_back(ListenerSpec{"http", "", ListenerProtocol::kHttp, true, {vhost("", {backend(0)})}});
     cfg.desired.l7Ports = {http, tls, proxied};
+    tune(cfg);
     start(cfg);
     resolveBackends(3);
   }
+
+  virtual void tune(dp::config::DataplaneConfig&) {}
 
   Bytes fromClient(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack, const Bytes& data = {},
                    const Bytes& options = {}, const char* vip = "192.0.2.100", uint16_t port = 80) {
@@ -414,6 +418,103 @@ TEST_F(L7, ProxyProtocolHeaderLeadsTheHeldBytes) {
   EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.101", "192.0.2.1", 6,
                            segment4("192.0.2.101", "192.0.2.1", 80, 40006, kAck, cookie + 1, kIsn + 1 + len, {}, 1000 >> 7),
                            63));
+}
+
+// Heads that arrive slowly: small limits so a test can reach them.
+class L7SlowHeads : public L7 {
+ protected:
+  void tune(dp::config::DataplaneConfig& cfg) override {
+    cfg.l7.buffers = 16;
+    cfg.l7.buffersPerSource = 3;
+    cfg.l7.headTimeoutMs = 100;
+  }
+
+  // Polls until the appliance sends the client something (5 s at most).
+  std::vector<Bytes> awaitClientFrames() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::vector<Bytes> out;
+    while (out.empty() && std::chrono::steady_clock::now() < deadline) {
+      poll();
+      out = client_.collect();
+    }
+    return out;
+  }
+
+  Bytes resetOf(uint16_t sport, uint32_t cookie, uint32_t held) {
+    return originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                       segment4("192.0.2.100", "192.0.2.1", 80, sport, kRst | kAck, cookie + 1, kIsn + 1 + held, {}, 0));
+  }
+};
+
+TEST_F(L7SlowHeads, AHeadThatNeverCompletesGets408AtItsDeadline) {
+  const uint32_t cookie = handshake(42000);
+  const Bytes part = text("GET / HTTP/1.1\r\nHo");
+  const auto len = static_cast<uint32_t>(part.size());
+  ASSERT_EQ(sendFromClient(fromClient(42000, kAck, kIsn + 1, cookie + 1, part)), std::vector<Bytes>{ackToClient(42000, cookie, len)});
+  const auto out = awaitClientFrames();
+  ASSERT_EQ(out.size(), 1u) << "no answer within 5 s of a 100 ms deadline";
+  const std::string answer(out[0].begin() + 54, out[0].end());
+  EXPECT_EQ(answer.substr(0, 30), "HTTP/1.1 408 Request Timeout\r\n");
+  EXPECT_EQ(out[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                segment4("192.0.2.100", "192.0.2.1", 80, 42000, kAck | kPsh | kFin, cookie + 1,
+                                         kIsn + 1 + len, Bytes(answer.begin(), answer.end()),
+                                         static_cast<uint16_t>((16384 - len) >> 7))));
+  EXPECT_EQ(drops(dp::DropReason::kL7HeadTimeout), 1u);
+  EXPECT_TRUE(backend_.collect().empty());
+}
+
+TEST_F(L7SlowHeads, ASourceAtItsShareGivesUpItsOldestHead) {
+  const Bytes part = text("GET /");
+  std::vector<uint32_t> cookies;
+  for (uint16_t i = 0; i < 3; ++i) {
+    cookies.push_back(handshake(42100 + i));
+    ASSERT_EQ(sendFromClient(fromClient(42100 + i, kAck, kIsn + 1, cookies[i] + 1, part)).size(), 1u);
+  }
+  // A fourth slow head from the same address: the first is reset to make room.
+  const uint32_t fourth = handshake(42103);
+  auto out = sendFromClient(fromClient(42103, kAck, kIsn + 1, fourth + 1, part));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], resetOf(42100, cookies[0], 5));
+  EXPECT_EQ(out[1], ackToClient(42103, fourth, 5));
+  // A whole request from the same address is served: the second slow head makes room.
+  const uint32_t whole = handshake(42104);
+  const Bytes request = text("GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  out = sendFromClient(fromClient(42104, kAck | kPsh, kIsn + 1, whole + 1, request));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], resetOf(42101, cookies[1], 5));
+  EXPECT_EQ(out[1], ackToClient(42104, whole, static_cast<uint32_t>(request.size())));
+  const auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  EXPECT_EQ(toBackend[0], backendSyn(0, 8080, srcPortOf(toBackend[0]), kIsn));
+  EXPECT_EQ(counters().l7HeadsEvicted.load(), 2u);
+  // The reset ones are gone: their next bytes find no flow.
+  EXPECT_TRUE(sendFromClient(fromClient(42100, kAck, kIsn + 6, cookies[0] + 1, text("x"))).empty());
+}
+
+TEST_F(L7SlowHeads, AFullPoolGivesUpTheOldestHeadOfAll) {
+  rt_.reset();
+  auto cfg = baseConfig();
+  cfg.announce.count = 0;
+  cfg.l7.buffers = 16;
+  cfg.l7.trustedPeers = {*dp::pkt::IpPrefix::parse("192.0.2.0/24")};  // no share per source
+  dp::snapshot::L7PortSpec http{ip("192.0.2.100"), 80, {}};
+  http.listeners.push_back(ListenerSpec{"http", "", ListenerProtocol::kHttp, false, {vhost("a.example.com", {backend(0)})}});
+  cfg.desired.l7Ports = {http};
+  start(cfg);
+  resolveBackends(1);
+  std::vector<uint32_t> cookies;
+  for (uint16_t i = 0; i < 16; ++i) {
+    cookies.push_back(handshake(42200 + i));
+    ASSERT_EQ(sendFromClient(fromClient(42200 + i, kAck, kIsn + 1, cookies[i] + 1, text("GET"))).size(), 1u);
+  }
+  EXPECT_EQ(counters().l7HeadsEvicted.load(), 0u) << "a trusted peer has no share of its own";
+  const uint32_t whole = handshake(42216);
+  const Bytes request = text("GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  const auto out = sendFromClient(fromClient(42216, kAck | kPsh, kIsn + 1, whole + 1, request));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], resetOf(42200, cookies[0], 3));
+  EXPECT_EQ(backend_.collect().size(), 1u);
+  EXPECT_EQ(drops(dp::DropReason::kL7BuffersFull), 0u);
 }
 
 }  // namespace

@@ -145,6 +145,12 @@ TEST(Config, ErrorsNameFileKeyAndProblem) {
        "f.yaml: ports[0].host.rate_pps: 0 is out of range [1, 10000000]"},
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, host: {iface: t0}}]",
        "f.yaml: ports[0].host.iface: unknown key"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nl7: {trusted_peers: [203.0.113.1/24]}",
+       "f.yaml: l7.trusted_peers[0]: '203.0.113.1/24' is not an address or prefix (192.0.2.0/24, 2001:db8::/32)"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nl7: {trusted_peers: 203.0.113.1}",
+       "f.yaml: l7.trusted_peers: must be a list of addresses or prefixes"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nl7: {head_timeout_ms: 5}",
+       "f.yaml: l7.head_timeout_ms: 5 is out of range [100, 600000]"},
   };
   for (const auto& c : cases) {
     auto cfg = parseConfig(c.yaml, "f.yaml");
@@ -174,6 +180,23 @@ TEST(Config, HostPath) {
   EXPECT_EQ(cfg->ports[1].host.ratePps, 50u);
   EXPECT_TRUE(cfg->ports[0].hostPath());
   EXPECT_FALSE(cfg->ports[2].hostPath());
+}
+
+TEST(Config, L7HeadLimits) {
+  auto cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n"
+                         "l7: {buffers: 64, head_timeout_ms: 3000, trusted_peers: [203.0.113.0/28, '2001:db8:f5::/48']}\n",
+                         "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->l7.headTimeoutMs, 3000u);
+  EXPECT_EQ(cfg->l7.sourceShare(), 16u) << "an eighth of 64 is below the floor of 16";
+  ASSERT_EQ(cfg->l7.trustedPeers.size(), 2u);
+  EXPECT_EQ(cfg->l7.trustedPeers[1].length, 48u);
+  cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nl7: {buffers_per_source: 5}\n",
+                    "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->l7.sourceShare(), 5u);
+  cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n", "f.yaml");
+  EXPECT_EQ(cfg->l7.sourceShare(), 128u) << "an eighth of the default 1 024";
 }
 
 TEST(Config, MissingFile) {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Slow heads (slowloris) against an HTTP listener, with real Linux TCP stacks: one client
+# address keeps more connections trickling request heads than a worker has head buffers,
+# and ordinary requests from that address and from another one are all answered
+# meanwhile. Trickling heads are reset to make room (one source's share, then the oldest
+# of all) or answered 408 at their deadline; the pool is whole again afterwards.
+# usage: slow_heads.sh PATH/TO/portico-dataplane [WORKER_LCORES]
+set -u
+DATAPLANE=$1
+WORKERS=${2:-[1]}
+here=$(dirname "$0")
+. "$here/../../scripts/lib/lab.sh"
+lab_init "psh$$"
+work=$(mktemp -d)
+trap 'lab_cleanup; rm -rf "$work"' EXIT
+
+client=$(lab_ns client)
+# The default pool of 1 024 head buffers and share per source (128); a short head deadline
+# so the test sees it pass.
+if ! lab_gateway "$work" "$DATAPLANE" "$WORKERS" "{head_timeout_ms: 3000}"; then
+  echo "Bail out! the gateway did not start"
+  exit 1
+fi
+ip -n "$client" addr add 192.0.2.3/24 dev pcl0
+ip -n "$client" addr add 192.0.2.4/24 dev pcl0
+check "the gateway answers before the attack" lab_wait_http client http://192.0.2.100/
+
+in_client() { ip netns exec "$client" "$@"; }
+# 1 100 trickling connections (a byte each per second) from 192.0.2.1 for 12 s: more
+# than the 1 024 buffers, and four head deadlines long. That source keeps resetting its
+# own oldest heads; 20 more from 192.0.2.4 stay within their share and meet the deadline.
+in_client python3 "$here/slow_heads.py" 192.0.2.1 192.0.2.100 80 1100 1 12 >"$work/attack.json" &
+attack=$!
+LAB_PIDS+=("$attack")
+in_client python3 "$here/slow_heads.py" 192.0.2.4 192.0.2.100 80 20 1 8 >"$work/patient.json" &
+patient=$!
+LAB_PIDS+=("$patient")
+evicted() { [ "$(lab_counter l7_heads_evicted "$(lab_dataplane_stats "$work/dp.log")")" -gt 0 ]; }
+check "the attack holds more trickling heads than its share" lab_wait_until 20 "l7_heads_evicted above 0" evicted
+lab_requests 192.0.2.1 20 "$work/same" &
+same=$!
+lab_requests 192.0.2.3 20 "$work/other"
+wait "$same"
+wait "$attack" "$patient"
+served() { [ "$(grep -c '^200 ' "$1")" -eq 20 ] || { cat "$1"; false; }; }
+check "20 of 20 requests from the attacker's own address were answered during the attack" served "$work/same"
+check "20 of 20 requests from another address were answered during the attack" served "$work/other"
+attack_count() { python3 -c "import json; print(json.load(open('$work/$1.json'))['$2'])"; }
+check "the attacker's heads were reset to make room" [ "$(attack_count attack reset)" -gt 0 ]
+check "heads within their share got 408 at their deadline" [ "$(attack_count patient answered_408)" -ge 20 ]
+stats=$(lab_dataplane_stats "$work/dp.log")
+check "the dataplane counted the timeouts" [ "$(lab_counter drop.l7_head_timeout "$stats")" -gt 0 ]
+pool_whole() { [ "$(lab_counter l7_held_buffers "$(lab_dataplane_stats "$work/dp.log")")" = 0 ]; }
+check "every head buffer is back in the pool once the attack ended" \
+  lab_wait_until 30 "l7_held_buffers back to 0" pool_whole
+echo "# attack: $(cat "$work/attack.json"); within the share: $(cat "$work/patient.json")"
+echo "# same address: $(awk '{ print $2 }' "$work/same" | sort -n | tail -1) s slowest; other: $(awk '{ print $2 }' "$work/other" | sort -n | tail -1) s slowest"
+echo "$stats" | tr ' ' '\n' | grep -E 'l7_|drop' | sed 's/^/# /'
+[ "$LAB_FAILURES" -gt 0 ] && sed 's/^/# dp: /' "$work/dp.log" | tail -20
+lab_finish
