@@ -9,11 +9,11 @@
 #include "dataplane/l7/http_request_head.h"
 #include "dataplane/l7/proxy_protocol.h"
 #include "dataplane/l7/route_select.h"
-#include "dataplane/l7/segment_writer.h"
-#include "dataplane/l7/tcp_options.h"
 #include "dataplane/lb/nat.h"
 #include "dataplane/lb/tcp_state.h"
 #include "dataplane/pkt/checksum.h"
+#include "dataplane/tcp/segment_writer.h"
+#include "dataplane/tcp/tcp_options.h"
 
 namespace portico::dp::l7 {
 
@@ -21,6 +21,11 @@ using namespace pkt;
 using lb::FlowRecord;
 using lb::L4Context;
 using snapshot::ListenerProtocol;
+using tcp::parseSynOptions;
+using tcp::SegmentSpec;
+using tcp::shiftSackBlocks;
+using tcp::SynOptions;
+using tcp::writeSegment;
 
 namespace {
 

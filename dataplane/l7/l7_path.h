@@ -14,15 +14,17 @@
 #include <vector>
 
 #include "dataplane/l7/connection.h"
-#include "dataplane/l7/frame_sink.h"
 #include "dataplane/l7/head_guard.h"
 #include "dataplane/l7/l7_settings.h"
 #include "dataplane/l7/syn_cookie.h"
 #include "dataplane/lb/l4_path.h"
 #include "dataplane/pkt/verdict.h"
 #include "dataplane/snapshot/snapshot.h"
+#include "dataplane/tcp/frame_sink.h"
 
 namespace portico::dp::l7 {
+
+using tcp::FrameSink;
 
 // The window scale the appliance announces to clients.
 inline constexpr uint8_t kLocalWindowScale = 7;

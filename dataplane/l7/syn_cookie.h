@@ -27,10 +27,11 @@
 
 #include "dataplane/l7/siphash.h"
 #include "dataplane/lb/flow_key.h"
+#include "dataplane/tcp/tcp_options.h"
 
 namespace portico::dp::l7 {
 
-inline constexpr uint8_t kNoWindowScale = 15;
+using tcp::kNoWindowScale;
 inline constexpr std::array<uint16_t, 8> kCookieMss{216, 536, 1200, 1220, 1360, 1440, 1460, 8960};
 inline constexpr uint32_t kCookieEpochMs = 64'000;
 

@@ -34,6 +34,12 @@ namespace portico::dp {
   X(l7Answers, "l7_answers")             \
   X(l7TimeWaitResets, "l7_time_wait_resets") \
   X(l7HeadsEvicted, "l7_heads_evicted")  \
+  X(tcpRetransmits, "tcp_retransmits")   \
+  X(tcpFastRecoveries, "tcp_fast_recoveries") \
+  X(tcpRecoveriesUndone, "tcp_recoveries_undone") \
+  X(tcpRtoTimeouts, "tcp_rto_timeouts")  \
+  X(tcpConnectionsTimedOut, "tcp_connections_timed_out") \
+  X(tcpResetsReceived, "tcp_resets_received") \
   X(activeFlows, "active_flows")         \
   X(l7HeldBuffers, "l7_held_buffers")    \
   X(busyCycles, "busy_cycles")

@@ -73,7 +73,9 @@ namespace portico::dp {
   X(kL7ClosedEarly, "l7_closed_early")                                             \
   X(kL7BackendTimeout, "l7_backend_timeout")                                       \
   X(kL7AnswerTimeout, "l7_answer_timeout")                                         \
-  X(kL7HeadTimeout, "l7_head_timeout")
+  X(kL7HeadTimeout, "l7_head_timeout")                                             \
+  X(kTcpOutOfOrderFull, "tcp_out_of_order_full")                                   \
+  X(kTcpPoolEmpty, "tcp_pool_empty")
 
 enum class DropReason : uint8_t {
 #define PORTICO_DROP_ENUM(id, name) id,

@@ -33,7 +33,7 @@ class Worker {
   void transmit(uint8_t portIndex, rte_mbuf* m);
 
   // Frames the L7 path originates, in fresh mbufs from the worker's pool.
-  class MbufSink : public l7::FrameSink {
+  class MbufSink : public tcp::FrameSink {
    public:
     explicit MbufSink(Worker& w) : worker_(w) {}
     uint8_t* begin(uint32_t& capacity) override;

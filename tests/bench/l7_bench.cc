@@ -179,7 +179,7 @@ int l7HyperscanBuild() {
 namespace {
 
 // Frames the L7 path sends besides the one it rewrites: each overwrites the last.
-class LastFrameSink : public l7::FrameSink {
+class LastFrameSink : public tcp::FrameSink {
  public:
   uint8_t* begin(uint32_t& capacity) override {
     capacity = sizeof buf_;
@@ -230,7 +230,7 @@ void patch(uint8_t* f, uint32_t srcBe, uint16_t sport, uint16_t dport, uint32_t 
 Bytes segment(const char* src, const char* dst, uint16_t dport, uint8_t flags, const Bytes& data = {}) {
   const uint32_t s = test::v4(src), d = test::v4(dst);
   return test::ethernet(test::Mac{0x02, 0, 0x5e, 0, 0x53, 0x02}, test::Mac{0x02, 0, 0, 0, 0, 0x01}, 0x0800,
-                        test::ipv4(s, d, 6, test::withChecksumV4(s, d, 6, test::tcp(1, dport, flags, {}, data))));
+                        test::ipv4(s, d, 6, test::withChecksumV4(s, d, 6, test::tcpHeader(1, dport, flags, {}, data))));
 }
 
 }  // namespace

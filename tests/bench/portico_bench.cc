@@ -62,7 +62,7 @@ class PcapWriter {
 Bytes tcpFrame(uint32_t clientHost, uint16_t sport, uint8_t flags, const Bytes& data) {
   const uint32_t vip = v4("192.0.2.100");
   return ethernet(kPortMac, kGeneratorMac, 0x0800,
-                  ipv4(clientHost, vip, 6, withChecksumV4(clientHost, vip, 6, tcp(sport, 80, flags, {}, data))));
+                  ipv4(clientHost, vip, 6, withChecksumV4(clientHost, vip, 6, tcpHeader(sport, 80, flags, {}, data))));
 }
 
 // `flows` connections, each a SYN then `perFlow - 1` data segments of 64 bytes; replayed

@@ -173,7 +173,7 @@ inline Bytes icmp6Echo(uint8_t type, uint16_t id, uint16_t seq, const Bytes& dat
   return b;
 }
 
-inline Bytes tcp(uint16_t sport, uint16_t dport, uint8_t flags, const Bytes& options = {}, const Bytes& data = {}) {
+inline Bytes tcpHeader(uint16_t sport, uint16_t dport, uint8_t flags, const Bytes& options = {}, const Bytes& data = {}) {
   Bytes b;
   put16(b, sport);
   put16(b, dport);

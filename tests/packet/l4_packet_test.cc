@@ -149,7 +149,7 @@ TEST_F(L4, Ipv6HandshakeAndPacketTooBig) {
   tick();
 
   auto seg6 = [](const V6& s, const V6& d, uint16_t sp, uint16_t dp, uint8_t flags) {
-    return withChecksumV6(s, d, 6, tcp(sp, dp, flags));
+    return withChecksumV6(s, d, 6, tcpHeader(sp, dp, flags));
   };
   client_.inject(pool_, ethernet(kPortMac, kClientMac, 0x86dd, ipv6(client, vip, 6, seg6(client, vip, 50000, 443, kSyn))));
   poll();

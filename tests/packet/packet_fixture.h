@@ -35,7 +35,7 @@ inline constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAc
 // A TCP segment with sequence numbers, window, options and a valid checksum.
 inline Bytes segment4(const char* src, const char* dst, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
                       uint32_t ack, const Bytes& data = {}, uint16_t window = 65535, const Bytes& options = {}) {
-  Bytes t = tcp(sport, dport, flags, options, data);
+  Bytes t = tcpHeader(sport, dport, flags, options, data);
   for (int i = 0; i < 4; ++i) {
     t[4 + i] = static_cast<uint8_t>(seq >> (24 - 8 * i));
     t[8 + i] = static_cast<uint8_t>(ack >> (24 - 8 * i));

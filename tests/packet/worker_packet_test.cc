@@ -80,7 +80,7 @@ TEST_F(Answers, MalformedAndForeignFramesProduceNothing) {
   client_.inject(pool_, badIhl);
   client_.inject(pool_, Bytes(10, 0xee));
   client_.inject(pool_, arpRequest("192.0.2.77"));
-  client_.inject(pool_, ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(1234, 80, 0x02))));
+  client_.inject(pool_, ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcpHeader(1234, 80, 0x02))));
   poll();
   EXPECT_TRUE(client_.collect().empty());
   EXPECT_EQ(drops(dp::DropReason::kIpv4BadIhl), 1u);

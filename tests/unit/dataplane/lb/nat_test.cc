@@ -37,7 +37,7 @@ class NatChecksums : public ::testing::Test {
 
   Bytes segment(uint8_t proto, uint16_t sport, uint16_t dport) {
     const Bytes payload = randomBytes(rng_() % 1400);
-    return proto == 6 ? tcp(sport, dport, 0x18, {}, payload) : udp(sport, dport, payload);
+    return proto == 6 ? tcpHeader(sport, dport, 0x18, {}, payload) : udp(sport, dport, payload);
   }
 
   // The key a rewrite is asked to apply, host-order inputs.
@@ -67,7 +67,7 @@ TEST_F(NatChecksums, Ipv4TcpAndUdp) {
 
     Ipv4Options o;
     o.ttl = 63;
-    Bytes wantSeg = proto == 6 ? tcp(nsp, ndp, 0x18, {}, Bytes(seg.begin() + 20, seg.end()))
+    Bytes wantSeg = proto == 6 ? tcpHeader(nsp, ndp, 0x18, {}, Bytes(seg.begin() + 20, seg.end()))
                                : udp(nsp, ndp, Bytes(seg.begin() + 8, seg.end()));
     wantSeg = withChecksumV4(ns, nd, proto, wantSeg);
     EXPECT_EQ(f, ethernet(kA, kB, 0x0800, ipv4(ns, nd, proto, wantSeg, o))) << "packet " << i;
@@ -100,7 +100,7 @@ TEST_F(NatChecksums, Ipv6TcpAndUdp) {
     k.family = 6;
     rewriteFlow(f.data(), p, k);
     ASSERT_TRUE(decrementHopLimit(f.data(), p));
-    Bytes wantSeg = proto == 6 ? tcp(nsp, ndp, 0x18, {}, Bytes(seg.begin() + 20, seg.end()))
+    Bytes wantSeg = proto == 6 ? tcpHeader(nsp, ndp, 0x18, {}, Bytes(seg.begin() + 20, seg.end()))
                                : udp(nsp, ndp, Bytes(seg.begin() + 8, seg.end()));
     wantSeg = withChecksumV6(ns, nd, proto, wantSeg);
     EXPECT_EQ(f, ethernet(kA, kB, 0x86dd, ipv6(ns, nd, proto, wantSeg, 63))) << "packet " << i;
@@ -112,7 +112,7 @@ TEST_F(NatChecksums, Ipv6TcpAndUdp) {
 TEST_F(NatChecksums, Ipv4FirstFragmentCarriesWholeDatagramChecksum) {
   for (int i = 0; i < 100; ++i) {
     const uint32_t s = randomV4(), d = randomV4(), ns = randomV4(), nd = randomV4();
-    const Bytes whole = withChecksumV4(s, d, 6, tcp(1000, 80, 0x18, {}, randomBytes(600)));
+    const Bytes whole = withChecksumV4(s, d, 6, tcpHeader(1000, 80, 0x18, {}, randomBytes(600)));
     Ipv4Options first;
     first.fragOff = 0x2000;
     Bytes f = ethernet(kA, kB, 0x0800, ipv4(s, d, 6, Bytes(whole.begin(), whole.begin() + 200), first));
@@ -120,7 +120,7 @@ TEST_F(NatChecksums, Ipv4FirstFragmentCarriesWholeDatagramChecksum) {
     ASSERT_TRUE(pkt::parseFrame(f.data(), static_cast<uint32_t>(f.size()), p).ok);
     ASSERT_TRUE(p.fragment && !p.laterFragment);
     rewriteFlow(f.data(), p, keyV4(ns, nd, 2000, 8080, 6));
-    const Bytes wantWhole = withChecksumV4(ns, nd, 6, tcp(2000, 8080, 0x18, {}, Bytes(whole.begin() + 20, whole.end())));
+    const Bytes wantWhole = withChecksumV4(ns, nd, 6, tcpHeader(2000, 8080, 0x18, {}, Bytes(whole.begin() + 20, whole.end())));
     EXPECT_EQ(Bytes(f.begin() + 34, f.begin() + 34 + 20), Bytes(wantWhole.begin(), wantWhole.begin() + 20));
     // A later fragment only has its IP header rewritten.
     Ipv4Options later;

@@ -25,7 +25,7 @@ Bytes destOpts(uint8_t next, uint8_t eightOctets = 1) {
 }
 
 TEST(Parser, TcpOverIpv4) {
-  const Bytes f = ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(40000, 80, 0x02, {2, 4, 5, 0xb4}, {'h', 'i'})));
+  const Bytes f = ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcpHeader(40000, 80, 0x02, {2, 4, 5, 0xb4}, {'h', 'i'})));
   ParsedPacket p;
   ASSERT_TRUE(parse(f, p).ok);
   EXPECT_EQ(p.etherType, kEtherTypeIpv4);
@@ -137,7 +137,7 @@ Bytes reChecksummed(Bytes f) {
 
 std::vector<Malformed> malformedFrames() {
   const Bytes udp4 = ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 17, udp(1, 2, {1, 2, 3, 4})));
-  const Bytes tcp4 = ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(1, 2, 0x10)));
+  const Bytes tcp4 = ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcpHeader(1, 2, 0x10)));
   const Bytes icmp4 = ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 1, icmpEcho(8, 1, 1, {})));
   const Bytes udp6 = ipv6Frame(ipv6(v6("2001:db8::1"), v6("2001:db8::100"), 17, udp(1, 2, {1, 2})));
   const Bytes arpReq = ethernet(kBroadcastMac, kClientMac, 0x0806, arpBody(1, kClientMac, v4("192.0.2.1"), {}, v4("192.0.2.100")));
@@ -171,7 +171,7 @@ std::vector<Malformed> malformedFrames() {
       {"udp header cut", ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 17, {0, 1, 0, 2})), DropReason::kUdpTruncated},
       {"udp length too long", ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 17, udp(1, 2, {1}, 40))), DropReason::kUdpBadLength},
       {"udp length below 8", ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 17, udp(1, 2, {1}, 4))), DropReason::kUdpBadLength},
-      {"tcp header cut", ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, truncated(tcp(1, 2, 0x10), 19))), DropReason::kTcpTruncated},
+      {"tcp header cut", ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, truncated(tcpHeader(1, 2, 0x10), 19))), DropReason::kTcpTruncated},
       {"tcp data offset 4", patched(tcp4, 14 + 20 + 12, {0x40}), DropReason::kTcpBadDataOffset},
       {"tcp data offset past segment", patched(tcp4, 14 + 20 + 12, {0xf0}), DropReason::kTcpBadDataOffset},
       {"icmp cut", ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 1, {8, 0, 0, 0})), DropReason::kIcmpTruncated},
@@ -201,8 +201,8 @@ TEST(Parser, MalformedFramesAreDroppedWithTheirReason) {
 TEST(Parser, EveryTruncationIsBounded) {
   const Bytes ext = concat({destOpts(60), destOpts(6)});
   const std::vector<Bytes> frames = {
-      ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(1, 2, 0x02, {2, 4, 5, 0xb4}))),
-      ipv6Frame(ipv6(v6("2001:db8::1"), v6("2001:db8::100"), 6, tcp(1, 2, 0x02), 64, ext, 0)),
+      ipv4Frame(ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcpHeader(1, 2, 0x02, {2, 4, 5, 0xb4}))),
+      ipv6Frame(ipv6(v6("2001:db8::1"), v6("2001:db8::100"), 6, tcpHeader(1, 2, 0x02), 64, ext, 0)),
       ethernet(kBroadcastMac, kClientMac, 0x0806, arpBody(1, kClientMac, 1, {}, 2), {7}),
   };
   for (const auto& f : frames) {

@@ -167,7 +167,7 @@ TEST_F(Dispatch, EchoWithBadChecksumDropped) {
 }
 
 TEST_F(Dispatch, WithoutServicesOnlyEchoIsServedOnVips) {
-  Bytes tcpSyn = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcp(1, 80, 0x02)));
+  Bytes tcpSyn = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 6, tcpHeader(1, 80, 0x02)));
   EXPECT_EQ(run(tcpSyn).reason(), DropReason::kNoServiceOnVip);
   Bytes toPort = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.2"), 1, icmpEcho(8, 1, 1, {})));
   EXPECT_EQ(run(toPort).reason(), DropReason::kNoHostPath);

@@ -1,4 +1,4 @@
-#include "dataplane/l7/segment_writer.h"
+#include "dataplane/tcp/segment_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "dataplane/pkt/ip_address.h"
 #include "tests/common/frames.h"
 
-namespace portico::dp::l7 {
+namespace portico::dp::tcp {
 namespace {
 
 // The written segment's TCP checksum, verified the plain way over pseudo-header and
@@ -79,4 +79,4 @@ TEST(SegmentWriter, TooSmallABufferWritesNothing) {
 }
 
 }  // namespace
-}  // namespace portico::dp::l7
+}  // namespace portico::dp::tcp

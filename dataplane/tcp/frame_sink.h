@@ -2,11 +2,11 @@
 
 #include <cstdint>
 
-namespace portico::dp::l7 {
+namespace portico::dp::tcp {
 
-// Where the L7 path sends frames it originates beyond the one it rewrites in place (a
-// backend SYN alongside the client's ACK, the held bytes, retransmissions). The worker
-// backs it with mbufs; tests with plain buffers.
+// Where the L7 path and the TCP endpoint send frames they originate (beyond a frame
+// rewritten in place): a backend SYN alongside the client's ACK, held bytes, data,
+// retransmissions. The worker backs it with mbufs; tests with plain buffers.
 class FrameSink {
  public:
   virtual ~FrameSink() = default;
@@ -16,4 +16,4 @@ class FrameSink {
   virtual void commit(uint8_t port, uint16_t length) = 0;
 };
 
-}  // namespace portico::dp::l7
+}  // namespace portico::dp::tcp

@@ -1,16 +1,18 @@
 #pragma once
 
-// The TCP options an L7 connection cares about: what a SYN offers (MSS, window scale,
-// SACK permitted), and SACK blocks, whose sequence numbers the splice shifts.
+// The TCP options the appliance reads and writes: what a SYN offers (MSS, window scale,
+// SACK permitted), and SACK blocks (which the L7 splice shifts and the endpoint reads).
 
 #include <cstdint>
 #include <cstring>
 
-#include "dataplane/l7/syn_cookie.h"
 #include "dataplane/pkt/checksum.h"
 #include "dataplane/pkt/headers.h"
 
-namespace portico::dp::l7 {
+namespace portico::dp::tcp {
+
+// A SYN without the window scale option (RFC 7323), where a shift would go.
+inline constexpr uint8_t kNoWindowScale = 15;
 
 inline constexpr uint8_t kOptEnd = 0;
 inline constexpr uint8_t kOptNop = 1;
@@ -68,4 +70,4 @@ inline void shiftSackBlocks(uint8_t* tcp, uint32_t delta) {
   });
 }
 
-}  // namespace portico::dp::l7
+}  // namespace portico::dp::tcp

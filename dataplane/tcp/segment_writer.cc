@@ -1,18 +1,18 @@
-#include "dataplane/l7/segment_writer.h"
+#include "dataplane/tcp/segment_writer.h"
 
 #include <cstring>
 
-#include "dataplane/l7/tcp_options.h"
+#include "dataplane/tcp/tcp_options.h"
 #include "dataplane/lb/flow_key.h"
 #include "dataplane/lb/tcp_state.h"
 #include "dataplane/pkt/checksum.h"
 
-namespace portico::dp::l7 {
+namespace portico::dp::tcp {
 
 using namespace pkt;
 
 uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
-  uint8_t options[12];
+  uint8_t options[40];
   unsigned optLen = 0;
   if (s.flags & lb::kTcpSyn) {
     if (s.mss != 0) {
@@ -32,6 +32,16 @@ uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
       options[optLen++] = kOptWindowScale;
       options[optLen++] = 3;
       options[optLen++] = s.windowScale;
+    }
+  } else if (s.sackCount > 0) {
+    options[optLen++] = kOptNop;
+    options[optLen++] = kOptNop;
+    options[optLen++] = kOptSack;
+    options[optLen++] = static_cast<uint8_t>(2 + 8 * s.sackCount);
+    for (unsigned i = 0; i < s.sackCount; ++i) {
+      const uint32_t edges[2] = {hton32(s.sack[i].start), hton32(s.sack[i].end)};
+      std::memcpy(options + optLen, edges, 8);
+      optLen += 8;
     }
   }
   const unsigned l3Len = s.family == 4 ? sizeof(Ipv4Hdr) : sizeof(Ipv6Hdr);
@@ -92,4 +102,4 @@ uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s) {
   return static_cast<uint16_t>(total);
 }
 
-}  // namespace portico::dp::l7
+}  // namespace portico::dp::tcp

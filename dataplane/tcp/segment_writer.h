@@ -1,16 +1,16 @@
 #pragma once
 
 // Builds whole TCP segments (Ethernet, IPv4 or IPv6, TCP with options, payload) for the
-// frames the appliance originates on an L7 connection: SYN-ACKs, ACKs, the backend SYN,
-// the buffered first bytes, its own HTTP answers, resets.
+// frames the appliance originates: SYN-ACKs, ACKs with SACK blocks, SYNs, data,
+// its own HTTP answers, resets.
 
 #include <cstdint>
 #include <span>
 
 #include "dataplane/pkt/headers.h"
-#include "dataplane/l7/syn_cookie.h"
+#include "dataplane/tcp/tcp_options.h"
 
-namespace portico::dp::l7 {
+namespace portico::dp::tcp {
 
 struct SegmentSpec {
   pkt::MacAddr srcMac{};
@@ -28,6 +28,11 @@ struct SegmentSpec {
   uint16_t mss = 0;
   uint8_t windowScale = kNoWindowScale;
   bool sackPermitted = false;
+  // SACK blocks (RFC 2018; the first may be a D-SACK), sent with any segment but a SYN.
+  uint8_t sackCount = 0;
+  struct {
+    uint32_t start, end;
+  } sack[4];
   // The payload, in up to two pieces (a PROXY header, then the client's bytes).
   std::span<const uint8_t> head;
   std::span<const uint8_t> body;
@@ -36,4 +41,4 @@ struct SegmentSpec {
 // Writes the frame at `buf`; returns its length, or 0 when it does not fit `capacity`.
 uint16_t writeSegment(uint8_t* buf, uint32_t capacity, const SegmentSpec& s);
 
-}  // namespace portico::dp::l7
+}  // namespace portico::dp::tcp

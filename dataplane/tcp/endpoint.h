@@ -1,0 +1,149 @@
+#pragma once
+
+// The workers' own TCP endpoint (proxy mode): every connection of one worker, client side
+// and backend side alike, as one explicit state machine over caller-owned buffers, driven
+// by the clock it is given, so that each transition and timer can be tested without a
+// network. Per connection: in-order delivery with an out-of-order queue and SACK (both
+// ways, D-SACK too), window scaling, delayed ACKs, a send buffer with RFC 6298
+// retransmission timing, fast retransmit and SACK-based recovery (RFC 6675) with undo of
+// recoveries the peer proves needless and a duplicate-ACK threshold that grows with the
+// reordering seen, CUBIC congestion control, the persist timer, FIN, half-close and RST.
+//
+// How it is driven, per worker loop pass:
+//   input() for each received segment of a connection;
+//   drainEvents() hands the application what changed (readable, writable, closed...);
+//     the application reads (peek/consume), writes, shuts down or aborts;
+//   flush() sends what is owed: new data, retransmissions, ACKs;
+//   runTimers() once a millisecond (retransmission, delayed ACK, persist, TIME_WAIT).
+// Segments go out through a FrameSink. No allocation after construction.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dataplane/stats/counters.h"
+#include "dataplane/tcp/chunk_pool.h"
+#include "dataplane/tcp/frame_sink.h"
+#include "dataplane/tcp/segment_in.h"
+#include "dataplane/tcp/tcb.h"
+#include "dataplane/tcp/timer_wheel.h"
+
+namespace portico::dp::tcp {
+
+struct Settings {
+  uint32_t sendBufferBytes = 4u << 20;     // per connection, at most
+  uint32_t receiveBufferBytes = 4u << 20;  // the most a connection advertises
+  uint32_t initialWindowSegments = 10;     // RFC 6928
+  uint32_t initialRtoMs = 1'000;           // RFC 6298
+  uint32_t minRtoMs = 200;                 // Linux's floor: peers time us with the same
+  uint32_t maxRtoMs = 60'000;
+  uint32_t delayedAckMs = 40;              // Linux's delayed ACK
+  uint8_t retries = 12;                    // RTO doublings without progress before giving up
+  uint8_t synRetries = 5;
+  uint32_t finWait2Ms = 60'000;            // a peer that never sends its FIN
+  uint32_t timeWaitMs = 2'000;
+  uint8_t windowScale = 7;                 // the shift we announce
+  uint16_t quickAckSegments = 16;          // acknowledged at once after the handshake
+};
+
+class Endpoint {
+ public:
+  static constexpr uint32_t kNone = 0xffffffffu;
+
+  Endpoint(const Settings& settings, uint32_t connections, ChunkPool& pool, FrameSink& sink, LcoreCounters& counters);
+
+  // A passive open the caller has proved (a SYN cookie): established at once. `iss` is
+  // ours (the cookie), `irs` the peer's; `peer` what its SYN offered; `window` its raw
+  // window field from the ACK that completed the handshake. kNone when no slot is free.
+  uint32_t accept(const Path& path, uint32_t iss, uint32_t irs, const SynOptions& peer, uint16_t window,
+                  uint64_t nowUs);
+  // An active open: the SYN goes out now. kNone when no slot is free.
+  uint32_t connect(const Path& path, uint32_t iss, uint64_t nowUs);
+
+  // A segment for connection `id` (found by its 4-tuple).
+  void input(uint32_t id, const SegmentIn& seg, uint64_t nowUs);
+
+  // Application side.
+  uint32_t readable(uint32_t id) const { return tcbs_[id].rcvNxt - tcbs_[id].rcvRead; }
+  bool peerClosed(uint32_t id) const { return tcbs_[id].finReceived; }
+  // Pieces of chunk memory holding readable bytes [offset, offset + length); returns how many.
+  unsigned peek(uint32_t id, uint32_t offset, uint32_t length, std::span<const uint8_t>* out, unsigned max);
+  void read(uint32_t id, uint32_t offset, std::span<uint8_t> out);
+  void consume(uint32_t id, uint32_t n);
+  uint32_t writable(uint32_t id) const;
+  // Appends to the send buffer; returns how much was taken (less when it is full).
+  uint32_t write(uint32_t id, std::span<const uint8_t> data);
+  // Copies `n` readable bytes of `from`, starting at `offset`, to the send buffer of `to`
+  // (the proxy's body relay); returns how many. The caller consumes them from `from`.
+  uint32_t relay(uint32_t from, uint32_t offset, uint32_t to, uint32_t n);
+  void shutdown(uint32_t id);  // FIN once everything written is sent
+  void abort(uint32_t id);     // RST now; the connection is kClosed at once
+  void release(uint32_t id);   // the application is done with a closed connection
+
+  // Worker side.
+  // Calls fn(id, events) for each connection with something to tell; fn may act on any
+  // connection, and what that raises is handed out in the same call.
+  template <typename Fn>
+  void drainEvents(Fn&& fn) {
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      const uint32_t id = events_[i];
+      Tcb& t = tcbs_[id];
+      t.onEvents = false;
+      const uint8_t ev = t.events;
+      t.events = 0;
+      if (ev != 0 && t.state != State::kFree) fn(id, ev);
+    }
+    events_.clear();
+  }
+  void flush(uint64_t nowUs);
+  void runTimers(uint64_t nowUs);
+
+  const Tcb& tcb(uint32_t id) const { return tcbs_[id]; }
+  State state(uint32_t id) const { return tcbs_[id].state; }
+  uint32_t user(uint32_t id) const { return tcbs_[id].user; }
+  void setUser(uint32_t id, uint32_t user) { tcbs_[id].user = user; }
+  uint32_t inUse() const { return static_cast<uint32_t>(tcbs_.size() - free_.size()); }
+  const Settings& settings() const { return settings_; }
+
+ private:
+  uint32_t allocate();
+  void initSend(Tcb& t, uint32_t iss, uint16_t peerMss);
+  void raise(uint32_t id, uint8_t events);
+  void markDirty(uint32_t id);
+  void reschedule(uint32_t id);
+
+  // input() stages.
+  void inputSynSent(uint32_t id, const SegmentIn& seg, uint64_t nowUs);
+  bool acceptable(const Tcb& t, const SegmentIn& seg) const;
+  void processAck(uint32_t id, const SegmentIn& seg, uint64_t nowUs);
+  void processSack(Tcb& t, const SegmentIn& seg);
+  void processData(uint32_t id, const SegmentIn& seg, uint64_t nowUs);
+  void processFin(uint32_t id, uint64_t nowUs);
+  void ourFinAcked(uint32_t id, uint64_t nowUs);
+  void enterClosed(uint32_t id, uint8_t why);
+
+  // Output.
+  void transmit(uint32_t id, uint64_t nowUs);
+  bool sendData(uint32_t id, uint32_t seq, uint32_t length, bool fin, uint64_t nowUs);
+  void sendControl(const Tcb& t, uint32_t seq, uint8_t flags, bool sack);
+  void sendSyn(const Tcb& t);
+  uint16_t windowField(Tcb& t);
+  uint32_t lostEdge(const Tcb& t) const;
+  uint32_t pipe(const Tcb& t) const;
+  // The next lost, unretransmitted hole below `edge`: its start and length (0: none).
+  uint32_t nextHole(const Tcb& t, uint32_t edge, uint32_t& start) const;
+  void armRto(Tcb& t, uint32_t nowMs);
+  void onRtoExpired(uint32_t id, uint64_t nowUs);
+
+  Settings settings_;
+  std::vector<Tcb> tcbs_;
+  std::vector<uint32_t> free_;
+  ChunkPool& pool_;
+  FrameSink& sink_;
+  LcoreCounters& counters_;
+  TimerWheel wheel_;
+  std::vector<uint32_t> dirty_;   // connections with output owed (capacity: all)
+  std::vector<uint32_t> events_;  // connections with events to hand out
+};
+
+}  // namespace portico::dp::tcp

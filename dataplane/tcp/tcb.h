@@ -1,0 +1,127 @@
+#pragma once
+
+// One TCP connection of the workers' endpoint: addressing, the RFC 9293 state and
+// sequence variables, the receive and send buffers, loss recovery and congestion state,
+// and the timers. About 700 bytes, held from open to close; bytes live in ChunkPool
+// chunks only while there are bytes to keep.
+
+#include <cstdint>
+
+#include "dataplane/pkt/headers.h"
+#include "dataplane/tcp/cubic.h"
+#include "dataplane/tcp/range_set.h"
+#include "dataplane/tcp/rtt_estimator.h"
+#include "dataplane/tcp/stream_buffer.h"
+
+namespace portico::dp::tcp {
+
+enum class State : uint8_t {
+  kFree,         // not in use
+  kSynSent,      // active open: our SYN is out
+  kEstablished,
+  kFinWait1,     // we sent our FIN
+  kFinWait2,     // it was acknowledged; the peer's is awaited
+  kClosing,      // both FINs sent, ours not yet acknowledged
+  kTimeWait,
+  kCloseWait,    // the peer's FIN arrived; ours is still to come
+  kLastAck,      // ... and has been sent
+  kClosed,       // ended (reset, timed out, or closed): waits for release()
+};
+
+// Where a connection's segments go: the frame addresses as the appliance sends them.
+struct Path {
+  pkt::MacAddr localMac{};
+  pkt::MacAddr remoteMac{};
+  pkt::Ipv6Addr local{};   // v4-mapped for IPv4
+  pkt::Ipv6Addr remote{};
+  uint16_t localPortBe = 0;
+  uint16_t remotePortBe = 0;
+  uint8_t family = 4;
+  uint8_t port = 0;  // the port index frames leave through
+};
+
+// What a connection has to tell its application (bits, accumulated until drained).
+enum Event : uint8_t {
+  kConnected = 1,   // an active open completed
+  kReadable = 2,    // new in-order bytes, or the peer's FIN
+  kWritable = 4,    // send buffer space came free
+  kPeerClosed = 8,  // the peer's FIN: no more bytes will come
+  kReset = 16,      // the peer reset the connection, or refused it
+  kTimedOut = 32,   // retransmissions went unanswered: given up
+  kClosed = 64,     // both sides closed and done: release() it
+};
+
+struct Tcb {
+  Path path;
+  State state = State::kFree;
+  bool sackOk = false;
+  bool finQueued = false;    // the application shut its side; FIN follows the data
+  bool finSent = false;
+  bool finReceived = false;
+  bool finPending = false;   // the peer's FIN arrived ahead of data still missing
+  bool ackNow = false;       // an ACK is owed at the next flush
+  bool inRecovery = false;
+  bool rtoRecovery = false;  // the recovery began with a retransmission timeout
+  bool rttTiming = false;
+  bool onDirty = false;      // on the endpoint's output list
+  bool onEvents = false;     // on the endpoint's event list
+  bool dsackPending = false;
+  uint8_t events = 0;        // Event bits not yet drained
+  uint8_t sndScale = 0;      // the peer's window shift
+  uint8_t rcvScale = 0;      // ours
+  uint8_t backoff = 0;       // RTO doublings since the last forward progress
+  uint8_t synRetries = 0;
+  uint16_t mss = 536;        // the largest segment we send
+  uint16_t quickAcks = 0;    // segments still acknowledged at once (the peer's slow start)
+  uint16_t unackedSegments = 0;
+  uint16_t dupAcks = 0;
+  uint16_t dupThresh = 3;    // grows when reordering is seen
+
+  // Send side (RFC 9293 names). Byte k of `send` is sequence number sndUna + k once the
+  // SYN is acknowledged.
+  uint32_t iss = 0;
+  uint32_t sndUna = 0;
+  uint32_t sndNxt = 0;       // next new sequence number to send
+  uint32_t sndEnd = 0;       // one past the last byte the application wrote
+  uint32_t sndWnd = 0;       // the peer's window, bytes
+  uint32_t sndWl1 = 0;
+  uint32_t sndWl2 = 0;
+  uint32_t maxSndWnd = 0;
+  uint32_t recoverSeq = 0;   // recovery ends when this is acknowledged
+  uint32_t highRxt = 0;      // retransmissions of this recovery reached here
+  uint32_t rtxInEpoch = 0;   // segments retransmitted in this recovery
+  uint32_t dsackInEpoch = 0; // of those, the peer said it had twice
+  uint32_t rttSeq = 0;
+  uint64_t rttStartUs = 0;
+  RangeSet sacked;           // the scoreboard: what the peer holds above sndUna
+  Cubic cc;
+  RttEstimator rtt{1'000'000, 200'000, 60'000'000};
+
+  // Receive side. Byte k of `receive` is sequence number rcvRead + k.
+  uint32_t irs = 0;
+  uint32_t rcvNxt = 0;       // next in-order byte expected (the FIN not counted)
+  uint32_t rcvRead = 0;      // the application took everything before this
+  uint32_t rcvAdv = 0;       // right edge of the window last advertised
+  uint32_t finSeq = 0;       // where the peer's FIN sits, with finPending
+  uint32_t dsackStart = 0, dsackEnd = 0;
+  RangeSet outOfOrder;
+
+  // Timers, absolute ms; 0 is off.
+  uint32_t rtoDueMs = 0;
+  uint32_t delackDueMs = 0;
+  uint32_t persistDueMs = 0;
+  uint32_t closeDueMs = 0;   // TIME_WAIT or FIN_WAIT_2 ends
+
+  StreamBuffer send;
+  StreamBuffer receive;
+  uint32_t user = 0xffffffffu;     // the application's handle
+
+  uint32_t ackNumber() const { return rcvNxt + (finReceived ? 1 : 0); }
+  uint32_t inFlight() const { return sndNxt - sndUna; }
+  bool synchronized() const { return state != State::kFree && state != State::kSynSent && state != State::kClosed; }
+  bool canReceive() const {
+    return state == State::kEstablished || state == State::kFinWait1 || state == State::kFinWait2;
+  }
+};
+
+}  // namespace portico::dp::tcp
