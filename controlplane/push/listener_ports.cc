@@ -162,6 +162,9 @@ void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vi
         pl->set_hostname(l->hostname.value_or(""));
         pl->set_protocol(tls ? pb::LISTENER_PROTOCOL_TLS : pb::LISTENER_PROTOCOL_HTTP);
         pl->set_proxy_protocol(gw.proxyProtocol);
+        pl->set_mode(gw.mode == L7Mode::kRelay    ? pb::LISTENER_MODE_RELAY
+                     : gw.mode == L7Mode::kSplice ? pb::LISTENER_MODE_SPLICE
+                                                  : pb::LISTENER_MODE_DEFAULT);
         const HostIndex index(*l);
         for (const auto& [name, routes] : index.routes) {
           pb::VirtualHost* vh = pl->add_hosts();

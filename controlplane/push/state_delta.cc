@@ -29,7 +29,7 @@ StateIndex indexOf(const pb::DesiredState& state) {
     for (const auto& l : p.listeners()) {
       add(index.skeleton, l.name());
       add(index.skeleton, l.hostname());
-      add(index.skeleton, std::to_string(l.protocol()) + (l.proxy_protocol() ? "p" : ""));
+      add(index.skeleton, std::to_string(l.protocol()) + (l.proxy_protocol() ? "p" : "") + "m" + std::to_string(l.mode()));
       for (const auto& h : l.hosts()) index.hosts.emplace(hostKey(p, l, h.hostname()), h.SerializeAsString());
     }
   }

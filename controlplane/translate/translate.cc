@@ -433,6 +433,17 @@ Translation translate(const ClusterState& state) {
     gs.key = key;
     const auto proxy = gw->meta.annotations.find(kProxyProtocolAnnotation);
     gs.proxyProtocol = proxy != gw->meta.annotations.end() && proxy->second == "v2";
+    std::string modeNote;
+    if (const auto mode = gw->meta.annotations.find(kL7ModeAnnotation); mode != gw->meta.annotations.end()) {
+      if (mode->second == "relay") {
+        gs.mode = L7Mode::kRelay;
+      } else if (mode->second == "splice") {
+        gs.mode = L7Mode::kSplice;
+      } else {
+        modeNote = std::string("; annotation ") + kL7ModeAnnotation + ": '" + mode->second +
+                   "' is not splice or relay, the default is used";
+      }
+    }
     for (const auto& a : gw->addresses) gs.addresses.push_back(a.value);
     ObjectStatus st{"Gateway", key, {}, {}, {}};
     bool anyAccepted = false;
@@ -443,7 +454,7 @@ Translation translate(const ClusterState& state) {
     }
     const int64_t gen = gw->meta.generation;
     st.conditions.push_back(condition("Accepted", anyAccepted, anyAccepted ? "Accepted" : "ListenersNotValid",
-                                      anyAccepted ? "gateway accepted" : "no listener is valid", gen));
+                                      (anyAccepted ? "gateway accepted" : "no listener is valid") + modeNote, gen));
     st.conditions.push_back(Condition{"Programmed", "Unknown", "Pending", "waiting for the dataplanes to acknowledge", gen});
     out.gateways.push_back(std::move(gs));
     out.statuses.push_back(std::move(st));

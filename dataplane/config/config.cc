@@ -166,7 +166,16 @@ snapshot::ServiceSpec readService(const YAML::Node& node, const std::string& key
 
 void readL7(const YAML::Node& node, l7::L7Settings& l7) {
   rejectUnknownKeys(node, "l7", {"connections", "buffers", "max_head_bytes", "retransmit_ms", "retries", "head_timeout_ms",
-                                 "buffers_per_source", "trusted_peers"});
+                                 "buffers_per_source", "trusted_peers", "relay_connections", "relay_buffer_mb",
+                                 "tcp_buffer_kb"});
+  if (node["relay_connections"]) {
+    l7.relayConnections = boundedUnsigned(node["relay_connections"], "l7.relay_connections", 64, 4'000'000);
+  }
+  if (node["relay_buffer_mb"]) l7.relayBufferMb = boundedUnsigned(node["relay_buffer_mb"], "l7.relay_buffer_mb", 16, 65'536);
+  if (node["tcp_buffer_kb"]) {
+    const uint32_t kb = boundedUnsigned(node["tcp_buffer_kb"], "l7.tcp_buffer_kb", 64, 65'536);
+    l7.tcp.sendBufferBytes = l7.tcp.receiveBufferBytes = kb * 1024;
+  }
   if (node["connections"]) l7.connections = boundedUnsigned(node["connections"], "l7.connections", 64, 16'000'000);
   if (node["buffers"]) l7.buffers = boundedUnsigned(node["buffers"], "l7.buffers", 16, 1'000'000);
   if (node["max_head_bytes"]) {

@@ -280,28 +280,11 @@ bool connect(uint32_t id, const RouteChoice& choice, const L4Context& ctx, L7Wor
   const snapshot::BackendEntry* be = ctx.snap.backend(choice.backendId);
   if (be == nullptr) return false;
   lb::FlowKey reply;
-  reply.src = be->address.family == 4 ? lb::v4Mapped(be->address.v4) : be->address.v6;
-  const arp::PortAddresses& egress = ctx.ports[be->egressPort];
-  if (r.forward.family == 4 && egress.ipv4) {
-    reply.dst = lb::v4Mapped(*egress.ipv4);
-  } else if (r.forward.family == 6 && egress.ipv6) {
-    reply.dst = *egress.ipv6;
-  } else {
-    ctx.counters.drop(DropReason::kNoSnatAddress);
+  const DropReason why = lb::snatReply(*be, r.forward.family, kProtoTcp, ctx, reply);
+  if (why != DropReason::kCount) {
+    ctx.counters.drop(why);
     return false;
   }
-  reply.srcPort = be->portBe;
-  reply.proto = kProtoTcp;
-  reply.family = r.forward.family;
-  const uint16_t port = ctx.snat.choose(be->egressPort, reply, [&](uint16_t candidate) {
-    reply.dstPort = hton16(candidate);
-    return !ctx.flows.contains(reply, reply.hash());
-  });
-  if (port == 0) {
-    ctx.counters.drop(DropReason::kSnatPortsExhausted);
-    return false;
-  }
-  reply.dstPort = hton16(port);
   ctx.flows.linkReverse(c.flow, reply, reply.hash(), ctx.nowMs);
   r.backendId = choice.backendId;
   r.backendPort = be->egressPort;
@@ -522,12 +505,18 @@ Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const Parsed
     return lb::toBackend(frame, len, p, k, ctx);  // an L4 flow from before the port became L7
   }
   const bool synOnly = (seg.flags & (kSyn | kAck | kRst)) == kSyn;
+  const bool relayed = hit && isRelayFlow(ctx.flows.record(hit->record).l7);
   if (hit && synOnly) {
     // A new SYN on a finished connection's 4-tuple starts a new one; on a live one it
     // is a retransmission the cookie answers the same way.
     const FlowRecord& old = ctx.flows.record(hit->record);
-    if (lb::finSeen(old.state) || old.state == lb::FlowState::kReset) ctx.flows.remove(hit->record);
+    if (relayed ? relayFinished(l7, old.l7) : lb::finSeen(old.state) || old.state == lb::FlowState::kReset) {
+      ctx.flows.remove(hit->record);
+    }
     return answerSyn(frame, capacity, seg, k, ctx, l7);
+  }
+  if (relayed || (!hit && !synOnly && port.mode == snapshot::L7Mode::kRelay)) {
+    return relayToListener(frame, p, k, hit, port, ctx, l7);
   }
   if (!hit) {
     if (synOnly) return answerSyn(frame, capacity, seg, k, ctx, l7);
@@ -645,6 +634,10 @@ void runTimers(const L4Context& ctx, L7Worker& l7) {
 
 void releaseConnection(void* l7Worker, uint32_t connection) {
   auto& l7 = *static_cast<L7Worker*>(l7Worker);
+  if (isRelayFlow(connection)) {
+    relayFlowGone(l7, connection & ~kRelayFlow);
+    return;
+  }
   const uint32_t buffer = l7.conns[connection].buffer;
   if (buffer != kNoSlot) l7.heads.leave(buffer);
   l7.conns.release(connection);

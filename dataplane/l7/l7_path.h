@@ -11,10 +11,12 @@
 // answer (HTTP) or a reset (TLS).
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "dataplane/l7/connection.h"
 #include "dataplane/l7/head_guard.h"
+#include "dataplane/l7/relay.h"
 #include "dataplane/l7/l7_settings.h"
 #include "dataplane/l7/syn_cookie.h"
 #include "dataplane/lb/l4_path.h"
@@ -31,13 +33,19 @@ inline constexpr uint8_t kLocalWindowScale = 7;
 
 // One worker's L7 state.
 struct L7Worker {
-  L7Worker(const L7Settings& s, const SipKey& cookieKey, unsigned workerIndex)
+  L7Worker(const L7Settings& s, const SipKey& cookieKey, unsigned workerIndex, LcoreCounters& counters)
       : settings(s),
         conns(s.connections, s.buffers, s.bufferBytes),
         heads(s.buffers, s.sourceShare(), s.trustedPeers, cookieKey.k0 ^ cookieKey.k1),
         cookies(cookieKey),
         scratch(s.bufferBytes),
-        worker(workerIndex) {}
+        worker(workerIndex),
+        relay(std::make_unique<RelayWorker>(s, counters)) {}
+
+  void setSink(FrameSink* s) {
+    sink = s;
+    relay->endpoint.setSink(s);
+  }
 
   L7Settings settings;
   Connections conns;
@@ -46,6 +54,7 @@ struct L7Worker {
   std::vector<uint8_t> scratch;  // a ClientHello split over records is joined here
   unsigned worker;
   FrameSink* sink = nullptr;
+  std::unique_ptr<RelayWorker> relay;  // relay-mode listeners' connections
 };
 
 // A TCP segment from a client to an L7 listener port (VIP:port).

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dataplane/pkt/ip_prefix.h"
+#include "dataplane/tcp/settings.h"
 
 namespace portico::dp::l7 {
 
@@ -24,6 +25,12 @@ struct L7Settings {
   uint32_t buffersPerSource = 0;
   // Peers that carry many clients' connections (an F5's self IPs): no share per source.
   std::vector<pkt::IpPrefix> trustedPeers;
+
+  // Relay-mode listeners: connections of the workers' TCP endpoint per worker (both sides
+  // count), the memory behind their buffers (taken as it is used), and each one's limits.
+  uint32_t relayConnections = 16'384;
+  uint32_t relayBufferMb = 256;
+  tcp::Settings tcp;
 
   uint32_t sourceShare() const { return buffersPerSource != 0 ? buffersPerSource : std::max<uint32_t>(buffers / 8, 16); }
 };

@@ -94,6 +94,23 @@ bool snatAddress(const arp::PortAddresses& port, uint8_t family, Ipv6Addr& out) 
 
 }  // namespace
 
+DropReason snatReply(const snapshot::BackendEntry& be, uint8_t family, uint8_t proto, const L4Context& ctx,
+                     FlowKey& reply) {
+  reply = FlowKey{};
+  reply.src = be.address.family == 4 ? v4Mapped(be.address.v4) : be.address.v6;
+  if (!snatAddress(ctx.ports[be.egressPort], family, reply.dst)) return DropReason::kNoSnatAddress;
+  reply.srcPort = be.portBe;
+  reply.proto = proto;
+  reply.family = family;
+  const uint16_t port = ctx.snat.choose(be.egressPort, reply, [&](uint16_t candidate) {
+    reply.dstPort = hton16(candidate);
+    return !ctx.flows.contains(reply, reply.hash());
+  });
+  if (port == 0) return DropReason::kSnatPortsExhausted;
+  reply.dstPort = hton16(port);
+  return DropReason::kCount;
+}
+
 Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const KeyedPacket& k, const L4Context& ctx) {
   const FlowKey& key = k.key;
   const uint64_t hash = k.hash;
@@ -127,19 +144,8 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
     be = ctx.snap.backend(backendId);
 
     FlowKey reply;
-    reply.src = be->address.family == 4 ? v4Mapped(be->address.v4) : be->address.v6;
-    if (!snatAddress(ctx.ports[be->egressPort], key.family, reply.dst)) {
-      return Verdict::drop(DropReason::kNoSnatAddress);
-    }
-    reply.srcPort = be->portBe;
-    reply.proto = key.proto;
-    reply.family = key.family;
-    const uint16_t port = ctx.snat.choose(be->egressPort, reply, [&](uint16_t candidate) {
-      reply.dstPort = hton16(candidate);
-      return !ctx.flows.contains(reply, reply.hash());
-    });
-    if (port == 0) return Verdict::drop(DropReason::kSnatPortsExhausted);
-    reply.dstPort = hton16(port);
+    const DropReason why = snatReply(*be, key.family, key.proto, ctx, reply);
+    if (why != DropReason::kCount) return Verdict::drop(why);
 
     rec = ctx.flows.insert(key, hash, reply, reply.hash(), ctx.nowMs);
     FlowRecord& r = ctx.flows.record(rec);

@@ -31,6 +31,7 @@ struct L4Context {
   uint8_t rxPort;
   uint32_t nowMs;
   LcoreCounters& counters;
+  uint64_t nowUs = 0;  // the same clock in microseconds (the TCP endpoint's); 0: from nowMs
 };
 
 // A TCP/UDP packet's flow key and its hash, computed once per packet: the burst loop
@@ -81,6 +82,12 @@ inline KeyedPacket keyOf(const uint8_t* frame, const pkt::ParsedPacket& p) {
 inline FlowKey flowKeyOf(const uint8_t* frame, const pkt::ParsedPacket& p) { return keyOf(frame, p).key; }
 
 // A packet addressed to a VIP (TCP or UDP).
+// The reply key of a new flow to `be` from the SNAT address of its egress port: from the
+// backend's address and port to a free SNAT port that steers replies to this worker. The
+// drop reason when there is no SNAT address or port, kCount when there is.
+DropReason snatReply(const snapshot::BackendEntry& be, uint8_t family, uint8_t proto, const L4Context& ctx,
+                     FlowKey& reply);
+
 pkt::Verdict toBackend(uint8_t* frame, uint32_t len, const pkt::ParsedPacket& p, const KeyedPacket& k,
                        const L4Context& ctx);
 

@@ -182,7 +182,7 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
     ctx.flows = std::make_unique<lb::FlowTable>(cfg.flows.capacity, cfg.flows.timeouts);
     ctx.fragments = std::make_unique<lb::FragmentTable>();
     ctx.flowDump = std::make_unique<worker::FlowDump>();
-    ctx.l7 = std::make_unique<l7::L7Worker>(cfg.l7, cookieKey, w);
+    ctx.l7 = std::make_unique<l7::L7Worker>(cfg.l7, cookieKey, w, counters_[w]);
     ctx.flows->setRemovalHook(l7::releaseConnection, ctx.l7.get());
     ctx.pool = pool_;
     ctx.snat = std::make_unique<lb::SnatPorts>(w, workers);

@@ -38,6 +38,12 @@ enum class PathMatchType : uint8_t { kPrefix, kExact, kRegex };
 enum class ValueMatchType : uint8_t { kExact, kRegex };
 enum class ListenerProtocol : uint8_t { kHttp, kTls };
 
+// How a port's connections reach their backends. Splice: the first bytes choose, then the
+// two TCP halves are joined by rewriting sequence numbers (the backend's TCP does the
+// reliability). Relay: the first bytes choose, then the workers' own TCP endpoint
+// terminates both sides and relays the bytes, so each side has its own round trip.
+enum class L7Mode : uint8_t { kSplice, kRelay };
+
 struct ValueMatchSpec {
   std::string name;  // header names compare case-insensitively, query names exactly
   ValueMatchType type = ValueMatchType::kExact;
@@ -76,6 +82,7 @@ struct ListenerSpec {
   ListenerProtocol protocol = ListenerProtocol::kHttp;
   bool proxyProtocol = false;  // prefix the backend stream with a PROXY v2 header
   std::vector<VirtualHostSpec> hosts;
+  L7Mode mode = L7Mode::kSplice;
 };
 
 struct L7PortSpec {

@@ -175,11 +175,13 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
     port.portBe = pkt::hton16(ps.port);
     port.family = ps.vip.family;
     port.protocol = ps.listeners.front().protocol;
+    port.mode = ps.listeners.front().mode;
     std::vector<l7::HostPattern> listenerNames;
     for (std::size_t li = 0; li < ps.listeners.size(); ++li) {
       const ListenerSpec& ls = ps.listeners[li];
       const std::string lwhere = where + " listener " + ls.name;
       if (ls.protocol != port.protocol) return Error{lwhere, "mixes HTTP and TLS on one port"};
+      if (ls.mode != port.mode) return Error{lwhere, "mixes splice and relay on one port"};
       listenerNames.push_back({ls.hostname, static_cast<uint32_t>(li)});
       L7Listener listener;
       listener.name = ls.name;

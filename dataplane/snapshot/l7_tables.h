@@ -113,6 +113,7 @@ struct L7Port {
   uint16_t portBe = 0;
   uint8_t family = 0;
   ListenerProtocol protocol = ListenerProtocol::kHttp;
+  L7Mode mode = L7Mode::kSplice;
   std::shared_ptr<const l7::HostMatcher> listenerMatcher;  // -> index into listeners
   std::vector<L7Listener> listeners;
   // One listener, and every virtual host's name within its hostname: the host lookup

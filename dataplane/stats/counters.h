@@ -8,8 +8,8 @@
 
 namespace portico::dp {
 
-// Per-lcore counters (active_flows and l7_held_buffers are gauges the worker refreshes each
-// loop; busy_cycles
+// Per-lcore counters (active_flows, l7_held_buffers, tcp_connections and tcp_buffer_chunks
+// are gauges the worker refreshes each loop; busy_cycles
 // counts TSC cycles of loop passes that handled frames, so idle polling is not cost). Only the
 // owning worker writes them; readers on other threads may
 // see a value one increment old, never a torn one (aligned 64-bit relaxed atomics).
@@ -38,10 +38,13 @@ namespace portico::dp {
   X(tcpFastRecoveries, "tcp_fast_recoveries") \
   X(tcpRecoveriesUndone, "tcp_recoveries_undone") \
   X(tcpRtoTimeouts, "tcp_rto_timeouts")  \
+  X(tcpLossProbes, "tcp_loss_probes")    \
   X(tcpConnectionsTimedOut, "tcp_connections_timed_out") \
   X(tcpResetsReceived, "tcp_resets_received") \
   X(activeFlows, "active_flows")         \
   X(l7HeldBuffers, "l7_held_buffers")    \
+  X(tcpConnections, "tcp_connections")   \
+  X(tcpChunks, "tcp_buffer_chunks")      \
   X(busyCycles, "busy_cycles")
 
 struct alignas(64) LcoreCounters {

@@ -3,7 +3,7 @@
 namespace portico::dp::tcp {
 
 ChunkPool::ChunkPool(uint32_t chunks)
-    : storage_(static_cast<std::size_t>(chunks) * kChunkBytes), next_(chunks, kNone) {
+    : storage_(new uint8_t[static_cast<std::size_t>(chunks) * kChunkBytes]), next_(chunks, kNone) {
   free_.reserve(chunks);
   for (uint32_t i = chunks; i-- > 0;) free_.push_back(i);
 }

@@ -10,8 +10,10 @@ namespace portico::dp::tcp {
 namespace {
 
 constexpr uint8_t kFin = lb::kTcpFin, kSyn = lb::kTcpSyn, kRst = lb::kTcpRst, kAck = lb::kTcpAck, kPsh = 0x08;
-// Linux's cap on the reordering it tolerates before calling a hole lost.
-constexpr uint16_t kMaxDupThresh = 300;
+// Tail loss probes before the retransmission timer may fire, each after twice the wait of
+// the one before. RFC 8985 sends one; on a short lossy path the probe or its ACK is lost
+// often enough that a second and third save a 200 ms timeout at the cost of a segment.
+constexpr uint8_t kMaxProbes = 3;
 
 uint32_t msOf(uint64_t us) { return static_cast<uint32_t>(us / 1000); }
 // 0 means "off" for the millisecond timers; a deadline that falls on 0 moves to 1.
@@ -36,13 +38,14 @@ uint32_t dataBase(const Tcb& t) { return seqMax(t.sndUna, t.iss + 1); }
 
 }  // namespace
 
-Endpoint::Endpoint(const Settings& settings, uint32_t connections, ChunkPool& pool, FrameSink& sink,
+Endpoint::Endpoint(const Settings& settings, uint32_t connections, ChunkPool& pool, FrameSink* sink,
                    LcoreCounters& counters)
     : settings_(settings), tcbs_(connections), pool_(pool), sink_(sink), counters_(counters), wheel_(connections) {
   free_.reserve(connections);
   for (uint32_t i = connections; i-- > 0;) free_.push_back(i);
   dirty_.reserve(connections);
   events_.reserve(connections);
+  fast_.reserve(connections);
 }
 
 uint32_t Endpoint::allocate() {
@@ -52,10 +55,11 @@ uint32_t Endpoint::allocate() {
   Tcb& t = tcbs_[id];
   // A slot may still sit on the output or event list from its last life: keep it there
   // once rather than twice.
-  const bool onDirty = t.onDirty, onEvents = t.onEvents;
+  const bool onDirty = t.onDirty, onEvents = t.onEvents, onFast = t.onFast;
   t = Tcb{};
   t.onDirty = onDirty;
   t.onEvents = onEvents;
+  t.onFast = onFast;
   t.rtt = RttEstimator(settings_.initialRtoMs * 1000, settings_.minRtoMs * 1000, settings_.maxRtoMs * 1000);
   return id;
 }
@@ -70,8 +74,7 @@ void Endpoint::initSend(Tcb& t, uint32_t iss, uint16_t peerMss) {
   t.quickAcks = settings_.quickAckSegments;
 }
 
-uint32_t Endpoint::accept(const Path& path, uint32_t iss, uint32_t irs, const SynOptions& peer, uint16_t window,
-                          uint64_t nowUs) {
+uint32_t Endpoint::accept(const Path& path, uint32_t iss, uint32_t irs, const SynOptions& peer, uint16_t window) {
   const uint32_t id = allocate();
   if (id == kNone) return kNone;
   Tcb& t = tcbs_[id];
@@ -92,7 +95,6 @@ uint32_t Endpoint::accept(const Path& path, uint32_t iss, uint32_t irs, const Sy
   t.rcvNxt = t.rcvRead = irs + 1;
   // The SYN-ACK offered a window no larger than this.
   t.rcvAdv = t.rcvNxt + std::min<uint32_t>(settings_.receiveBufferBytes, 0xffff);
-  (void)nowUs;
   return id;
 }
 
@@ -105,9 +107,7 @@ uint32_t Endpoint::connect(const Path& path, uint32_t iss, uint64_t nowUs) {
   initSend(t, iss, localMss(path.family));
   t.rcvScale = settings_.windowScale;
   sendSyn(t);
-  t.rttTiming = true;
-  t.rttSeq = iss + 1;
-  t.rttStartUs = nowUs;
+  t.synSentUs = nowUs;
   armRto(t, msOf(nowUs));
   reschedule(id);
   return id;
@@ -122,9 +122,9 @@ void Endpoint::sendSyn(const Tcb& t) {
   s.windowScale = settings_.windowScale;
   s.sackPermitted = true;
   uint32_t capacity = 0;
-  uint8_t* buf = sink_.begin(capacity);
+  uint8_t* buf = sink_->begin(capacity);
   if (buf == nullptr) return;
-  sink_.commit(t.path.port, writeSegment(buf, capacity, s));
+  sink_->commit(t.path.port, writeSegment(buf, capacity, s));
 }
 
 void Endpoint::raise(uint32_t id, uint8_t events) {
@@ -165,6 +165,7 @@ void Endpoint::enterClosed(uint32_t id, uint8_t why) {
   Tcb& t = tcbs_[id];
   t.state = State::kClosed;
   t.rtoDueMs = t.delackDueMs = t.persistDueMs = t.closeDueMs = 0;
+  t.tlpDueUs = t.rackDueUs = 0;
   wheel_.cancel(id);
   if (why != 0) raise(id, why);
 }
@@ -262,8 +263,7 @@ void Endpoint::inputSynSent(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
   t.maxSndWnd = t.sndWnd;
   t.sndWl1 = seg.seq;
   t.sndWl2 = seg.ack;
-  if (t.rttTiming && t.synRetries == 0) t.rtt.sample(static_cast<uint32_t>(nowUs - t.rttStartUs));
-  t.rttTiming = false;
+  if (t.synRetries == 0) t.rtt.sample(static_cast<uint32_t>(nowUs - t.synSentUs));
   t.backoff = 0;
   t.rtoDueMs = 0;
   t.state = State::kEstablished;
@@ -284,7 +284,10 @@ bool Endpoint::acceptable(const Tcb& t, const SegmentIn& seg) const {
   return seqLt(seg.seq, expected + span) && seqGt(seg.seq + length, expected);
 }
 
-void Endpoint::processSack(Tcb& t, const SegmentIn& seg) {
+// The bounds of entry i of the sent log.
+uint32_t Endpoint::entryStart(const Tcb& t, uint32_t i) const { return i == 0 ? t.sndUna : t.sent[i - 1].end; }
+
+void Endpoint::processSack(Tcb& t, const SegmentIn& seg, uint32_t nowUs) {
   for (unsigned i = 0; i < seg.sackCount; ++i) {
     const SackBlock b = seg.sack[i];
     if (!seqLt(b.start, b.end)) continue;
@@ -292,74 +295,95 @@ void Endpoint::processSack(Tcb& t, const SegmentIn& seg) {
                                   (seg.sackCount > 1 && seqLe(seg.sack[1].start, b.start) &&
                                    seqLe(b.end, seg.sack[1].end)));
     if (dsack) {
-      // The peer had this twice. A retransmission of ours that it did not need: with
-      // all of a recovery's retransmissions shown needless, the recovery is undone, and
-      // the duplicate-ACK threshold grows to the reordering that fooled it.
+      // The peer had this twice: a retransmission of ours it did not need. With all of a
+      // recovery's retransmissions shown needless, the recovery is undone; and the
+      // reordering window grows, since reordering is what fooled it (RFC 8985 6.2).
       if (t.rtxInEpoch > 0 && ++t.dsackInEpoch == t.rtxInEpoch) {
         t.cc.undo();
         LcoreCounters::bump(counters_.tcpRecoveriesUndone);
       }
-      const uint32_t top = t.sacked.empty() ? t.sndNxt : t.sacked.highest();
-      if (seqGt(top, b.start)) {
-        const uint32_t degree = (top - b.start) / t.mss + 1;
-        t.dupThresh = static_cast<uint16_t>(std::min<uint32_t>(std::max<uint32_t>(t.dupThresh, degree), kMaxDupThresh));
-      }
+      t.reoWndMult = static_cast<uint8_t>(std::min(t.reoWndMult + 1, 16));
+      t.reorderingSeen = true;
       continue;
     }
     const uint32_t start = seqMax(b.start, t.sndUna), end = seqMin(b.end, t.sndNxt);
-    if (seqLt(start, end)) t.sacked.add(start, end);
-  }
-}
-
-uint32_t Endpoint::lostEdge(const Tcb& t) const {
-  if (t.rtoRecovery) return t.recoverSeq;  // after a timeout, every hole is lost
-  if (!t.sackOk) {
-    // NewReno: the segment at SND.UNA is lost once three duplicates say so; in recovery,
-    // each partial ACK says the next one is.
-    return t.inRecovery || t.dupAcks >= t.dupThresh ? t.sndUna + t.mss : t.sndUna;
-  }
-  // RFC 6675 IsLost(): a hole is lost when more than (DupThresh - 1) segments' worth of
-  // bytes, or DupThresh separate ranges, are SACKed above it.
-  const uint32_t threshold = static_cast<uint32_t>(t.dupThresh - 1) * t.mss + 1;
-  uint32_t bytes = 0;
-  for (unsigned i = t.sacked.size(); i-- > 0;) {
-    bytes += t.sacked[i].end - t.sacked[i].start;
-    if (bytes >= threshold || t.sacked.size() - i >= t.dupThresh) return t.sacked[i].start;
-  }
-  return t.dupAcks >= t.dupThresh ? t.sndUna + t.mss : t.sndUna;
-}
-
-uint32_t Endpoint::nextHole(const Tcb& t, uint32_t edge, uint32_t& start) const {
-  uint32_t s = seqMax(t.highRxt, t.sndUna);
-  for (unsigned i = 0; i < t.sacked.size(); ++i) {
-    const SeqRange& r = t.sacked[i];
-    if (seqLe(r.end, s)) continue;
-    if (seqLe(r.start, s)) {
-      s = r.end;
-      continue;
+    if (!seqLt(start, end) || !t.sent.attached()) continue;
+    for (uint32_t e = t.sent.find(start); e < t.sent.size(); ++e) {
+      SentLog::Entry& entry = t.sent[e];
+      if (seqGt(entry.end, end)) break;
+      const uint32_t from = entryStart(t, e);
+      if (seqLt(from, start) || entry.has(SentLog::kSacked)) continue;
+      const uint32_t length = entry.end - from;
+      entry.set(SentLog::kSacked);
+      t.sackedBytes += length;
+      if (entry.has(SentLog::kLost)) {
+        entry.clear(SentLog::kLost);
+        t.lostBytes -= length;
+      }
+      rackDelivered(t, entry, nowUs);
     }
-    if (!seqLt(s, edge)) return 0;
-    start = s;
-    return std::min<uint32_t>(std::min(r.start, seqMin(edge, t.sndNxt)) - s, t.mss);
   }
-  const uint32_t end = seqMin(edge, t.sndNxt);
-  if (!seqLt(s, end)) return 0;
-  start = s;
-  return std::min<uint32_t>(end - s, t.mss);
+}
+
+// RACK: a delivered segment moves the reference point to the latest transmission known
+// to have arrived, and gives a round trip. A retransmission answered faster than the
+// minimum round trip was its original arriving late: it says nothing (RFC 8985 6.2).
+void Endpoint::rackDelivered(Tcb& t, const SentLog::Entry& entry, uint32_t nowUs) {
+  const uint32_t rtt = nowUs - entry.sentUs();
+  if (entry.has(SentLog::kRetransmitted) && t.rtt.measured() && rtt < t.rtt.minRttUs()) return;
+  // Sent once, and delivered after a later segment was: the path reorders.
+  if (t.rackValid && !entry.has(SentLog::kRetransmitted) && seqLt(entry.end, t.rackEnd)) t.reorderingSeen = true;
+  t.rackRttUs = rtt;
+  if (!t.rackValid || static_cast<int32_t>(entry.sentUs() - t.rackSentUs) > 0 ||
+      (entry.sentUs() == t.rackSentUs && seqGt(entry.end, t.rackEnd))) {
+    t.rackSentUs = entry.sentUs();
+    t.rackEnd = entry.end;
+    t.rackValid = true;
+  }
+}
+
+void Endpoint::markLost(Tcb& t, uint32_t i) {
+  SentLog::Entry& entry = t.sent[i];
+  if (entry.has(SentLog::kLost) || entry.has(SentLog::kSacked)) return;
+  entry.set(SentLog::kLost);
+  t.lostBytes += entry.end - entryStart(t, i);
+  t.lostHint = std::min(t.lostHint, i);
+}
+
+// RFC 8985 6.2 step 5: a segment sent before the latest delivered one, and not delivered
+// itself a reordering window after that, is lost. The earliest that is not yet due sets
+// the reordering timer.
+void Endpoint::rackDetect(Tcb& t, uint32_t nowUs) {
+  t.rackDueUs = 0;
+  if (!t.rackValid || !t.sent.attached()) return;
+  // No reordering seen so far, and in recovery or with three segments' worth SACKed: a
+  // hole is lost at once, as three duplicate ACKs would say (RFC 8985 6.2 step 4).
+  const bool wait = t.reorderingSeen || (!t.inRecovery && t.sackedBytes < 3u * t.mss);
+  const uint32_t reoWnd =
+      wait ? std::min<uint32_t>(t.reoWndMult * (t.rtt.minRttUs() / 4), t.rtt.srttUs() != 0 ? t.rtt.srttUs() : 1'000'000)
+           : 0;
+  uint32_t due = 0;
+  for (uint32_t i = 0; i < t.sent.size(); ++i) {
+    const SentLog::Entry& entry = t.sent[i];
+    if (seqGt(entry.end, t.rackEnd) && !entry.has(SentLog::kRetransmitted)) break;
+    if (entry.has(SentLog::kSacked) || entry.has(SentLog::kLost)) continue;
+    const int32_t sentBefore = static_cast<int32_t>(t.rackSentUs - entry.sentUs());
+    if (sentBefore < 0 || (sentBefore == 0 && !seqLt(entry.end, t.rackEnd))) continue;
+    const int32_t remaining = static_cast<int32_t>(entry.sentUs() + t.rackRttUs + reoWnd - nowUs);
+    if (remaining <= 0) {
+      markLost(t, i);
+    } else if (due == 0 || static_cast<uint32_t>(remaining) < due) {
+      due = static_cast<uint32_t>(remaining);
+    }
+  }
+  if (due != 0) armFast(t, t.rackDueUs, nowUs + due);
 }
 
 uint32_t Endpoint::pipe(const Tcb& t) const {
   // RFC 6675 SetPipe(): outstanding bytes less those SACKed and those lost and not yet
-  // retransmitted.
-  const uint32_t sacked = t.sacked.bytesFrom(t.sndUna);
-  uint32_t lost = 0;
-  if (t.inRecovery) {
-    const uint32_t edge = seqMin(lostEdge(t), t.sndNxt);
-    const uint32_t from = seqMax(t.highRxt, t.sndUna);
-    if (seqLt(from, edge)) lost = (edge - from) - (t.sacked.bytesFrom(from) - t.sacked.bytesFrom(edge));
-  }
+  // sent again.
   const uint32_t out = t.inFlight();
-  return out > sacked + lost ? out - sacked - lost : 0;
+  return out > t.sackedBytes + t.lostBytes ? out - t.sackedBytes - t.lostBytes : 0;
 }
 
 void Endpoint::processAck(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
@@ -370,6 +394,7 @@ void Endpoint::processAck(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
     return;
   }
   const uint32_t nowMs = msOf(nowUs);
+  const auto us = static_cast<uint32_t>(nowUs);
   bool windowChanged = false;
   if (seqLt(t.sndWl1, seg.seq) || (t.sndWl1 == seg.seq && seqLe(t.sndWl2, seg.ack))) {
     const uint32_t window = static_cast<uint32_t>(seg.window) << t.sndScale;
@@ -384,9 +409,11 @@ void Endpoint::processAck(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
       t.backoff = 0;
     }
   }
-  const uint32_t sackedBefore = t.sacked.bytesFrom(t.sndUna);
-  if (t.sackOk && seg.sackCount > 0) processSack(t, seg);
-  const bool newSack = t.sacked.bytesFrom(t.sndUna) != sackedBefore;
+  const uint32_t sackedBefore = t.sackedBytes;
+  if (t.sackOk && seg.sackCount > 0) processSack(t, seg, us);
+  const bool newSack = t.sackedBytes != sackedBefore;
+  // Bytes this ACK says arrived: newly SACKed, and newly acknowledged but not SACKed before.
+  uint32_t delivered = t.sackedBytes > sackedBefore ? t.sackedBytes - sackedBefore : 0;
 
   if (seqGt(seg.ack, t.sndUna)) {
     const uint32_t flight = t.inFlight();
@@ -397,23 +424,49 @@ void Endpoint::processAck(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
       t.send.consume(pool_, dataEnd - base);
       raise(id, kWritable);
     }
-    t.sndUna = seg.ack;
-    if (t.sndUna == t.sndEnd || (t.finSent && t.sndUna == t.sndEnd + 1)) t.send.clear(pool_);
-    t.sacked.trimBelow(t.sndUna);
-    if (seqLt(t.highRxt, t.sndUna)) t.highRxt = t.sndUna;
-    if (t.rttTiming && seqGe(seg.ack, t.rttSeq)) {
-      t.rtt.sample(static_cast<uint32_t>(nowUs - t.rttStartUs));
-      t.rttTiming = false;
+    // Entries wholly acknowledged leave the log; the newest one sent once gives a round
+    // trip (Karn's rule: a retransmitted one could answer either sending).
+    int64_t rttSample = -1;
+    while (!t.sent.empty() && seqLe(t.sent[0].end, seg.ack)) {
+      const SentLog::Entry entry = t.sent[0];
+      const uint32_t length = entry.end - t.sndUna;
+      if (entry.has(SentLog::kSacked)) {
+        t.sackedBytes -= length;
+      } else {
+        delivered += length;
+        if (entry.has(SentLog::kLost)) t.lostBytes -= length;
+        rackDelivered(t, entry, us);
+        if (!entry.has(SentLog::kRetransmitted)) rttSample = us - entry.sentUs();
+      }
+      t.sndUna = entry.end;
+      t.sent.popFront();
+      t.lostHint = t.lostHint > 0 ? t.lostHint - 1 : 0;
     }
+    if (!t.sent.empty() && seqGt(seg.ack, t.sndUna)) {
+      // Part of a segment: its counted bytes shrink with it.
+      const SentLog::Entry& entry = t.sent[0];
+      const uint32_t part = seg.ack - t.sndUna;
+      if (!entry.has(SentLog::kSacked)) delivered += part;
+      if (entry.has(SentLog::kSacked)) t.sackedBytes -= part;
+      if (entry.has(SentLog::kLost)) t.lostBytes -= part;
+    }
+    t.sndUna = seg.ack;
+    if (t.sent.empty()) t.sent.detach(pool_);
+    if (rttSample >= 0) t.rtt.sample(static_cast<uint32_t>(rttSample));
+    if (t.sndUna == t.sndEnd || (t.finSent && t.sndUna == t.sndEnd + 1)) t.send.clear(pool_);
     t.backoff = 0;
     t.dupAcks = 0;
+    t.probes = 0;
     if (t.inRecovery && seqGe(t.sndUna, t.recoverSeq)) {
       t.inRecovery = false;
       t.rtoRecovery = false;
+    } else if (t.inRecovery && !t.sackOk && !t.sent.empty()) {
+      markLost(t, 0);  // NewReno: a partial ACK says the next segment is lost too
     }
     if (!t.inRecovery || t.rtoRecovery) t.cc.onAck(acked, flight, nowUs, t.rtt.srttUs());
     if (t.sndUna == t.sndNxt) {
       t.rtoDueMs = 0;
+      t.tlpDueUs = t.rackDueUs = 0;
     } else {
       armRto(t, nowMs);  // RFC 6298 5.3
     }
@@ -424,18 +477,60 @@ void Endpoint::processAck(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
     ++t.dupAcks;
     markDirty(id);
   }
-  if (!t.inRecovery && t.sndNxt != t.sndUna && (newSack || t.dupAcks > 0) && seqGt(lostEdge(t), t.sndUna)) {
-    // Fast retransmit and recovery (RFC 6675): once per window.
-    t.inRecovery = true;
-    t.rtoRecovery = false;
-    t.recoverSeq = t.sndNxt;
-    t.highRxt = t.sndUna;
-    t.rtxInEpoch = t.dsackInEpoch = 0;
-    t.rttTiming = false;
-    t.cc.onCongestion(t.inFlight());
-    LcoreCounters::bump(counters_.tcpFastRecoveries);
-    markDirty(id);
+  if (t.sndNxt == t.sndUna || !t.sent.attached()) return;
+  // Anything delivered answers an outstanding probe, and the next stall may have one again:
+  // the probe timer restarts from this ACK (RFC 8985 7.2).
+  if (delivered > 0) {
+    t.probes = 0;
+    armSendTimers(t, nowUs);
   }
+  const uint32_t lostBefore = t.lostBytes;
+  if (t.sackOk) {
+    rackDetect(t, us);
+  } else if (t.dupAcks >= 3 && !t.inRecovery) {
+    markLost(t, 0);  // NewReno's fast retransmit
+  }
+  if (t.lostBytes > lostBefore) {
+    markDirty(id);
+    if (!t.inRecovery) enterRecovery(t);
+  }
+  if (t.inRecovery && !t.rtoRecovery) prrOnAck(t, delivered);
+}
+
+// Fast recovery (RFC 6675, with RACK deciding what is lost): once per window.
+void Endpoint::enterRecovery(Tcb& t) {
+  t.inRecovery = true;
+  t.rtoRecovery = false;
+  t.recoverSeq = t.sndNxt;
+  t.rtxInEpoch = t.dsackInEpoch = 0;
+  t.recoverFs = t.inFlight();
+  t.prrDelivered = t.prrOut = 0;
+  t.cc.onCongestion(t.inFlight());
+  // The first lost segment goes at once, whatever the window (RFC 5681 3.2 step 4).
+  t.prrSendable = t.mss;
+  t.recoveryCwnd = pipe(t) + t.mss;
+  LcoreCounters::bump(counters_.tcpFastRecoveries);
+}
+
+// RFC 6937: on each ACK of the recovery, what may be sent: in proportion to what was
+// delivered while more than ssthresh is in flight, then up to ssthresh (slow start
+// reduction bound), at least what this ACK delivered.
+void Endpoint::prrOnAck(Tcb& t, uint32_t delivered) {
+  t.prrDelivered += delivered;
+  const uint32_t inPipe = pipe(t);
+  const uint32_t ssthresh = t.cc.ssthresh();
+  int64_t sendable;
+  if (inPipe > ssthresh) {
+    const uint64_t due = (static_cast<uint64_t>(t.prrDelivered) * ssthresh + t.recoverFs - 1) / std::max(t.recoverFs, 1u);
+    sendable = static_cast<int64_t>(due) - t.prrOut;
+  } else {
+    const int64_t limit = std::max<int64_t>(static_cast<int64_t>(t.prrDelivered) - t.prrOut, delivered) + t.mss;
+    sendable = std::min<int64_t>(static_cast<int64_t>(ssthresh) - inPipe, limit);
+  }
+  t.prrSendable = std::max<uint32_t>(t.prrSendable, static_cast<uint32_t>(std::max<int64_t>(sendable, 0)));
+  // As Linux sets cwnd: what was in flight plus what may go. Segments the reordering timer
+  // marks lost later leave the pipe, and their retransmissions fit under it.
+  t.recoveryCwnd = inPipe + t.prrSendable;
 }
 
 void Endpoint::processData(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
@@ -479,6 +574,7 @@ void Endpoint::processData(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
       t.outOfOrder.trimBelow(t.rcvNxt);
       SeqRange r;
       while (t.outOfOrder.takeAt(t.rcvNxt, r)) t.rcvNxt = r.end;
+      if (t.outOfOrder.empty()) releaseOutOfOrder(t);
       filled = true;
     }
     raise(id, kReadable);
@@ -497,7 +593,12 @@ void Endpoint::processData(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
         t.dsackPending = true;
       }
     } else if (!t.outOfOrder.add(seq, seq + length)) {
-      counters_.drop(DropReason::kTcpOutOfOrderFull);  // the peer sends it again
+      // Past the inline ranges: they move to a chunk of their own, if one is free.
+      if (!t.outOfOrder.spilled() && (t.oooChunk = pool_.allocate()) != ChunkPool::kNone) {
+        t.outOfOrder.spill(reinterpret_cast<SeqRange*>(pool_.data(t.oooChunk)),
+                           ChunkPool::kChunkBytes / sizeof(SeqRange));
+      }
+      if (!t.outOfOrder.add(seq, seq + length)) counters_.drop(DropReason::kTcpOutOfOrderFull);  // sent again
     }
     t.ackNow = true;  // a duplicate ACK with SACK blocks, at once (RFC 5681 4.2)
   }
@@ -617,16 +718,32 @@ void Endpoint::abort(uint32_t id) {
   enterClosed(id, 0);
 }
 
+void Endpoint::kill(uint32_t id) {
+  if (tcbs_[id].state == State::kFree) return;
+  abort(id);
+  raise(id, kReset);
+}
+
 void Endpoint::release(uint32_t id) {
   Tcb& t = tcbs_[id];
   if (t.state == State::kFree) return;
   if (t.state != State::kClosed) abort(id);
   t.send.clear(pool_);
   t.receive.clear(pool_);
+  t.sent.detach(pool_);
+  releaseOutOfOrder(t);
   wheel_.cancel(id);
   t.state = State::kFree;
   t.user = kNone;
   free_.push_back(id);
+}
+
+void Endpoint::releaseOutOfOrder(Tcb& t) {
+  if (t.oooChunk == ChunkPool::kNone) return;
+  t.outOfOrder.clear();
+  t.outOfOrder.unspill();
+  pool_.release(t.oooChunk);
+  t.oooChunk = ChunkPool::kNone;
 }
 
 // ---- output ----
@@ -647,127 +764,194 @@ uint16_t Endpoint::windowField(Tcb& t) {
   return static_cast<uint16_t>(field);
 }
 
-void Endpoint::sendControl(const Tcb& t, uint32_t seq, uint8_t flags, bool sack) {
+// Our SACK blocks (RFC 2018): a D-SACK first when one is owed, then the out-of-order
+// ranges, the freshest first.
+void Endpoint::addSackBlocks(Tcb& t, SegmentSpec& s) {
+  if (t.dsackPending) {
+    s.sack[s.sackCount++] = {t.dsackStart, t.dsackEnd};
+    t.dsackPending = false;
+  }
+  uint32_t used = 0;
+  while (s.sackCount < 4) {
+    int best = -1;
+    for (unsigned i = 0; i < std::min(t.outOfOrder.size(), 32u); ++i) {
+      if (used & (1u << i)) continue;
+      if (best < 0 || t.outOfOrder[i].touched > t.outOfOrder[static_cast<unsigned>(best)].touched) {
+        best = static_cast<int>(i);
+      }
+    }
+    if (best < 0) break;
+    used |= 1u << best;
+    const SeqRange& r = t.outOfOrder[static_cast<unsigned>(best)];
+    s.sack[s.sackCount++] = {r.start, r.end};
+  }
+}
+
+void Endpoint::sendControl(Tcb& t, uint32_t seq, uint8_t flags, bool sack) {
   SegmentSpec s = specOf(t.path);
   s.seq = seq;
   s.ack = (flags & kAck) ? t.ackNumber() : 0;
   s.flags = flags;
-  s.window = (flags & kRst) ? 0 : windowField(const_cast<Tcb&>(t));
-  if (sack) {
-    Tcb& m = const_cast<Tcb&>(t);
-    if (m.dsackPending) {
-      s.sack[s.sackCount++] = {m.dsackStart, m.dsackEnd};
-      m.dsackPending = false;
-    }
-    // The freshest out-of-order range first (RFC 2018), then the others by recency.
-    uint32_t used = 0;
-    while (s.sackCount < 4) {
-      int best = -1;
-      for (unsigned i = 0; i < m.outOfOrder.size(); ++i) {
-        if (used & (1u << i)) continue;
-        if (best < 0 || m.outOfOrder[i].touched > m.outOfOrder[static_cast<unsigned>(best)].touched) best = static_cast<int>(i);
-      }
-      if (best < 0) break;
-      used |= 1u << best;
-      s.sack[s.sackCount++] = {m.outOfOrder[static_cast<unsigned>(best)].start, m.outOfOrder[static_cast<unsigned>(best)].end};
-    }
-  }
+  s.window = (flags & kRst) ? 0 : windowField(t);
+  if (sack) addSackBlocks(t, s);
   uint32_t capacity = 0;
-  uint8_t* buf = sink_.begin(capacity);
+  uint8_t* buf = sink_->begin(capacity);
   if (buf == nullptr) return;
-  sink_.commit(t.path.port, writeSegment(buf, capacity, s));
+  sink_->commit(t.path.port, writeSegment(buf, capacity, s));
 }
 
-bool Endpoint::sendData(uint32_t id, uint32_t seq, uint32_t length, bool fin, uint64_t nowUs) {
+bool Endpoint::sendData(uint32_t id, uint32_t seq, uint32_t length, bool fin) {
   Tcb& t = tcbs_[id];
   uint32_t capacity = 0;
-  uint8_t* buf = sink_.begin(capacity);
+  uint8_t* buf = sink_->begin(capacity);
   if (buf == nullptr) return false;
   SegmentSpec s = specOf(t.path);
   s.seq = seq;
   s.ack = t.ackNumber();
   s.flags = static_cast<uint8_t>(kAck | (length > 0 ? kPsh : 0) | (fin ? kFin : 0));
   s.window = windowField(t);
+  if (t.sackOk) addSackBlocks(t, s);
   std::span<const uint8_t> pieces[2];
   if (length > 0) {
     const unsigned n = t.send.pieces(pool_, seq - dataBase(t), length, pieces, 2);
     s.head = pieces[0];
     if (n > 1) s.body = pieces[1];
   }
-  if (t.dsackPending || !t.outOfOrder.empty()) {
-    // Rare: the data segment carries our SACK information too.
-    sink_.commit(t.path.port, 0);
-    sendControl(t, seq, kAck, true);
-    buf = sink_.begin(capacity);
-    if (buf == nullptr) return false;
-  }
   const uint16_t n = writeSegment(buf, capacity, s);
-  sink_.commit(t.path.port, n);
+  sink_->commit(t.path.port, n);
   t.ackNow = false;
   t.unackedSegments = 0;
   t.delackDueMs = 0;
-  (void)nowUs;
   return n != 0;
+}
+
+// The tail loss probe's timeout (RFC 8985 7.2): two round trips and a little (receivers
+// stretch their ACKs over a burst), and the peer's delayed ACK on top when one segment is
+// all that is out.
+uint32_t Endpoint::probeTimeoutUs(const Tcb& t) const {
+  uint32_t pto = 2 * t.rtt.srttUs() + 500;
+  if (t.sent.size() == 1) pto += settings_.delayedAckMs * 1000;
+  return pto;
+}
+
+void Endpoint::armFast(Tcb& t, uint32_t& due, uint32_t at) {
+  due = at == 0 ? 1 : at;
+  if (t.onFast) return;
+  t.onFast = true;
+  fast_.push_back(static_cast<uint32_t>(&t - tcbs_.data()));
+}
+
+void Endpoint::runFastTimers(uint64_t nowUs) {
+  const auto us = static_cast<uint32_t>(nowUs);
+  for (std::size_t i = 0; i < fast_.size();) {
+    const uint32_t id = fast_[i];
+    Tcb& t = tcbs_[id];
+    const bool live = t.state != State::kFree && t.state != State::kClosed;
+    if (live && t.rackDueUs != 0 && static_cast<int32_t>(us - t.rackDueUs) >= 0) {
+      const uint32_t lostBefore = t.lostBytes;
+      rackDetect(t, us);
+      if (t.lostBytes > lostBefore) {
+        markDirty(id);
+        if (!t.inRecovery) enterRecovery(t);
+      }
+    }
+    if (live && t.tlpDueUs != 0 && static_cast<int32_t>(us - t.tlpDueUs) >= 0) {
+      t.tlpDueUs = 0;
+      onProbeDue(id, nowUs);
+    }
+    if (!live || (t.rackDueUs == 0 && t.tlpDueUs == 0)) {
+      t.onFast = false;
+      fast_[i] = fast_.back();
+      fast_.pop_back();
+      continue;
+    }
+    ++i;
+  }
+}
+
+// After sending: the retransmission timer runs while anything is out, and a tail loss
+// probe comes before it. Unlike RFC 8985 (and Linux), the probe is armed in recovery too:
+// on a short path the usual stall is one lost cumulative ACK at the end of a flight that
+// a shrunk window cannot follow up, and a probe after two round trips ends it where the
+// retransmission timer would wait 200 ms and start again from one segment.
+void Endpoint::armSendTimers(Tcb& t, uint64_t nowUs) {
+  const uint32_t nowMs = msOf(nowUs);
+  if (t.sndNxt == t.sndUna) return;
+  if (t.rtoDueMs == 0) armRto(t, nowMs);
+  if (t.probes < kMaxProbes && t.rtt.measured() && t.sackOk && !t.rtoRecovery) {
+    armFast(t, t.tlpDueUs, static_cast<uint32_t>(nowUs) + (probeTimeoutUs(t) << t.probes));
+  }
+}
+
+void Endpoint::spendPrr(Tcb& t, uint32_t bytes) {
+  t.prrOut += bytes;
+  t.prrSendable = t.prrSendable > bytes ? t.prrSendable - bytes : 0;
 }
 
 void Endpoint::transmit(uint32_t id, uint64_t nowUs) {
   Tcb& t = tcbs_[id];
   const uint32_t nowMs = msOf(nowUs);
+  const auto us = static_cast<uint32_t>(nowUs);
   const bool sending = t.state == State::kEstablished || t.state == State::kCloseWait ||
                        t.state == State::kFinWait1 || t.state == State::kClosing || t.state == State::kLastAck;
-  for (unsigned budget = 0; sending && budget < 256; ++budget) {
+  bool sent = false;
+  const bool prr = t.inRecovery && !t.rtoRecovery;
+  for (unsigned budget = 0; sending && budget < 512; ++budget) {
     const uint32_t cwnd = t.cc.cwnd();
     const uint32_t inPipe = pipe(t);
-    if (inPipe + t.mss > cwnd && inPipe > 0) break;
-    if (t.inRecovery) {
-      uint32_t start = 0;
-      const uint32_t length = nextHole(t, lostEdge(t), start);
-      if (length > 0) {
-        // A retransmission; it may carry the FIN again.
-        const uint32_t dataEnd = seqMin(start + length, t.sndEnd);
+    // In recovery PRR's allowance, or room under the window (ssthresh by then): what the
+    // reordering timer marks lost leaves the pipe and may go even with no ACK arriving.
+    const uint32_t window = prr ? std::max(t.recoveryCwnd, inPipe + t.prrSendable) : cwnd;
+    if (inPipe + t.mss > window && inPipe > 0) break;
+    if (t.lostBytes > 0) {
+      // Lost segments first, oldest first; each may carry the FIN again.
+      uint32_t i = t.lostHint;
+      while (i < t.sent.size() && !t.sent[i].has(SentLog::kLost)) ++i;
+      t.lostHint = i;
+      if (i < t.sent.size()) {
+        SentLog::Entry& entry = t.sent[i];
+        const uint32_t start = entryStart(t, i);
+        const uint32_t dataEnd = seqMin(entry.end, t.sndEnd);
         const uint32_t dataLength = seqGt(dataEnd, start) ? dataEnd - start : 0;
-        const bool fin = t.finSent && start + length == t.sndEnd + 1;
-        if (!sendData(id, start, dataLength, fin, nowUs)) break;
-        t.highRxt = start + length;
+        const bool fin = t.finSent && entry.end == t.sndEnd + 1;
+        if (!sendData(id, start, dataLength, fin)) break;
+        entry.clear(SentLog::kLost);
+        entry.set(SentLog::kRetransmitted);
+        entry.sent(us);
+        t.lostBytes -= entry.end - start;
+        spendPrr(t, entry.end - start);
         ++t.rtxInEpoch;
-        t.rttTiming = false;
         LcoreCounters::bump(counters_.tcpRetransmits);
-        if (t.rtoDueMs == 0) armRto(t, nowMs);
+        sent = true;
         continue;
       }
+      t.lostBytes = 0;  // the hint ran off the end: nothing is marked lost after all
     }
-    const uint32_t pending = t.sndEnd - t.sndNxt;
+    const uint32_t pending = t.finSent ? 0 : t.sndEnd - t.sndNxt;  // nothing follows a FIN
     const uint32_t peerEdge = t.sndUna + t.sndWnd;
     const uint32_t peerRoom = seqGt(peerEdge, t.sndNxt) ? peerEdge - t.sndNxt : 0;
-    const uint32_t ccRoom = cwnd > inPipe ? cwnd - inPipe : 0;
-    if (t.sndNxt != t.sndEnd + 1 && pending > 0) {
-      const uint32_t length = std::min({pending, static_cast<uint32_t>(t.mss), peerRoom, ccRoom});
+    const uint32_t ccRoom = window > inPipe ? window - inPipe : 0;
+    const bool finDue = t.finQueued && !t.finSent;
+    if ((pending == 0 && !finDue) || t.sent.full() || !t.sent.attach(pool_)) break;
+    uint32_t length = 0;
+    if (pending > 0) {
+      length = std::min({pending, static_cast<uint32_t>(t.mss), peerRoom, ccRoom});
       if (length == 0) break;
-      const bool fin = t.finQueued && length == pending;
-      if (!sendData(id, t.sndNxt, length, fin, nowUs)) break;
-      if (!t.rttTiming) {
-        t.rttTiming = true;
-        t.rttSeq = t.sndNxt + length;
-        t.rttStartUs = nowUs;
-      }
-      t.sndNxt += length;
-      if (fin) {
-        ++t.sndNxt;
-        t.finSent = true;
-        t.state = t.state == State::kCloseWait ? State::kLastAck : State::kFinWait1;
-      }
-      if (t.rtoDueMs == 0) armRto(t, nowMs);
-      continue;
     }
-    if (t.finQueued && !t.finSent && pending == 0) {
-      if (!sendData(id, t.sndNxt, 0, true, nowUs)) break;
+    const bool fin = finDue && length == pending;
+    if (!sendData(id, t.sndNxt, length, fin)) break;
+    if (prr) spendPrr(t, std::max<uint32_t>(length, 1));
+    t.sndNxt += length;
+    if (fin) {
       ++t.sndNxt;
       t.finSent = true;
       t.state = t.state == State::kCloseWait ? State::kLastAck : State::kFinWait1;
-      if (t.rtoDueMs == 0) armRto(t, nowMs);
     }
-    break;
+    t.sent.push(t.sndNxt, us);
+    sent = true;
+    if (fin) break;
   }
+  if (sent) armSendTimers(t, nowUs);
   if (t.ackNow && t.state != State::kSynSent && t.state != State::kClosed) {
     sendControl(t, t.sndNxt, kAck, t.sackOk);
     t.ackNow = false;
@@ -782,6 +966,7 @@ void Endpoint::transmit(uint32_t id, uint64_t nowUs) {
 }
 
 void Endpoint::flush(uint64_t nowUs) {
+  runFastTimers(nowUs);
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
     const uint32_t id = dirty_[i];
     tcbs_[id].onDirty = false;
@@ -798,7 +983,6 @@ void Endpoint::onRtoExpired(uint32_t id, uint64_t nowUs) {
       enterClosed(id, kTimedOut);
       return;
     }
-    t.rttTiming = false;
     sendSyn(t);
     t.backoff = t.synRetries;
     armRto(t, nowMs);
@@ -812,15 +996,47 @@ void Endpoint::onRtoExpired(uint32_t id, uint64_t nowUs) {
   }
   LcoreCounters::bump(counters_.tcpRtoTimeouts);
   t.cc.onTimeout(t.inFlight());
+  // Everything out and not SACKed is lost (RFC 6675 5.1, RFC 8985 6.3).
+  for (uint32_t i = 0; i < t.sent.size(); ++i) markLost(t, i);
   t.inRecovery = true;
   t.rtoRecovery = true;
   t.recoverSeq = t.sndNxt;
-  t.highRxt = t.sndUna;
   t.rtxInEpoch = t.dsackInEpoch = 0;
-  t.rttTiming = false;
   t.dupAcks = 0;
+  t.tlpDueUs = t.rackDueUs = 0;
   armRto(t, nowMs);
   markDirty(id);
+}
+
+// The tail loss probe fired: one segment to draw an ACK whose SACK blocks show what was
+// lost at the tail, instead of waiting for the retransmission timer (RFC 8985 7.3): new
+// data if the windows allow, else the last segment again.
+void Endpoint::onProbeDue(uint32_t id, uint64_t nowUs) {
+  Tcb& t = tcbs_[id];
+  if (t.sndNxt == t.sndUna || t.rtoRecovery || t.sent.empty()) return;
+  ++t.probes;
+  const uint32_t pending = t.finSent ? 0 : t.sndEnd - t.sndNxt;  // nothing follows a FIN
+  const uint32_t peerEdge = t.sndUna + t.sndWnd;
+  if (pending > 0 && seqGt(peerEdge, t.sndNxt) && !t.sent.full()) {
+    const uint32_t length = std::min({pending, static_cast<uint32_t>(t.mss), peerEdge - t.sndNxt});
+    if (!sendData(id, t.sndNxt, length, false)) return;
+    t.sndNxt += length;
+    t.sent.push(t.sndNxt, static_cast<uint32_t>(nowUs));
+  } else {
+    const uint32_t last = t.sent.size() - 1;
+    SentLog::Entry& entry = t.sent[last];
+    const uint32_t start = entryStart(t, last);
+    const uint32_t dataEnd = seqMin(entry.end, t.sndEnd);
+    if (!sendData(id, start, seqGt(dataEnd, start) ? dataEnd - start : 0, t.finSent && entry.end == t.sndEnd + 1)) {
+      return;
+    }
+    entry.set(SentLog::kRetransmitted);
+    entry.sent(static_cast<uint32_t>(nowUs));
+    LcoreCounters::bump(counters_.tcpRetransmits);
+  }
+  LcoreCounters::bump(counters_.tcpLossProbes);
+  armRto(t, msOf(nowUs));
+  armSendTimers(t, nowUs);  // the next probe, if any is left
 }
 
 void Endpoint::runTimers(uint64_t nowUs) {

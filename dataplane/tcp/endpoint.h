@@ -25,38 +25,25 @@
 #include "dataplane/tcp/chunk_pool.h"
 #include "dataplane/tcp/frame_sink.h"
 #include "dataplane/tcp/segment_in.h"
+#include "dataplane/tcp/segment_writer.h"
+#include "dataplane/tcp/settings.h"
 #include "dataplane/tcp/tcb.h"
 #include "dataplane/tcp/timer_wheel.h"
 
 namespace portico::dp::tcp {
 
-struct Settings {
-  uint32_t sendBufferBytes = 4u << 20;     // per connection, at most
-  uint32_t receiveBufferBytes = 4u << 20;  // the most a connection advertises
-  uint32_t initialWindowSegments = 10;     // RFC 6928
-  uint32_t initialRtoMs = 1'000;           // RFC 6298
-  uint32_t minRtoMs = 200;                 // Linux's floor: peers time us with the same
-  uint32_t maxRtoMs = 60'000;
-  uint32_t delayedAckMs = 40;              // Linux's delayed ACK
-  uint8_t retries = 12;                    // RTO doublings without progress before giving up
-  uint8_t synRetries = 5;
-  uint32_t finWait2Ms = 60'000;            // a peer that never sends its FIN
-  uint32_t timeWaitMs = 2'000;
-  uint8_t windowScale = 7;                 // the shift we announce
-  uint16_t quickAckSegments = 16;          // acknowledged at once after the handshake
-};
-
 class Endpoint {
  public:
   static constexpr uint32_t kNone = 0xffffffffu;
 
-  Endpoint(const Settings& settings, uint32_t connections, ChunkPool& pool, FrameSink& sink, LcoreCounters& counters);
+  // `sink` may be set later (setSink), before the first segment.
+  Endpoint(const Settings& settings, uint32_t connections, ChunkPool& pool, FrameSink* sink, LcoreCounters& counters);
+  void setSink(FrameSink* sink) { sink_ = sink; }
 
   // A passive open the caller has proved (a SYN cookie): established at once. `iss` is
   // ours (the cookie), `irs` the peer's; `peer` what its SYN offered; `window` its raw
   // window field from the ACK that completed the handshake. kNone when no slot is free.
-  uint32_t accept(const Path& path, uint32_t iss, uint32_t irs, const SynOptions& peer, uint16_t window,
-                  uint64_t nowUs);
+  uint32_t accept(const Path& path, uint32_t iss, uint32_t irs, const SynOptions& peer, uint16_t window);
   // An active open: the SYN goes out now. kNone when no slot is free.
   uint32_t connect(const Path& path, uint32_t iss, uint64_t nowUs);
 
@@ -78,6 +65,7 @@ class Endpoint {
   uint32_t relay(uint32_t from, uint32_t offset, uint32_t to, uint32_t n);
   void shutdown(uint32_t id);  // FIN once everything written is sent
   void abort(uint32_t id);     // RST now; the connection is kClosed at once
+  void kill(uint32_t id);      // abort(), and a kReset event for whoever owns it
   void release(uint32_t id);   // the application is done with a closed connection
 
   // Worker side.
@@ -116,7 +104,15 @@ class Endpoint {
   void inputSynSent(uint32_t id, const SegmentIn& seg, uint64_t nowUs);
   bool acceptable(const Tcb& t, const SegmentIn& seg) const;
   void processAck(uint32_t id, const SegmentIn& seg, uint64_t nowUs);
-  void processSack(Tcb& t, const SegmentIn& seg);
+  void processSack(Tcb& t, const SegmentIn& seg, uint32_t nowUs);
+  uint32_t entryStart(const Tcb& t, uint32_t i) const;
+  void rackDelivered(Tcb& t, const SentLog::Entry& entry, uint32_t nowUs);
+  void rackDetect(Tcb& t, uint32_t nowUs);
+  void markLost(Tcb& t, uint32_t i);
+  void enterRecovery(Tcb& t);
+  void prrOnAck(Tcb& t, uint32_t delivered);
+  void spendPrr(Tcb& t, uint32_t bytes);
+  void releaseOutOfOrder(Tcb& t);
   void processData(uint32_t id, const SegmentIn& seg, uint64_t nowUs);
   void processFin(uint32_t id, uint64_t nowUs);
   void ourFinAcked(uint32_t id, uint64_t nowUs);
@@ -124,26 +120,30 @@ class Endpoint {
 
   // Output.
   void transmit(uint32_t id, uint64_t nowUs);
-  bool sendData(uint32_t id, uint32_t seq, uint32_t length, bool fin, uint64_t nowUs);
-  void sendControl(const Tcb& t, uint32_t seq, uint8_t flags, bool sack);
+  bool sendData(uint32_t id, uint32_t seq, uint32_t length, bool fin);
+  void sendControl(Tcb& t, uint32_t seq, uint8_t flags, bool sack);
+  void addSackBlocks(Tcb& t, SegmentSpec& s);
   void sendSyn(const Tcb& t);
   uint16_t windowField(Tcb& t);
-  uint32_t lostEdge(const Tcb& t) const;
   uint32_t pipe(const Tcb& t) const;
-  // The next lost, unretransmitted hole below `edge`: its start and length (0: none).
-  uint32_t nextHole(const Tcb& t, uint32_t edge, uint32_t& start) const;
+  uint32_t probeTimeoutUs(const Tcb& t) const;
+  void armSendTimers(Tcb& t, uint64_t nowUs);
+  void armFast(Tcb& t, uint32_t& due, uint32_t at);
+  void runFastTimers(uint64_t nowUs);
   void armRto(Tcb& t, uint32_t nowMs);
   void onRtoExpired(uint32_t id, uint64_t nowUs);
+  void onProbeDue(uint32_t id, uint64_t nowUs);
 
   Settings settings_;
   std::vector<Tcb> tcbs_;
   std::vector<uint32_t> free_;
   ChunkPool& pool_;
-  FrameSink& sink_;
+  FrameSink* sink_;
   LcoreCounters& counters_;
   TimerWheel wheel_;
   std::vector<uint32_t> dirty_;   // connections with output owed (capacity: all)
   std::vector<uint32_t> events_;  // connections with events to hand out
+  std::vector<uint32_t> fast_;    // connections with microsecond deadlines
 };
 
 }  // namespace portico::dp::tcp

@@ -11,6 +11,7 @@
 #include "dataplane/tcp/cubic.h"
 #include "dataplane/tcp/range_set.h"
 #include "dataplane/tcp/rtt_estimator.h"
+#include "dataplane/tcp/sent_log.h"
 #include "dataplane/tcp/stream_buffer.h"
 
 namespace portico::dp::tcp {
@@ -62,9 +63,10 @@ struct Tcb {
   bool ackNow = false;       // an ACK is owed at the next flush
   bool inRecovery = false;
   bool rtoRecovery = false;  // the recovery began with a retransmission timeout
-  bool rttTiming = false;
+  uint8_t probes = 0;        // tail loss probes sent and not answered
   bool onDirty = false;      // on the endpoint's output list
   bool onEvents = false;     // on the endpoint's event list
+  bool onFast = false;       // on the endpoint's list of microsecond deadlines
   bool dsackPending = false;
   uint8_t events = 0;        // Event bits not yet drained
   uint8_t sndScale = 0;      // the peer's window shift
@@ -74,8 +76,9 @@ struct Tcb {
   uint16_t mss = 536;        // the largest segment we send
   uint16_t quickAcks = 0;    // segments still acknowledged at once (the peer's slow start)
   uint16_t unackedSegments = 0;
-  uint16_t dupAcks = 0;
-  uint16_t dupThresh = 3;    // grows when reordering is seen
+  uint16_t dupAcks = 0;      // for peers without SACK (NewReno)
+  uint8_t reoWndMult = 1;    // RACK's reordering window, in quarters of the min RTT
+  bool reorderingSeen = false;  // RACK waits a reordering window only once it saw some
 
   // Send side (RFC 9293 names). Byte k of `send` is sequence number sndUna + k once the
   // SYN is acknowledged.
@@ -88,12 +91,26 @@ struct Tcb {
   uint32_t sndWl2 = 0;
   uint32_t maxSndWnd = 0;
   uint32_t recoverSeq = 0;   // recovery ends when this is acknowledged
-  uint32_t highRxt = 0;      // retransmissions of this recovery reached here
+  // Proportional rate reduction (RFC 6937): what the recovery may send is paced by what
+  // the peer says it received, so the lost segments go out at once and the ACK clock keeps
+  // running instead of waiting for a window that shrank below what is in flight.
+  uint32_t prrDelivered = 0;
+  uint32_t prrOut = 0;
+  uint32_t recoverFs = 0;    // in flight when the recovery began
+  uint32_t prrSendable = 0;  // bytes the recovery may send now
+  uint32_t recoveryCwnd = 0; // in flight after the last ACK plus what PRR allowed then
   uint32_t rtxInEpoch = 0;   // segments retransmitted in this recovery
   uint32_t dsackInEpoch = 0; // of those, the peer said it had twice
-  uint32_t rttSeq = 0;
-  uint64_t rttStartUs = 0;
-  RangeSet sacked;           // the scoreboard: what the peer holds above sndUna
+  uint64_t synSentUs = 0;
+  SentLog sent;              // every segment in flight
+  uint32_t sackedBytes = 0;  // in flight but SACKed
+  uint32_t lostBytes = 0;    // in flight, deemed lost, not yet sent again
+  uint32_t lostHint = 0;     // no lost entry before this index of `sent`
+  // RACK: the most recently sent segment known delivered, and its round trip.
+  uint32_t rackSentUs = 0;
+  uint32_t rackEnd = 0;
+  uint32_t rackRttUs = 0;
+  bool rackValid = false;
   Cubic cc;
   RttEstimator rtt{1'000'000, 200'000, 60'000'000};
 
@@ -105,9 +122,15 @@ struct Tcb {
   uint32_t finSeq = 0;       // where the peer's FIN sits, with finPending
   uint32_t dsackStart = 0, dsackEnd = 0;
   RangeSet outOfOrder;
+  uint32_t oooChunk = 0xffffffffu;  // outOfOrder's storage once it outgrew its inline ranges
 
   // Timers, absolute ms; 0 is off.
   uint32_t rtoDueMs = 0;
+  // Microsecond deadlines (wrapping; 0 is off), polled every loop pass: on a path of a few
+  // hundred microseconds a millisecond timer would idle the connection for many round
+  // trips each time it waits on one.
+  uint32_t tlpDueUs = 0;     // tail loss probe (RFC 8985 7)
+  uint32_t rackDueUs = 0;    // RACK's reordering window ends for a segment
   uint32_t delackDueMs = 0;
   uint32_t persistDueMs = 0;
   uint32_t closeDueMs = 0;   // TIME_WAIT or FIN_WAIT_2 ends

@@ -19,7 +19,7 @@ bool isTcpOrUdp(const ParsedPacket& p) { return p.l4Proto == kProtoTcp || p.l4Pr
 
 lb::L4Context l4Context(const FrameContext& ctx) {
   return lb::L4Context{ctx.snap,      ctx.l4->flows, ctx.l4->fragments, ctx.l4->snat, ctx.l4->neighbors,
-                       ctx.ports,     ctx.rxPort,    ctx.nowMs,         ctx.counters};
+                       ctx.ports,     ctx.rxPort,    ctx.nowMs,         ctx.counters,  ctx.nowUs};
 }
 
 bool isIcmpErrorMessage(const uint8_t* frame, const ParsedPacket& p) {
@@ -76,9 +76,11 @@ Verdict toPortAddress(uint8_t* frame, uint32_t len, uint32_t capacity, const Pre
   }
   if (icmpError) return lb::icmpErrorToClient(frame, len, p, l4Context(ctx));
   const auto hit = ctx.l4->flows.lookup(prep.flow.key, prep.flow.hash, ctx.nowMs);
-  if (hit && hit->reverse && ctx.l7 != nullptr && ctx.l4->flows.record(hit->record).l7 != lb::FlowTable::kNone) {
+  if (hit && ctx.l7 != nullptr && ctx.l4->flows.record(hit->record).l7 != lb::FlowTable::kNone) {
     if (p.l4Proto != kProtoTcp || p.fragment) return Verdict::drop(DropReason::kNoFlow);
-    return l7::fromBackend(frame, len, capacity, p, hit->record, l4Context(ctx), *ctx.l7);
+    const uint32_t l7 = ctx.l4->flows.record(hit->record).l7;
+    if (l7::isRelayFlow(l7)) return l7::relayInput(frame, p, hit->record, l4Context(ctx), *ctx.l7);
+    if (hit->reverse) return l7::fromBackend(frame, len, capacity, p, hit->record, l4Context(ctx), *ctx.l7);
   }
   return lb::toClient(frame, len, p, hit, l4Context(ctx));
 }

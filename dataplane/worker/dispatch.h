@@ -37,6 +37,7 @@ struct FrameContext {
   FlowState* l4 = nullptr;  // null: no L4 service (ARP/NDP/echo only)
   uint32_t nowMs = 0;
   l7::L7Worker* l7 = nullptr;  // null: no L7 listeners (needs l4 too)
+  uint64_t nowUs = 0;
 };
 
 // The first stage for a frame of a burst: parsed, and for TCP/UDP its flow key hashed

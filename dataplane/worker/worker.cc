@@ -27,7 +27,7 @@ bool setLength(rte_mbuf* m, uint16_t len) {
 Worker::Worker(LcoreContext& ctx)
     : ctx_(ctx),
       l4_{*ctx.flows, *ctx.fragments, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies} {
-  if (ctx_.l7) ctx_.l7->sink = &sink_;
+  if (ctx_.l7) ctx_.l7->setSink(&sink_);
 }
 
 uint8_t* Worker::MbufSink::begin(uint32_t& capacity) {
@@ -48,9 +48,9 @@ void Worker::MbufSink::commit(uint8_t port, uint16_t length) {
   pending_ = nullptr;
 }
 
-lb::L4Context Worker::l4Context(const snapshot::Snapshot& snap, uint32_t nowMs) {
+lb::L4Context Worker::l4Context(const snapshot::Snapshot& snap, uint32_t nowMs, uint64_t nowUs) {
   return lb::L4Context{snap, *ctx_.flows, *ctx_.fragments, *ctx_.snat, *ctx_.neighbors,
-                       ctx_.addresses, 0, nowMs, *ctx_.counters};
+                       ctx_.addresses, 0, nowMs, *ctx_.counters, nowUs};
 }
 
 void Worker::transmit(uint8_t portIndex, rte_mbuf* m) {
@@ -144,6 +144,7 @@ unsigned Worker::pollOnce() {
   const snapshot::Snapshot* snap = ctx_.snapshots->current();
   const uint64_t start = rte_get_tsc_cycles();
   const auto nowMs = static_cast<uint32_t>(start / ctx_.tscPerMs);
+  const uint64_t nowUs = start * 1000 / ctx_.tscPerMs;
   unsigned handled = 0;
   rte_mbuf* burst[kBurstSize];
   if (snap != nullptr) {
@@ -154,7 +155,7 @@ unsigned Worker::pollOnce() {
                                                    kBurstSize, nullptr);
       for (unsigned i = 0; i < n; ++i) {
         handle(burst[i], FrameContext{*snap, ctx_.addresses, ctx_.portIndexById[burst[i]->port], *ctx_.counters, &l4_, nowMs,
-                            ctx_.l7.get()},
+                            ctx_.l7.get(), nowUs},
                nullptr);
       }
       handled += n;
@@ -164,12 +165,15 @@ unsigned Worker::pollOnce() {
       const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
       if (n == 0) continue;
       LcoreCounters::bump(ctx_.counters->rxPackets, n);
-      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs, ctx_.l7.get()}, burst, n);
+      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs, ctx_.l7.get(), nowUs}, burst, n);
       handled += n;
     }
   }
-  if (snap != nullptr && ctx_.l7 && nowMs != ctx_.lastTimerMs) {
-    l7::runTimers(l4Context(*snap, nowMs), *ctx_.l7);
+  if (snap != nullptr && ctx_.l7) {
+    const bool tick = nowMs != ctx_.lastTimerMs;
+    const lb::L4Context l4 = l4Context(*snap, nowMs, nowUs);
+    if (tick) l7::runTimers(l4, *ctx_.l7);
+    l7::serviceRelay(l4, *ctx_.l7, tick);
     ctx_.lastTimerMs = nowMs;
   }
   for (uint8_t pi = 0; pi < ctx_.ports.size(); ++pi) {
@@ -188,7 +192,12 @@ unsigned Worker::pollOnce() {
     ctx_.lastSweepMs = nowMs;
   }
   ctx_.counters->activeFlows.store(ctx_.flows->size(), std::memory_order_relaxed);
-  if (ctx_.l7) ctx_.counters->l7HeldBuffers.store(ctx_.l7->conns.buffersInUse(), std::memory_order_relaxed);
+  if (ctx_.l7) {
+    ctx_.counters->l7HeldBuffers.store(ctx_.l7->conns.buffersInUse(), std::memory_order_relaxed);
+    const l7::RelayWorker& relay = *ctx_.l7->relay;
+    ctx_.counters->tcpConnections.store(relay.endpoint.inUse(), std::memory_order_relaxed);
+    ctx_.counters->tcpChunks.store(relay.pool.capacity() - relay.pool.free(), std::memory_order_relaxed);
+  }
   if (ctx_.flowDump) ctx_.flowDump->serve(*ctx_.flows, nowMs);
   if (handled > 0) LcoreCounters::bump(ctx_.counters->busyCycles, rte_get_tsc_cycles() - start);
   ctx_.snapshots->quiescent(ctx_.index);

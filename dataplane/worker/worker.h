@@ -44,7 +44,7 @@ class Worker {
     rte_mbuf* pending_ = nullptr;
   };
 
-  lb::L4Context l4Context(const snapshot::Snapshot& snap, uint32_t nowMs);
+  lb::L4Context l4Context(const snapshot::Snapshot& snap, uint32_t nowMs, uint64_t nowUs);
 
   LcoreContext& ctx_;
   FlowState l4_;

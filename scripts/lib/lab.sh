@@ -47,11 +47,20 @@ lab_dataplane_iface() {
 }
 
 # The L2 lab: namespace "client" (192.0.2.1/24, 2001:db8::1/64 on pcl0) joined by a veth
-# pair to namespace "dp", whose end pdp0 belongs to the dataplane.
+# pair to namespace "dp", whose end pdp0 belongs to the dataplane. With "impaired", the
+# pair runs through namespace "impc", where lab_impair client decides what happens to
+# the frames (lab_impair starts it as a plain bridge).
 lab_client_link() {
   lab_ns_add client
   lab_ns_add dp
-  lab_veth client pcl0 dp pdp0
+  if [ "${1:-}" = impaired ]; then
+    lab_ns_add impc
+    lab_veth client pcl0 impc ic0
+    lab_veth impc ic1 dp pdp0
+    lab_impair client
+  else
+    lab_veth client pcl0 dp pdp0
+  fi
   lab_dataplane_iface dp pdp0
   local client; client=$(lab_ns client)
   ip -n "$client" addr add 192.0.2.1/24 dev pcl0
@@ -62,14 +71,22 @@ lab_client_link() {
 
 # The backend side: the dataplane's second port pdp1 (namespace "dp") on a bridge in
 # namespace "sw", with N backend namespaces be1..beN at 198.51.100.1N/24 and
-# 2001:db8:1::1N/64 on the same bridge.
+# 2001:db8:1::1N/64 on the same bridge. With "impaired", pdp1 reaches the bridge through
+# namespace "impb" (lab_impair backend).
 lab_backend_link() {
   local n=$1 i sw be
   lab_ns_add sw
   sw=$(lab_ns sw)
   ip -n "$sw" link add br0 type bridge
   ip -n "$sw" link set br0 up
-  lab_veth dp pdp1 sw swdp
+  if [ "${2:-}" = impaired ]; then
+    lab_ns_add impb
+    lab_veth dp pdp1 impb ib0
+    lab_veth impb ib1 sw swdp
+    lab_impair backend
+  else
+    lab_veth dp pdp1 sw swdp
+  fi
   lab_dataplane_iface dp pdp1
   ip -n "$sw" link set swdp master br0
   for i in $(seq 1 "$n"); do
@@ -80,6 +97,25 @@ lab_backend_link() {
     ip -n "$be" addr add "198.51.100.1$i/24" dev eth0
     ip -n "$be" addr add "2001:db8:1::1$i/64" dev eth0 nodad
   done
+}
+
+# lab_impair client|backend [impair_relay options]: (re)starts the relay of an impaired
+# link (lab_client_link impaired, lab_backend_link N impaired) with these impairments;
+# none: frames pass as on a plain link. tests/lab/impair_relay.cc says what the options do.
+LAB_RELAY_BIN=${LAB_RELAY_BIN:-$LAB_ROOT/build/tests/lab/impair-relay}
+declare -A LAB_RELAY_PIDS=()
+lab_impair() {
+  local side=$1 ns a b log i
+  shift
+  if [ "$side" = client ]; then ns=$(lab_ns impc); a=ic0; b=ic1; else ns=$(lab_ns impb); a=ib0; b=ib1; fi
+  [ -n "${LAB_RELAY_PIDS[$side]:-}" ] && lab_stop_pid "${LAB_RELAY_PIDS[$side]}"
+  # The relay sees whole frames only with the kernel's segmentation offloads off.
+  for i in "$a" "$b"; do ip netns exec "$ns" ethtool -K "$i" gro off gso off tso off >/dev/null 2>&1 || true; done
+  log="${TMPDIR:-/tmp}/$LAB_PREFIX-relay-$side.log"
+  ip netns exec "$ns" "$LAB_RELAY_BIN" "$a" "$b" "$@" >"$log" 2>&1 &
+  LAB_RELAY_PIDS[$side]=$!
+  LAB_PIDS+=("$!")
+  lab_wait_until 10 "the $side link's impairment relay starting" grep -q ready "$log" || { cat "$log" >&2; return 1; }
 }
 
 # lab_start_backend N: the HTTP backend of namespace beN (answers with its name "beN").
@@ -135,8 +171,8 @@ lab_cleanup() {
   LAB_PIDS=()
   for ns in "${LAB_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   LAB_NAMESPACES=()
-  # EAL runtime files of dataplanes started with --file-prefix LAB_PREFIX.
-  [ -n "$LAB_PREFIX" ] && rm -rf "/var/run/dpdk/$LAB_PREFIX"
+  # EAL runtime files of dataplanes started with --file-prefix LAB_PREFIX, and relay logs.
+  [ -n "$LAB_PREFIX" ] && rm -rf "/var/run/dpdk/$LAB_PREFIX" "${TMPDIR:-/tmp}/$LAB_PREFIX"-relay-*.log
 }
 
 # lab_signal_dataplane SIGNAL PATTERN LOG: signals the dataplane and prints the first new
@@ -203,11 +239,14 @@ YAML
 # block is L7_YAML; the control plane on a manifest folder with Gateway "lab" on
 # 192.0.2.100 port 80 sending app.example.com to be1. Waits until the listener is
 # programmed, or fails saying what never happened. Sets DP_PID and CP_PID.
+# LAB_GATEWAY_ANNOTATIONS (a YAML flow map) annotates the Gateway; LAB_IMPAIRED=1 runs
+# both links through impairment relays (lab_impair).
 lab_gateway() {
-  local work=$1 dataplane=$2 workers=$3 l7=$4
+  local work=$1 dataplane=$2 workers=$3 l7=$4 impaired=""
   local controlplane; controlplane="$(dirname "$dataplane")/../controlplane/portico-controlplane"
-  lab_client_link
-  lab_backend_link 1
+  [ "${LAB_IMPAIRED:-0}" = 1 ] && impaired=impaired
+  lab_client_link $impaired
+  lab_backend_link 1 $impaired
   lab_start_backend 1
   cat >"$work/dataplane.yaml" <<YAML
 lcores: {main: 0, workers: $workers}
@@ -225,7 +264,7 @@ YAML
   . "$LAB_ROOT/scripts/lib/manifests.sh"
   {
     manifest_gatewayclass
-    manifest_gateway lab 192.0.2.100
+    manifest_gateway lab 192.0.2.100 "" "${LAB_GATEWAY_ANNOTATIONS:-}"
     manifest_service app 80 8080 198.51.100.11
     manifest_route HTTPRoute app lab app.example.com app 80
   } >"$work/manifests/lab.yaml"
@@ -246,6 +285,39 @@ lab_requests() {
     ip netns exec "$ns" curl -s -o /dev/null --max-time 5 --interface "$1" -H "Host: app.example.com" \
       -w '%{http_code} %{time_total}\n' http://192.0.2.100/ || echo "000 5"
   done >"$3"
+}
+
+# lab_pattern_sha BYTES: the SHA-256 of the first BYTES of the backends' /big pattern.
+lab_pattern_sha() {
+  python3 -c "
+import hashlib
+block = bytes(range(256)) * 256
+h = hashlib.sha256()
+left = $1
+while left > 0:
+    n = min(left, len(block)); h.update(block[:n]); left -= n
+print(h.hexdigest())"
+}
+
+# lab_download BYTES FILE [CURL OPTIONS]: BYTES of the pattern from app.example.com on
+# 192.0.2.100 into FILE; fails unless they arrived intact.
+lab_download() {
+  local bytes=$1 file=$2
+  shift 2
+  ip netns exec "$(lab_ns client)" curl -s --max-time 300 "$@" -H "Host: app.example.com" \
+    "http://192.0.2.100/big?bytes=$bytes" -o "$file" || return 1
+  [ "$(sha256sum <"$file" | cut -d' ' -f1)" = "$(lab_pattern_sha "$bytes")" ]
+}
+
+# lab_upload BYTES FILE: BYTES of random data (kept in FILE) posted to app.example.com; fails
+# unless the backend's SHA-256 of what it received is theirs.
+lab_upload() {
+  head -c "$1" /dev/urandom >"$2"
+  local want got
+  want=$(sha256sum <"$2" | cut -d' ' -f1)
+  got=$(ip netns exec "$(lab_ns client)" curl -s --max-time 300 -H "Host: app.example.com" --data-binary "@$2" \
+    http://192.0.2.100/upload)
+  [ "$got" = "$want" ]
 }
 
 # counter NAME LINE: the value of NAME=... in a stats line (0 when absent).

@@ -12,8 +12,9 @@ spec: {controllerName: portico.dev/gateway-controller}
 YAML
 }
 
-# manifest_gateway NAME ADDRESS [LISTENERS]: LISTENERS is a YAML flow list; by default
-# one HTTP listener "http" on port 80 for any hostname.
+# manifest_gateway NAME ADDRESS [LISTENERS] [ANNOTATIONS]: LISTENERS is a YAML flow list;
+# by default one HTTP listener "http" on port 80 for any hostname. ANNOTATIONS is a YAML
+# flow map.
 manifest_gateway() {
   local listeners='[{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]'
   [ -n "${3:-}" ] && listeners=$3
@@ -21,7 +22,7 @@ manifest_gateway() {
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata: {name: $1, namespace: infra}
+metadata: {name: $1, namespace: infra, annotations: ${4:-{\}}}
 spec:
   gatewayClassName: portico
   addresses: [{type: IPAddress, value: $2}]

@@ -247,9 +247,10 @@ bool newConnectionsPass(const snapshot::Snapshot& snap, arp::NeighborCache& neig
   lb::SnatPorts snat(0, 1);
   l7::L7Settings settings;
   settings.connections = static_cast<uint32_t>(connections) + 1024;
-  l7::L7Worker l7(settings, l7::SipKey{1, 2}, 0);
+  LcoreCounters relayCounters;
+  l7::L7Worker l7(settings, l7::SipKey{1, 2}, 0, relayCounters);
   LastFrameSink sink;
-  l7.sink = &sink;
+  l7.setSink(&sink);
   flows.setRemovalHook(l7::releaseConnection, &l7);
   worker::FlowState state{flows, fragments, snat, neighbors, 0, 1, false};
 

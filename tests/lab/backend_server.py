@@ -57,6 +57,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # a real server's backlog: hundreds of connections may arrive at once
     address_family = __import__("socket").AF_INET6 if ":" in ADDRESS else __import__("socket").AF_INET
 
 

@@ -110,7 +110,7 @@ inline uint8_t patternByte(uint64_t i) { return static_cast<uint8_t>((i * 265443
 // One host: an endpoint, its sink, its pool; connections keyed by the local port.
 struct Host {
   Host(const Settings& s, uint32_t chunks, const char* mac, const char* ip)
-      : pool(chunks), endpoint(s, 256, pool, sink, counters) {
+      : pool(chunks), endpoint(s, 256, pool, &sink, counters) {
     for (int i = 0; i < 6; ++i) macAddr[i] = static_cast<uint8_t>(mac[i]);
     address = lb::v4Mapped(pkt::IpAddress::parse(ip)->v4);
   }
@@ -306,7 +306,7 @@ class Sim {
     if (listenerOptions.windowScale == kNoWindowScale) peer.windowScale = kNoWindowScale;
     peer.sackPermitted = peer.sackPermitted && listenerOptions.sackPermitted;
     peer.mss = std::min(peer.mss, listenerOptions.mss);
-    const uint32_t id = b_.endpoint.accept(pathOf(b_, a_, 80, clientPort), iss, seg.seq - 1, peer, seg.window, now_);
+    const uint32_t id = b_.endpoint.accept(pathOf(b_, a_, 80, clientPort), iss, seg.seq - 1, peer, seg.window);
     if (id == Endpoint::kNone) return;
     b_.byLocalPort[clientPort] = id;
     apps_[{1, id}] = pendingPeerApps_[clientPort];

@@ -1,0 +1,74 @@
+#pragma once
+
+// Relay-mode L7 listeners: the client's handshake is completed with a SYN cookie as in
+// splice mode, but then the connection belongs to the workers' own TCP endpoint (tcp/):
+// the first bytes (HTTP request head or TLS ClientHello) are read from its receive buffer,
+// the route is chosen as for a splice, a connection of the endpoint's own is opened to the
+// backend from the SNAT address, and the bytes are relayed between the two, each side
+// with its own round trip, window and congestion control. A request no backend can take
+// gets the appliance's answer (HTTP) or a reset (TLS).
+//
+// Flow records of relay connections carry kRelayFlow | the endpoint's connection id in
+// FlowRecord::l7, one record per side (a backend side is its own flow, keyed by the
+// reply's 4-tuple).
+
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/l7/l7_settings.h"
+#include "dataplane/lb/l4_path.h"
+#include "dataplane/pkt/verdict.h"
+#include "dataplane/snapshot/snapshot.h"
+#include "dataplane/stats/counters.h"
+#include "dataplane/tcp/endpoint.h"
+
+namespace portico::dp::l7 {
+
+struct L7Worker;
+
+inline constexpr uint32_t kRelayFlow = 0x80000000u;
+inline bool isRelayFlow(uint32_t flowL7) { return flowL7 != 0xffffffffu && (flowL7 & kRelayFlow) != 0; }
+
+struct RelaySession {
+  uint32_t client = tcp::Endpoint::kNone;  // endpoint connection ids
+  uint32_t backend = tcp::Endpoint::kNone;
+  uint32_t headDueMs = 0;   // the whole head must be here by then
+  bool inUse = false;
+  bool tls = false;
+  bool answered = false;    // the appliance's own answer went out: no backend
+  bool clientShut = false;  // the client's FIN was passed to the backend
+  bool backendShut = false;
+  bool proxyProtocol = false;
+};
+
+class RelayWorker {
+ public:
+  RelayWorker(const L7Settings& settings, LcoreCounters& counters);
+
+  tcp::ChunkPool pool;
+  tcp::Endpoint endpoint;
+  std::vector<RelaySession> sessions;
+  std::vector<uint32_t> freeSessions;
+  std::vector<uint32_t> flowOf;       // by endpoint connection: its flow record, or kNone
+  std::vector<uint32_t> headQueue;    // sessions awaiting their head, oldest first (a ring)
+  uint32_t headFirst = 0, headCount = 0;
+  std::vector<uint8_t> head;          // a head copied out of the receive buffer to parse
+  LcoreCounters& counters;
+};
+
+// A TCP segment from a client to a relay-mode listener port, or on a relay flow.
+pkt::Verdict relayToListener(uint8_t* frame, const pkt::ParsedPacket& p, const lb::KeyedPacket& k,
+                             lb::FlowTable::Hit hit, const snapshot::L7Port& port, const lb::L4Context& ctx,
+                             L7Worker& l7);
+// Whether a relay flow's connection is over (a new SYN on its 4-tuple starts afresh).
+bool relayFinished(L7Worker& l7, uint32_t flowL7);
+// A segment on a relay flow found by the reply key (a backend's side).
+pkt::Verdict relayInput(uint8_t* frame, const pkt::ParsedPacket& p, uint32_t record, const lb::L4Context& ctx,
+                        L7Worker& l7);
+// Once per loop pass, after the frames: what the endpoint has to tell the relay, then what
+// it owes the wire; with `timers`, its timers and the head deadlines first.
+void serviceRelay(const lb::L4Context& ctx, L7Worker& l7, bool timers);
+// The flow of relay connection `connection` is gone (expired or evicted): the session ends.
+void relayFlowGone(L7Worker& l7, uint32_t connection);
+
+}  // namespace portico::dp::l7
