@@ -184,6 +184,9 @@ $bench l7-new-connections "$([ "$quick" -eq 2 ] && echo 5000 || echo 30000)" >>"
 tests/bench/k8s.sh build "$(case $quick in 1) echo 1000 ;; 2) echo 100 ;; *) echo 10000 ;; esac)" \
   "$([ "$quick" -ne 0 ] && echo 3 || echo 5)" >>"$results"
 
+# The workers' TCP endpoint (relay mode) against Linux forwarding on impaired links.
+tests/bench/goodput.sh build "$(case $quick in 1) echo 20 ;; 2) echo 2 ;; *) echo 100 ;; esac)" 2>/dev/null >>"$results"
+
 # Attacks against an L7 listener, each against the same clients without it.
 tests/bench/attacks.sh build "$seconds" >>"$results"
 
