@@ -162,9 +162,12 @@ void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vi
         pl->set_hostname(l->hostname.value_or(""));
         pl->set_protocol(tls ? pb::LISTENER_PROTOCOL_TLS : pb::LISTENER_PROTOCOL_HTTP);
         pl->set_proxy_protocol(gw.proxyProtocol);
-        pl->set_mode(gw.mode == L7Mode::kRelay    ? pb::LISTENER_MODE_RELAY
-                     : gw.mode == L7Mode::kSplice ? pb::LISTENER_MODE_SPLICE
-                                                  : pb::LISTENER_MODE_DEFAULT);
+        // Proxy mode is for HTTP; a TLS listener of the same Gateway is relayed.
+        const L7Mode mode = gw.mode == L7Mode::kProxy && tls ? L7Mode::kRelay : gw.mode;
+        pl->set_mode(mode == L7Mode::kRelay    ? pb::LISTENER_MODE_RELAY
+                     : mode == L7Mode::kSplice ? pb::LISTENER_MODE_SPLICE
+                     : mode == L7Mode::kProxy  ? pb::LISTENER_MODE_PROXY
+                                               : pb::LISTENER_MODE_DEFAULT);
         const HostIndex index(*l);
         for (const auto& [name, routes] : index.routes) {
           pb::VirtualHost* vh = pl->add_hosts();

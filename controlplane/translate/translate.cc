@@ -439,9 +439,11 @@ Translation translate(const ClusterState& state) {
         gs.mode = L7Mode::kRelay;
       } else if (mode->second == "splice") {
         gs.mode = L7Mode::kSplice;
+      } else if (mode->second == "proxy") {
+        gs.mode = L7Mode::kProxy;
       } else {
         modeNote = std::string("; annotation ") + kL7ModeAnnotation + ": '" + mode->second +
-                   "' is not splice or relay, the default is used";
+                   "' is not proxy, relay or splice, the default is used";
       }
     }
     for (const auto& a : gw->addresses) gs.addresses.push_back(a.value);

@@ -92,11 +92,12 @@ struct ListenerState {
 // Gateway annotation: "v2" sends a PROXY protocol v2 header to backends, so they see
 // the client's address that full NAT hides.
 inline constexpr const char* kProxyProtocolAnnotation = "portico.dev/proxy-protocol";
-// Gateway annotation: "relay" terminates both TCP halves in the dataplane and relays the
-// bytes (each side gets its own round trip); "splice" joins them after the first bytes.
+// Gateway annotation: "proxy" routes every HTTP request on its own (HTTP listeners);
+// "relay" terminates both TCP halves in the dataplane and relays the bytes (each side gets
+// its own round trip); "splice" joins them after the first bytes.
 inline constexpr const char* kL7ModeAnnotation = "portico.dev/l7-mode";
 
-enum class L7Mode { kDefault, kSplice, kRelay };
+enum class L7Mode { kDefault, kSplice, kRelay, kProxy };
 
 struct GatewayState {
   std::string key;

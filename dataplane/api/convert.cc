@@ -115,7 +115,9 @@ Result<snapshot::L7PortSpec> listenerPortFrom(const pb::ListenerPort& in, const 
     ls.protocol = l.protocol() == pb::LISTENER_PROTOCOL_TLS ? snapshot::ListenerProtocol::kTls
                                                              : snapshot::ListenerProtocol::kHttp;
     ls.proxyProtocol = l.proxy_protocol();
-    ls.mode = l.mode() == pb::LISTENER_MODE_RELAY ? snapshot::L7Mode::kRelay : snapshot::L7Mode::kSplice;
+    ls.mode = l.mode() == pb::LISTENER_MODE_RELAY   ? snapshot::L7Mode::kRelay
+              : l.mode() == pb::LISTENER_MODE_PROXY ? snapshot::L7Mode::kProxy
+                                                    : snapshot::L7Mode::kSplice;
     for (int hi = 0; hi < l.hosts_size(); ++hi) {
       auto vh = hostFrom(l.hosts(hi), where + ".listeners[" + std::to_string(li) + "].hosts[" + std::to_string(hi) + "]");
       if (!vh) return vh.error();
@@ -136,7 +138,9 @@ void listenerPortTo(const snapshot::L7PortSpec& in, pb::ListenerPort& out) {
     l->set_protocol(ls.protocol == snapshot::ListenerProtocol::kTls ? pb::LISTENER_PROTOCOL_TLS
                                                                     : pb::LISTENER_PROTOCOL_HTTP);
     l->set_proxy_protocol(ls.proxyProtocol);
-    l->set_mode(ls.mode == snapshot::L7Mode::kRelay ? pb::LISTENER_MODE_RELAY : pb::LISTENER_MODE_SPLICE);
+    l->set_mode(ls.mode == snapshot::L7Mode::kRelay   ? pb::LISTENER_MODE_RELAY
+                : ls.mode == snapshot::L7Mode::kProxy ? pb::LISTENER_MODE_PROXY
+                                                      : pb::LISTENER_MODE_SPLICE);
     for (const auto& vh : ls.hosts) {
       pb::VirtualHost* h = l->add_hosts();
       h->set_hostname(vh.hostname);

@@ -167,7 +167,19 @@ snapshot::ServiceSpec readService(const YAML::Node& node, const std::string& key
 void readL7(const YAML::Node& node, l7::L7Settings& l7) {
   rejectUnknownKeys(node, "l7", {"connections", "buffers", "max_head_bytes", "retransmit_ms", "retries", "head_timeout_ms",
                                  "buffers_per_source", "trusted_peers", "relay_connections", "relay_buffer_mb",
-                                 "tcp_buffer_kb"});
+                                 "tcp_buffer_kb", "http"});
+  if (const auto h = node["http"]) {
+    rejectUnknownKeys(h, "l7.http", {"idle_timeout_ms", "response_timeout_ms", "tunnel_idle_ms", "pooled_per_endpoint"});
+    auto ms = [&h](const char* name, uint32_t& out) {
+      if (h[name]) out = boundedUnsigned(h[name], std::string("l7.http.") + name, 100, 86'400'000);
+    };
+    ms("idle_timeout_ms", l7.http.idleTimeoutMs);
+    ms("response_timeout_ms", l7.http.responseTimeoutMs);
+    ms("tunnel_idle_ms", l7.http.tunnelIdleMs);
+    if (h["pooled_per_endpoint"]) {
+      l7.http.pooledPerEndpoint = boundedUnsigned(h["pooled_per_endpoint"], "l7.http.pooled_per_endpoint", 0, 100'000);
+    }
+  }
   if (node["relay_connections"]) {
     l7.relayConnections = boundedUnsigned(node["relay_connections"], "l7.relay_connections", 64, 4'000'000);
   }

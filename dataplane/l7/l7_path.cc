@@ -515,7 +515,7 @@ Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const Parsed
     }
     return answerSyn(frame, capacity, seg, k, ctx, l7);
   }
-  if (relayed || (!hit && !synOnly && port.mode == snapshot::L7Mode::kRelay)) {
+  if (relayed || (!hit && !synOnly && port.mode != snapshot::L7Mode::kSplice)) {
     return relayToListener(frame, p, k, hit, port, ctx, l7);
   }
   if (!hit) {

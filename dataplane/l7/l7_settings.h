@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dataplane/pkt/ip_prefix.h"
+#include "dataplane/http/proxy_settings.h"
 #include "dataplane/tcp/settings.h"
 
 namespace portico::dp::l7 {
@@ -31,6 +32,7 @@ struct L7Settings {
   uint32_t relayConnections = 16'384;
   uint32_t relayBufferMb = 256;
   tcp::Settings tcp;
+  http::ProxySettings http;  // proxy-mode listeners (its sessions and head limits follow the above)
 
   uint32_t sourceShare() const { return buffersPerSource != 0 ? buffersPerSource : std::max<uint32_t>(buffers / 8, 16); }
 };

@@ -25,6 +25,14 @@ constexpr uint32_t kNone = Endpoint::kNone;
 
 tcp::Settings tcpSettings(const L7Settings& s) { return s.tcp; }
 
+http::ProxySettings proxySettings(const L7Settings& s) {
+  http::ProxySettings p = s.http;
+  p.sessions = s.relayConnections;
+  p.headTimeoutMs = s.headTimeoutMs;
+  p.maxHeadBytes = s.bufferBytes;
+  return p;
+}
+
 tcp::SegmentIn segmentIn(uint8_t* frame, const ParsedPacket& p) {
   return tcp::readSegment(frame + p.l4Offset, frame + p.payloadOffset, static_cast<uint32_t>(p.l3End - p.payloadOffset));
 }
@@ -32,15 +40,6 @@ tcp::SegmentIn segmentIn(uint8_t* frame, const ParsedPacket& p) {
 uint64_t nowUsOf(const L4Context& ctx) { return ctx.nowUs != 0 ? ctx.nowUs : static_cast<uint64_t>(ctx.nowMs) * 1000; }
 
 uint32_t connectionOf(const FlowRecord& r) { return r.l7 & ~kRelayFlow; }
-
-// Ends one side: reset if still open, its connection and flow record freed.
-void closeSide(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
-  if (id == kNone) return;
-  const uint32_t flow = rw.flowOf[id];
-  rw.flowOf[id] = kNone;  // so the removal hook leaves this one to us
-  rw.endpoint.release(id);
-  if (flow != kNone) ctx.flows.remove(flow);
-}
 
 void endSession(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
   RelaySession& session = rw.sessions[s];
@@ -67,19 +66,6 @@ void sideClosed(RelayWorker& rw, uint32_t s, uint32_t id, const L4Context& ctx) 
   }
 }
 
-// Moves what `from` received and `to` can take; passes the FIN on once everything before
-// it went.
-void pump(RelayWorker& rw, uint32_t from, uint32_t to, bool& shut) {
-  if (from == kNone || to == kNone) return;
-  Endpoint& e = rw.endpoint;
-  const uint32_t n = std::min(e.readable(from), e.writable(to));
-  if (n > 0) e.consume(from, e.relay(from, 0, to, n));
-  if (!shut && e.peerClosed(from) && e.readable(from) == 0) {
-    e.shutdown(to);
-    shut = true;
-  }
-}
-
 // The appliance's own answer (HTTP) or a reset (TLS) for a connection no backend takes.
 void answer(RelayWorker& rw, uint32_t s, AnswerStatus status, const L4Context& ctx) {
   RelaySession& session = rw.sessions[s];
@@ -98,50 +84,15 @@ void answer(RelayWorker& rw, uint32_t s, AnswerStatus status, const L4Context& c
 // Opens the backend side from a SNAT port that steers its replies to this worker.
 bool connect(RelayWorker& rw, uint32_t s, const RouteChoice& choice, const L4Context& ctx) {
   RelaySession& session = rw.sessions[s];
-  const snapshot::BackendEntry* be = ctx.snap.backend(choice.backendId);
-  if (be == nullptr) return false;
   const FlowRecord& client = ctx.flows.record(rw.flowOf[session.client]);
-  lb::FlowKey reply;
-  const DropReason why = lb::snatReply(*be, client.forward.family, kProtoTcp, ctx, reply);
-  if (why != DropReason::kCount) {
-    ctx.counters.drop(why);
-    return false;
-  }
-  tcp::Path path;
-  if (!ctx.neighbors.copyMac(be->neighborSlot, path.remoteMac.data())) {
-    ctx.counters.drop(DropReason::kNeighborUnresolved);
-    return false;
-  }
-  path.localMac = ctx.ports[be->egressPort].mac;
-  path.local = reply.dst;
-  path.remote = reply.src;
-  path.localPortBe = reply.dstPort;
-  path.remotePortBe = reply.srcPort;
-  path.family = reply.family;
-  path.port = be->egressPort;
-  // RFC 6528: an ISN no one outside can guess, from the 4-tuple and the clock.
-  const uint64_t nowUs = nowUsOf(ctx);
-  const auto iss = static_cast<uint32_t>(reply.hash() ^ (reply.hash() >> 32)) + static_cast<uint32_t>(nowUs / 4);
-  const uint32_t id = rw.endpoint.connect(path, iss, nowUs);
-  if (id == kNone) {
-    ctx.counters.drop(DropReason::kL7ConnectionsFull);
-    return false;
-  }
-  const uint32_t rec = ctx.flows.insertForward(reply, reply.hash(), ctx.nowMs);
-  FlowRecord& r = ctx.flows.record(rec);
-  r.state = lb::FlowState::kEstablished;
-  r.backendId = choice.backendId;
-  r.backendPort = be->egressPort;
-  r.l7 = kRelayFlow | id;
-  rw.flowOf[id] = rec;
-  rw.endpoint.setUser(id, s);
+  const uint32_t id = openUpstream(rw, choice.backendId, client.forward.family, s, ctx);
+  if (id == kNone) return false;
   session.backend = id;
   if (choice.proxyProtocol) {
     std::array<uint8_t, kProxyV2MaxLength> header{};
     const uint32_t n = writeProxyV2(client.forward, header);
     rw.endpoint.write(id, {header.data(), n});
   }
-  LcoreCounters::bump(ctx.counters.flowsCreated);
   return true;
 }
 
@@ -202,6 +153,10 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
 
 void onEvents(RelayWorker& rw, uint32_t id, uint8_t events, const L4Context& ctx, L7Worker& l7) {
   const uint32_t s = rw.endpoint.user(id);
+  if (s != kNone && (s & (http::kSessionUser | http::kPooledUser)) != 0) {
+    rw.http->onEvents(rw, id, events, ctx, l7);
+    return;
+  }
   if (s >= rw.sessions.size() || !rw.sessions[s].inUse) {
     closeSide(rw, id, ctx);
     return;
@@ -264,7 +219,8 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
     why = DropReason::kL7BadCookie;
     return kNone;
   }
-  if (rw.freeSessions.empty()) {
+  const bool proxied = port.mode == snapshot::L7Mode::kProxy;
+  if (!proxied && rw.freeSessions.empty()) {
     why = DropReason::kL7ConnectionsFull;
     return kNone;
   }
@@ -283,6 +239,24 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
     why = DropReason::kL7ConnectionsFull;
     return kNone;
   }
+  const uint32_t rec = ctx.flows.insertForward(k.key, k.hash, ctx.nowMs);
+  FlowRecord& r = ctx.flows.record(rec);
+  r.clientNextHop = path.remoteMac;
+  r.clientPort = ctx.rxPort;
+  r.state = lb::FlowState::kEstablished;
+  r.backendId = 0xffffffffu;
+  r.l7 = kRelayFlow | id;
+  rw.flowOf[id] = rec;
+  LcoreCounters::bump(ctx.counters.l7Connections);
+  if (proxied) {
+    const bool trusted = l7.heads.sourceOf(k.key.src) == HeadGuard::kTrusted;
+    if (!rw.http->start(rw, id, k.hash, trusted, ctx)) {
+      closeSide(rw, id, ctx);
+      why = DropReason::kL7ConnectionsFull;
+      return kNone;
+    }
+    return id;
+  }
   const uint32_t s = rw.freeSessions.back();
   rw.freeSessions.pop_back();
   RelaySession& session = rw.sessions[s];
@@ -294,19 +268,70 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
   rw.headQueue[(rw.headFirst + rw.headCount) % rw.headQueue.size()] = s;
   ++rw.headCount;
   rw.endpoint.setUser(id, s);
-  const uint32_t rec = ctx.flows.insertForward(k.key, k.hash, ctx.nowMs);
-  FlowRecord& r = ctx.flows.record(rec);
-  r.clientNextHop = path.remoteMac;
-  r.clientPort = ctx.rxPort;
-  r.state = lb::FlowState::kEstablished;
-  r.backendId = 0xffffffffu;
-  r.l7 = kRelayFlow | id;
-  rw.flowOf[id] = rec;
-  LcoreCounters::bump(ctx.counters.l7Connections);
   return id;
 }
 
 }  // namespace
+
+void closeSide(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
+  if (id == kNone) return;
+  const uint32_t flow = rw.flowOf[id];
+  rw.flowOf[id] = kNone;  // so the removal hook leaves this one to us
+  rw.endpoint.release(id);
+  if (flow != kNone) ctx.flows.remove(flow);
+}
+
+void pump(RelayWorker& rw, uint32_t from, uint32_t to, bool& shut) {
+  if (from == kNone || to == kNone) return;
+  Endpoint& e = rw.endpoint;
+  const uint32_t n = std::min(e.readable(from), e.writable(to));
+  if (n > 0) e.consume(from, e.relay(from, 0, to, n));
+  if (!shut && e.peerClosed(from) && e.readable(from) == 0) {
+    e.shutdown(to);
+    shut = true;
+  }
+}
+
+uint32_t openUpstream(RelayWorker& rw, uint32_t backendId, uint8_t family, uint32_t user, const L4Context& ctx) {
+  const snapshot::BackendEntry* be = ctx.snap.backend(backendId);
+  if (be == nullptr) return kNone;
+  lb::FlowKey reply;
+  const DropReason why = lb::snatReply(*be, family, kProtoTcp, ctx, reply);
+  if (why != DropReason::kCount) {
+    ctx.counters.drop(why);
+    return kNone;
+  }
+  tcp::Path path;
+  if (!ctx.neighbors.copyMac(be->neighborSlot, path.remoteMac.data())) {
+    ctx.counters.drop(DropReason::kNeighborUnresolved);
+    return kNone;
+  }
+  path.localMac = ctx.ports[be->egressPort].mac;
+  path.local = reply.dst;
+  path.remote = reply.src;
+  path.localPortBe = reply.dstPort;
+  path.remotePortBe = reply.srcPort;
+  path.family = reply.family;
+  path.port = be->egressPort;
+  // RFC 6528: an ISN no one outside can guess, from the 4-tuple and the clock.
+  const uint64_t nowUs = nowUsOf(ctx);
+  const auto iss = static_cast<uint32_t>(reply.hash() ^ (reply.hash() >> 32)) + static_cast<uint32_t>(nowUs / 4);
+  const uint32_t id = rw.endpoint.connect(path, iss, nowUs);
+  if (id == kNone) {
+    ctx.counters.drop(DropReason::kL7ConnectionsFull);
+    return kNone;
+  }
+  const uint32_t rec = ctx.flows.insertForward(reply, reply.hash(), ctx.nowMs);
+  FlowRecord& r = ctx.flows.record(rec);
+  r.state = lb::FlowState::kEstablished;
+  r.backendId = backendId;
+  r.backendPort = be->egressPort;
+  r.l7 = kRelayFlow | id;
+  rw.flowOf[id] = rec;
+  rw.endpoint.setUser(id, user);
+  LcoreCounters::bump(ctx.counters.flowsCreated);
+  return id;
+}
 
 RelayWorker::RelayWorker(const L7Settings& settings, LcoreCounters& c)
     : pool(static_cast<uint32_t>(static_cast<uint64_t>(settings.relayBufferMb) * 1024 * 1024 / tcp::ChunkPool::kChunkBytes)),
@@ -315,7 +340,8 @@ RelayWorker::RelayWorker(const L7Settings& settings, LcoreCounters& c)
       flowOf(settings.relayConnections, kNone),
       headQueue(settings.relayConnections),
       head(settings.bufferBytes),
-      counters(c) {
+      counters(c),
+      http(std::make_unique<http::Proxy>(proxySettings(settings), settings.relayConnections)) {
   freeSessions.reserve(settings.relayConnections);
   for (uint32_t i = settings.relayConnections; i-- > 0;) freeSessions.push_back(i);
 }
@@ -356,6 +382,7 @@ void serviceRelay(const L4Context& ctx, L7Worker& l7, bool timers) {
   if (timers) {
     rw.endpoint.runTimers(nowUs);
     expireHeads(rw, ctx);
+    rw.http->runTimers(rw, ctx, l7);
   }
   rw.endpoint.drainEvents([&](uint32_t id, uint8_t events) { onEvents(rw, id, events, ctx, l7); });
   rw.endpoint.flush(nowUs);

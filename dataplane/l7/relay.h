@@ -1,6 +1,6 @@
 #pragma once
 
-// Relay-mode L7 listeners: the client's handshake is completed with a SYN cookie as in
+// Relay- and proxy-mode L7 listeners, and what they share. Relay mode: the client's handshake is completed with a SYN cookie as in
 // splice mode, but then the connection belongs to the workers' own TCP endpoint (tcp/):
 // the first bytes (HTTP request head or TLS ClientHello) are read from its receive buffer,
 // the route is chosen as for a splice, a connection of the endpoint's own is opened to the
@@ -10,11 +10,14 @@
 //
 // Flow records of relay connections carry kRelayFlow | the endpoint's connection id in
 // FlowRecord::l7, one record per side (a backend side is its own flow, keyed by the
-// reply's 4-tuple).
+// reply's 4-tuple). Proxy mode (HTTP) accepts the same way and hands the connection to
+// http::Proxy, which opens and pools backend connections through openUpstream().
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "dataplane/http/proxy.h"
 #include "dataplane/l7/l7_settings.h"
 #include "dataplane/lb/l4_path.h"
 #include "dataplane/pkt/verdict.h"
@@ -54,7 +57,17 @@ class RelayWorker {
   uint32_t headFirst = 0, headCount = 0;
   std::vector<uint8_t> head;          // a head copied out of the receive buffer to parse
   LcoreCounters& counters;
+  std::unique_ptr<http::Proxy> http;  // proxy-mode listeners' sessions
 };
+
+// Opens a connection of the endpoint to backend `backendId` from a SNAT port that steers
+// its replies to this worker, owned by `user`; kNone (the drop counted) when it cannot.
+uint32_t openUpstream(RelayWorker& rw, uint32_t backendId, uint8_t family, uint32_t user, const lb::L4Context& ctx);
+// Ends one side: reset if still open, its connection and flow record freed.
+void closeSide(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);
+// Moves what `from` received and `to` can take; passes the FIN on (once, `shut`) when
+// everything before it went.
+void pump(RelayWorker& rw, uint32_t from, uint32_t to, bool& shut);
 
 // A TCP segment from a client to a relay-mode listener port, or on a relay flow.
 pkt::Verdict relayToListener(uint8_t* frame, const pkt::ParsedPacket& p, const lb::KeyedPacket& k,

@@ -42,7 +42,9 @@ enum class ListenerProtocol : uint8_t { kHttp, kTls };
 // two TCP halves are joined by rewriting sequence numbers (the backend's TCP does the
 // reliability). Relay: the first bytes choose, then the workers' own TCP endpoint
 // terminates both sides and relays the bytes, so each side has its own round trip.
-enum class L7Mode : uint8_t { kSplice, kRelay };
+// Proxy (HTTP only): the endpoint terminates both sides and every request is routed on
+// its own (dataplane/http/).
+enum class L7Mode : uint8_t { kSplice, kRelay, kProxy };
 
 struct ValueMatchSpec {
   std::string name;  // header names compare case-insensitively, query names exactly

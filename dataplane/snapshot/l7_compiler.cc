@@ -181,7 +181,10 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       const ListenerSpec& ls = ps.listeners[li];
       const std::string lwhere = where + " listener " + ls.name;
       if (ls.protocol != port.protocol) return Error{lwhere, "mixes HTTP and TLS on one port"};
-      if (ls.mode != port.mode) return Error{lwhere, "mixes splice and relay on one port"};
+      if (ls.mode != port.mode) return Error{lwhere, "mixes connection modes (splice, relay, proxy) on one port"};
+      if (ls.mode == L7Mode::kProxy && ls.protocol != ListenerProtocol::kHttp) {
+        return Error{lwhere, "proxy mode is for HTTP listeners; TLS passthrough is spliced or relayed"};
+      }
       listenerNames.push_back({ls.hostname, static_cast<uint32_t>(li)});
       L7Listener listener;
       listener.name = ls.name;

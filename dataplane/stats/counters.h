@@ -41,6 +41,8 @@ namespace portico::dp {
   X(tcpLossProbes, "tcp_loss_probes")    \
   X(tcpConnectionsTimedOut, "tcp_connections_timed_out") \
   X(tcpResetsReceived, "tcp_resets_received") \
+  X(httpRequests, "http_requests")       \
+  X(httpPoolReuses, "http_pool_reuses")  \
   X(activeFlows, "active_flows")         \
   X(l7HeldBuffers, "l7_held_buffers")    \
   X(tcpConnections, "tcp_connections")   \

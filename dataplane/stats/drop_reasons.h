@@ -75,7 +75,10 @@ namespace portico::dp {
   X(kL7AnswerTimeout, "l7_answer_timeout")                                         \
   X(kL7HeadTimeout, "l7_head_timeout")                                             \
   X(kTcpOutOfOrderFull, "tcp_out_of_order_full")                                   \
-  X(kTcpPoolEmpty, "tcp_pool_empty")
+  X(kTcpPoolEmpty, "tcp_pool_empty")                                               \
+  X(kHttpBadFraming, "http_bad_framing")                                           \
+  X(kHttpBadResponse, "http_bad_response")                                         \
+  X(kHttpResponseTimeout, "http_response_timeout")
 
 enum class DropReason : uint8_t {
 #define PORTICO_DROP_ENUM(id, name) id,

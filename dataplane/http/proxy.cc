@@ -1,0 +1,501 @@
+#include "dataplane/http/proxy.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/http/head_writer.h"
+#include "dataplane/l7/l7_path.h"
+#include "dataplane/l7/relay.h"
+#include "dataplane/l7/route_select.h"
+#include "dataplane/pkt/ip_address.h"
+
+namespace portico::dp::http {
+
+using l7::RelayWorker;
+using lb::L4Context;
+using tcp::Endpoint;
+
+namespace {
+
+constexpr uint32_t kNone = Endpoint::kNone;
+
+uint32_t sessionOf(uint32_t user) { return user & ~kSessionUser; }
+
+// The client's address as X-Forwarded-For names it.
+std::string_view clientText(const lb::FlowKey& k, char (&buf)[INET6_ADDRSTRLEN]) {
+  if (k.family == 4) {
+    inet_ntop(AF_INET, k.src.data() + 12, buf, sizeof buf);
+  } else {
+    inet_ntop(AF_INET6, k.src.data(), buf, sizeof buf);
+  }
+  return buf;
+}
+
+}  // namespace
+
+Proxy::Proxy(const ProxySettings& settings, uint32_t connections)
+    : settings_(settings),
+      sessions_(settings.sessions),
+      pool_(connections, settings.pooledPerEndpoint),
+      timers_(settings.sessions),
+      scratch_(settings.maxHeadBytes),
+      out_(settings.maxHeadBytes + 1024) {
+  free_.reserve(settings.sessions);
+  for (uint32_t i = settings.sessions; i-- > 0;) free_.push_back(i);
+}
+
+bool Proxy::start(RelayWorker& rw, uint32_t client, uint64_t hash, bool trustedPeer, const L4Context& ctx) {
+  if (free_.empty()) return false;
+  const uint32_t s = free_.back();
+  free_.pop_back();
+  ++inUse_;
+  Session& session = sessions_[s];
+  session = Session{};
+  session.inUse = true;
+  session.client = client;
+  session.hash = hash;
+  session.trusted = trustedPeer;
+  rw.endpoint.setUser(client, kSessionUser | s);
+  arm(s, ctx.nowMs, settings_.headTimeoutMs);
+  return true;
+}
+
+void Proxy::end(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  if (!session.inUse) return;
+  l7::closeSide(rw, session.client, ctx);
+  l7::closeSide(rw, session.upstream, ctx);
+  timers_.cancel(s);
+  session = Session{};
+  free_.push_back(s);
+  --inUse_;
+}
+
+void Proxy::answer(RelayWorker& rw, uint32_t s, uint16_t status, bool close) {
+  Session& session = sessions_[s];
+  static constexpr std::string_view kText[] = {"malformed request", "no route matches this host and path",
+                                               "the request head took too long", "the request head is too large",
+                                               "the route's backend reference is invalid",
+                                               "the backend broke the exchange", "no ready endpoint for this route",
+                                               "the backend did not answer in time"};
+  std::string_view body = "error";
+  switch (status) {
+    case 400: body = kText[0]; break;
+    case 404: body = kText[1]; break;
+    case 408: body = kText[2]; break;
+    case 431: body = kText[3]; break;
+    case 500: body = kText[4]; break;
+    case 502: body = kText[5]; break;
+    case 503: body = kText[6]; break;
+    case 504: body = kText[7]; break;
+    default: break;
+  }
+  const uint32_t n = writeOwnAnswer(status, body, close, out_);
+  rw.endpoint.write(session.client, {out_.data(), n});
+  LcoreCounters::bump(rw.counters.l7Answers);
+  session.closeAfter = session.closeAfter || close;
+  session.phase = Phase::kAnswer;
+}
+
+uint32_t Proxy::upstreamFor(RelayWorker& rw, uint32_t s, uint32_t backendId, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  // The session's own connection, if it goes where this request goes and is still open.
+  if (session.upstream != kNone) {
+    const tcp::State st = rw.endpoint.state(session.upstream);
+    if (session.upstreamBackend == backendId && st == tcp::State::kEstablished &&
+        !rw.endpoint.peerClosed(session.upstream) && rw.endpoint.readable(session.upstream) == 0) {
+      session.retryable = true;
+      return session.upstream;
+    }
+    releaseUpstream(rw, s, st == tcp::State::kEstablished, ctx);
+  }
+  for (uint32_t c = pool_.take(backendId); c != kNone; c = pool_.take(backendId)) {
+    if (rw.endpoint.state(c) == tcp::State::kEstablished && !rw.endpoint.peerClosed(c) &&
+        rw.endpoint.readable(c) == 0) {
+      rw.endpoint.setUser(c, kSessionUser | s);
+      session.upstream = c;
+      session.upstreamBackend = backendId;
+      session.retryable = true;  // a pooled connection the backend may have closed meanwhile
+      LcoreCounters::bump(rw.counters.httpPoolReuses);
+      return c;
+    }
+    l7::closeSide(rw, c, ctx);
+  }
+  const lb::FlowRecord& client = ctx.flows.record(rw.flowOf[session.client]);
+  const uint32_t c = l7::openUpstream(rw, backendId, client.forward.family, kSessionUser | s, ctx);
+  if (c == kNone) return kNone;
+  session.upstream = c;
+  session.upstreamBackend = backendId;
+  session.retryable = false;
+  return c;
+}
+
+void Proxy::releaseUpstream(RelayWorker& rw, uint32_t s, bool reusable, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  const uint32_t c = session.upstream;
+  if (c == kNone) return;
+  session.upstream = kNone;
+  if (reusable && rw.endpoint.state(c) == tcp::State::kEstablished && !rw.endpoint.peerClosed(c) &&
+      rw.endpoint.readable(c) == 0 && pool_.put(session.upstreamBackend, c)) {
+    rw.endpoint.setUser(c, kPooledUser);
+    return;
+  }
+  l7::closeSide(rw, c, ctx);
+}
+
+uint32_t Proxy::pumpBody(RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer& framer) {
+  Endpoint& e = rw.endpoint;
+  uint32_t moved = 0;
+  std::span<const uint8_t> pieces[8];
+  while (!framer.done() && !framer.failed()) {
+    const uint32_t avail = std::min(e.readable(from), e.writable(to));
+    if (avail == 0) break;
+    const unsigned count = e.peek(from, 0, avail, pieces, 8);
+    uint32_t take = 0;
+    for (unsigned i = 0; i < count && !framer.done(); ++i) {
+      const auto n = static_cast<uint32_t>(framer.feed(pieces[i]));
+      take += n;
+      if (n < pieces[i].size()) break;
+    }
+    if (take == 0) break;
+    const uint32_t w = e.relay(from, 0, to, take);
+    e.consume(from, w);
+    moved += w;
+    if (w < take) break;
+  }
+  return moved;
+}
+
+// A request head from the client: parse, route, and send it on.
+bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L7Worker& l7) {
+  Session& session = sessions_[s];
+  Endpoint& e = rw.endpoint;
+  const uint32_t have = std::min<uint32_t>(e.readable(session.client), static_cast<uint32_t>(scratch_.size()));
+  if (have == 0) {
+    if (e.peerClosed(session.client) && !session.clientShut) {
+      e.shutdown(session.client);  // the client is done: so are we
+      session.clientShut = true;
+      session.phase = Phase::kClosing;
+    }
+    return false;
+  }
+  e.read(session.client, 0, {scratch_.data(), have});
+  l7::HttpRequestHead head;
+  const l7::ParseOutcome o = l7::parseRequestHead({scratch_.data(), have}, scratch_.size(), head);
+  if (o.status == l7::ParseStatus::kIncomplete) {
+    if (e.peerClosed(session.client)) {
+      ctx.counters.drop(DropReason::kL7ClosedEarly);
+      answer(rw, s, 400, true);
+      return true;
+    }
+    if (session.requests > 0 || have > 0) arm(s, ctx.nowMs, settings_.headTimeoutMs);
+    return false;
+  }
+  if (o.status == l7::ParseStatus::kFailed) {
+    ctx.counters.drop(o.reason);
+    answer(rw, s, o.reason == DropReason::kL7HeadTooLarge ? 431 : 400, true);
+    return true;
+  }
+  const Framing framing = requestFraming(head);
+  ++session.requests;
+  session.clientMinor = head.versionMinor;
+  session.closeAfter = framing.close;
+  session.headRequest = head.method == "HEAD";
+  session.responseHead = false;
+  session.clientShut = session.upstreamShut = false;
+  if (framing.invalid) {
+    ctx.counters.drop(DropReason::kHttpBadFraming);
+    e.consume(session.client, head.length);
+    answer(rw, s, 400, true);
+    return true;
+  }
+  LcoreCounters::bump(ctx.counters.httpRequests);
+  const lb::FlowRecord& client = ctx.flows.record(rw.flowOf[session.client]);
+  const snapshot::L7Port* port = ctx.snap.findL7Port(client.forward.dst, client.forward.dstPort);
+  hs_scratch* scratch = ctx.snap.scratch ? ctx.snap.scratch->forWorker(l7.worker) : nullptr;
+  const l7::RouteChoice choice = port ? l7::routeHttp(*port, head, scratch, session.hash) : l7::RouteChoice{};
+  e.consume(session.client, head.length);
+  session.request.start(framing.body, framing.length);
+  if (choice.outcome != l7::Outcome::kForward) {
+    if (choice.outcome == l7::Outcome::kNotFound) ctx.counters.drop(DropReason::kL7NoRoute);
+    const uint16_t status = choice.outcome == l7::Outcome::kNotFound      ? 404
+                            : choice.outcome == l7::Outcome::kUnavailable ? 503
+                                                                          : 500;
+    answer(rw, s, status, session.closeAfter || framing.upgrade);
+    return true;
+  }
+  const uint32_t up = upstreamFor(rw, s, choice.backendId, ctx);
+  if (up == kNone) {
+    answer(rw, s, 503, session.closeAfter);
+    return true;
+  }
+  char addr[INET6_ADDRSTRLEN];
+  Forwarding fwd;
+  fwd.clientAddress = clientText(client.forward, addr);
+  fwd.trustedPeer = session.trusted;
+  const uint32_t n = writeUpstreamRequest(head, framing, fwd, out_);
+  if (n == 0) {
+    answer(rw, s, 431, true);
+    return true;
+  }
+  e.write(up, {out_.data(), n});
+  session.requestWhole = session.request.done();
+  session.phase = Phase::kExchange;
+  arm(s, ctx.nowMs, settings_.responseTimeoutMs);
+  return true;
+}
+
+bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  Endpoint& e = rw.endpoint;
+  bool progress = false;
+  if (!session.request.done()) {
+    if (pumpBody(rw, session.client, session.upstream, session.request) > 0) progress = true;
+    if (session.request.failed()) {
+      ctx.counters.drop(DropReason::kHttpBadFraming);
+      end(rw, s, ctx);
+      return false;
+    }
+    session.requestWhole = session.request.done();
+  }
+  if (!session.responseHead) {
+    const uint32_t have = std::min<uint32_t>(e.readable(session.upstream), static_cast<uint32_t>(scratch_.size()));
+    if (have == 0) {
+      if (e.peerClosed(session.upstream)) {
+        releaseUpstream(rw, s, false, ctx);
+        answer(rw, s, 502, true);
+        return true;
+      }
+      return progress;
+    }
+    e.read(session.upstream, 0, {scratch_.data(), have});
+    ResponseHead head;
+    const l7::ParseOutcome o = parseResponseHead({scratch_.data(), have}, scratch_.size(), head);
+    if (o.status == l7::ParseStatus::kIncomplete) {
+      if (!e.peerClosed(session.upstream)) return progress;
+      ctx.counters.drop(DropReason::kHttpBadResponse);
+      releaseUpstream(rw, s, false, ctx);
+      answer(rw, s, 502, true);
+      return true;
+    }
+    if (o.status == l7::ParseStatus::kFailed || (head.status == 101 && session.closeAfter)) {
+      ctx.counters.drop(DropReason::kHttpBadResponse);
+      releaseUpstream(rw, s, false, ctx);
+      answer(rw, s, 502, true);
+      return true;
+    }
+    const Framing framing = responseFraming(head, session.headRequest ? "HEAD" : "GET");
+    if (framing.invalid) {
+      ctx.counters.drop(DropReason::kHttpBadResponse);
+      releaseUpstream(rw, s, false, ctx);
+      answer(rw, s, 502, true);
+      return true;
+    }
+    const bool interim = head.status >= 100 && head.status < 200 && head.status != 101;
+    if (!interim) session.closeAfter = session.closeAfter || (framing.close && framing.body == BodyFramer::Kind::kUntilClose);
+    const uint32_t n = writeClientResponse(head, session.closeAfter, session.clientMinor, out_);
+    if (n == 0 || e.writable(session.client) < n) {
+      if (n == 0) {
+        ctx.counters.drop(DropReason::kHttpBadResponse);
+        releaseUpstream(rw, s, false, ctx);
+        answer(rw, s, 502, true);
+        return true;
+      }
+      return progress;  // the client's buffer first has to make room for it
+    }
+    e.write(session.client, {out_.data(), n});
+    e.consume(session.upstream, head.length);
+    session.retryable = false;
+    if (interim) return true;  // 100 Continue and kin: the real response follows
+    if (head.status == 101) {
+      session.phase = Phase::kTunnel;
+      arm(s, ctx.nowMs, settings_.tunnelIdleMs);
+      return true;
+    }
+    session.responseHead = true;
+    session.response.start(framing.body, framing.length);
+    // A response that ends with the backend's close, or says it will close: that
+    // connection is not kept.
+    if (framing.close) session.upstreamShut = true;
+    progress = true;
+  }
+  if (!session.response.done()) {
+    if (pumpBody(rw, session.upstream, session.client, session.response) > 0) progress = true;
+    if (e.peerClosed(session.upstream) && e.readable(session.upstream) == 0) {
+      session.response.closed();
+      if (!session.response.done()) {
+        // The backend stopped in the middle of a framed body: the client cannot be told
+        // in HTTP/1.1 but by ending its connection.
+        ctx.counters.drop(DropReason::kHttpBadResponse);
+        end(rw, s, ctx);
+        return false;
+      }
+    }
+    if (session.response.failed()) {
+      ctx.counters.drop(DropReason::kHttpBadResponse);
+      end(rw, s, ctx);
+      return false;
+    }
+  }
+  if (session.response.done() && session.request.done()) {
+    // The exchange is over: the upstream connection goes back to the pool if it can carry
+    // another request, and the client's next request is read.
+    releaseUpstream(rw, s, !session.upstreamShut, ctx);
+    if (session.closeAfter) {
+      e.shutdown(session.client);
+      session.clientShut = true;
+      session.phase = Phase::kClosing;
+    } else {
+      session.phase = Phase::kIdle;
+      arm(s, ctx.nowMs, settings_.idleTimeoutMs);
+    }
+    return true;
+  }
+  if (progress) arm(s, ctx.nowMs, settings_.responseTimeoutMs);
+  return progress;
+}
+
+// After our own answer: the request's body (if any) is read and dropped, then the next
+// request, or the close.
+bool Proxy::drainAnswered(RelayWorker& rw, uint32_t s) {
+  Session& session = sessions_[s];
+  Endpoint& e = rw.endpoint;
+  bool progress = false;
+  std::span<const uint8_t> pieces[8];
+  while (!session.closeAfter && !session.request.done() && !session.request.failed() && e.readable(session.client) > 0) {
+    const unsigned count = e.peek(session.client, 0, e.readable(session.client), pieces, 8);
+    uint32_t take = 0;
+    for (unsigned i = 0; i < count && !session.request.done(); ++i) take += static_cast<uint32_t>(session.request.feed(pieces[i]));
+    if (take == 0) break;
+    e.consume(session.client, take);
+    progress = true;
+  }
+  if (session.closeAfter || session.request.failed()) {
+    if (!session.clientShut) {
+      e.shutdown(session.client);
+      session.clientShut = true;
+    }
+    session.phase = Phase::kClosing;
+    return true;
+  }
+  if (session.request.done()) {
+    session.phase = Phase::kIdle;
+    return true;
+  }
+  return progress;
+}
+
+void Proxy::advance(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L7Worker& l7) {
+  for (int step = 0; step < 16; ++step) {
+    Session& session = sessions_[s];
+    if (!session.inUse) return;
+    bool progress = false;
+    switch (session.phase) {
+      case Phase::kIdle: progress = readRequest(rw, s, ctx, l7); break;
+      case Phase::kExchange: progress = exchange(rw, s, ctx); break;
+      case Phase::kAnswer: progress = drainAnswered(rw, s); break;
+      case Phase::kTunnel: {
+        l7::pump(rw, session.client, session.upstream, session.clientShut);
+        l7::pump(rw, session.upstream, session.client, session.upstreamShut);
+        arm(s, ctx.nowMs, settings_.tunnelIdleMs);
+        return;
+      }
+      case Phase::kClosing:
+        // Whatever the client still sends is dropped; its close ends the session.
+        rw.endpoint.consume(session.client, rw.endpoint.readable(session.client));
+        return;
+    }
+    if (!progress) return;
+  }
+}
+
+void Proxy::upstreamFailed(RelayWorker& rw, uint32_t s, uint8_t events, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  const bool neverAnswered = !session.responseHead && session.phase == Phase::kExchange;
+  const bool refused = rw.endpoint.tcb(session.upstream).sndUna == rw.endpoint.tcb(session.upstream).iss;
+  l7::closeSide(rw, session.upstream, ctx);
+  session.upstream = kNone;
+  if (!neverAnswered) {
+    if (session.phase == Phase::kTunnel) end(rw, s, ctx);
+    return;
+  }
+  // Nothing of the response came: the client gets the appliance's answer, not a reset,
+  // and keeps its connection (the rest of the request's body is read and dropped).
+  ctx.counters.drop(refused || (events & tcp::kTimedOut) ? DropReason::kL7BackendTimeout : DropReason::kHttpBadResponse);
+  answer(rw, s, refused ? 503 : 502, session.closeAfter);
+}
+
+void Proxy::onEvents(RelayWorker& rw, uint32_t connection, uint8_t events, const L4Context& ctx, l7::L7Worker& l7) {
+  const uint32_t user = rw.endpoint.user(connection);
+  if (user == kPooledUser) {
+    // An idle pooled connection the backend closed, reset, or (wrongly) sent bytes on is
+    // let go; ACKs of what it last sent change nothing.
+    const bool broken = (events & (tcp::kReset | tcp::kTimedOut | tcp::kClosed)) != 0 ||
+                        rw.endpoint.peerClosed(connection) || rw.endpoint.readable(connection) > 0;
+    if (broken) {
+      pool_.remove(connection);
+      l7::closeSide(rw, connection, ctx);
+    }
+    return;
+  }
+  const uint32_t s = sessionOf(user);
+  if (s >= sessions_.size() || !sessions_[s].inUse) {
+    l7::closeSide(rw, connection, ctx);
+    return;
+  }
+  Session& session = sessions_[s];
+  if (connection == session.client) {
+    if (events & (tcp::kReset | tcp::kTimedOut | tcp::kClosed)) {
+      end(rw, s, ctx);
+      return;
+    }
+  } else if (connection == session.upstream) {
+    if (events & (tcp::kReset | tcp::kTimedOut)) {
+      upstreamFailed(rw, s, events, ctx);
+    } else if (events & tcp::kClosed) {
+      l7::closeSide(rw, connection, ctx);
+      session.upstream = kNone;
+      if (session.phase == Phase::kTunnel || (session.phase == Phase::kExchange && !session.response.done())) {
+        upstreamFailed(rw, s, events, ctx);
+      }
+    }
+  } else {
+    l7::closeSide(rw, connection, ctx);  // a connection this session let go of
+    return;
+  }
+  if (sessions_[s].inUse) advance(rw, s, ctx, l7);
+}
+
+void Proxy::runTimers(RelayWorker& rw, const L4Context& ctx, l7::L7Worker& l7) {
+  timers_.advance(ctx.nowMs, [&](uint32_t s) {
+    Session& session = sessions_[s];
+    if (!session.inUse) return;
+    switch (session.phase) {
+      case Phase::kIdle:
+        if (rw.endpoint.readable(session.client) > 0) {
+          ctx.counters.drop(DropReason::kL7HeadTimeout);
+          answer(rw, s, 408, true);
+          advance(rw, s, ctx, l7);
+        } else {
+          end(rw, s, ctx);  // a kept-alive connection idle too long: closed quietly
+        }
+        return;
+      case Phase::kExchange:
+        if (!session.responseHead) {
+          ctx.counters.drop(DropReason::kHttpResponseTimeout);
+          l7::closeSide(rw, session.upstream, ctx);
+          session.upstream = kNone;
+          answer(rw, s, 504, true);
+          advance(rw, s, ctx, l7);
+          return;
+        }
+        end(rw, s, ctx);  // a response that stalled mid-body
+        return;
+      case Phase::kTunnel:
+      case Phase::kAnswer:
+      case Phase::kClosing: end(rw, s, ctx); return;
+    }
+  });
+}
+
+}  // namespace portico::dp::http

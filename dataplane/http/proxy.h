@@ -1,0 +1,102 @@
+#pragma once
+
+// Proxy-mode HTTP listeners: every request on a client connection is read, routed and
+// answered on its own, over the workers' TCP endpoint. A request goes to the backend its
+// rule chooses, on a kept-alive connection from the worker's pool for that endpoint when
+// there is one; its head is rewritten (hop-by-hop fields dropped, X-Forwarded-For, -Proto,
+// -Host set), bodies stream in both directions as they come (Content-Length, chunked, or
+// until the close), and the response comes back with our connection options. Requests are
+// taken one after another: a pipelined request waits in the client's receive buffer
+// until the response before it is complete, so answers keep their order. After a 101 the
+// two connections are a byte stream (WebSocket). The appliance answers itself when no
+// backend can: 400 (malformed, or a length that cannot be known), 404, 408 (a head that
+// never completes), 431 (a head too large), 500 (an invalid backendRef), 502 (a backend
+// that breaks the exchange), 503 (no endpoint, or it refuses), 504 (no answer in time).
+
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/http/body_framer.h"
+#include "dataplane/http/framing.h"
+#include "dataplane/http/proxy_settings.h"
+#include "dataplane/http/upstream_pool.h"
+#include "dataplane/lb/l4_path.h"
+#include "dataplane/tcp/timer_wheel.h"
+
+namespace portico::dp::l7 {
+struct L7Worker;
+struct L7Settings;
+class RelayWorker;
+}  // namespace portico::dp::l7
+
+namespace portico::dp::http {
+
+// Endpoint connection owners: an HTTP session's connections carry kSessionUser | session,
+// idle pooled ones kPooledUser.
+inline constexpr uint32_t kSessionUser = 0x40000000u;
+inline constexpr uint32_t kPooledUser = 0x20000000u;
+
+class Proxy {
+ public:
+  Proxy(const ProxySettings& settings, uint32_t connections);
+
+  // A client connection of a proxy-mode listener was accepted (endpoint connection
+  // `client`); false when no session is free (the caller resets it).
+  bool start(l7::RelayWorker& rw, uint32_t client, uint64_t hash, bool trustedPeer, const lb::L4Context& ctx);
+  void onEvents(l7::RelayWorker& rw, uint32_t connection, uint8_t events, const lb::L4Context& ctx, l7::L7Worker& l7);
+  void runTimers(l7::RelayWorker& rw, const lb::L4Context& ctx, l7::L7Worker& l7);
+
+  uint32_t sessionsInUse() const { return inUse_; }
+  const UpstreamPool& pool() const { return pool_; }
+
+ private:
+  enum class Phase : uint8_t {
+    kIdle,      // waiting for a request head
+    kExchange,  // a request and its response are under way
+    kAnswer,    // our own answer went out; the request's body is read and dropped
+    kTunnel,    // after 101: bytes both ways
+    kClosing,   // our side is shut; waiting for the client to finish
+  };
+  struct Session {
+    uint32_t client = 0xffffffffu;
+    uint32_t upstream = 0xffffffffu;
+    uint32_t upstreamBackend = 0;
+    uint64_t hash = 0;
+    Phase phase = Phase::kIdle;
+    bool inUse = false;
+    bool trusted = false;
+    bool closeAfter = false;      // the client connection ends after this response
+    bool responseHead = false;    // the response's head went to the client
+    bool headRequest = false;
+    bool requestWhole = false;    // every byte of the request went to the backend's send buffer
+    bool retryable = false;       // nothing of the request reached a reused upstream yet
+    bool clientShut = false, upstreamShut = false;
+    uint8_t clientMinor = 1;
+    BodyFramer request, response;
+    uint32_t requests = 0;
+  };
+
+  void advance(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx, l7::L7Worker& l7);
+  bool readRequest(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx, l7::L7Worker& l7);
+  bool exchange(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
+  bool drainAnswered(l7::RelayWorker& rw, uint32_t s);
+  // Streams what `framer` says belongs to the message from `from` to `to`; returns the bytes moved.
+  uint32_t pumpBody(l7::RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer& framer);
+  void answer(l7::RelayWorker& rw, uint32_t s, uint16_t status, bool close);
+  uint32_t upstreamFor(l7::RelayWorker& rw, uint32_t s, uint32_t backendId, const lb::L4Context& ctx);
+  void releaseUpstream(l7::RelayWorker& rw, uint32_t s, bool reusable, const lb::L4Context& ctx);
+  void upstreamFailed(l7::RelayWorker& rw, uint32_t s, uint8_t events, const lb::L4Context& ctx);
+  void end(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
+  void arm(uint32_t s, uint32_t nowMs, uint32_t afterMs) { timers_.schedule(s, nowMs + afterMs); }
+
+  ProxySettings settings_;
+  std::vector<Session> sessions_;
+  std::vector<uint32_t> free_;
+  uint32_t inUse_ = 0;
+  UpstreamPool pool_;
+  tcp::TimerWheel timers_;
+  std::vector<uint8_t> scratch_;  // a head copied out to parse
+  std::vector<uint8_t> out_;      // a head being written
+};
+
+}  // namespace portico::dp::http
