@@ -41,6 +41,7 @@ namespace portico::dp {
   X(tcpLossProbes, "tcp_loss_probes")    \
   X(tcpConnectionsTimedOut, "tcp_connections_timed_out") \
   X(tcpResetsReceived, "tcp_resets_received") \
+  X(tcpTimeWaitReclaimed, "tcp_time_wait_reclaimed") \
   X(httpRequests, "http_requests")       \
   X(httpPoolReuses, "http_pool_reuses")  \
   X(activeFlows, "active_flows")         \

@@ -46,6 +46,30 @@ Endpoint::Endpoint(const Settings& settings, uint32_t connections, ChunkPool& po
   dirty_.reserve(connections);
   events_.reserve(connections);
   fast_.reserve(connections);
+  timeWait_.resize(connections);
+}
+
+void Endpoint::enterTimeWait(Tcb& t, uint32_t nowMs) {
+  t.state = State::kTimeWait;
+  t.closeDueMs = deadline(nowMs + settings_.timeWaitMs);
+  const auto capacity = static_cast<uint32_t>(timeWait_.size());
+  if (timeWaitCount_ == capacity) {  // every entry is stale by then: drop the oldest
+    timeWaitFirst_ = (timeWaitFirst_ + 1) % capacity;
+    --timeWaitCount_;
+  }
+  timeWait_[(timeWaitFirst_ + timeWaitCount_) % capacity] = static_cast<uint32_t>(&t - tcbs_.data());
+  ++timeWaitCount_;
+}
+
+uint32_t Endpoint::oldestTimeWait() {
+  const auto capacity = static_cast<uint32_t>(timeWait_.size());
+  while (timeWaitCount_ > 0) {
+    const uint32_t id = timeWait_[timeWaitFirst_];
+    timeWaitFirst_ = (timeWaitFirst_ + 1) % capacity;
+    --timeWaitCount_;
+    if (tcbs_[id].state == State::kTimeWait) return id;
+  }
+  return kNone;
 }
 
 uint32_t Endpoint::allocate() {
@@ -578,6 +602,7 @@ void Endpoint::processData(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
       filled = true;
     }
     raise(id, kReadable);
+    if (seg.flags & kPsh) t.pushed = true;
     ++t.unackedSegments;
     if (filled || t.quickAcks > 0 || t.unackedSegments >= 2 || t.dsackPending) {
       if (t.quickAcks > 0) --t.quickAcks;
@@ -616,10 +641,7 @@ void Endpoint::processFin(uint32_t id, uint64_t nowUs) {
   switch (t.state) {
     case State::kEstablished: t.state = State::kCloseWait; break;
     case State::kFinWait1: t.state = State::kClosing; break;
-    case State::kFinWait2:
-      t.state = State::kTimeWait;
-      t.closeDueMs = deadline(msOf(nowUs) + settings_.timeWaitMs);
-      break;
+    case State::kFinWait2: enterTimeWait(t, msOf(nowUs)); break;
     default: break;
   }
 }
@@ -631,10 +653,7 @@ void Endpoint::ourFinAcked(uint32_t id, uint64_t nowUs) {
       t.state = State::kFinWait2;
       t.closeDueMs = deadline(msOf(nowUs) + settings_.finWait2Ms);
       break;
-    case State::kClosing:
-      t.state = State::kTimeWait;
-      t.closeDueMs = deadline(msOf(nowUs) + settings_.timeWaitMs);
-      break;
+    case State::kClosing: enterTimeWait(t, msOf(nowUs)); break;
     case State::kLastAck: enterClosed(id, kClosed); break;
     default: break;
   }
@@ -657,6 +676,13 @@ void Endpoint::consume(uint32_t id, uint32_t n) {
   if (t.rcvRead == t.rcvNxt && t.outOfOrder.empty()) t.receive.clear(pool_);
   // A window update once the window the peer knows has at least doubled (Linux's rule):
   // a reader that drained a nearly shut window must not wait for the peer's probe.
+  // The application took everything, the last of it pushed, and an ACK is being held: it
+  // goes now (Linux's rule in tcp_cleanup_rbuf). A peer whose Nagle holds its next small
+  // write until this ACK (a response head, then its body) is not kept waiting 40 ms.
+  if (t.delackDueMs != 0 && t.pushed && t.rcvRead == t.rcvNxt) {
+    t.ackNow = true;
+    markDirty(id);
+  }
   const uint32_t known = seqGt(t.rcvAdv, t.rcvNxt) ? t.rcvAdv - t.rcvNxt : 0;
   const uint32_t now = settings_.receiveBufferBytes - (t.rcvNxt - t.rcvRead);
   if (t.canReceive() && known * 2 <= settings_.receiveBufferBytes && now >= 2 * known + t.mss) {
@@ -710,6 +736,10 @@ void Endpoint::shutdown(uint32_t id) {
 void Endpoint::abort(uint32_t id) {
   Tcb& t = tcbs_[id];
   if (t.state == State::kFree || t.state == State::kClosed) return;
+  if (t.state == State::kTimeWait) {
+    enterClosed(id, 0);  // both sides are done: nothing to reset
+    return;
+  }
   if (t.state != State::kSynSent) {
     sendControl(t, t.sndNxt, kRst | kAck, false);
   } else {
@@ -820,6 +850,7 @@ bool Endpoint::sendData(uint32_t id, uint32_t seq, uint32_t length, bool fin) {
   const uint16_t n = writeSegment(buf, capacity, s);
   sink_->commit(t.path.port, n);
   t.ackNow = false;
+  t.pushed = false;
   t.unackedSegments = 0;
   t.delackDueMs = 0;
   return n != 0;
@@ -955,6 +986,7 @@ void Endpoint::transmit(uint32_t id, uint64_t nowUs) {
   if (t.ackNow && t.state != State::kSynSent && t.state != State::kClosed) {
     sendControl(t, t.sndNxt, kAck, t.sackOk);
     t.ackNow = false;
+    t.pushed = false;
     t.unackedSegments = 0;
     t.delackDueMs = 0;
   }

@@ -91,6 +91,12 @@ class Endpoint {
   uint32_t user(uint32_t id) const { return tcbs_[id].user; }
   void setUser(uint32_t id, uint32_t user) { tcbs_[id].user = user; }
   uint32_t inUse() const { return static_cast<uint32_t>(tcbs_.size() - free_.size()); }
+  bool full() const { return free_.empty(); }
+  // The connection longest in TIME_WAIT, kNone when there is none. When every slot is
+  // taken, its owner may release it early for a new connection (Linux's
+  // tcp_max_tw_buckets does the same): TIME_WAIT guards against old duplicates, a risk
+  // smaller than refusing connections.
+  uint32_t oldestTimeWait();
   const Settings& settings() const { return settings_; }
 
  private:
@@ -117,6 +123,7 @@ class Endpoint {
   void processFin(uint32_t id, uint64_t nowUs);
   void ourFinAcked(uint32_t id, uint64_t nowUs);
   void enterClosed(uint32_t id, uint8_t why);
+  void enterTimeWait(Tcb& t, uint32_t nowMs);
 
   // Output.
   void transmit(uint32_t id, uint64_t nowUs);
@@ -144,6 +151,8 @@ class Endpoint {
   std::vector<uint32_t> dirty_;   // connections with output owed (capacity: all)
   std::vector<uint32_t> events_;  // connections with events to hand out
   std::vector<uint32_t> fast_;    // connections with microsecond deadlines
+  std::vector<uint32_t> timeWait_;  // a ring of connections as they entered TIME_WAIT
+  uint32_t timeWaitFirst_ = 0, timeWaitCount_ = 0;
 };
 
 }  // namespace portico::dp::tcp

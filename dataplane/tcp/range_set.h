@@ -1,7 +1,7 @@
 #pragma once
 
 // Disjoint byte ranges of sequence space, kept sorted: the receiver's out-of-order data
-// (what arrived above RCV.NXT). Sixteen fit inline; a connection that needs more moves
+// (what arrived above RCV.NXT). Four fit inline; a connection that needs more moves
 // them to storage the caller gives (a ChunkPool chunk) and back once they fit again. An
 // add that would need a range more than the capacity is refused, and the caller drops
 // what it describes. Each range remembers when it last grew, so a receiver can report
@@ -22,7 +22,7 @@ struct SeqRange {
 
 class RangeSet {
  public:
-  static constexpr unsigned kInline = 16;
+  static constexpr unsigned kInline = 4;
 
   // Adds [start, end); false when it would need a range more than kCapacity.
   bool add(uint32_t start, uint32_t end) {

@@ -68,6 +68,7 @@ struct Tcb {
   bool onEvents = false;     // on the endpoint's event list
   bool onFast = false;       // on the endpoint's list of microsecond deadlines
   bool dsackPending = false;
+  bool pushed = false;       // a segment with PSH arrived since our last ACK
   uint8_t events = 0;        // Event bits not yet drained
   uint8_t sndScale = 0;      // the peer's window shift
   uint8_t rcvScale = 0;      // ours
