@@ -115,9 +115,16 @@ Result<snapshot::L7PortSpec> listenerPortFrom(const pb::ListenerPort& in, const 
     ls.protocol = l.protocol() == pb::LISTENER_PROTOCOL_TLS ? snapshot::ListenerProtocol::kTls
                                                              : snapshot::ListenerProtocol::kHttp;
     ls.proxyProtocol = l.proxy_protocol();
-    ls.mode = l.mode() == pb::LISTENER_MODE_RELAY   ? snapshot::L7Mode::kRelay
-              : l.mode() == pb::LISTENER_MODE_PROXY ? snapshot::L7Mode::kProxy
-                                                    : snapshot::L7Mode::kSplice;
+    // The default: HTTP per request (proxy), TLS passthrough relayed, so each side of a
+    // connection has its own round trip; splicing only when asked for.
+    switch (l.mode()) {
+      case pb::LISTENER_MODE_SPLICE: ls.mode = snapshot::L7Mode::kSplice; break;
+      case pb::LISTENER_MODE_RELAY: ls.mode = snapshot::L7Mode::kRelay; break;
+      case pb::LISTENER_MODE_PROXY: ls.mode = snapshot::L7Mode::kProxy; break;
+      default:
+        ls.mode = ls.protocol == snapshot::ListenerProtocol::kHttp ? snapshot::L7Mode::kProxy : snapshot::L7Mode::kRelay;
+        break;
+    }
     for (int hi = 0; hi < l.hosts_size(); ++hi) {
       auto vh = hostFrom(l.hosts(hi), where + ".listeners[" + std::to_string(li) + "].hosts[" + std::to_string(hi) + "]");
       if (!vh) return vh.error();

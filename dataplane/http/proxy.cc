@@ -73,6 +73,7 @@ void Proxy::end(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
 
 void Proxy::answer(RelayWorker& rw, uint32_t s, uint16_t status, bool close) {
   Session& session = sessions_[s];
+  l7::headArrived(rw, session.client);
   static constexpr std::string_view kText[] = {"malformed request", "no route matches this host and path",
                                                "the request head took too long", "the request head is too large",
                                                "the route's backend reference is invalid",
@@ -107,7 +108,7 @@ uint32_t Proxy::upstreamFor(RelayWorker& rw, uint32_t s, uint32_t backendId, con
       session.retryable = true;
       return session.upstream;
     }
-    releaseUpstream(rw, s, st == tcp::State::kEstablished, ctx);
+    releaseUpstream(rw, s, st == tcp::State::kEstablished && session.responseHead, ctx);
   }
   for (uint32_t c = pool_.take(backendId); c != kNone; c = pool_.take(backendId)) {
     if (rw.endpoint.state(c) == tcp::State::kEstablished && !rw.endpoint.peerClosed(c) &&
@@ -135,12 +136,22 @@ void Proxy::releaseUpstream(RelayWorker& rw, uint32_t s, bool reusable, const L4
   const uint32_t c = session.upstream;
   if (c == kNone) return;
   session.upstream = kNone;
-  if (reusable && rw.endpoint.state(c) == tcp::State::kEstablished && !rw.endpoint.peerClosed(c) &&
-      rw.endpoint.readable(c) == 0 && pool_.put(session.upstreamBackend, c)) {
+  const bool idle = rw.endpoint.state(c) == tcp::State::kEstablished && !rw.endpoint.peerClosed(c) &&
+                    rw.endpoint.readable(c) == 0;
+  if (reusable && idle && pool_.put(session.upstreamBackend, c)) {
     rw.endpoint.setUser(c, kPooledUser);
     return;
   }
+  if (reusable && idle) {
+    retire(rw, c);
+    return;
+  }
   l7::closeSide(rw, c, ctx);
+}
+
+void Proxy::retire(RelayWorker& rw, uint32_t connection) {
+  rw.endpoint.setUser(connection, kRetiredUser);
+  rw.endpoint.shutdown(connection);
 }
 
 uint32_t Proxy::pumpBody(RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer& framer) {
@@ -188,9 +199,16 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
       answer(rw, s, 400, true);
       return true;
     }
-    if (session.requests > 0 || have > 0) arm(s, ctx.nowMs, settings_.headTimeoutMs);
+    if (!rw.heads.holds(session.client)) {
+      // A head started and did not come whole: it has the head deadline from its first
+      // byte (not from each one: a trickle must not keep it alive), and the head guard
+      // counts it against its source.
+      arm(s, ctx.nowMs, settings_.headTimeoutMs);
+      l7::admitHead(rw, session.client, ctx);
+    }
     return false;
   }
+  l7::headArrived(rw, session.client);
   if (o.status == l7::ParseStatus::kFailed) {
     ctx.counters.drop(o.reason);
     answer(rw, s, o.reason == DropReason::kL7HeadTooLarge ? 431 : 400, true);
@@ -427,6 +445,14 @@ void Proxy::upstreamFailed(RelayWorker& rw, uint32_t s, uint8_t events, const L4
 
 void Proxy::onEvents(RelayWorker& rw, uint32_t connection, uint8_t events, const L4Context& ctx, l7::L7Worker& l7) {
   const uint32_t user = rw.endpoint.user(connection);
+  if (user == kRetiredUser) {
+    if (events & (tcp::kReset | tcp::kTimedOut | tcp::kClosed)) {
+      l7::closeSide(rw, connection, ctx);
+    } else {
+      rw.endpoint.consume(connection, rw.endpoint.readable(connection));
+    }
+    return;
+  }
   if (user == kPooledUser) {
     // An idle pooled connection the backend closed, reset, or (wrongly) sent bytes on is
     // let go; ACKs of what it last sent change nothing.
@@ -464,6 +490,22 @@ void Proxy::onEvents(RelayWorker& rw, uint32_t connection, uint8_t events, const
     return;
   }
   if (sessions_[s].inUse) advance(rw, s, ctx, l7);
+}
+
+void Proxy::connectionGone(RelayWorker& rw, uint32_t connection, const L4Context& ctx) {
+  const uint32_t user = rw.endpoint.user(connection);
+  if ((user & kSessionUser) != 0 && sessionOf(user) < sessions_.size() && sessions_[sessionOf(user)].inUse) {
+    Session& session = sessions_[sessionOf(user)];
+    if (connection == session.upstream) {
+      l7::closeSide(rw, connection, ctx);
+      session.upstream = kNone;
+      return;
+    }
+    end(rw, sessionOf(user), ctx);
+    return;
+  }
+  pool_.remove(connection);
+  l7::closeSide(rw, connection, ctx);
 }
 
 void Proxy::runTimers(RelayWorker& rw, const L4Context& ctx, l7::L7Worker& l7) {

@@ -35,6 +35,7 @@ namespace portico::dp::http {
 // idle pooled ones kPooledUser.
 inline constexpr uint32_t kSessionUser = 0x40000000u;
 inline constexpr uint32_t kPooledUser = 0x20000000u;
+inline constexpr uint32_t kRetiredUser = 0x20000001u;  // an idle upstream connection closing with a FIN
 
 class Proxy {
  public:
@@ -45,6 +46,8 @@ class Proxy {
   bool start(l7::RelayWorker& rw, uint32_t client, uint64_t hash, bool trustedPeer, const lb::L4Context& ctx);
   void onEvents(l7::RelayWorker& rw, uint32_t connection, uint8_t events, const lb::L4Context& ctx, l7::L7Worker& l7);
   void runTimers(l7::RelayWorker& rw, const lb::L4Context& ctx, l7::L7Worker& l7);
+  // One of its connections is being taken away (its slot reclaimed): the session ends.
+  void connectionGone(l7::RelayWorker& rw, uint32_t connection, const lb::L4Context& ctx);
 
   uint32_t sessionsInUse() const { return inUse_; }
   const UpstreamPool& pool() const { return pool_; }
@@ -85,6 +88,9 @@ class Proxy {
   void answer(l7::RelayWorker& rw, uint32_t s, uint16_t status, bool close);
   uint32_t upstreamFor(l7::RelayWorker& rw, uint32_t s, uint32_t backendId, const lb::L4Context& ctx);
   void releaseUpstream(l7::RelayWorker& rw, uint32_t s, bool reusable, const lb::L4Context& ctx);
+  // An idle upstream connection not kept: closed with a FIN (a reset would make the backend
+  // log an error for a connection that did nothing wrong).
+  void retire(l7::RelayWorker& rw, uint32_t connection);
   void upstreamFailed(l7::RelayWorker& rw, uint32_t s, uint8_t events, const lb::L4Context& ctx);
   void end(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
   void arm(uint32_t s, uint32_t nowMs, uint32_t afterMs) { timers_.schedule(s, nowMs + afterMs); }

@@ -37,6 +37,7 @@ class HeadGuard {
   // Buffer `slot` no longer holds an arriving head (done, failed, or freed). Idempotent.
   void leave(uint32_t slot);
 
+  bool holds(uint32_t slot) const { return connection_[slot] != kNone; }
   uint32_t heads() const { return heads_; }
   uint32_t headsOf(uint32_t source) const { return source == kTrusted ? 0 : buckets_[source].count; }
   static constexpr uint32_t kTrusted = 0xfffffffeu;

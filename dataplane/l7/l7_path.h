@@ -40,7 +40,7 @@ struct L7Worker {
         cookies(cookieKey),
         scratch(s.bufferBytes),
         worker(workerIndex),
-        relay(std::make_unique<RelayWorker>(s, counters)) {}
+        relay(std::make_unique<RelayWorker>(s, counters, cookieKey.k0 ^ cookieKey.k1)) {}
 
   void setSink(FrameSink* s) {
     sink = s;

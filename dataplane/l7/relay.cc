@@ -41,6 +41,8 @@ uint64_t nowUsOf(const L4Context& ctx) { return ctx.nowUs != 0 ? ctx.nowUs : sta
 
 uint32_t connectionOf(const FlowRecord& r) { return r.l7 & ~kRelayFlow; }
 
+
+
 void endSession(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
   RelaySession& session = rw.sessions[s];
   if (!session.inUse) return;
@@ -66,9 +68,23 @@ void sideClosed(RelayWorker& rw, uint32_t s, uint32_t id, const L4Context& ctx) 
   }
 }
 
+// Its owner lets connection `id` go as if it had closed: the session it belongs to ends
+// with it.
+void letGo(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
+  const uint32_t user = rw.endpoint.user(id);
+  if (user != kNone && (user & (http::kSessionUser | http::kPooledUser)) != 0) {
+    rw.http->connectionGone(rw, id, ctx);
+  } else if (user < rw.sessions.size() && rw.sessions[user].inUse) {
+    sideClosed(rw, user, id, ctx);
+  } else {
+    closeSide(rw, id, ctx);
+  }
+}
+
 // The appliance's own answer (HTTP) or a reset (TLS) for a connection no backend takes.
 void answer(RelayWorker& rw, uint32_t s, AnswerStatus status, const L4Context& ctx) {
   RelaySession& session = rw.sessions[s];
+  headArrived(rw, session.client);
   if (session.tls) {
     endSession(rw, s, ctx);
     return;
@@ -131,9 +147,12 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
     if (closed) {
       ctx.counters.drop(DropReason::kL7ClosedEarly);
       answer(rw, s, AnswerStatus::kBadRequest, ctx);
+    } else if (!rw.heads.holds(session.client)) {
+      admitHead(rw, session.client, ctx);  // a head that did not come whole counts against its source
     }
     return;
   }
+  headArrived(rw, session.client);
   if (o.status == ParseStatus::kFailed) {
     ctx.counters.drop(o.reason);
     answer(rw, s, AnswerStatus::kBadRequest, ctx);
@@ -234,6 +253,7 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
   path.family = k.key.family;
   path.port = ctx.rxPort;
   const tcp::SynOptions peer{options->mss, options->windowScale, options->sackPermitted};
+  makeRoom(rw, ctx);
   const uint32_t id = rw.endpoint.accept(path, seg.ack - 1, seg.seq - 1, peer, seg.window);
   if (id == kNone) {
     why = DropReason::kL7ConnectionsFull;
@@ -249,7 +269,7 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
   rw.flowOf[id] = rec;
   LcoreCounters::bump(ctx.counters.l7Connections);
   if (proxied) {
-    const bool trusted = l7.heads.sourceOf(k.key.src) == HeadGuard::kTrusted;
+    const bool trusted = rw.heads.sourceOf(k.key.src) == HeadGuard::kTrusted;
     if (!rw.http->start(rw, id, k.hash, trusted, ctx)) {
       closeSide(rw, id, ctx);
       why = DropReason::kL7ConnectionsFull;
@@ -275,10 +295,30 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
 
 void closeSide(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
   if (id == kNone) return;
+  rw.heads.leave(id);
   const uint32_t flow = rw.flowOf[id];
   rw.flowOf[id] = kNone;  // so the removal hook leaves this one to us
   rw.endpoint.release(id);
   if (flow != kNone) ctx.flows.remove(flow);
+}
+
+// With every connection slot taken, the one longest in TIME_WAIT makes room.
+void makeRoom(RelayWorker& rw, const L4Context& ctx) {
+  if (!rw.endpoint.full()) return;
+  const uint32_t id = rw.endpoint.oldestTimeWait();
+  if (id == kNone) return;
+  LcoreCounters::bump(ctx.counters.tcpTimeWaitReclaimed);
+  letGo(rw, id, ctx);
+}
+
+void admitHead(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
+  const uint32_t source = rw.heads.sourceOf(ctx.flows.record(rw.flowOf[id]).forward.src);
+  const uint32_t victim = rw.heads.victimFor(source, rw.heads.heads() >= rw.headLimit);
+  if (victim != HeadGuard::kNone && victim != id) {
+    LcoreCounters::bump(ctx.counters.l7HeadsEvicted);
+    letGo(rw, victim, ctx);  // still open, so its client is reset
+  }
+  rw.heads.enter(id, id, source);
 }
 
 void pump(RelayWorker& rw, uint32_t from, uint32_t to, bool& shut) {
@@ -316,6 +356,7 @@ uint32_t openUpstream(RelayWorker& rw, uint32_t backendId, uint8_t family, uint3
   // RFC 6528: an ISN no one outside can guess, from the 4-tuple and the clock.
   const uint64_t nowUs = nowUsOf(ctx);
   const auto iss = static_cast<uint32_t>(reply.hash() ^ (reply.hash() >> 32)) + static_cast<uint32_t>(nowUs / 4);
+  makeRoom(rw, ctx);
   const uint32_t id = rw.endpoint.connect(path, iss, nowUs);
   if (id == kNone) {
     ctx.counters.drop(DropReason::kL7ConnectionsFull);
@@ -333,7 +374,7 @@ uint32_t openUpstream(RelayWorker& rw, uint32_t backendId, uint8_t family, uint3
   return id;
 }
 
-RelayWorker::RelayWorker(const L7Settings& settings, LcoreCounters& c)
+RelayWorker::RelayWorker(const L7Settings& settings, LcoreCounters& c, uint64_t seed)
     : pool(static_cast<uint32_t>(static_cast<uint64_t>(settings.relayBufferMb) * 1024 * 1024 / tcp::ChunkPool::kChunkBytes)),
       endpoint(tcpSettings(settings), settings.relayConnections, pool, nullptr, c),
       sessions(settings.relayConnections),
@@ -341,6 +382,8 @@ RelayWorker::RelayWorker(const L7Settings& settings, LcoreCounters& c)
       headQueue(settings.relayConnections),
       head(settings.bufferBytes),
       counters(c),
+      heads(settings.relayConnections, settings.sourceShare(), settings.trustedPeers, seed),
+      headLimit(settings.buffers),
       http(std::make_unique<http::Proxy>(proxySettings(settings), settings.relayConnections)) {
   freeSessions.reserve(settings.relayConnections);
   for (uint32_t i = settings.relayConnections; i-- > 0;) freeSessions.push_back(i);

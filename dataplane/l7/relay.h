@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "dataplane/http/proxy.h"
+#include "dataplane/l7/head_guard.h"
 #include "dataplane/l7/l7_settings.h"
 #include "dataplane/lb/l4_path.h"
 #include "dataplane/pkt/verdict.h"
@@ -46,7 +47,8 @@ struct RelaySession {
 
 class RelayWorker {
  public:
-  RelayWorker(const L7Settings& settings, LcoreCounters& counters);
+  // `seed` keys the source hash of the head guard.
+  RelayWorker(const L7Settings& settings, LcoreCounters& counters, uint64_t seed);
 
   tcp::ChunkPool pool;
   tcp::Endpoint endpoint;
@@ -57,12 +59,23 @@ class RelayWorker {
   uint32_t headFirst = 0, headCount = 0;
   std::vector<uint8_t> head;          // a head copied out of the receive buffer to parse
   LcoreCounters& counters;
+  // What connections whose head is still arriving may hold, by endpoint connection id: at
+  // most L7Settings::buffers at once, and each source its share, as in splice mode.
+  HeadGuard heads;
+  uint32_t headLimit;
   std::unique_ptr<http::Proxy> http;  // proxy-mode listeners' sessions
 };
 
 // Opens a connection of the endpoint to backend `backendId` from a SNAT port that steers
 // its replies to this worker, owned by `user`; kNone (the drop counted) when it cannot.
 uint32_t openUpstream(RelayWorker& rw, uint32_t backendId, uint8_t family, uint32_t user, const lb::L4Context& ctx);
+// With every connection slot taken, frees the one longest in TIME_WAIT.
+void makeRoom(RelayWorker& rw, const lb::L4Context& ctx);
+// Client connection `id` starts receiving a head: when its source is at its share, or
+// every head allowance is taken, the head arriving longest (that source's, or anyone's)
+// is reset first. headArrived() when the head is whole, failed or answered.
+void admitHead(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);
+inline void headArrived(RelayWorker& rw, uint32_t id) { rw.heads.leave(id); }
 // Ends one side: reset if still open, its connection and flow record freed.
 void closeSide(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);
 // Moves what `from` received and `to` can take; passes the FIN on (once, `shut`) when

@@ -53,8 +53,11 @@ while time.monotonic() < deadline:
     for key, events in sel.select(timeout=0.05):
         state = key.data
         if events & selectors.EVENT_WRITE and not state[0]:
-            if key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
-                end(key, "connect_failed")
+            err = key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err != 0:
+                # Reset after the handshake (a gateway that answers with SYN cookies takes
+                # every connection and may give it up before this loop saw it connected).
+                end(key, "reset" if err == errno.ECONNRESET else "connect_failed")
                 open_one()
                 continue
             state[0] = True

@@ -3,11 +3,15 @@
 # address keeps more connections trickling request heads than a worker has head buffers,
 # and ordinary requests from that address and from another one are all answered
 # meanwhile. Trickling heads are reset to make room (one source's share, then the oldest
-# of all) or answered 408 at their deadline; the pool is whole again afterwards.
-# usage: slow_heads.sh PATH/TO/portico-dataplane [WORKER_LCORES]
+# of all) or answered 408 at their deadline; the pool is whole again afterwards. MODE is
+# the listener's L7 mode: proxy (the default for HTTP; heads are read by the workers' TCP
+# endpoint) or splice (heads are held in the splice path's buffers).
+# usage: slow_heads.sh PATH/TO/portico-dataplane [WORKER_LCORES] [MODE]
 set -u
 DATAPLANE=$1
 WORKERS=${2:-[1]}
+MODE=${3:-proxy}
+export LAB_GATEWAY_ANNOTATIONS="{portico.dev/l7-mode: $MODE}"
 here=$(dirname "$0")
 . "$here/../../scripts/lib/lab.sh"
 lab_init "psh$$"
@@ -50,11 +54,14 @@ check "the attacker's heads were reset to make room" [ "$(attack_count attack re
 check "heads within their share got 408 at their deadline" [ "$(attack_count patient answered_408)" -ge 20 ]
 stats=$(lab_dataplane_stats "$work/dp.log")
 check "the dataplane counted the timeouts" [ "$(lab_counter drop.l7_head_timeout "$stats")" -gt 0 ]
-pool_whole() { [ "$(lab_counter l7_held_buffers "$(lab_dataplane_stats "$work/dp.log")")" = 0 ]; }
+# What holds a head: a splice buffer, or a chunk of an endpoint connection's receive buffer.
+held=l7_held_buffers
+[ "$MODE" = splice ] || held=tcp_buffer_chunks
+pool_whole() { [ "$(lab_counter "$held" "$(lab_dataplane_stats "$work/dp.log")")" = 0 ]; }
 check "every head buffer is back in the pool once the attack ended" \
-  lab_wait_until 30 "l7_held_buffers back to 0" pool_whole
+  lab_wait_until 30 "$held back to 0" pool_whole
 echo "# attack: $(cat "$work/attack.json"); within the share: $(cat "$work/patient.json")"
 echo "# same address: $(awk '{ print $2 }' "$work/same" | sort -n | tail -1) s slowest; other: $(awk '{ print $2 }' "$work/other" | sort -n | tail -1) s slowest"
-echo "$stats" | tr ' ' '\n' | grep -E 'l7_|drop' | sed 's/^/# /'
+echo "$stats" | tr ' ' '\n' | grep -E 'l7_|tcp_|drop' | sed 's/^/# /'
 [ "$LAB_FAILURES" -gt 0 ] && sed 's/^/# dp: /' "$work/dp.log" | tail -20
 lab_finish
