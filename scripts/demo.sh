@@ -74,7 +74,7 @@ vips = [v for v in json.load(sys.stdin)['vips'] if '.' in v and v != '192.0.2.10
 print(vips[0] if vips else '')")
 [ -n "$gateway_vip" ] && show ip netns exec "$client" arping -c 2 -w 3 -I pcl0 "$gateway_vip"
 
-step "L7 on flex-gateway's VIP: routed by Host inside the dataplane (SYN cookie, first request read, then spliced)"
+step "L7 on flex-gateway's VIP: routed by Host inside the dataplane (SYN cookie, then every request routed on its own by the workers' TCP endpoint)"
 if [ -n "$gateway_vip" ]; then
   for host in prometheus.sjc.example.com grafana.sjc.example.com nothing.sjc.example.com; do
     show ip netns exec "$client" curl -s -i -H "Host: $host" "http://$gateway_vip/"

@@ -182,6 +182,23 @@ int explain(const std::string& dir, const std::string& gatewayKey, const Request
     out["status"] = std::stoi(d.status);
   }
   out["reason"] = d.reason;
+  const FilterEffect& e = d.effect;
+  if (!e.applied.empty()) {
+    out["filters"] = e.applied;
+    if (e.redirectStatus != 0) {
+      out["location"] = e.location;
+    } else {
+      json headers = {{"set", json::object()}, {"add", json::object()}, {"remove", e.headersRemoved}};
+      for (const auto& [k, v] : e.headersSet) headers["set"][k] = v;
+      for (const auto& [k, v] : e.headersAdded) headers["add"][k] = v;
+      out["request"] = {{"host", e.host}, {"path", e.path}, {"headers", headers}};
+      json response = {{"set", json::object()}, {"add", json::object()}, {"remove", e.responseHeadersRemoved}};
+      for (const auto& [k, v] : e.responseHeadersSet) response["set"][k] = v;
+      for (const auto& [k, v] : e.responseHeadersAdded) response["add"][k] = v;
+      out["response_headers"] = response;
+      if (!e.mirrors.empty()) out["mirrors"] = e.mirrors;
+    }
+  }
   std::cout << out.dump() << "\n";
   return 0;
 }

@@ -85,6 +85,8 @@ struct ParentReference {
   std::optional<uint32_t> port;
 };
 
+struct HttpRouteFilter;
+
 struct BackendRef {
   std::string group;  // "" = core
   std::string kind = "Service";
@@ -92,6 +94,30 @@ struct BackendRef {
   std::string name;
   std::optional<uint32_t> port;
   uint32_t weight = 1;
+  std::vector<HttpRouteFilter> filters;  // HTTPRoute backendRefs only
+};
+
+// HTTPHeaderFilter: fields set (replacing), added (another line), removed, by name.
+struct HttpHeaderFilter {
+  std::vector<std::pair<std::string, std::string>> set, add;
+  std::vector<std::string> remove;
+};
+
+// HTTPPathModifier of a redirect or rewrite.
+struct HttpPathModifier {
+  std::string type;  // ReplaceFullPath, ReplacePrefixMatch
+  std::string value;
+};
+
+struct HttpRouteFilter {
+  std::string type;  // RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, ...
+  HttpHeaderFilter headers;  // the header modifiers
+  // RequestRedirect (scheme, hostname, port, path, statusCode) and URLRewrite (hostname, path).
+  std::optional<std::string> scheme, hostname;
+  std::optional<uint32_t> port;
+  std::optional<HttpPathModifier> path;
+  uint32_t statusCode = 302;
+  std::optional<BackendRef> mirror;  // RequestMirror's backendRef
 };
 
 // A header or query-parameter condition of an HTTPRoute match.
@@ -112,6 +138,9 @@ struct HttpRouteMatch {
 struct HttpRouteRule {
   std::vector<HttpRouteMatch> matches;  // empty: one PathPrefix "/" match
   std::vector<BackendRef> backendRefs;
+  std::vector<HttpRouteFilter> filters;
+  // timeouts.request and timeouts.backendRequest, as Gateway API durations ("10s", "1m30s").
+  std::optional<std::string> requestTimeout, backendRequestTimeout;
 };
 
 struct HttpRoute {

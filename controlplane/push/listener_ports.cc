@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "controlplane/push/route_filters.h"
 #include "controlplane/translate/hostname.h"
 #include "controlplane/translate/request_match.h"
 
@@ -14,27 +15,15 @@ namespace pb = portico::dataplane::v1;
 namespace {
 
 // Does route hostname `h` apply to every name virtual host `vhost` stands for?
-bool covers(const std::string& h, const std::string& vhost, bool tls) {
+bool covers(const std::string& h, const std::string& vhost) {
   if (h.empty() || h == vhost) return true;
   if (vhost.empty() || !isWildcard(h)) return false;
   const std::string name = isWildcard(vhost) ? vhost.substr(2) : vhost;
-  if (tls) return !isWildcard(vhost) && sniMatches(h, name);
   return hostnameMatches(h, name);
 }
 
 void addBackends(const std::vector<ResolvedBackend>& backends, pb::Route& route) {
-  for (const auto& b : backends) {
-    pb::BackendRef* ref = route.add_backends();
-    ref->set_name(b.ref);
-    ref->set_weight(b.weight);
-    ref->set_invalid(b.outcome == ResolvedBackend::Outcome::kInvalid);
-    for (const auto& e : b.endpoints) {
-      pb::Backend* be = ref->add_endpoints();
-      be->set_address(e.address);
-      be->set_port(e.port);
-      be->set_weight(1);
-    }
-  }
+  for (const auto& b : backends) addBackendRef(b, *route.add_backends());
 }
 
 void addValues(const std::vector<HttpValueMatch>& in, google::protobuf::RepeatedPtrField<pb::ValueMatch>& out) {
@@ -77,7 +66,7 @@ struct HostIndex {
   }
 
   // Each route with the most specific of its hostnames that applies to every name of `vhost`.
-  std::map<const AttachedRoute*, std::string> applying(const std::string& vhost, bool tls) const {
+  std::map<const AttachedRoute*, std::string> applying(const std::string& vhost) const {
     std::map<const AttachedRoute*, std::string> out;
     auto add = [&](const std::string& h) {
       const auto it = routes.find(h);
@@ -89,7 +78,7 @@ struct HostIndex {
     };
     add(vhost);
     for (const std::string* h : general) {
-      if (*h != vhost && covers(*h, vhost, tls)) add(*h);
+      if (*h != vhost && covers(*h, vhost)) add(*h);
     }
     return out;
   }
@@ -97,7 +86,7 @@ struct HostIndex {
 
 void addHttpHost(const HostIndex& index, const std::string& vhost, pb::VirtualHost& out) {
   std::vector<Entry> entries;
-  for (const auto& [routePtr, via] : index.applying(vhost, false)) {
+  for (const auto& [routePtr, via] : index.applying(vhost)) {
     const AttachedRoute& route = *routePtr;
     for (std::size_t ri = 0; ri < route.rules.size(); ++ri) {
       const auto& rule = route.rules[ri];
@@ -117,7 +106,9 @@ void addHttpHost(const HostIndex& index, const std::string& vhost, pb::VirtualHo
     if (e.m.method) m->set_method(*e.m.method);
     addValues(e.m.headers, *m->mutable_headers());
     addValues(e.m.queryParams, *m->mutable_query());
-    addBackends(e.route->rules[e.rule].backends, *r);
+    const AttachedRule& rule = e.route->rules[e.rule];
+    addBackends(rule.backends, *r);
+    if (hasFilters(rule)) addRuleFilters(rule, *r->mutable_filters());
   }
 }
 
@@ -128,7 +119,7 @@ void addTlsHost(const HostIndex& index, const std::string& vhost, pb::VirtualHos
   const auto key = [](const AttachedRoute* r, const std::string& via) {
     return std::make_tuple(-rankOf(via, {}).hostnamePrecise, -static_cast<long>(via.size()), r->creationTimestamp, r->key);
   };
-  for (const auto& [route, via] : index.applying(vhost, true)) {
+  for (const auto& [route, via] : index.applying(vhost)) {
     if (route->rules.empty()) continue;
     if (best == nullptr || key(route, via) < key(best, bestVia)) {
       best = route;

@@ -132,16 +132,89 @@ std::vector<ParentReference> readParentRefs(const YAML::Node& spec) {
   return refs;
 }
 
-std::vector<BackendRef> readBackendRefs(const YAML::Node& rule, const std::string& field) {
+BackendRef readBackendRef(const YAML::Node& n, const std::string& f) {
+  BackendRef r;
+  r.group = optStr(n, "group", f).value_or("");
+  r.kind = optStr(n, "kind", f).value_or("Service");
+  r.ns = optStr(n, "namespace", f);
+  r.name = requiredStr(n, "name", f);
+  r.port = optNumber(n, "port", f, 1, 65535);
+  r.weight = optNumber(n, "weight", f, 0, 1000000).value_or(1);
+  return r;
+}
+
+HttpHeaderFilter readHeaderFilter(const YAML::Node& n, const std::string& f) {
+  HttpHeaderFilter h;
+  auto pairs = [&](const char* key, std::vector<std::pair<std::string, std::string>>& out) {
+    eachItem(n, key, f, [&](const YAML::Node& p, const std::string& pf) {
+      out.emplace_back(requiredStr(p, "name", pf), optStr(p, "value", pf).value_or(""));
+    });
+  };
+  pairs("set", h.set);
+  pairs("add", h.add);
+  eachItem(n, "remove", f, [&](const YAML::Node& r, const std::string& rf) { h.remove.push_back(str(r, rf)); });
+  return h;
+}
+
+std::optional<HttpPathModifier> readPathModifier(const YAML::Node& parent, const std::string& field) {
+  const YAML::Node n = child(parent, "path");
+  if (!n || n.IsNull()) return std::nullopt;
+  const std::string f = join(field, "path");
+  HttpPathModifier m;
+  m.type = requiredStr(n, "type", f);
+  if (m.type == "ReplaceFullPath") {
+    m.value = optStr(n, "replaceFullPath", f).value_or("/");
+  } else if (m.type == "ReplacePrefixMatch") {
+    m.value = optStr(n, "replacePrefixMatch", f).value_or("/");
+  }
+  return m;
+}
+
+// One HTTPRouteFilter; the type's own field holds its settings (Gateway API's union).
+HttpRouteFilter readFilter(const YAML::Node& n, const std::string& f) {
+  HttpRouteFilter filter;
+  filter.type = requiredStr(n, "type", f);
+  auto settings = [&](const char* key) {
+    const YAML::Node s = child(n, key);
+    if (!s || !s.IsMap()) throw FieldError{join(f, key), "is required for a " + filter.type + " filter"};
+    return s;
+  };
+  if (filter.type == "RequestHeaderModifier") {
+    filter.headers = readHeaderFilter(settings("requestHeaderModifier"), join(f, "requestHeaderModifier"));
+  } else if (filter.type == "ResponseHeaderModifier") {
+    filter.headers = readHeaderFilter(settings("responseHeaderModifier"), join(f, "responseHeaderModifier"));
+  } else if (filter.type == "RequestRedirect") {
+    const YAML::Node s = settings("requestRedirect");
+    const std::string sf = join(f, "requestRedirect");
+    filter.scheme = optStr(s, "scheme", sf);
+    filter.hostname = optStr(s, "hostname", sf);
+    filter.port = optNumber(s, "port", sf, 1, 65535);
+    filter.path = readPathModifier(s, sf);
+    filter.statusCode = optNumber(s, "statusCode", sf, 100, 599).value_or(302);
+  } else if (filter.type == "URLRewrite") {
+    const YAML::Node s = settings("urlRewrite");
+    filter.hostname = optStr(s, "hostname", join(f, "urlRewrite"));
+    filter.path = readPathModifier(s, join(f, "urlRewrite"));
+  } else if (filter.type == "RequestMirror") {
+    const YAML::Node s = settings("requestMirror");
+    const YAML::Node ref = child(s, "backendRef");
+    if (!ref || !ref.IsMap()) throw FieldError{join(f, "requestMirror.backendRef"), "is required"};
+    filter.mirror = readBackendRef(ref, join(f, "requestMirror.backendRef"));
+  }
+  return filter;
+}
+
+std::vector<HttpRouteFilter> readFilters(const YAML::Node& parent, const std::string& field) {
+  std::vector<HttpRouteFilter> out;
+  eachItem(parent, "filters", field, [&](const YAML::Node& n, const std::string& f) { out.push_back(readFilter(n, f)); });
+  return out;
+}
+
+std::vector<BackendRef> readBackendRefs(const YAML::Node& rule, const std::string& field, bool withFilters = false) {
   std::vector<BackendRef> refs;
   eachItem(rule, "backendRefs", field, [&](const YAML::Node& n, const std::string& f) {
-    BackendRef r;
-    r.group = optStr(n, "group", f).value_or("");
-    r.kind = optStr(n, "kind", f).value_or("Service");
-    r.ns = optStr(n, "namespace", f);
-    r.name = requiredStr(n, "name", f);
-    r.port = optNumber(n, "port", f, 1, 65535);
-    r.weight = optNumber(n, "weight", f, 0, 1000000).value_or(1);
+    BackendRef r = readBackendRef(n, f);
+    if (withFilters) r.filters = readFilters(n, f);
     refs.push_back(r);
   });
   return refs;
@@ -251,7 +324,12 @@ HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
       match.method = optStr(m, "method", mf);
       rule.matches.push_back(match);
     });
-    rule.backendRefs = readBackendRefs(n, f);
+    rule.backendRefs = readBackendRefs(n, f, true);
+    rule.filters = readFilters(n, f);
+    if (const YAML::Node t = child(n, "timeouts")) {
+      rule.requestTimeout = optStr(t, "request", join(f, "timeouts"));
+      rule.backendRequestTimeout = optStr(t, "backendRequest", join(f, "timeouts"));
+    }
     r.rules.push_back(rule);
   });
   return r;

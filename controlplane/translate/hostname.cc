@@ -99,13 +99,6 @@ int compareSpecificity(const std::optional<std::string>& a, const std::optional<
   return a->compare(*b) < 0 ? -1 : (*a == *b ? 0 : 1);
 }
 
-bool sniMatches(std::string_view pattern, std::string_view sni) {
-  const std::string p = lower(pattern), n = lower(sni);
-  if (!isWildcard(p)) return p == n;
-  const std::size_t dot = n.find('.');
-  return dot != std::string::npos && dot > 0 && std::string_view(n).substr(dot) == std::string_view(p).substr(1);
-}
-
 std::string_view hostWithoutPort(std::string_view host) {
   if (!host.empty() && host.front() == '[') {
     const std::size_t close = host.find(']');

@@ -36,8 +36,6 @@ std::vector<std::string> intersectHostnames(const std::optional<std::string>& li
 // more labels, then fewer; the catch-all (no hostname) last. Negative when a comes first.
 int compareSpecificity(const std::optional<std::string>& a, const std::optional<std::string>& b);
 
-// TLS SNI against a certificate-style name: a wildcard covers exactly one label.
-bool sniMatches(std::string_view pattern, std::string_view sni);
 
 // The Host header without its port ("example.com:8080" -> "example.com"; IPv6 literals
 // in brackets keep their brackets).

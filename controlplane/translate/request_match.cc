@@ -80,12 +80,11 @@ std::string statusOf(const std::vector<const ResolvedBackend*>& backends, std::s
   return invalid >= empty ? "500" : "503";
 }
 
-const ListenerState* chooseListener(const GatewayState& gw, uint32_t port, const std::string& name, bool bySni) {
+const ListenerState* chooseListener(const GatewayState& gw, uint32_t port, const std::string& name) {
   const ListenerState* best = nullptr;
   for (const auto& l : gw.listeners) {
     if (!l.accepted || l.port != port) continue;
-    if (l.hostname && !(bySni ? sniMatches(*l.hostname, name) || hostnameMatches(*l.hostname, name)
-                              : hostnameMatches(*l.hostname, name))) {
+    if (l.hostname && !hostnameMatches(*l.hostname, name)) {
       continue;
     }
     if (best == nullptr || compareSpecificity(l.hostname, best->hostname) < 0) best = &l;
@@ -130,20 +129,22 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
   RoutingDecision d;
   const std::string host = lower(std::string(hostWithoutPort(r.host.value_or(r.sni.value_or("")))));
   if (r.sni) {
-    d.listener = chooseListener(gw, r.port, lower(*r.sni), true);
+    d.listener = chooseListener(gw, r.port, lower(*r.sni));
     // HTTPS: a Host that belongs to another listener than the SNI chose is misdirected.
     if (d.listener != nullptr && d.listener->protocol == "HTTPS" && r.host &&
-        chooseListener(gw, r.port, host, false) != d.listener) {
+        chooseListener(gw, r.port, host) != d.listener) {
       d.status = "421";
       d.reason = "Host " + host + " does not belong to listener " + d.listener->name + " chosen by SNI " + *r.sni;
       return d;
     }
   } else {
-    d.listener = chooseListener(gw, r.port, host, false);
+    d.listener = chooseListener(gw, r.port, host);
   }
   if (d.listener == nullptr) {
-    d.status = "404";
-    d.reason = "no accepted listener on port " + std::to_string(r.port) + " matches " + (host.empty() ? "(no name)" : host);
+    // A TLS connection no listener takes is reset, as the dataplane does; HTTP gets a 404.
+    d.status = r.sni && !r.host ? "reject" : "404";
+    d.reason = "no accepted listener on port " + std::to_string(r.port) + " matches " + (host.empty() ? "(no name)" : host) +
+               (d.status == "reject" ? ": the connection is reset" : "");
     return d;
   }
 
@@ -155,7 +156,7 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
     for (const auto& route : d.listener->routes) {
       if (route.rules.empty()) continue;
       for (const auto& h : route.hostnames) {
-        if (!(h.empty() || sniMatches(h, sni))) continue;
+        if (!(h.empty() || hostnameMatches(h, sni))) continue;
         const std::optional<std::string> host = h.empty() ? std::nullopt : std::optional(h);
         const int cmp = d.route == nullptr ? -1 : compareSpecificity(host, bestHost);
         if (cmp < 0 || (cmp == 0 && std::tie(route.creationTimestamp, route.key) <
@@ -181,6 +182,7 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
   }
 
   MatchRank bestRank;
+  std::string bestPrefix;
   for (const auto& route : d.listener->routes) {
     const auto hostname = matchedHostname(route, host);
     if (!hostname) continue;
@@ -199,6 +201,7 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
           d.route = &route;
           d.rule = ri;
           bestRank = rank;
+          bestPrefix = m.pathType == "PathPrefix" ? m.pathValue : "";
         }
       }
     }
@@ -208,7 +211,18 @@ RoutingDecision routeRequest(const GatewayState& gw, const Request& r) {
     d.reason = "no route rule on listener " + d.listener->name + " matches " + host + r.path;
     return d;
   }
-  for (const auto& b : d.route->rules[*d.rule].backends) d.backends.push_back(&b);
+  const AttachedRule& rule = d.route->rules[*d.rule];
+  for (const auto& b : rule.backends) d.backends.push_back(&b);
+  std::string query;
+  for (const auto& [k, v] : r.query) query += (query.empty() ? "" : "&") + k + "=" + v;
+  d.effect = applyFilters(rule.filters, rule.backends.size() == 1 ? &rule.backends[0].filters : nullptr, "http", host,
+                          r.port, r.path, query, bestPrefix);
+  for (const auto& m : rule.mirrors) d.effect.mirrors.push_back(m.ref);
+  if (d.effect.redirectStatus != 0) {
+    d.status = std::to_string(d.effect.redirectStatus);
+    d.reason = "redirected to " + d.effect.location;
+    return d;
+  }
   d.status = statusOf(d.backends, d.reason);
   return d;
 }

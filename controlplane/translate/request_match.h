@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "controlplane/translate/filters.h"
 #include "controlplane/translate/translation.h"
 
 namespace portico::cp {
@@ -31,8 +32,9 @@ struct RoutingDecision {
   const AttachedRoute* route = nullptr;
   std::optional<std::size_t> rule;
   std::vector<const ResolvedBackend*> backends;  // every candidate of the matched rule
-  std::string status;  // "200", "404", "421", "500", "503", or "forward" / "reject" for TLS passthrough
+  std::string status;  // "200", a redirect's code, "404", "421", "500", "503", or "forward" / "reject" for TLS passthrough
   std::string reason;
+  FilterEffect effect;  // HTTP: what the rule's filters do to the request and its response
 };
 
 RoutingDecision routeRequest(const GatewayState& gateway, const Request& request);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controlplane/translate/certificate.h"
+#include "controlplane/translate/filters.h"
 #include "controlplane/translate/hostname.h"
 
 namespace portico::cp {
@@ -271,26 +272,45 @@ struct RouteView {
 };
 
 // The rules of a route with their backends resolved; weight 0 takes no traffic.
+// `unsupported` gets why the route cannot be accepted (a filter or timeout the spec makes
+// it refuse), empty when it can.
 std::vector<AttachedRule> resolveRules(const Index& index, const RouteView& route, std::string& refsReason,
-                                       std::string& refsMessage) {
+                                       std::string& refsMessage, std::string& unsupported) {
   std::vector<AttachedRule> rules;
   auto resolveAll = [&](const std::vector<BackendRef>& refs) {
     std::vector<ResolvedBackend> out;
     for (const auto& ref : refs) {
       ResolvedBackend b = resolveBackend(index, route.kind, route.meta->ns, ref, refsReason, refsMessage);
+      b.filters = ref.filters;
       if (b.weight > 0) out.push_back(std::move(b));
     }
     return out;
   };
   if (route.http != nullptr) {
-    for (const auto& rule : route.http->rules) {
+    for (std::size_t i = 0; i < route.http->rules.size(); ++i) {
+      const HttpRouteRule& rule = route.http->rules[i];
       AttachedRule a;
       a.matches = rule.matches.empty() ? std::vector<HttpRouteMatch>{HttpRouteMatch{}} : rule.matches;
       a.backends = resolveAll(rule.backendRefs);
+      if (const std::string p = ruleFilterProblem(rule, "rule " + std::to_string(i)); !p.empty()) {
+        if (unsupported.empty()) unsupported = p;
+      }
+      a.filters = rule.filters;
+      for (const auto& f : rule.filters) {
+        if (!f.mirror) continue;
+        ResolvedBackend m = resolveBackend(index, route.kind, route.meta->ns, *f.mirror, refsReason, refsMessage);
+        if (m.outcome == ResolvedBackend::Outcome::kServed) a.mirrors.push_back(std::move(m));
+      }
+      if (rule.requestTimeout) a.requestTimeoutMs = parseDuration(*rule.requestTimeout).value_or(0);
+      if (rule.backendRequestTimeout) a.backendTimeoutMs = parseDuration(*rule.backendRequestTimeout).value_or(0);
       rules.push_back(std::move(a));
     }
   } else {
-    for (const auto& refs : route.tls->rules) rules.push_back(AttachedRule{{}, resolveAll(refs)});
+    for (const auto& refs : route.tls->rules) {
+      AttachedRule a;
+      a.backends = resolveAll(refs);
+      rules.push_back(std::move(a));
+    }
   }
   return rules;
 }
@@ -358,9 +378,13 @@ Translation translate(const ClusterState& state) {
   for (const auto& r : state.tlsRoutes) routes.push_back({"TLSRoute", &r.meta, &r.parentRefs, &r.hostnames, nullptr, &r});
   for (const RouteView& route : routes) {
     ObjectStatus status{route.kind, route.meta->key(), {}, {}, {}};
-    std::string refsReason, refsMessage;
-    const std::vector<AttachedRule> rules = resolveRules(index, route, refsReason, refsMessage);
+    std::string refsReason, refsMessage, unsupported;
+    const std::vector<AttachedRule> rules = resolveRules(index, route, refsReason, refsMessage, unsupported);
     const int64_t gen = route.meta->generation;
+    auto refsCondition = [&] {
+      return condition("ResolvedRefs", refsReason.empty(), refsReason.empty() ? "ResolvedRefs" : refsReason,
+                       refsReason.empty() ? "all backendRefs resolved" : refsMessage, gen);
+    };
 
     std::vector<std::string> validHostnames;
     std::string badHostname;
@@ -380,6 +404,14 @@ Translation translate(const ClusterState& state) {
 
       std::string reason = "NoMatchingParent", message = "no listener matches the parentRef's sectionName and port";
       bool attached = false;
+      if (!unsupported.empty()) {
+        // A filter the route needs and we cannot apply: the route is refused whole rather
+        // than served without it (Gateway API: a filter is never skipped).
+        ps.conditions.push_back(condition("Accepted", false, "UnsupportedValue", unsupported, gen));
+        ps.conditions.push_back(refsCondition());
+        status.parents.push_back(std::move(ps));
+        continue;
+      }
       for (auto& w : listeners[gwKey]) {
         if ((ref.sectionName && *ref.sectionName != w.spec->name) || (ref.port && *ref.port != w.spec->port)) continue;
         if (!w.state.accepted) {
@@ -421,8 +453,7 @@ Translation translate(const ClusterState& state) {
         message = badHostname.empty() ? "route attached" : "route attached; ignored " + badHostname;
       }
       ps.conditions.push_back(condition("Accepted", attached, reason, message, gen));
-      ps.conditions.push_back(condition("ResolvedRefs", refsReason.empty(), refsReason.empty() ? "ResolvedRefs" : refsReason,
-                                        refsReason.empty() ? "all backendRefs resolved" : refsMessage, gen));
+      ps.conditions.push_back(refsCondition());
       status.parents.push_back(std::move(ps));
     }
     if (!status.parents.empty()) out.statuses.push_back(std::move(status));

@@ -64,11 +64,16 @@ struct ResolvedBackend {
   Outcome outcome = Outcome::kServed;
   std::string reason;  // why it is invalid or has no endpoints
   std::vector<Endpoint> endpoints;
+  std::vector<HttpRouteFilter> filters;  // HTTPRoute backendRef filters (header modifiers)
 };
 
 struct AttachedRule {
   std::vector<HttpRouteMatch> matches;  // HTTPRoute; empty for TLSRoute
   std::vector<ResolvedBackend> backends;
+  std::vector<HttpRouteFilter> filters;    // HTTPRoute, checked (filters.h)
+  std::vector<ResolvedBackend> mirrors;    // RequestMirror backendRefs that resolved
+  uint32_t requestTimeoutMs = 0;           // timeouts.request; 0: none
+  uint32_t backendTimeoutMs = 0;           // timeouts.backendRequest; 0: none
 };
 
 struct AttachedRoute {

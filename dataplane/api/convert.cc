@@ -1,5 +1,7 @@
 #include "dataplane/api/convert.h"
 
+#include "proto/header_edits.h"
+
 namespace portico::dp::api {
 
 namespace pb = portico::dataplane::v1;
@@ -67,6 +69,99 @@ void valuesTo(const std::vector<snapshot::ValueMatchSpec>& in, google::protobuf:
   }
 }
 
+snapshot::HeaderEditsSpec editsFrom(const pb::HeaderEdits& in) {
+  snapshot::HeaderEditsSpec out;
+  for (const auto& v : in.set()) out.set.emplace_back(v.name(), v.value());
+  for (const auto& v : in.add()) out.add.emplace_back(v.name(), v.value());
+  for (const auto& name : in.remove()) out.remove.push_back(name);
+  return out;
+}
+
+snapshot::PathRewrite rewriteFrom(pb::PathRewrite p) {
+  return p == pb::PATH_REWRITE_FULL ? snapshot::PathRewrite::kFull
+         : p == pb::PATH_REWRITE_PREFIX ? snapshot::PathRewrite::kPrefix
+                                        : snapshot::PathRewrite::kNone;
+}
+
+pb::PathRewrite rewriteTo(snapshot::PathRewrite p) {
+  return p == snapshot::PathRewrite::kFull ? pb::PATH_REWRITE_FULL
+         : p == snapshot::PathRewrite::kPrefix ? pb::PATH_REWRITE_PREFIX
+                                               : pb::PATH_REWRITE_NONE;
+}
+
+Result<snapshot::L7BackendSpec> backendRefFrom(const pb::BackendRef& b, const std::string& where);
+
+Result<snapshot::FiltersSpec> filtersFrom(const pb::Filters& in, const std::string& where) {
+  snapshot::FiltersSpec out;
+  out.requestHeaders = editsFrom(in.request_headers());
+  out.responseHeaders = editsFrom(in.response_headers());
+  if (in.has_redirect()) {
+    const pb::Redirect& r = in.redirect();
+    if (r.port() > 65535) return Error{where + ".redirect.port", std::to_string(r.port()) + " is not a port"};
+    out.redirect = snapshot::RedirectSpec{r.scheme(), r.hostname(), static_cast<uint16_t>(r.port()),
+                                          rewriteFrom(r.path_type()), r.path(),
+                                          static_cast<uint16_t>(r.status_code() == 0 ? 302 : r.status_code())};
+  }
+  if (in.has_rewrite()) {
+    out.rewrite = snapshot::RewriteSpec{in.rewrite().hostname(), rewriteFrom(in.rewrite().path_type()), in.rewrite().path()};
+  }
+  for (int i = 0; i < in.mirrors_size(); ++i) {
+    auto m = backendRefFrom(in.mirrors(i), where + ".mirrors[" + std::to_string(i) + "]");
+    if (!m) return m.error();
+    out.mirrors.push_back(std::move(*m));
+  }
+  out.requestTimeoutMs = in.request_timeout_ms();
+  out.backendTimeoutMs = in.backend_timeout_ms();
+  return out;
+}
+
+Result<snapshot::L7BackendSpec> backendRefFrom(const pb::BackendRef& b, const std::string& where) {
+  snapshot::L7BackendSpec bs;
+  bs.name = b.name();
+  bs.weight = b.weight();
+  bs.invalid = b.invalid();
+  if (auto st = backendsFrom(b.endpoints(), where + ".endpoints", bs.endpoints); !st) return st.error();
+  if (b.has_filters()) {
+    auto f = filtersFrom(b.filters(), where + ".filters");
+    if (!f) return f.error();
+    bs.filters = std::move(*f);
+  }
+  return bs;
+}
+
+void backendRefTo(const snapshot::L7BackendSpec& bs, pb::BackendRef& b);
+
+void filtersTo(const snapshot::FiltersSpec& in, pb::Filters& out) {
+  headerEditsToProto(in.requestHeaders, *out.mutable_request_headers());
+  headerEditsToProto(in.responseHeaders, *out.mutable_response_headers());
+  if (in.redirect) {
+    pb::Redirect* r = out.mutable_redirect();
+    r->set_scheme(in.redirect->scheme);
+    r->set_hostname(in.redirect->hostname);
+    r->set_port(in.redirect->port);
+    r->set_path_type(rewriteTo(in.redirect->pathType));
+    r->set_path(in.redirect->path);
+    r->set_status_code(in.redirect->statusCode);
+  }
+  if (in.rewrite) {
+    pb::Rewrite* r = out.mutable_rewrite();
+    r->set_hostname(in.rewrite->hostname);
+    r->set_path_type(rewriteTo(in.rewrite->pathType));
+    r->set_path(in.rewrite->path);
+  }
+  for (const auto& m : in.mirrors) backendRefTo(m, *out.add_mirrors());
+  out.set_request_timeout_ms(in.requestTimeoutMs);
+  out.set_backend_timeout_ms(in.backendTimeoutMs);
+}
+
+void backendRefTo(const snapshot::L7BackendSpec& bs, pb::BackendRef& b) {
+  b.set_name(bs.name);
+  b.set_weight(bs.weight);
+  b.set_invalid(bs.invalid);
+  backendsTo(bs.endpoints, *b.mutable_endpoints());
+  if (!bs.filters.empty()) filtersTo(bs.filters, *b.mutable_filters());
+}
+
 Result<snapshot::VirtualHostSpec> hostFrom(const pb::VirtualHost& h, const std::string& where) {
   snapshot::VirtualHostSpec vh;
   vh.hostname = h.hostname();
@@ -83,16 +178,14 @@ Result<snapshot::VirtualHostSpec> hostFrom(const pb::VirtualHost& h, const std::
     rs.match.headers = valuesFrom(r.match().headers());
     rs.match.query = valuesFrom(r.match().query());
     for (int bi = 0; bi < r.backends_size(); ++bi) {
-      const pb::BackendRef& b = r.backends(bi);
-      snapshot::L7BackendSpec bs;
-      bs.name = b.name();
-      bs.weight = b.weight();
-      bs.invalid = b.invalid();
-      if (auto st = backendsFrom(b.endpoints(), rwhere + ".backends[" + std::to_string(bi) + "].endpoints", bs.endpoints);
-          !st) {
-        return st.error();
-      }
-      rs.backends.push_back(std::move(bs));
+      auto bs = backendRefFrom(r.backends(bi), rwhere + ".backends[" + std::to_string(bi) + "]");
+      if (!bs) return bs.error();
+      rs.backends.push_back(std::move(*bs));
+    }
+    if (r.has_filters()) {
+      auto f = filtersFrom(r.filters(), rwhere + ".filters");
+      if (!f) return f.error();
+      rs.filters = std::move(*f);
     }
     vh.routes.push_back(std::move(rs));
   }
@@ -162,13 +255,8 @@ void listenerPortTo(const snapshot::L7PortSpec& in, pb::ListenerPort& out) {
         m->set_method(rs.match.method);
         valuesTo(rs.match.headers, *m->mutable_headers());
         valuesTo(rs.match.query, *m->mutable_query());
-        for (const auto& bs : rs.backends) {
-          pb::BackendRef* b = r->add_backends();
-          b->set_name(bs.name);
-          b->set_weight(bs.weight);
-          b->set_invalid(bs.invalid);
-          backendsTo(bs.endpoints, *b->mutable_endpoints());
-        }
+        for (const auto& bs : rs.backends) backendRefTo(bs, *r->add_backends());
+        if (!rs.filters.empty()) filtersTo(rs.filters, *r->mutable_filters());
       }
     }
   }

@@ -3,32 +3,14 @@
 #include <cstdio>
 #include <cstring>
 
+#include "dataplane/http/bounded_writer.h"
 #include "dataplane/http/fields.h"
 
 namespace portico::dp::http {
 
 namespace {
 
-class Out {
- public:
-  explicit Out(std::span<uint8_t> buf) : buf_(buf) {}
-  Out& operator<<(std::string_view s) {
-    if (size_ + s.size() > buf_.size()) {
-      overflow_ = true;
-      return *this;
-    }
-    std::memcpy(buf_.data() + size_, s.data(), s.size());
-    size_ += s.size();
-    return *this;
-  }
-  Out& field(std::string_view name, std::string_view value) { return *this << name << ": " << value << "\r\n"; }
-  uint32_t finish() { return overflow_ ? 0 : static_cast<uint32_t>(size_); }
-
- private:
-  std::span<uint8_t> buf_;
-  std::size_t size_ = 0;
-  bool overflow_ = false;
-};
+using Out = BoundedWriter<uint8_t>;
 
 // The Connection field of a head, for the fields it names.
 template <typename Head>
@@ -39,6 +21,11 @@ std::string_view connectionOf(const Head& head) {
 
 std::string_view reasonOf(uint16_t status) {
   switch (status) {
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 408: return "Request Timeout";
@@ -56,9 +43,9 @@ std::string_view reasonOf(uint16_t status) {
 }  // namespace
 
 uint32_t writeUpstreamRequest(const l7::HttpRequestHead& head, const Framing& framing, const Forwarding& fwd,
-                              std::span<uint8_t> out) {
+                              std::span<uint8_t> out, const RequestEdits& edits) {
   Out o(out);
-  o << head.method << " " << head.path;
+  o << head.method << " " << (edits.path.empty() ? head.path : edits.path);
   if (!head.query.empty()) o << "?" << head.query;
   o << " HTTP/1.1\r\n";
   const std::string_view connection = connectionOf(head);
@@ -80,11 +67,21 @@ uint32_t writeUpstreamRequest(const l7::HttpRequestHead& head, const Framing& fr
       if (fwd.trustedPeer) forwardedHost = value;
       continue;
     }
-    if (equalsNoCase(name, "host")) sawHost = true;
+    if (equalsNoCase(name, "host")) {
+      sawHost = true;
+      o.field(name, edits.host.empty() ? value : edits.host);
+      continue;
+    }
+    if (edits.rule.drops(name) || edits.backend.drops(name)) continue;
     o.field(name, value);
   }
   // An HTTP/1.0 request may have no Host; the backend gets the one it was routed by.
-  if (!sawHost && !head.host().empty()) o.field("Host", head.host());
+  if (!sawHost && !head.host().empty()) o.field("Host", edits.host.empty() ? head.host() : edits.host);
+  // The rule's fields, unless the backendRef's edits replace or remove them, then the backendRef's.
+  edits.rule.forEachNew([&](std::string_view name, std::string_view value) {
+    if (!edits.backend.drops(name)) o.field(name, value);
+  });
+  edits.backend.forEachNew([&](std::string_view name, std::string_view value) { o.field(name, value); });
   if (forwardedFor.empty()) {
     o.field("X-Forwarded-For", fwd.clientAddress);
   } else {
@@ -101,7 +98,8 @@ uint32_t writeUpstreamRequest(const l7::HttpRequestHead& head, const Framing& fr
   return o.finish();
 }
 
-uint32_t writeClientResponse(const ResponseHead& head, bool closeClient, uint8_t clientMinor, std::span<uint8_t> out) {
+uint32_t writeClientResponse(const ResponseHead& head, bool closeClient, uint8_t clientMinor, std::span<uint8_t> out,
+                             HeaderEdits edits) {
   Out o(out);
   char status[4] = {static_cast<char>('0' + head.status / 100), static_cast<char>('0' + head.status / 10 % 10),
                     static_cast<char>('0' + head.status % 10), 0};
@@ -111,8 +109,10 @@ uint32_t writeClientResponse(const ResponseHead& head, bool closeClient, uint8_t
   for (uint16_t i = 0; i < head.headerCount; ++i) {
     const std::string_view name = head.headerName(i);
     if (hopByHop(name, connection) && !(switching && equalsNoCase(name, "upgrade"))) continue;
+    if (edits.drops(name)) continue;
     o.field(name, head.headerValue(i));
   }
+  edits.forEachNew([&](std::string_view name, std::string_view value) { o.field(name, value); });
   if (switching) {
     o.field("Connection", "upgrade");
   } else if (closeClient) {
@@ -120,6 +120,19 @@ uint32_t writeClientResponse(const ResponseHead& head, bool closeClient, uint8_t
   } else if (clientMinor == 0) {
     o.field("Connection", "keep-alive");
   }
+  o << "\r\n";
+  return o.finish();
+}
+
+uint32_t writeRedirect(uint16_t status, std::string_view location, bool close, std::span<uint8_t> out) {
+  Out o(out);
+  char line[32];
+  const int n = std::snprintf(line, sizeof line, "HTTP/1.1 %u ", static_cast<unsigned>(status));
+  o << std::string_view(line, static_cast<std::size_t>(n)) << reasonOf(status) << "\r\n";
+  o.field("Location", location);
+  o.field("Content-Length", "0");
+  o.field("Server", "portico");
+  if (close) o.field("Connection", "close");
   o << "\r\n";
   return o.finish();
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "dataplane/http/framing.h"
+#include "dataplane/http/header_edits.h"
 #include "dataplane/http/response_head.h"
 #include "dataplane/l7/http_request_head.h"
 
@@ -21,11 +22,24 @@ struct Forwarding {
   std::string_view proto = "http";
 };
 
-uint32_t writeUpstreamRequest(const l7::HttpRequestHead& head, const Framing& framing, const Forwarding& fwd,
-                              std::span<uint8_t> out);
+// What the route's filters change of a request: header edits (the rule's, then the
+// backendRef's), and the Host and path a URLRewrite gives it (empty: unchanged).
+struct RequestEdits {
+  HeaderEdits rule, backend;
+  std::string_view host;
+  std::string_view path;
+};
 
-// `closeClient`: the client connection ends after this response.
-uint32_t writeClientResponse(const ResponseHead& head, bool closeClient, uint8_t clientMinor, std::span<uint8_t> out);
+uint32_t writeUpstreamRequest(const l7::HttpRequestHead& head, const Framing& framing, const Forwarding& fwd,
+                              std::span<uint8_t> out, const RequestEdits& edits = {});
+
+// `closeClient`: the client connection ends after this response. `edits`: the
+// ResponseHeaderModifier of the rule and backendRef, one after the other.
+uint32_t writeClientResponse(const ResponseHead& head, bool closeClient, uint8_t clientMinor, std::span<uint8_t> out,
+                             HeaderEdits edits = {});
+
+// A RequestRedirect's answer: `status` with the Location, no body.
+uint32_t writeRedirect(uint16_t status, std::string_view location, bool close, std::span<uint8_t> out);
 
 // The appliance's own answer: status, a one-line text body, and whether it closes.
 uint32_t writeOwnAnswer(uint16_t status, std::string_view body, bool close, std::span<uint8_t> out);

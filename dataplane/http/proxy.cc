@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dataplane/http/head_writer.h"
+#include "dataplane/http/url_rewrite.h"
 #include "dataplane/l7/l7_path.h"
 #include "dataplane/l7/relay.h"
 #include "dataplane/l7/route_select.h"
@@ -38,8 +39,12 @@ Proxy::Proxy(const ProxySettings& settings, uint32_t connections)
       sessions_(settings.sessions),
       pool_(connections, settings.pooledPerEndpoint),
       timers_(settings.sessions),
+      mirrorTimers_(connections),
       scratch_(settings.maxHeadBytes),
-      out_(settings.maxHeadBytes + 1024) {
+      out_(settings.maxHeadBytes + 1024),
+      path_(settings.maxHeadBytes + 256),
+      location_(settings.maxHeadBytes + 1024),
+      responseEdits_(new char[static_cast<std::size_t>(settings.sessions) * kResponseEditBytes]) {
   free_.reserve(settings.sessions);
   for (uint32_t i = settings.sessions; i-- > 0;) free_.push_back(i);
 }
@@ -65,6 +70,7 @@ void Proxy::end(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
   if (!session.inUse) return;
   l7::closeSide(rw, session.client, ctx);
   l7::closeSide(rw, session.upstream, ctx);
+  for (uint32_t i = 0; i < session.mirrorCount; ++i) l7::closeSide(rw, session.mirrors[i], ctx);
   timers_.cancel(s);
   session = Session{};
   free_.push_back(s);
@@ -154,7 +160,8 @@ void Proxy::retire(RelayWorker& rw, uint32_t connection) {
   rw.endpoint.shutdown(connection);
 }
 
-uint32_t Proxy::pumpBody(RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer& framer) {
+uint32_t Proxy::pumpBody(RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer& framer, const L4Context& ctx,
+                         Session* copies) {
   Endpoint& e = rw.endpoint;
   uint32_t moved = 0;
   std::span<const uint8_t> pieces[8];
@@ -170,6 +177,18 @@ uint32_t Proxy::pumpBody(RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer
     }
     if (take == 0) break;
     const uint32_t w = e.relay(from, 0, to, take);
+    if (copies != nullptr) {
+      for (uint32_t i = 0; i < copies->mirrorCount; ++i) {
+        const uint32_t m = copies->mirrors[i];
+        if (e.writable(m) >= w) {
+          e.relay(from, 0, m, w);
+        } else {
+          // A mirror never slows the real request down: one that cannot keep up is let go.
+          l7::closeSide(rw, m, ctx);
+          copies->mirrors[i--] = copies->mirrors[--copies->mirrorCount];
+        }
+      }
+    }
     e.consume(from, w);
     moved += w;
     if (w < take) break;
@@ -234,6 +253,7 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   const l7::RouteChoice choice = port ? l7::routeHttp(*port, head, scratch, session.hash) : l7::RouteChoice{};
   e.consume(session.client, head.length);
   session.request.start(framing.body, framing.length);
+  if (choice.outcome == l7::Outcome::kRedirect) return redirect(rw, s, choice, head, pkt::ntoh16(client.forward.dstPort));
   if (choice.outcome != l7::Outcome::kForward) {
     if (choice.outcome == l7::Outcome::kNotFound) ctx.counters.drop(DropReason::kL7NoRoute);
     const uint16_t status = choice.outcome == l7::Outcome::kNotFound      ? 404
@@ -251,16 +271,111 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   Forwarding fwd;
   fwd.clientAddress = clientText(client.forward, addr);
   fwd.trustedPeer = session.trusted;
-  const uint32_t n = writeUpstreamRequest(head, framing, fwd, out_);
+  RequestEdits edits;
+  const snapshot::RouteFilters* f = choice.filters;
+  if (f != nullptr) edits.rule = HeaderEdits(f->requestEdits);
+  if (choice.backendFilters != nullptr) edits.backend = HeaderEdits(choice.backendFilters->requestEdits);
+  if (f != nullptr && f->rewrite) {
+    edits.host = f->rewrite->hostname;
+    if (f->rewrite->pathType != snapshot::PathRewrite::kNone) {
+      edits.path = rewritePath(head.path, f->rewrite->pathType, f->rewrite->path, choice.route->match.path, path_);
+    }
+  }
+  const uint32_t n = writeUpstreamRequest(head, framing, fwd, out_, edits);
   if (n == 0) {
     answer(rw, s, 431, true);
     return true;
   }
   e.write(up, {out_.data(), n});
+  // What the response will need once this snapshot may be gone: its header edits, copied.
+  session.responseEditsLength = 0;
+  char* keep = responseEdits_.get() + static_cast<std::size_t>(s) * kResponseEditBytes;
+  for (const snapshot::RouteFilters* rf : {f, choice.backendFilters}) {
+    if (rf == nullptr || rf->responseEdits.empty()) continue;
+    const std::size_t take = std::min<std::size_t>(rf->responseEdits.size(), kResponseEditBytes - session.responseEditsLength);
+    std::memcpy(keep + session.responseEditsLength, rf->responseEdits.data(), take);
+    session.responseEditsLength = static_cast<uint16_t>(session.responseEditsLength + take);
+  }
+  session.requestDueMs = f != nullptr && f->requestTimeoutMs != 0 ? ctx.nowMs + f->requestTimeoutMs : 0;
+  session.backendDueMs = f != nullptr && f->backendTimeoutMs != 0 ? ctx.nowMs + f->backendTimeoutMs : 0;
+  session.backendTimeoutMs = settings_.responseTimeoutMs;
+  if (f != nullptr && !f->mirrorSets.empty()) startMirrors(rw, s, choice, {out_.data(), n}, client.forward.family, ctx);
   session.requestWhole = session.request.done();
+  if (session.requestWhole) detachMirrors(rw, s, ctx);
   session.phase = Phase::kExchange;
-  arm(s, ctx.nowMs, settings_.responseTimeoutMs);
+  armExchange(s, ctx.nowMs);
   return true;
+}
+
+// The earliest of the exchange's deadlines: the backend's silence, the backend request's
+// and the whole request's timeouts.
+void Proxy::armExchange(uint32_t s, uint32_t nowMs) {
+  const Session& session = sessions_[s];
+  uint32_t due = nowMs + session.backendTimeoutMs;
+  for (const uint32_t d : {session.requestDueMs, session.backendDueMs}) {
+    if (d != 0 && static_cast<int32_t>(d - due) < 0) due = d;
+  }
+  timers_.schedule(s, due);
+}
+
+bool Proxy::redirect(RelayWorker& rw, uint32_t s, const l7::RouteChoice& choice, const l7::HttpRequestHead& head,
+                     uint16_t listenerPort) {
+  Session& session = sessions_[s];
+  const snapshot::RedirectSpec& r = *choice.filters->redirect;
+  const std::string_view path = rewritePath(head.path, r.pathType, r.path, choice.route->match.path, path_);
+  const uint32_t n = writeLocation(r, "http", head.host(), listenerPort, path, head.query, location_);
+  if (n == 0) {
+    answer(rw, s, 431, true);
+    return true;
+  }
+  const uint32_t w = writeRedirect(r.statusCode, {location_.data(), n}, session.closeAfter, out_);
+  l7::headArrived(rw, session.client);
+  rw.endpoint.write(session.client, {out_.data(), w});
+  LcoreCounters::bump(rw.counters.l7Answers);
+  session.phase = Phase::kAnswer;
+  return true;
+}
+
+void Proxy::startMirrors(RelayWorker& rw, uint32_t s, const l7::RouteChoice& choice, std::span<const uint8_t> head,
+                         uint8_t family, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  for (const uint32_t set : choice.filters->mirrorSets) {
+    if (session.mirrorCount == kMaxMirrors) break;
+    const uint32_t backendId = choice.vhost->backendSets[set].pick(static_cast<uint32_t>(session.hash));
+    if (backendId == snapshot::kNoBackendId) continue;
+    const uint32_t m = l7::openUpstream(rw, backendId, family, kMirrorUser | s, ctx);
+    if (m == kNone) continue;
+    rw.endpoint.write(m, head);
+    session.mirrors[session.mirrorCount++] = m;
+    LcoreCounters::bump(rw.counters.httpMirrored);
+  }
+}
+
+// The whole request went to the mirrors: each sends its FIN after it, and its answer
+// (read and dropped) has the backend timeout to come.
+void Proxy::detachMirrors(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  for (uint32_t i = 0; i < session.mirrorCount; ++i) {
+    const uint32_t m = session.mirrors[i];
+    rw.endpoint.shutdown(m);
+    rw.endpoint.setUser(m, kDetachedMirror);
+    mirrorTimers_.schedule(m, ctx.nowMs + settings_.responseTimeoutMs);
+  }
+  session.mirrorCount = 0;
+}
+
+void Proxy::mirrorEvents(RelayWorker& rw, uint32_t connection, uint8_t events, const L4Context& ctx) {
+  const uint32_t user = rw.endpoint.user(connection);
+  rw.endpoint.consume(connection, rw.endpoint.readable(connection));
+  if ((events & (tcp::kReset | tcp::kTimedOut | tcp::kClosed)) == 0 && !rw.endpoint.peerClosed(connection)) return;
+  if (user != kDetachedMirror) {
+    Session& session = sessions_[user & ~kMirrorUser];
+    for (uint32_t i = 0; i < session.mirrorCount; ++i) {
+      if (session.mirrors[i] == connection) session.mirrors[i--] = session.mirrors[--session.mirrorCount];
+    }
+  }
+  mirrorTimers_.cancel(connection);
+  l7::closeSide(rw, connection, ctx);
 }
 
 bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
@@ -268,13 +383,14 @@ bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
   Endpoint& e = rw.endpoint;
   bool progress = false;
   if (!session.request.done()) {
-    if (pumpBody(rw, session.client, session.upstream, session.request) > 0) progress = true;
+    if (pumpBody(rw, session.client, session.upstream, session.request, ctx, &session) > 0) progress = true;
     if (session.request.failed()) {
       ctx.counters.drop(DropReason::kHttpBadFraming);
       end(rw, s, ctx);
       return false;
     }
     session.requestWhole = session.request.done();
+    if (session.requestWhole) detachMirrors(rw, s, ctx);
   }
   if (!session.responseHead) {
     const uint32_t have = std::min<uint32_t>(e.readable(session.upstream), static_cast<uint32_t>(scratch_.size()));
@@ -311,7 +427,9 @@ bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
     }
     const bool interim = head.status >= 100 && head.status < 200 && head.status != 101;
     if (!interim) session.closeAfter = session.closeAfter || (framing.close && framing.body == BodyFramer::Kind::kUntilClose);
-    const uint32_t n = writeClientResponse(head, session.closeAfter, session.clientMinor, out_);
+    const HeaderEdits edits({responseEdits_.get() + static_cast<std::size_t>(s) * kResponseEditBytes,
+                             session.responseEditsLength});
+    const uint32_t n = writeClientResponse(head, session.closeAfter, session.clientMinor, out_, interim ? HeaderEdits{} : edits);
     if (n == 0 || e.writable(session.client) < n) {
       if (n == 0) {
         ctx.counters.drop(DropReason::kHttpBadResponse);
@@ -338,7 +456,7 @@ bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
     progress = true;
   }
   if (!session.response.done()) {
-    if (pumpBody(rw, session.upstream, session.client, session.response) > 0) progress = true;
+    if (pumpBody(rw, session.upstream, session.client, session.response, ctx) > 0) progress = true;
     if (e.peerClosed(session.upstream) && e.readable(session.upstream) == 0) {
       session.response.closed();
       if (!session.response.done()) {
@@ -369,7 +487,7 @@ bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
     }
     return true;
   }
-  if (progress) arm(s, ctx.nowMs, settings_.responseTimeoutMs);
+  if (progress) armExchange(s, ctx.nowMs);
   return progress;
 }
 
@@ -445,6 +563,10 @@ void Proxy::upstreamFailed(RelayWorker& rw, uint32_t s, uint8_t events, const L4
 
 void Proxy::onEvents(RelayWorker& rw, uint32_t connection, uint8_t events, const L4Context& ctx, l7::L7Worker& l7) {
   const uint32_t user = rw.endpoint.user(connection);
+  if ((user & kMirrorUser) != 0 && (user & (kSessionUser | kPooledUser)) == 0) {
+    mirrorEvents(rw, connection, events, ctx);
+    return;
+  }
   if (user == kRetiredUser) {
     if (events & (tcp::kReset | tcp::kTimedOut | tcp::kClosed)) {
       l7::closeSide(rw, connection, ctx);
@@ -494,6 +616,10 @@ void Proxy::onEvents(RelayWorker& rw, uint32_t connection, uint8_t events, const
 
 void Proxy::connectionGone(RelayWorker& rw, uint32_t connection, const L4Context& ctx) {
   const uint32_t user = rw.endpoint.user(connection);
+  if ((user & kMirrorUser) != 0 && (user & (kSessionUser | kPooledUser)) == 0) {
+    mirrorEvents(rw, connection, tcp::kReset, ctx);
+    return;
+  }
   if ((user & kSessionUser) != 0 && sessionOf(user) < sessions_.size() && sessions_[sessionOf(user)].inUse) {
     Session& session = sessions_[sessionOf(user)];
     if (connection == session.upstream) {
@@ -509,6 +635,9 @@ void Proxy::connectionGone(RelayWorker& rw, uint32_t connection, const L4Context
 }
 
 void Proxy::runTimers(RelayWorker& rw, const L4Context& ctx, l7::L7Worker& l7) {
+  mirrorTimers_.advance(ctx.nowMs, [&](uint32_t m) {
+    if (rw.endpoint.user(m) == kDetachedMirror) l7::closeSide(rw, m, ctx);
+  });
   timers_.advance(ctx.nowMs, [&](uint32_t s) {
     Session& session = sessions_[s];
     if (!session.inUse) return;
@@ -522,17 +651,21 @@ void Proxy::runTimers(RelayWorker& rw, const L4Context& ctx, l7::L7Worker& l7) {
           end(rw, s, ctx);  // a kept-alive connection idle too long: closed quietly
         }
         return;
-      case Phase::kExchange:
+      case Phase::kExchange: {
+        const bool requestDue = (session.requestDueMs != 0 && static_cast<int32_t>(ctx.nowMs - session.requestDueMs) >= 0) ||
+                                (session.backendDueMs != 0 && static_cast<int32_t>(ctx.nowMs - session.backendDueMs) >= 0);
         if (!session.responseHead) {
-          ctx.counters.drop(DropReason::kHttpResponseTimeout);
+          ctx.counters.drop(requestDue ? DropReason::kHttpRequestTimeout : DropReason::kHttpResponseTimeout);
           l7::closeSide(rw, session.upstream, ctx);
           session.upstream = kNone;
           answer(rw, s, 504, true);
           advance(rw, s, ctx, l7);
           return;
         }
-        end(rw, s, ctx);  // a response that stalled mid-body
+        if (requestDue) ctx.counters.drop(DropReason::kHttpRequestTimeout);
+        end(rw, s, ctx);  // a response that stalled mid-body, or took longer than its timeout
         return;
+      }
       case Phase::kTunnel:
       case Phase::kAnswer:
       case Phase::kClosing: end(rw, s, ctx); return;

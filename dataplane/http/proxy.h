@@ -14,6 +14,8 @@
 // that breaks the exchange), 503 (no endpoint, or it refuses), 504 (no answer in time).
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "dataplane/http/body_framer.h"
@@ -25,6 +27,8 @@
 
 namespace portico::dp::l7 {
 struct L7Worker;
+struct RouteChoice;
+struct HttpRequestHead;
 struct L7Settings;
 class RelayWorker;
 }  // namespace portico::dp::l7
@@ -36,6 +40,13 @@ namespace portico::dp::http {
 inline constexpr uint32_t kSessionUser = 0x40000000u;
 inline constexpr uint32_t kPooledUser = 0x20000000u;
 inline constexpr uint32_t kRetiredUser = 0x20000001u;  // an idle upstream connection closing with a FIN
+// A RequestMirror's connection: kMirrorUser | session while the request's bytes are still
+// copied to it, kDetachedMirror once they all were (its answer is read and dropped).
+inline constexpr uint32_t kMirrorUser = 0x10000000u;
+inline constexpr uint32_t kDetachedMirror = 0x1fffffffu;
+inline bool ownedByProxy(uint32_t user) {
+  return user != 0xffffffffu && (user & (kSessionUser | kPooledUser | kMirrorUser)) != 0;
+}
 
 class Proxy {
  public:
@@ -75,16 +86,34 @@ class Proxy {
     bool retryable = false;       // nothing of the request reached a reused upstream yet
     bool clientShut = false, upstreamShut = false;
     uint8_t clientMinor = 1;
+    uint8_t mirrorCount = 0;
+    uint16_t responseEditsLength = 0;  // this exchange's ResponseHeaderModifier, in responseEdits_
     BodyFramer request, response;
     uint32_t requests = 0;
+    uint32_t requestDueMs = 0;         // timeouts.request: the whole exchange; 0: none
+    uint32_t backendDueMs = 0;         // timeouts.backendRequest; 0: none
+    uint32_t backendTimeoutMs = 0;     // idle wait for the backend (l7.http.response_timeout_ms)
+    uint32_t mirrors[4];
   };
+  static constexpr uint32_t kMaxMirrors = 4;
+  static constexpr uint32_t kResponseEditBytes = 1024;
 
   void advance(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx, l7::L7Worker& l7);
   bool readRequest(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx, l7::L7Worker& l7);
   bool exchange(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
   bool drainAnswered(l7::RelayWorker& rw, uint32_t s);
   // Streams what `framer` says belongs to the message from `from` to `to`; returns the bytes moved.
-  uint32_t pumpBody(l7::RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer& framer);
+  // With `copies`, each also gets what `to` took (a mirror that cannot keep up is dropped).
+  uint32_t pumpBody(l7::RelayWorker& rw, uint32_t from, uint32_t to, BodyFramer& framer, const lb::L4Context& ctx,
+                    Session* copies = nullptr);
+  // The route's filters of a forwarded request: mirrors opened, response edits kept, deadlines set.
+  void startMirrors(l7::RelayWorker& rw, uint32_t s, const l7::RouteChoice& choice, std::span<const uint8_t> head,
+                    uint8_t family, const lb::L4Context& ctx);
+  void detachMirrors(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
+  void mirrorEvents(l7::RelayWorker& rw, uint32_t connection, uint8_t events, const lb::L4Context& ctx);
+  void armExchange(uint32_t s, uint32_t nowMs);
+  bool redirect(l7::RelayWorker& rw, uint32_t s, const l7::RouteChoice& choice, const l7::HttpRequestHead& head,
+                uint16_t listenerPort);
   void answer(l7::RelayWorker& rw, uint32_t s, uint16_t status, bool close);
   uint32_t upstreamFor(l7::RelayWorker& rw, uint32_t s, uint32_t backendId, const lb::L4Context& ctx);
   void releaseUpstream(l7::RelayWorker& rw, uint32_t s, bool reusable, const lb::L4Context& ctx);
@@ -101,8 +130,13 @@ class Proxy {
   uint32_t inUse_ = 0;
   UpstreamPool pool_;
   tcp::TimerWheel timers_;
+  tcp::TimerWheel mirrorTimers_;  // detached mirrors, by connection: how long their answer may take
   std::vector<uint8_t> scratch_;  // a head copied out to parse
   std::vector<uint8_t> out_;      // a head being written
+  std::vector<char> path_;        // a rewritten path
+  std::vector<char> location_;    // a redirect's Location
+  // kResponseEditBytes per session, touched only by sessions whose route edits responses.
+  std::unique_ptr<char[]> responseEdits_;
 };
 
 }  // namespace portico::dp::http

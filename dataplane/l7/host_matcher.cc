@@ -19,18 +19,15 @@ std::string lowered(std::string s) {
 struct ScanState {
   const uint32_t* suffixLengths;  // by id
   std::size_t hostLength;
-  const char* reversed;  // the host, last character first
-  bool oneLabel;
   unsigned best;
 };
 
 // Patterns and host are scanned reversed, so a suffix is a prefix: its match must end
-// exactly its own length into the reversed host, and leave at least one label (exactly
-// one for SNI wildcards) after it. Ids are ordered most specific first: keep the least.
+// exactly its own length into the reversed host, and leave at least one label after it.
+// Ids are ordered most specific first: keep the least.
 int onMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
   auto* s = static_cast<ScanState*>(ctx);
   if (to != s->suffixLengths[id] || id >= s->best || to >= s->hostLength) return 0;
-  if (s->oneLabel && std::memchr(s->reversed + to, '.', s->hostLength - to) != nullptr) return 0;
   s->best = id;
   return 0;
 }
@@ -38,23 +35,19 @@ int onMatch(unsigned id, unsigned long long, unsigned long long to, unsigned, vo
 }  // namespace
 
 
-bool hostWithin(std::string_view nameIn, std::string_view patternIn, WildcardSpan span) {
+bool hostWithin(std::string_view nameIn, std::string_view patternIn) {
   const std::string nameLowered = lowered(std::string(nameIn)), patternLowered = lowered(std::string(patternIn));
   const std::string_view name = nameLowered, pattern = patternLowered;
   if (pattern.empty() || name == pattern) return true;
   if (name.empty() || pattern.substr(0, 2) != "*.") return false;
   const std::string_view suffix = pattern.substr(1);  // ".example.com"
-  if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix) return false;
-  const std::string_view labels = name.substr(0, name.size() - suffix.size());
-  if (name.substr(0, 2) == "*.") return span == WildcardSpan::kOneOrMoreLabels;  // "*.a" + suffix
-  return span == WildcardSpan::kOneOrMoreLabels || labels.find('.') == std::string_view::npos;
+  return name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
 }
 
 HostMatcher::~HostMatcher() { hs_free_database(db_); }
 
-Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPattern>& patterns, WildcardSpan span) {
+Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPattern>& patterns) {
   std::unique_ptr<HostMatcher> m(new HostMatcher());
-  m->span_ = span;
   std::vector<std::pair<std::string, uint32_t>> suffixes;
   m->exact_.reserve(patterns.size());
   for (const auto& p : patterns) {
@@ -125,15 +118,13 @@ uint32_t HostMatcher::match(std::string_view host, hs_scratch* scratch) const {
   for (std::size_t i = 0; i < directSuffixes_.size(); ++i) {
     const std::string& suffix = directSuffixes_[i];
     if (host.size() <= suffix.size() || host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
-    const std::size_t start = host.size() - suffix.size();
-    if (span_ == WildcardSpan::kOneLabel && host.find('.') != start) continue;
     return wildcardValues_[i];
   }
   if (db_ != nullptr && !host.empty()) {
     char reversed[256];
     if (host.size() > sizeof reversed) return catchAll_;
     std::reverse_copy(host.begin(), host.end(), reversed);
-    ScanState s{suffixLengths_.data(), host.size(), reversed, span_ == WildcardSpan::kOneLabel, ~0u};
+    ScanState s{suffixLengths_.data(), host.size(), ~0u};
     hs_scan(db_, reversed, static_cast<unsigned>(host.size()), 0, scratch, onMatch, &s);
     if (s.best != ~0u) return wildcardValues_[s.best];
   }

@@ -19,10 +19,6 @@ struct hs_scratch;
 
 namespace portico::dp::l7 {
 
-// How many labels a leading "*." stands for: HTTP hostnames (Gateway API listeners and
-// routes) take one or more; TLS SNI wildcards (RFC 6125) take exactly one.
-enum class WildcardSpan : uint8_t { kOneOrMoreLabels, kOneLabel };
-
 struct HostPattern {
   std::string name;  // "a.example.com", "*.example.com", or "" for any host
   uint32_t value = 0;
@@ -30,8 +26,9 @@ struct HostPattern {
 
 // True when every host `name` matches is also matched by `pattern` (both as in
 // HostPattern, in any case): "" takes any name, an exact pattern only itself,
-// "*.suffix" the names under it (and, for kOneLabel, only one label deeper).
-bool hostWithin(std::string_view name, std::string_view pattern, WildcardSpan span);
+// "*.suffix" the names under it, any number of labels deeper (Gateway API, for Host and
+// SNI alike).
+bool hostWithin(std::string_view name, std::string_view pattern);
 
 class HostMatcher {
  public:
@@ -42,7 +39,7 @@ class HostMatcher {
 
   // Names are compared lowercased. The error names the pattern Hyperscan rejected or the
   // duplicate.
-  static Result<std::unique_ptr<HostMatcher>> build(const std::vector<HostPattern>& patterns, WildcardSpan span);
+  static Result<std::unique_ptr<HostMatcher>> build(const std::vector<HostPattern>& patterns);
   ~HostMatcher();
 
   // `host` is lowercased, without port or trailing dot. `scratch` is the calling
@@ -56,7 +53,6 @@ class HostMatcher {
  private:
   HostMatcher() = default;
 
-  WildcardSpan span_ = WildcardSpan::kOneOrMoreLabels;
   ExactNames exact_;
   // By Hyperscan id, most specific first: the suffix (".example.com") length and value.
   std::vector<uint32_t> suffixLengths_;

@@ -266,7 +266,8 @@ bool absorb(uint32_t id, const Segment& seg, const L4Context& ctx, L7Worker& l7,
 AnswerStatus statusOf(Outcome o) {
   switch (o) {
     case Outcome::kNotFound: return AnswerStatus::kNotFound;
-    case Outcome::kInvalidBackend: return AnswerStatus::kInternalError;
+    case Outcome::kInvalidBackend:
+    case Outcome::kRedirect: return AnswerStatus::kInternalError;
     case Outcome::kUnavailable: return AnswerStatus::kUnavailable;
     case Outcome::kForward: break;
   }
@@ -332,6 +333,7 @@ Verdict receive(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_t 
       return fail(frame, capacity, id, AnswerStatus::kBadRequest, ctx, l7);
     }
     choice = routeHttp(port, head, scratch, hash);
+    if (refuseFilters(choice)) ctx.counters.drop(DropReason::kL7FiltersNeedProxy);
   } else {
     ClientHello hello;
     const ParseOutcome o = parseClientHello(held, l7.settings.bufferBytes, l7.scratch, hello);

@@ -72,7 +72,7 @@ void sideClosed(RelayWorker& rw, uint32_t s, uint32_t id, const L4Context& ctx) 
 // with it.
 void letGo(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
   const uint32_t user = rw.endpoint.user(id);
-  if (user != kNone && (user & (http::kSessionUser | http::kPooledUser)) != 0) {
+  if (http::ownedByProxy(user)) {
     rw.http->connectionGone(rw, id, ctx);
   } else if (user < rw.sessions.size() && rw.sessions[user].inUse) {
     sideClosed(rw, user, id, ctx);
@@ -137,7 +137,10 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
   if (port->protocol == snapshot::ListenerProtocol::kHttp) {
     HttpRequestHead head;
     o = parseRequestHead(held, l7.settings.bufferBytes, head);
-    if (o.status == ParseStatus::kComplete) choice = routeHttp(*port, head, scratch, r.forward.hash());
+    if (o.status == ParseStatus::kComplete) {
+      choice = routeHttp(*port, head, scratch, r.forward.hash());
+      if (refuseFilters(choice)) ctx.counters.drop(DropReason::kL7FiltersNeedProxy);
+    }
   } else {
     ClientHello hello;
     o = parseClientHello(held, l7.settings.bufferBytes, l7.scratch, hello);
@@ -172,7 +175,7 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
 
 void onEvents(RelayWorker& rw, uint32_t id, uint8_t events, const L4Context& ctx, L7Worker& l7) {
   const uint32_t s = rw.endpoint.user(id);
-  if (s != kNone && (s & (http::kSessionUser | http::kPooledUser)) != 0) {
+  if (http::ownedByProxy(s)) {
     rw.http->onEvents(rw, id, events, ctx, l7);
     return;
   }

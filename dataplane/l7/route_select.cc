@@ -104,7 +104,25 @@ RouteChoice pickBackend(const snapshot::VirtualHost& vhost, const snapshot::L7Ro
     c.outcome = Outcome::kInvalidBackend;
     return c;
   }
-  return pickEndpoint(vhost, chosen->set, proxyProtocol, hash);
+  c = pickEndpoint(vhost, chosen->set, proxyProtocol, hash);
+  if (chosen->filters != snapshot::kNoFilters) c.backendFilters = &vhost.filters[chosen->filters];
+  return c;
+}
+
+// The route's own filters: a redirect answers before any backend is chosen.
+RouteChoice chooseFor(const snapshot::VirtualHost& vhost, const snapshot::L7Route& route, bool proxyProtocol,
+                      uint64_t hash) {
+  const snapshot::RouteFilters* filters = route.filters == snapshot::kNoFilters ? nullptr : &vhost.filters[route.filters];
+  RouteChoice c;
+  if (filters != nullptr && filters->redirect) {
+    c.outcome = Outcome::kRedirect;
+  } else {
+    c = pickBackend(vhost, route, proxyProtocol, hash);
+  }
+  c.filters = filters;
+  c.route = &route;
+  c.vhost = &vhost;
+  return c;
 }
 
 const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch,
@@ -121,6 +139,12 @@ const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::stri
 
 }  // namespace
 
+bool refuseFilters(RouteChoice& c) {
+  if (c.filters == nullptr && c.backendFilters == nullptr) return false;
+  c.outcome = Outcome::kInvalidBackend;
+  return true;
+}
+
 bool pathHasPrefix(std::string_view path, std::string_view prefix) {
   while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
   if (prefix == "/") return true;
@@ -136,7 +160,7 @@ RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
   if (vhost->onlySet != snapshot::kInvalidBackendRef) return pickEndpoint(*vhost, vhost->onlySet, listener->proxyProtocol, hash);
   for (const auto& route : vhost->routes) {
     if (route.matchesAll || matches(*vhost, route.match, head, scratch)) {
-      return pickBackend(*vhost, route, listener->proxyProtocol, hash);
+      return chooseFor(*vhost, route, listener->proxyProtocol, hash);
     }
   }
   return {};

@@ -15,6 +15,7 @@ namespace portico::dp::l7 {
 
 enum class Outcome : uint8_t {
   kForward,         // to backendId
+  kRedirect,        // the rule's RequestRedirect answers (filters->redirect)
   kNotFound,        // no listener, host or rule matched: 404 (HTTP) or reset (TLS)
   kInvalidBackend,  // the chosen backendRef cannot be resolved: 500
   kUnavailable,     // no ready endpoint: 503
@@ -24,7 +25,18 @@ struct RouteChoice {
   Outcome outcome = Outcome::kNotFound;
   uint32_t backendId = 0;
   bool proxyProtocol = false;
+  // What the proxy applies (valid while the snapshot is: this loop pass only). The rule's
+  // filters and the chosen backendRef's, nullptr when none; the route, for the prefix a
+  // ReplacePrefixMatch replaces; the host, for the mirrors' backend sets.
+  const snapshot::RouteFilters* filters = nullptr;
+  const snapshot::RouteFilters* backendFilters = nullptr;
+  const snapshot::L7Route* route = nullptr;
+  const snapshot::VirtualHost* vhost = nullptr;
 };
+
+// Splice and relay modes forward bytes and cannot apply a filter: a rule with one answers
+// 500 there (Gateway API: a filter is never skipped). True when `c` was turned into that.
+bool refuseFilters(RouteChoice& c);
 
 RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
                       hs_scratch* scratch, uint64_t hash);

@@ -62,6 +62,8 @@ class Compiler {
                                 uint32_t tableSize = 0);
   // The L7 listener ports (l7_compiler.cc).
   Status compileL7(const DesiredState& desired, Snapshot& snap, BackendIds& ids, std::vector<BackendEntry>& backends);
+  Result<uint32_t> l7BackendSet(const L7BackendSpec& bs, uint8_t family, const std::string& rwhere, BackendIds& ids,
+                                std::vector<BackendEntry>& backends, VirtualHost& vhost);
   Result<std::shared_ptr<const VirtualHost>> compileVirtualHost(const VirtualHostSpec& spec, uint8_t family,
                                                                 const std::string& where, BackendIds& ids,
                                                                 std::vector<BackendEntry>& backends);

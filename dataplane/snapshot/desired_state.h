@@ -4,6 +4,7 @@
 // config today, the control plane's gRPC push next) and the snapshot compiler.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,17 +61,61 @@ struct RouteMatchSpec {
   std::vector<ValueMatchSpec> query;
 };
 
+// HTTPRoute filters (proxy-mode listeners apply them; the others answer 500 rather than
+// skip one).
+struct HeaderEditsSpec {
+  std::vector<std::pair<std::string, std::string>> set, add;
+  std::vector<std::string> remove;
+  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
+};
+
+enum class PathRewrite : uint8_t { kNone, kFull, kPrefix };
+
+struct RedirectSpec {
+  std::string scheme;    // empty: the request's
+  std::string hostname;  // empty: the request's
+  uint16_t port = 0;     // 0: the scheme's well-known port, else the listener's
+  PathRewrite pathType = PathRewrite::kNone;
+  std::string path;
+  uint16_t statusCode = 302;
+};
+
+struct RewriteSpec {
+  std::string hostname;  // empty: unchanged
+  PathRewrite pathType = PathRewrite::kNone;
+  std::string path;
+};
+
+struct L7BackendSpec;
+
+struct FiltersSpec {
+  HeaderEditsSpec requestHeaders, responseHeaders;
+  std::optional<RedirectSpec> redirect;
+  std::optional<RewriteSpec> rewrite;
+  std::vector<L7BackendSpec> mirrors;
+  uint32_t requestTimeoutMs = 0;  // 0: none
+  uint32_t backendTimeoutMs = 0;  // 0: the listener's default
+  bool empty() const;
+};
+
 struct L7BackendSpec {
   std::string name;      // "namespace/service:port", for errors and explain
   uint32_t weight = 1;   // 0: takes no connections
   bool invalid = false;  // an unresolvable backendRef: its share of connections gets a 500
   std::vector<BackendSpec> endpoints;  // none ready: 503
+  FiltersSpec filters;   // header modifiers only
 };
+
+inline bool FiltersSpec::empty() const {
+  return requestHeaders.empty() && responseHeaders.empty() && !redirect && !rewrite && mirrors.empty() &&
+         requestTimeoutMs == 0 && backendTimeoutMs == 0;
+}
 
 struct L7RouteSpec {
   std::string name;  // "HTTPRoute ns/name rule 0", for errors and explain
   RouteMatchSpec match;  // TLS routes match on the name alone
   std::vector<L7BackendSpec> backends;
+  FiltersSpec filters;
 };
 
 struct VirtualHostSpec {

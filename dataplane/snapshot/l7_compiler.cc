@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "dataplane/lb/flow_key.h"
+#include "dataplane/http/header_edits.h"
 #include "dataplane/snapshot/compiler.h"
 
 namespace portico::dp::snapshot {
@@ -60,13 +61,9 @@ Result<CompiledMatch> compileMatch(const RouteMatchSpec& spec, const std::string
   return m;
 }
 
-l7::WildcardSpan spanOf(ListenerProtocol p) {
-  return p == ListenerProtocol::kTls ? l7::WildcardSpan::kOneLabel : l7::WildcardSpan::kOneOrMoreLabels;
-}
-
 bool hostsWithinListener(const L7Listener& l) {
   return std::all_of(l.hostnames.begin(), l.hostnames.end(),
-                     [&](const std::string& h) { return l7::hostWithin(h, l.hostname, spanOf(l.protocol)); });
+                     [&](const std::string& h) { return l7::hostWithin(h, l.hostname); });
 }
 
 }  // namespace
@@ -76,6 +73,32 @@ Regex::~Regex() { hs_free_database(db); }
 ScratchSet::~ScratchSet() {
   for (hs_scratch* s : scratch_) hs_free_scratch(s);
   hs_free_scratch(prototype_);
+}
+
+// The endpoints of one backendRef as a backend set of `vhost`; its index.
+Result<uint32_t> Compiler::l7BackendSet(const L7BackendSpec& bs, uint8_t family, const std::string& rwhere,
+                                        BackendIds& ids, std::vector<BackendEntry>& backends, VirtualHost& vhost) {
+  // An endpoint this dataplane cannot reach is left out (and reported), as if not ready:
+  // one bad endpoint must not keep every other route from serving.
+  std::vector<BackendSpec> reachable;
+  for (const BackendSpec& e : bs.endpoints) {
+    if (e.address.family == family && this->route(e.address)) {
+      reachable.push_back(e);
+    } else {
+      warnings_.push_back(rwhere + " " + bs.name + " endpoint " + e.address.toString() +
+                          ": no port reaches it (or its family differs from the VIP's); left out");
+    }
+  }
+  auto set = backendSet(reachable, family, rwhere + " " + bs.name, ids, backends, vhost.refs,
+                        lb::MaglevTable::sizeFor(reachable.size(), maglevSize_));
+  if (!set) return set.error();
+  for (const uint16_t slot : set->maglev.slots()) {
+    set->slots.push_back(slot == lb::MaglevTable::kNoBackend ? kNoBackendId : set->backendIds[slot]);
+  }
+  if (set->slots.empty()) set->slots.push_back(kNoBackendId);  // pick() never indexes an empty table
+  set->maglev = {};
+  vhost.backendSets.push_back(std::move(*set));
+  return static_cast<uint32_t>(vhost.backendSets.size() - 1);
 }
 
 Result<std::shared_ptr<const VirtualHost>> Compiler::compileVirtualHost(const VirtualHostSpec& hs, uint8_t family,
@@ -96,38 +119,44 @@ Result<std::shared_ptr<const VirtualHost>> Compiler::compileVirtualHost(const Vi
       if (bs.weight == 0) continue;
       WeightedBackend wb;
       if (!bs.invalid) {
-        // An endpoint this dataplane cannot reach is left out (and reported), as if
-        // not ready: one bad endpoint must not keep every other route from serving.
-        std::vector<BackendSpec> reachable;
-        for (const BackendSpec& e : bs.endpoints) {
-          if (e.address.family == family && this->route(e.address)) {
-            reachable.push_back(e);
-          } else {
-            warnings_.push_back(rwhere + " " + bs.name + " endpoint " + e.address.toString() +
-                                ": no port reaches it (or its family differs from the VIP's); left out");
-          }
-        }
-        auto set = backendSet(reachable, family, rwhere + " " + bs.name, ids, backends, vhost->refs,
-                              lb::MaglevTable::sizeFor(reachable.size(), maglevSize_));
+        auto set = l7BackendSet(bs, family, rwhere, ids, backends, *vhost);
         if (!set) return set.error();
-        for (const uint16_t slot : set->maglev.slots()) {
-          set->slots.push_back(slot == lb::MaglevTable::kNoBackend ? kNoBackendId : set->backendIds[slot]);
-        }
-        if (set->slots.empty()) set->slots.push_back(kNoBackendId);  // pick() never indexes an empty table
-        set->maglev = {};
-        vhost->backendSets.push_back(std::move(*set));
-        wb.set = static_cast<uint32_t>(vhost->backendSets.size() - 1);
+        wb.set = *set;
+      }
+      if (!bs.filters.empty()) {
+        vhost->filters.push_back({http::encodeEdits(bs.filters.requestHeaders), http::encodeEdits(bs.filters.responseHeaders)});
+        wb.filters = static_cast<uint32_t>(vhost->filters.size() - 1);
       }
       route.totalWeight += bs.weight;
       wb.upTo = route.totalWeight;
       route.backends.push_back(wb);
+    }
+    if (!rs.filters.empty()) {
+      RouteFilters f;
+      f.requestEdits = http::encodeEdits(rs.filters.requestHeaders);
+      f.responseEdits = http::encodeEdits(rs.filters.responseHeaders);
+      f.redirect = rs.filters.redirect;
+      f.rewrite = rs.filters.rewrite;
+      f.requestTimeoutMs = rs.filters.requestTimeoutMs;
+      f.backendTimeoutMs = rs.filters.backendTimeoutMs;
+      for (const L7BackendSpec& m : rs.filters.mirrors) {
+        if (m.invalid) continue;
+        auto set = l7BackendSet(m, family, rwhere + " mirror", ids, backends, *vhost);
+        if (!set) return set.error();
+        f.mirrorSets.push_back(*set);
+      }
+      vhost->filters.push_back(std::move(f));
+      route.filters = static_cast<uint32_t>(vhost->filters.size() - 1);
     }
     if (!route.backends.empty()) route.first = route.backends.front();
     vhost->routes.push_back(std::move(route));
   }
   if (!vhost->routes.empty()) {
     const L7Route& first = vhost->routes.front();
-    if (first.matchesAll && first.backends.size() == 1 && first.totalWeight > 0) vhost->onlySet = first.first.set;
+    if (first.matchesAll && first.backends.size() == 1 && first.totalWeight > 0 && first.filters == kNoFilters &&
+        first.first.filters == kNoFilters) {
+      vhost->onlySet = first.first.set;
+    }
   }
   return std::shared_ptr<const VirtualHost>(std::move(vhost));
 }
@@ -201,14 +230,14 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
         listener.vhosts.push_back(std::move(*vhost));
         listener.hostnames.push_back(hs.hostname);
       }
-      auto hosts = l7::HostMatcher::build(hostNames, spanOf(ls.protocol));
+      auto hosts = l7::HostMatcher::build(hostNames);
       if (!hosts) return Error{lwhere + " " + hosts.error().where, hosts.error().what};
       listener.hosts = std::move(*hosts);
       if (const hs_database* db = listener.hosts->database()) dbs.push_back(db);
       port.listeners.push_back(std::move(listener));
     }
     port.hostsDecide = port.listeners.size() == 1 && hostsWithinListener(port.listeners.front());
-    auto matcher = l7::HostMatcher::build(listenerNames, spanOf(port.protocol));
+    auto matcher = l7::HostMatcher::build(listenerNames);
     if (!matcher) return Error{where + " " + matcher.error().where, matcher.error().what};
     port.listenerMatcher = std::move(*matcher);
     if (const hs_database* db = port.listenerMatcher->database()) dbs.push_back(db);
@@ -271,7 +300,7 @@ Result<std::unique_ptr<Snapshot>> Compiler::applyDelta(const Snapshot& base, con
     } else {
       // A name outside the listener's (the control plane intersects them, a hand-made
       // push may not): the listener lookup is needed again.
-      if (!l7::hostWithin(c.host.hostname, listener->hostname, spanOf(listener->protocol))) {
+      if (!l7::hostWithin(c.host.hostname, listener->hostname)) {
         port->hostsDecide = false;
       }
       listener->hostnames.push_back(c.host.hostname);
@@ -282,7 +311,7 @@ Result<std::unique_ptr<Snapshot>> Compiler::applyDelta(const Snapshot& base, con
   for (L7Listener* l : renamed) {
     std::vector<l7::HostPattern> names;
     for (std::size_t i = 0; i < l->hostnames.size(); ++i) names.push_back({l->hostnames[i], static_cast<uint32_t>(i)});
-    auto hosts = l7::HostMatcher::build(names, spanOf(l->protocol));
+    auto hosts = l7::HostMatcher::build(names);
     if (!hosts) return Error{"listener " + l->name + " " + hosts.error().where, hosts.error().what};
     l->hosts = std::move(*hosts);
     if (const hs_database* db = l->hosts->database()) dbs.push_back(db);

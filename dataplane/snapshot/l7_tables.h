@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,9 +66,22 @@ struct BackendSet {
   }
 };
 
+inline constexpr uint32_t kNoFilters = 0xffffffffu;
+
 struct WeightedBackend {
   uint32_t upTo = 0;  // cumulative weight, exclusive
   uint32_t set = kInvalidBackendRef;  // index into its VirtualHost::backendSets
+  uint32_t filters = kNoFilters;      // its own header modifiers: index into VirtualHost::filters
+};
+
+// A rule's filters as the proxy applies them (a backendRef's use only the header edits).
+struct RouteFilters {
+  std::string requestEdits, responseEdits;  // encoded: http/header_edits.h
+  std::optional<RedirectSpec> redirect;
+  std::optional<RewriteSpec> rewrite;
+  std::vector<uint32_t> mirrorSets;  // backend sets in the same VirtualHost
+  uint32_t requestTimeoutMs = 0;     // 0: none
+  uint32_t backendTimeoutMs = 0;     // 0: the listener's default
 };
 
 // What a first request reads comes first, so a route that takes every request costs one
@@ -75,6 +89,7 @@ struct WeightedBackend {
 struct L7Route {
   bool matchesAll = false;  // PathPrefix "/" and nothing else: no need to read `match`
   uint32_t totalWeight = 0;  // 0: every backendRef has weight 0, so nothing serves (503)
+  uint32_t filters = kNoFilters;  // index into VirtualHost::filters
   std::vector<WeightedBackend> backends;
   WeightedBackend first;  // backends[0], read from here when it is the only one
   CompiledMatch match;
@@ -95,6 +110,7 @@ struct VirtualHost {
   std::vector<BackendSet> backendSets;  // its backendRefs' endpoints
   std::vector<L7Route> routes;
   std::vector<Regex> regexes;           // its RegularExpression matches
+  std::vector<RouteFilters> filters;    // of its routes and backendRefs that have any
   std::vector<BackendRefCount> refs;    // every endpoint it names (control path only)
 };
 

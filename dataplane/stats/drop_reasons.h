@@ -78,7 +78,9 @@ namespace portico::dp {
   X(kTcpPoolEmpty, "tcp_pool_empty")                                               \
   X(kHttpBadFraming, "http_bad_framing")                                           \
   X(kHttpBadResponse, "http_bad_response")                                         \
-  X(kHttpResponseTimeout, "http_response_timeout")
+  X(kHttpResponseTimeout, "http_response_timeout")                               \
+  X(kHttpRequestTimeout, "http_request_timeout")                                 \
+  X(kL7FiltersNeedProxy, "l7_filters_need_proxy")
 
 enum class DropReason : uint8_t {
 #define PORTICO_DROP_ENUM(id, name) id,

@@ -240,14 +240,17 @@ YAML
 # 192.0.2.100 port 80 sending app.example.com to be1. Waits until the listener is
 # programmed, or fails saying what never happened. Sets DP_PID and CP_PID.
 # LAB_GATEWAY_ANNOTATIONS (a YAML flow map) annotates the Gateway; LAB_IMPAIRED=1 runs
-# both links through impairment relays (lab_impair).
+# both links through impairment relays (lab_impair). LAB_BACKENDS=N starts be1..beN
+# (198.51.100.11..) as Services alpha, beta, gamma, ...; LAB_MANIFESTS names a file of
+# more manifests (routes) to serve alongside.
 lab_gateway() {
-  local work=$1 dataplane=$2 workers=$3 l7=$4 impaired=""
+  local work=$1 dataplane=$2 workers=$3 l7=$4 impaired="" i
   local controlplane; controlplane="$(dirname "$dataplane")/../controlplane/portico-controlplane"
+  local names=(alpha beta gamma delta)
   [ "${LAB_IMPAIRED:-0}" = 1 ] && impaired=impaired
   lab_client_link $impaired
-  lab_backend_link 1 $impaired
-  lab_start_backend 1
+  lab_backend_link "${LAB_BACKENDS:-1}" $impaired
+  for i in $(seq 1 "${LAB_BACKENDS:-1}"); do lab_start_backend "$i"; done
   cat >"$work/dataplane.yaml" <<YAML
 lcores: {main: 0, workers: $workers}
 eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
@@ -267,6 +270,8 @@ YAML
     manifest_gateway lab 192.0.2.100 "" "${LAB_GATEWAY_ANNOTATIONS:-}"
     manifest_service app 80 8080 198.51.100.11
     manifest_route HTTPRoute app lab app.example.com app 80
+    for i in $(seq 1 "${LAB_BACKENDS:-1}"); do manifest_service "${names[$((i - 1))]}" 80 8080 "198.51.100.1$i"; done
+    [ -n "${LAB_MANIFESTS:-}" ] && cat "$LAB_MANIFESTS"
   } >"$work/manifests/lab.yaml"
   lab_start_dataplane dp "$dataplane" "$work/dataplane.yaml" "$work/dp.log" || return 1
   "$controlplane" --config "$work/controlplane.yaml" --manifests "$work/manifests" >"$work/cp.log" 2>&1 &

@@ -7,8 +7,10 @@
   POST /upload       the SHA-256 of the body received (Content-Length or chunked)
   any /echo...       its name, then the request line and header fields as received, and
                      the body's length: what a gateway made of the request
-  GET /slow?ms=N     its name after N milliseconds
+  GET .../slow?ms=N  its name after N milliseconds
   GET /ws (Upgrade)  101 Switching Protocols, then every byte echoed until the close
+  GET /seen          the request lines it received so far, one per line (mirrors)
+Echo answers carry X-Server-Note, a field a gateway's response filters can remove.
 usage: backend_server.py NAME ADDRESS PORT"""
 import hashlib
 import http.server
@@ -18,6 +20,7 @@ import time
 
 NAME, ADDRESS, PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
 BLOCK = bytes(range(256)) * 256
+SEEN = []
 
 
 def query_int(path, key, default):
@@ -54,10 +57,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 left -= len(chunk)
                 yield chunk
 
-    def reply(self, body, status=200):
+    def reply(self, body, status=200, note=False):
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Backend", NAME)
+        if note:
+            self.send_header("X-Server-Note", "from " + NAME)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -65,9 +70,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def echo(self):
         received = sum(len(c) for c in self.body_chunks())
         lines = [NAME, self.requestline] + [f"{k}: {v}" for k, v in self.headers.items()] + [f"body: {received}"]
-        self.reply(("\n".join(lines) + "\n").encode())
+        self.reply(("\n".join(lines) + "\n").encode(), note=True)
 
     def do_GET(self):
+        if self.path.startswith("/seen"):
+            return self.reply(("\n".join(SEEN) + "\n").encode())
+        SEEN.append(self.requestline)
+        del SEEN[:-1000]
         if self.path.startswith("/echo"):
             return self.echo()
         if self.path.startswith("/big"):
@@ -96,7 +105,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 sent += n
             self.wfile.write(b"0\r\n\r\n")
             return
-        if self.path.startswith("/slow"):
+        if self.path.split("?", 1)[0].endswith("/slow"):
             time.sleep(query_int(self.path, "ms", 1000) / 1000)
             return self.reply((NAME + "\n").encode())
         if self.path.startswith("/ws") and self.headers.get("Upgrade"):
@@ -117,6 +126,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_DELETE = do_GET
 
     def do_POST(self):
+        SEEN.append(self.requestline)
+        del SEEN[:-1000]
         if self.path.startswith("/echo"):
             return self.echo()
         digest = hashlib.sha256()

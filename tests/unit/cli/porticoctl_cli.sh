@@ -45,6 +45,31 @@ check "without the ReferenceGrant grafana answers 500" '500' \
 status=$("$ctl" status --manifests "$work/no-grant")
 check "status reports RefNotPermitted on the route" 'RefNotPermitted' \
   "$(echo "$status" | python3 -c "import json,sys; s=[o for o in json.load(sys.stdin) if o['name']=='dashboards/grafana'][0]; print([c for c in s['parents'][0]['conditions'] if c['type']=='ResolvedRefs'][0]['reason'])")"
+# Filters: a redirect's Location, and the request a rewrite sends on.
+cp -r "$examples" "$work/filters"
+cat >"$work/filters/monitoring/filtered.yaml" <<'YAML'
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: filtered, namespace: monitoring}
+spec:
+  parentRefs: [{name: flex-gateway, namespace: portico-gateway, sectionName: http}]
+  hostnames: [old.sjc.example.com]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /api}}]
+      filters:
+        - type: URLRewrite
+          urlRewrite: {hostname: prometheus.sjc.example.com, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v1}}
+        - type: RequestHeaderModifier
+          requestHeaderModifier: {set: [{name: X-Env, value: lab}]}
+      backendRefs: [{name: kube-prometheus-stack-prometheus, port: 9090}]
+    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 308}}]
+YAML
+check "a redirect answers with its code" '308' "$(explain "$work/filters" --host old.sjc.example.com --path /x | field status)"
+check "and its Location" '"https://old.sjc.example.com/x?a=1"' \
+  "$(explain "$work/filters" --host old.sjc.example.com --path /x --query a=1 | field location)"
+check "a rewrite shows the request the backend gets" \
+  '{"headers": {"add": {}, "remove": [], "set": {"X-Env": "lab"}}, "host": "prometheus.sjc.example.com", "path": "/v1/query"}' \
+  "$(explain "$work/filters" --host old.sjc.example.com --path /api/query | field request)"
 "$ctl" explain --manifests "$examples" --gateway nope/none --port 80 >/dev/null 2>"$work/err"
 check "an unknown gateway is an error" '1' "$?"
 "$ctl" explain --manifests "$examples" >/dev/null 2>&1

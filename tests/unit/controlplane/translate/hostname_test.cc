@@ -42,10 +42,11 @@ TEST(Hostname, WildcardMatchesOneOrMoreLabelsButNeverTheApex) {
 }
 
 TEST(Hostname, SniWildcardCoversOneLabel) {
-  EXPECT_TRUE(sniMatches("*.example.com", "www.example.com"));
-  EXPECT_FALSE(sniMatches("*.example.com", "foo.bar.example.com"));
-  EXPECT_FALSE(sniMatches("*.example.com", "example.com"));
-  EXPECT_TRUE(sniMatches("db.example.com", "db.example.com"));
+  // SNI as Host: Gateway API wildcards cover any depth (not RFC 6125's one label).
+  EXPECT_TRUE(hostnameMatches("*.example.com", "www.example.com"));
+  EXPECT_TRUE(hostnameMatches("*.example.com", "foo.bar.example.com"));
+  EXPECT_FALSE(hostnameMatches("*.example.com", "example.com"));
+  EXPECT_TRUE(hostnameMatches("db.example.com", "db.example.com"));
 }
 
 TEST(Hostname, HostHeaderPortIsIgnored) {

@@ -138,7 +138,8 @@ TEST(Listeners, HttpsHostMustBelongToTheSniListener) {
   EXPECT_EQ(routeRequest(gw, r).status, "421");
 }
 
-TEST(Tls, PassthroughBySniWithOneLabelWildcards) {
+// Gateway API wildcards cover any depth, for SNI too (as the dataplane matches them).
+TEST(Tls, PassthroughBySniWithWildcardsOfAnyDepth) {
   ListenerState l{"tls", 443, "TLS", std::nullopt, "Passthrough", true,
                   {AttachedRoute{"TLSRoute", "db/pg", "", {"*.db.example.com"}, {AttachedRule{{}, {served("db/pg:5432")}}}}}};
   const auto gw = gateway({l});
@@ -147,7 +148,11 @@ TEST(Tls, PassthroughBySniWithOneLabelWildcards) {
   r.sni = "main.db.example.com";
   EXPECT_EQ(routeRequest(gw, r).status, "forward");
   r.sni = "a.main.db.example.com";
+  EXPECT_EQ(routeRequest(gw, r).status, "forward");
+  r.sni = "db.example.com";
   EXPECT_EQ(routeRequest(gw, r).status, "reject");
+  r.port = 8443;
+  EXPECT_EQ(routeRequest(gw, r).status, "reject") << "no listener: reset, as the dataplane does, not 404";
 }
 
 TEST(Outcomes, InvalidAndEmptyBackendsAndWeightedSplits) {

@@ -12,6 +12,7 @@
 #include "dataplane/http/head_writer.h"
 #include "dataplane/http/response_head.h"
 #include "dataplane/http/upstream_pool.h"
+#include "dataplane/http/url_rewrite.h"
 
 namespace portico::dp::http {
 namespace {
@@ -195,6 +196,94 @@ TEST(HeadWriter, ClientResponseTakesOurConnectionOptions) {
   n = writeOwnAnswer(404, "no route", false, out);
   EXPECT_EQ(written(out, n),
             "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nServer: portico\r\n\r\nno route\n");
+}
+
+
+// The route filters' pieces: header edits, rewritten paths and redirect locations, and
+// the heads written with them.
+snapshot::HeaderEditsSpec edits(std::vector<std::pair<std::string, std::string>> set,
+                                std::vector<std::pair<std::string, std::string>> add, std::vector<std::string> remove) {
+  return {std::move(set), std::move(add), std::move(remove)};
+}
+
+TEST(HeaderEdits, EncodedOnceReadWithoutTheSpec) {
+  const std::string encoded = encodeEdits(edits({{"X-Set", "1"}}, {{"X-Add", "2"}, {"X-Add", "3"}}, {"X-Gone"}));
+  const HeaderEdits e(encoded);
+  EXPECT_TRUE(e.drops("x-set")) << "a set replaces what came";
+  EXPECT_TRUE(e.drops("X-GONE"));
+  EXPECT_FALSE(e.drops("x-add")) << "an add keeps what came";
+  EXPECT_FALSE(e.drops("x-other"));
+  std::string fields;
+  e.forEachNew([&](std::string_view n, std::string_view v) { fields += std::string(n) + "=" + std::string(v) + ";"; });
+  EXPECT_EQ(fields, "X-Set=1;X-Add=2;X-Add=3;");
+  EXPECT_TRUE(HeaderEdits().empty());
+  // A truncated copy (as a session keeps it) reads the entries that are whole.
+  const HeaderEdits cut(std::string_view(encoded).substr(0, encoded.size() - 3));
+  fields.clear();
+  cut.forEachNew([&](std::string_view n, std::string_view) { fields += std::string(n) + ";"; });
+  EXPECT_EQ(fields, "X-Set;X-Add;X-Add;");
+}
+
+TEST(UrlRewrite, PrefixReplacementKeepsWholePathElements) {
+  char buf[256];
+  using snapshot::PathRewrite;
+  auto prefix = [&](std::string_view path, std::string_view matched, std::string_view value) {
+    return std::string(rewritePath(path, PathRewrite::kPrefix, value, matched, buf));
+  };
+  EXPECT_EQ(prefix("/foo/bar", "/foo", "/baz"), "/baz/bar");
+  EXPECT_EQ(prefix("/foo", "/foo", "/baz"), "/baz");
+  EXPECT_EQ(prefix("/foo/", "/foo", "/baz"), "/baz/");
+  EXPECT_EQ(prefix("/foo/bar", "/foo/", "/baz/"), "/baz/bar");
+  EXPECT_EQ(prefix("/foo/bar", "/foo", "/"), "/bar");
+  EXPECT_EQ(prefix("/foo", "/foo", "/"), "/");
+  EXPECT_EQ(prefix("/anything", "/", "/v1"), "/v1/anything");
+  EXPECT_EQ(std::string(rewritePath("/a/b", PathRewrite::kFull, "/fixed", "/a", buf)), "/fixed");
+  EXPECT_EQ(std::string(rewritePath("/a/b", PathRewrite::kNone, "/x", "/a", buf)), "/a/b");
+  char tiny[4];
+  EXPECT_EQ(std::string(rewritePath("/foo/bar", PathRewrite::kPrefix, "/long", "/foo", tiny)), "/foo/bar")
+      << "what does not fit is left as it was";
+}
+
+TEST(UrlRewrite, RedirectLocationPorts) {
+  char buf[256];
+  auto location = [&](snapshot::RedirectSpec r, uint16_t listenerPort, std::string_view query = {}) {
+    const uint32_t n = writeLocation(r, "http", "www.example.com", listenerPort, "/p", query, buf);
+    return std::string(buf, n);
+  };
+  snapshot::RedirectSpec r;
+  EXPECT_EQ(location(r, 80), "http://www.example.com/p");
+  EXPECT_EQ(location(r, 8080, "a=1"), "http://www.example.com:8080/p?a=1") << "no scheme: the listener's port";
+  r.scheme = "https";
+  EXPECT_EQ(location(r, 8080), "https://www.example.com/p") << "a scheme alone: its well-known port";
+  r.port = 8443;
+  EXPECT_EQ(location(r, 80), "https://www.example.com:8443/p");
+  r = {};
+  r.hostname = "other.example.com";
+  r.port = 80;
+  EXPECT_EQ(location(r, 8080), "http://other.example.com/p");
+  char tiny[8];
+  EXPECT_EQ(writeLocation(r, "http", "www.example.com", 80, "/p", {}, tiny), 0u);
+}
+
+TEST(HeadWriter, FiltersEditTheHeadsBothWays) {
+  const auto head = request("GET /old/x?q=1 HTTP/1.1\r\nHost: a.example.com\r\nX-Set: client\r\nX-Gone: 1\r\nX-Keep: 1\r\n\r\n");
+  const std::string rule = encodeEdits(edits({{"X-Set", "rule"}, {"X-Both", "rule"}}, {{"X-Add", "1"}}, {"X-Gone"}));
+  const std::string backend = encodeEdits(edits({{"X-Both", "backend"}}, {}, {}));
+  RequestEdits e{HeaderEdits(rule), HeaderEdits(backend), "in.example.com", "/new/x"};
+  std::vector<uint8_t> out(4096);
+  const uint32_t n = writeUpstreamRequest(head, requestFraming(head), Forwarding{"192.0.2.1", false}, out, e);
+  EXPECT_EQ(written(out, n),
+            "GET /new/x?q=1 HTTP/1.1\r\nHost: in.example.com\r\nX-Keep: 1\r\nX-Set: rule\r\nX-Add: 1\r\n"
+            "X-Both: backend\r\nX-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Proto: http\r\n"
+            "X-Forwarded-Host: a.example.com\r\n\r\n");
+  const auto response_ = response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: be\r\nX-Note: 1\r\n\r\n");
+  const std::string responseEdits = encodeEdits(edits({{"Server", "edited"}}, {{"X-Added", "yes"}}, {"x-note"}));
+  const uint32_t m = writeClientResponse(response_, false, 1, out, HeaderEdits(responseEdits));
+  EXPECT_EQ(written(out, m), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: edited\r\nX-Added: yes\r\n\r\n");
+  const uint32_t r = writeRedirect(301, "https://a.example.com/x", false, out);
+  EXPECT_EQ(written(out, r),
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: https://a.example.com/x\r\nContent-Length: 0\r\n"
+            "Server: portico\r\n\r\n");
 }
 
 TEST(UpstreamPool, LatestFirstBoundedPerEndpoint) {

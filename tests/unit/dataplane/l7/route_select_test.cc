@@ -61,6 +61,7 @@ class RouteSelectTest : public ::testing::Test {
       case Outcome::kNotFound: return "404";
       case Outcome::kInvalidBackend: return "500";
       case Outcome::kUnavailable: return "503";
+      case Outcome::kRedirect: return "redirect";
     }
     return "?";
   }
