@@ -141,6 +141,9 @@ struct HttpRouteRule {
   std::vector<HttpRouteFilter> filters;
   // timeouts.request and timeouts.backendRequest, as Gateway API durations ("10s", "1m30s").
   std::optional<std::string> requestTimeout, backendRequestTimeout;
+  // Fields of the experimental channel the rule sets and Portico does not implement
+  // (retry, sessionPersistence): the route is refused rather than served without them.
+  std::vector<std::string> unsupportedFields;
 };
 
 struct HttpRoute {

@@ -326,6 +326,9 @@ HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
     });
     rule.backendRefs = readBackendRefs(n, f, true);
     rule.filters = readFilters(n, f);
+    for (const char* key : {"retry", "sessionPersistence"}) {
+      if (const YAML::Node x = child(n, key); x && !x.IsNull()) rule.unsupportedFields.push_back(key);
+    }
     if (const YAML::Node t = child(n, "timeouts")) {
       rule.requestTimeout = optStr(t, "request", join(f, "timeouts"));
       rule.backendRequestTimeout = optStr(t, "backendRequest", join(f, "timeouts"));

@@ -113,6 +113,7 @@ std::optional<uint32_t> parseDuration(const std::string& text) {
 }
 
 std::string ruleFilterProblem(const HttpRouteRule& rule, const std::string& ruleName) {
+  if (!rule.unsupportedFields.empty()) return ruleName + ": " + rule.unsupportedFields.front() + " is not supported";
   std::set<std::string> types;
   for (const auto& f : rule.filters) {
     if (auto p = filterProblem(f, rule, false); !p.empty()) return ruleName + ": " + p;

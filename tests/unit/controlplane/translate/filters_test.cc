@@ -169,6 +169,9 @@ TEST_F(Filters, WhatTheSpecRefuses) {
   expectRefused("{timeouts: {request: 1s, backendRequest: 2s}, backendRefs: [{name: svc, port: 80}]}",
                 "backendRequest must not be longer than timeouts.request");
   expectRefused("{timeouts: {request: soon}, backendRefs: [{name: svc, port: 80}]}", "is not a duration");
+  expectRefused("{retry: {attempts: 3, codes: [503]}, backendRefs: [{name: svc, port: 80}]}", "retry is not supported");
+  expectRefused("{sessionPersistence: {type: Cookie}, backendRefs: [{name: svc, port: 80}]}",
+                "sessionPersistence is not supported");
   expectRefused(R"({backendRefs: [{name: svc, port: 80, filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]}]})",
                 "not supported on a backendRef");
   std::string many = "{filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {add: [";
