@@ -10,6 +10,11 @@ if ! ./scripts/setup.sh; then
   exit 1
 fi
 
+# What the tests may leave behind: network namespaces and DPDK runtime folders. Those
+# that were not here before the run must be gone after it.
+leftovers() { { ip netns list 2>/dev/null | cut -d' ' -f1 | sed 's/^/netns /'; ls /var/run/dpdk 2>/dev/null | sed 's|^|/var/run/dpdk/|'; } | sort; }
+before=$(leftovers)
+
 total_passed=0
 total_failed=0
 for suite in unit packet k8s lab; do
@@ -28,6 +33,16 @@ for suite in unit packet k8s lab; do
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
 done
+
+left=$(comm -13 <(echo "$before") <(leftovers))
+if [ -n "$left" ]; then
+  echo "leftovers: the tests left these behind:"
+  echo "$left" | sed 's/^/  /'
+  total_failed=$((total_failed + 1))
+else
+  echo "leftovers: none"
+  total_passed=$((total_passed + 1))
+fi
 
 echo "$total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]

@@ -171,8 +171,10 @@ lab_cleanup() {
   LAB_PIDS=()
   for ns in "${LAB_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   LAB_NAMESPACES=()
-  # EAL runtime files of dataplanes started with --file-prefix LAB_PREFIX, and relay logs.
-  [ -n "$LAB_PREFIX" ] && rm -rf "/var/run/dpdk/$LAB_PREFIX" "${TMPDIR:-/tmp}/$LAB_PREFIX"-relay-*.log
+  # EAL runtime files of dataplanes started with --file-prefix LAB_PREFIX or a prefix made
+  # from it (LAB_PREFIX-one, ...), and relay logs.
+  [ -n "$LAB_PREFIX" ] && rm -rf "/var/run/dpdk/$LAB_PREFIX" "/var/run/dpdk/$LAB_PREFIX"-* \
+    "${TMPDIR:-/tmp}/$LAB_PREFIX"-relay-*.log
 }
 
 # lab_signal_dataplane SIGNAL PATTERN LOG: signals the dataplane and prints the first new
