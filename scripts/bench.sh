@@ -175,6 +175,7 @@ config_push
 
 $bench maglev "$([ "$quick" -ne 0 ] && echo 3 || echo 10)" >>"$results"
 $bench flow-bytes >>"$results"
+$bench http-bytes >>"$results"
 $bench translate "$([ "$quick" -ne 0 ] && echo 1 || echo 3)" >>"$results"
 $bench l7-first-packet "$(case $quick in 1) echo 3 ;; 2) echo 1 ;; *) echo 10 ;; esac)" >>"$results"  # best of N: the VM is noisy
 $bench hyperscan-build >>"$results"

@@ -298,7 +298,6 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   }
   session.requestDueMs = f != nullptr && f->requestTimeoutMs != 0 ? ctx.nowMs + f->requestTimeoutMs : 0;
   session.backendDueMs = f != nullptr && f->backendTimeoutMs != 0 ? ctx.nowMs + f->backendTimeoutMs : 0;
-  session.backendTimeoutMs = settings_.responseTimeoutMs;
   if (f != nullptr && !f->mirrorSets.empty()) startMirrors(rw, s, choice, {out_.data(), n}, client.forward.family, ctx);
   session.requestWhole = session.request.done();
   if (session.requestWhole) detachMirrors(rw, s, ctx);
@@ -311,7 +310,7 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
 // and the whole request's timeouts.
 void Proxy::armExchange(uint32_t s, uint32_t nowMs) {
   const Session& session = sessions_[s];
-  uint32_t due = nowMs + session.backendTimeoutMs;
+  uint32_t due = nowMs + settings_.responseTimeoutMs;
   for (const uint32_t d : {session.requestDueMs, session.backendDueMs}) {
     if (d != 0 && static_cast<int32_t>(d - due) < 0) due = d;
   }
@@ -329,7 +328,6 @@ bool Proxy::redirect(RelayWorker& rw, uint32_t s, const l7::RouteChoice& choice,
     return true;
   }
   const uint32_t w = writeRedirect(r.statusCode, {location_.data(), n}, session.closeAfter, out_);
-  l7::headArrived(rw, session.client);
   rw.endpoint.write(session.client, {out_.data(), w});
   LcoreCounters::bump(rw.counters.l7Answers);
   session.phase = Phase::kAnswer;

@@ -92,7 +92,6 @@ class Proxy {
     uint32_t requests = 0;
     uint32_t requestDueMs = 0;         // timeouts.request: the whole exchange; 0: none
     uint32_t backendDueMs = 0;         // timeouts.backendRequest; 0: none
-    uint32_t backendTimeoutMs = 0;     // idle wait for the backend (l7.http.response_timeout_ms)
     uint32_t mirrors[4];
   };
   static constexpr uint32_t kMaxMirrors = 4;

@@ -41,8 +41,6 @@ uint64_t nowUsOf(const L4Context& ctx) { return ctx.nowUs != 0 ? ctx.nowUs : sta
 
 uint32_t connectionOf(const FlowRecord& r) { return r.l7 & ~kRelayFlow; }
 
-
-
 void endSession(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
   RelaySession& session = rw.sessions[s];
   if (!session.inUse) return;

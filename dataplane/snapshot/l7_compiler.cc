@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "dataplane/lb/flow_key.h"
 #include "dataplane/http/header_edits.h"
+#include "dataplane/lb/flow_key.h"
 #include "dataplane/snapshot/compiler.h"
 
 namespace portico::dp::snapshot {

@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "dataplane/l7/relay.h"
 #include "dataplane/lb/flow_table.h"
 #include "controlplane/translate/translation.h"
 #include "dataplane/lb/maglev.h"
@@ -193,10 +195,32 @@ int flowBytes() {
   return 0;
 }
 
+// What a worker commits per connection of its TCP endpoint (relay and proxy modes): the
+// connection's state, its proxy session and relay session, the head guard's entries, its
+// flow record. Everything sized by l7.relay_connections is allocated and touched at
+// start; buffer chunks are not (an idle connection holds none) and neither is a session's
+// 1 KiB for response header edits until a route uses it.
+int httpBytes() {
+  namespace dp = portico::dp;
+  constexpr uint32_t kConnections = 65'536;
+  dp::l7::L7Settings settings;
+  settings.relayConnections = kConnections;
+  dp::LcoreCounters counters{};
+  const double before = residentMb();
+  const auto worker = std::make_unique<dp::l7::RelayWorker>(settings, counters, 1);
+  const double perConnection = (residentMb() - before) * 1024 * 1024 / kConnections;
+  const dp::lb::FlowTable flows(1'000'000, {});
+  const double bytes = perConnection + flows.bytesPerFlow();
+  figure("http.bytes_per_idle_connection", bytes, "bytes",
+         "an idle kept-alive client connection or pooled upstream connection: endpoint state, sessions, head guard "
+         "and flow record, per connection of l7.relay_connections (" + std::to_string(kConnections) + "); no buffer chunk");
+  return 0;
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | pcap-arp FILE COUNT | maglev [REPEATS] | "
-               "flow-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N] | manifests DIR ROUTES | push-ack unix:SOCKET [REPEATS]\n");
+               "flow-bytes | http-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N] | manifests DIR ROUTES | push-ack unix:SOCKET [REPEATS]\n");
   return 2;
 }
 
@@ -212,6 +236,7 @@ int main(int argc, char** argv) {
   if (cmd == "pcap-arp" && argc >= 4) return pcapArp(argv[2], std::atoi(argv[3]));
   if (cmd == "maglev") return maglev(argc > 2 ? std::atoi(argv[2]) : 5);
   if (cmd == "flow-bytes") return flowBytes();
+  if (cmd == "http-bytes") return httpBytes();
   if (cmd == "translate") return translateBench(argc > 2 ? std::atoi(argv[2]) : 3);
   if (cmd == "l7-first-packet") return portico::bench::l7FirstPacket(argc > 2 ? std::atoi(argv[2]) : 3);
   if (cmd == "hyperscan-build") return portico::bench::l7HyperscanBuild();

@@ -29,6 +29,7 @@ tap "bench.sh --smoke ran" ./scripts/bench.sh --smoke --json "$out" --chart "$ch
 for name in floor.testpmd_io.mpps_per_core floor.testpmd_macswap.mpps_per_core arp.replies.mpps_per_core \
   l4.established.mpps_per_core l4.established.cycles_per_packet l4.new_flows.per_s_per_core \
   maglev.build_ms.n_1000 maglev.moved_share.n_1000 flow.bytes_per_flow memory.flow_table_rss_mb.flows_1000000 \
+  http.bytes_per_idle_connection \
   config.translate_ms.routes_10000 config.ack_ms.routes_10000 config.delta_ack_ms.routes_10000 \
   l7.new_connections.per_s_per_core \
   e2e.portico.rps_keepalive e2e.nginx.rps_keepalive e2e.portico.rps_close e2e.nginx.rps_close \

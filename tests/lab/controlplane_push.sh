@@ -76,8 +76,7 @@ if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; 
 fi
 check "a restarted dataplane is resynced by the control plane" \
   wait_log "pushing the state again" "$work/cp.log" 10
-sleep 1
-check "after the resync the VIPs answer again" answers 192.0.2.170
+check "after the resync the VIPs answer again" lab_wait_until 10 "192.0.2.170 answering ARP after the resync" answers 192.0.2.170
 
 [ "$LAB_FAILURES" -gt 0 ] && sed 's/^/# cp: /' "$work/cp.log"
 lab_finish
