@@ -22,6 +22,11 @@ constexpr uint32_t kNone = Endpoint::kNone;
 
 uint32_t sessionOf(uint32_t user) { return user & ~kSessionUser; }
 
+// An upstream connection that can carry another request: open both ways, nothing unread.
+bool reusable(const Endpoint& e, uint32_t c) {
+  return e.state(c) == tcp::State::kEstablished && !e.peerClosed(c) && e.readable(c) == 0;
+}
+
 // The client's address as X-Forwarded-For names it.
 std::string_view clientText(const lb::FlowKey& k, char (&buf)[INET6_ADDRSTRLEN]) {
   if (k.family == 4) {
@@ -108,21 +113,14 @@ uint32_t Proxy::upstreamFor(RelayWorker& rw, uint32_t s, uint32_t backendId, con
   Session& session = sessions_[s];
   // The session's own connection, if it goes where this request goes and is still open.
   if (session.upstream != kNone) {
-    const tcp::State st = rw.endpoint.state(session.upstream);
-    if (session.upstreamBackend == backendId && st == tcp::State::kEstablished &&
-        !rw.endpoint.peerClosed(session.upstream) && rw.endpoint.readable(session.upstream) == 0) {
-      session.retryable = true;
-      return session.upstream;
-    }
-    releaseUpstream(rw, s, st == tcp::State::kEstablished && session.responseHead, ctx);
+    if (session.upstreamBackend == backendId && reusable(rw.endpoint, session.upstream)) return session.upstream;
+    releaseUpstream(rw, s, session.responseHead, ctx);
   }
   for (uint32_t c = pool_.take(backendId); c != kNone; c = pool_.take(backendId)) {
-    if (rw.endpoint.state(c) == tcp::State::kEstablished && !rw.endpoint.peerClosed(c) &&
-        rw.endpoint.readable(c) == 0) {
+    if (reusable(rw.endpoint, c)) {
       rw.endpoint.setUser(c, kSessionUser | s);
       session.upstream = c;
       session.upstreamBackend = backendId;
-      session.retryable = true;  // a pooled connection the backend may have closed meanwhile
       LcoreCounters::bump(rw.counters.httpPoolReuses);
       return c;
     }
@@ -133,22 +131,20 @@ uint32_t Proxy::upstreamFor(RelayWorker& rw, uint32_t s, uint32_t backendId, con
   if (c == kNone) return kNone;
   session.upstream = c;
   session.upstreamBackend = backendId;
-  session.retryable = false;
   return c;
 }
 
-void Proxy::releaseUpstream(RelayWorker& rw, uint32_t s, bool reusable, const L4Context& ctx) {
+void Proxy::releaseUpstream(RelayWorker& rw, uint32_t s, bool finished, const L4Context& ctx) {
   Session& session = sessions_[s];
   const uint32_t c = session.upstream;
   if (c == kNone) return;
   session.upstream = kNone;
-  const bool idle = rw.endpoint.state(c) == tcp::State::kEstablished && !rw.endpoint.peerClosed(c) &&
-                    rw.endpoint.readable(c) == 0;
-  if (reusable && idle && pool_.put(session.upstreamBackend, c)) {
+  const bool idle = finished && reusable(rw.endpoint, c);
+  if (idle && pool_.put(session.upstreamBackend, c)) {
     rw.endpoint.setUser(c, kPooledUser);
     return;
   }
-  if (reusable && idle) {
+  if (idle) {
     retire(rw, c);
     return;
   }
@@ -299,8 +295,7 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   session.requestDueMs = f != nullptr && f->requestTimeoutMs != 0 ? ctx.nowMs + f->requestTimeoutMs : 0;
   session.backendDueMs = f != nullptr && f->backendTimeoutMs != 0 ? ctx.nowMs + f->backendTimeoutMs : 0;
   if (f != nullptr && !f->mirrorSets.empty()) startMirrors(rw, s, choice, {out_.data(), n}, client.forward.family, ctx);
-  session.requestWhole = session.request.done();
-  if (session.requestWhole) detachMirrors(rw, s, ctx);
+  if (session.request.done()) detachMirrors(rw, s, ctx);
   session.phase = Phase::kExchange;
   armExchange(s, ctx.nowMs);
   return true;
@@ -387,8 +382,7 @@ bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
       end(rw, s, ctx);
       return false;
     }
-    session.requestWhole = session.request.done();
-    if (session.requestWhole) detachMirrors(rw, s, ctx);
+    if (session.request.done()) detachMirrors(rw, s, ctx);
   }
   if (!session.responseHead) {
     const uint32_t have = std::min<uint32_t>(e.readable(session.upstream), static_cast<uint32_t>(scratch_.size()));
@@ -439,7 +433,6 @@ bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
     }
     e.write(session.client, {out_.data(), n});
     e.consume(session.upstream, head.length);
-    session.retryable = false;
     if (interim) return true;  // 100 Continue and kin: the real response follows
     if (head.status == 101) {
       session.phase = Phase::kTunnel;

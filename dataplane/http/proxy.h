@@ -82,8 +82,6 @@ class Proxy {
     bool closeAfter = false;      // the client connection ends after this response
     bool responseHead = false;    // the response's head went to the client
     bool headRequest = false;
-    bool requestWhole = false;    // every byte of the request went to the backend's send buffer
-    bool retryable = false;       // nothing of the request reached a reused upstream yet
     bool clientShut = false, upstreamShut = false;
     uint8_t clientMinor = 1;
     uint8_t mirrorCount = 0;
@@ -115,7 +113,8 @@ class Proxy {
                 uint16_t listenerPort);
   void answer(l7::RelayWorker& rw, uint32_t s, uint16_t status, bool close);
   uint32_t upstreamFor(l7::RelayWorker& rw, uint32_t s, uint32_t backendId, const lb::L4Context& ctx);
-  void releaseUpstream(l7::RelayWorker& rw, uint32_t s, bool reusable, const lb::L4Context& ctx);
+  // `finished`: its exchange completed, so an idle connection may go back to the pool.
+  void releaseUpstream(l7::RelayWorker& rw, uint32_t s, bool finished, const lb::L4Context& ctx);
   // An idle upstream connection not kept: closed with a FIN (a reset would make the backend
   // log an error for a connection that did nothing wrong).
   void retire(l7::RelayWorker& rw, uint32_t connection);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP the way a gateway serves it (proxy mode, portico.dev/l7-mode: proxy), with real
+# HTTP the way a gateway serves it (proxy mode, the default for HTTP listeners), with real
 # Linux clients and servers: every request on a kept-alive connection is routed on its own
 # (hostnames, paths, methods, headers, query strings in random order, each answered by the
 # backend its rule names); pipelined requests answered in order; chunked bodies both ways;
@@ -10,7 +10,6 @@
 set -u
 DATAPLANE=$1
 WORKERS=${2:-[1]}
-CONTROLPLANE="$(dirname "$DATAPLANE")/../controlplane/portico-controlplane"
 here=$(dirname "$0")
 . "$here/../../scripts/lib/lab.sh"
 . "$here/../../scripts/lib/manifests.sh"
@@ -18,34 +17,9 @@ lab_init "phtp$$"
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
 
-lab_client_link
-lab_backend_link 3
-client=$(lab_ns client)
-ip -n "$client" addr add 192.0.2.3/24 dev pcl0
-for i in 1 2 3; do lab_start_backend "$i"; done
-
-cat >"$work/dataplane.yaml" <<YAML
-lcores: {main: 0, workers: $WORKERS}
-eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
-api: {socket: "$work/api.sock"}
-ports:
-  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24}
-  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
-flows: {capacity: 65536}
-l7: {trusted_peers: [192.0.2.3], http: {response_timeout_ms: 1500}}
-announce: {count: 1}
-YAML
-printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/api.sock" >"$work/controlplane.yaml"
-mkdir -p "$work/manifests"
 {
-  manifest_gatewayclass
-  manifest_gateway lab 192.0.2.100 "" "{portico.dev/l7-mode: proxy}"
-  manifest_service alpha 80 8080 198.51.100.11
-  manifest_service beta 80 8080 198.51.100.12
-  manifest_service gamma 80 8080 198.51.100.13
   manifest_service down 80 9999 198.51.100.13
   manifest_route HTTPRoute a lab a.example.com alpha 80
-  manifest_route HTTPRoute app lab app.example.com alpha 80
   manifest_route HTTPRoute b lab b.example.com beta 80
   manifest_route HTTPRoute gone lab gone.example.com down 80
   cat <<'YAML'
@@ -67,16 +41,16 @@ spec:
       backendRefs: [{name: beta, port: 80}]
     - backendRefs: [{name: alpha, port: 80}]
 YAML
-} >"$work/manifests/lab.yaml"
-
-if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
-  echo "Bail out! the dataplane did not start"
+} >"$work/routes.yaml"
+# Three backends (be1..be3 as alpha, beta, gamma; app.example.com goes to be1); proxy mode
+# is the default for HTTP listeners.
+if ! LAB_BACKENDS=3 LAB_MANIFESTS="$work/routes.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" \
+  "{trusted_peers: [192.0.2.3], http: {response_timeout_ms: 1500}}"; then
+  echo "Bail out! the gateway did not start"
   exit 1
 fi
-"$CONTROLPLANE" --config "$work/controlplane.yaml" --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
-LAB_PIDS+=("$!")
-check "the control plane programmed the proxy listener" \
-  lab_wait_until 60 "the listener programmed" grep -q "programmed: every dataplane serves" "$work/cp.log"
+client=$(lab_ns client)
+ip -n "$client" addr add 192.0.2.3/24 dev pcl0
 in_client() { ip netns exec "$client" "$@"; }
 check "the gateway answers" lab_wait_http client http://192.0.2.100/
 

@@ -4,8 +4,9 @@
 // and endpoint-less backends and redirects is translated, pushed as the control plane
 // pushes it (proto), compiled as the dataplane compiles it; then thousands of generated
 // requests are routed by explain's routeRequest and by the dataplane's routeHttp /
-// routeTls. The outcome must agree, and a forwarded request must land on an endpoint of a
-// backendRef explain names.
+// routeTls. The outcome must agree, a forwarded request must land on an endpoint of a
+// backendRef explain names, and a redirect's Location and a rewritten path must be the
+// same (explain computes them on its own, the proxy with dataplane/http/url_rewrite).
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,7 @@
 #include "controlplane/source/manifest_parser.h"
 #include "controlplane/translate/request_match.h"
 #include "dataplane/api/convert.h"
+#include "dataplane/http/url_rewrite.h"
 #include "dataplane/l7/route_select.h"
 #include "dataplane/snapshot/compiler.h"
 #include "tests/common/frames.h"
@@ -61,6 +63,11 @@ spec:
       filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
     - matches: [{path: {type: Exact, value: /broken}}]
       backendRefs: [{name: missing, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /v1/}}]
+      filters: [{type: URLRewrite, urlRewrite: {hostname: in.example.com, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}]
+      backendRefs: [{name: c, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /moved}}]
+      filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: new.example.com, statusCode: 302}}]
     - backendRefs: [{name: a, port: 80}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
@@ -187,10 +194,11 @@ TEST_F(Agreement, GeneratedHttpRequests) {
                                           "other.net", "eu.example.com"};
   const std::vector<std::string> paths = {"/",       "/api",       "/api/v1", "/apix",   "/login",  "/login/x",
                                           "/old/a",  "/static/x",  "/items/42", "/items/x", "/eu/x",  "/health",
-                                          "/app/1",  "/health/", "/broken"};
+                                          "/app/1",  "/health/", "/broken", "/v1",   "/v1/x/y",  "/moved/z"};
   std::mt19937 rng(20261206);
   auto pick = [&](const auto& v) { return v[rng() % v.size()]; };
   std::set<std::string> outcomes;
+  int rewrites = 0;
   for (int n = 0; n < 5000; ++n) {
     cp::Request r;
     r.port = 80;
@@ -217,9 +225,26 @@ TEST_F(Agreement, GeneratedHttpRequests) {
     std::string why;
     ASSERT_TRUE(agree(d, c, why)) << head << why;
     outcomes.insert(d.status);
+    // What the filters make of the request: the dataplane's own path rewrite and Location.
+    char path[256], location[512];
+    if (c.outcome == dp::l7::Outcome::kRedirect) {
+      const auto& redirect = *c.filters->redirect;
+      const std::string_view p =
+          dp::http::rewritePath(parsed.path, redirect.pathType, redirect.path, c.route->match.path, path);
+      const uint32_t n = dp::http::writeLocation(redirect, "http", parsed.host(), 80, p, parsed.query, location);
+      ASSERT_EQ(std::string(location, n), d.effect.location) << head;
+    } else if (c.filters != nullptr && c.filters->rewrite) {
+      const auto& rewrite = *c.filters->rewrite;
+      ASSERT_EQ(std::string(dp::http::rewritePath(parsed.path, rewrite.pathType, rewrite.path, c.route->match.path, path)),
+                d.effect.path)
+          << head;
+      ASSERT_EQ(rewrite.hostname, d.effect.host) << head;
+      rewrites++;
+    }
   }
   // The generated requests reach every outcome, or the test proves less than it says.
   EXPECT_EQ(outcomes, (std::set<std::string>{"200", "302", "404", "500", "503"}));
+  EXPECT_GT(rewrites, 0);
 }
 
 TEST_F(Agreement, GeneratedTlsServerNames) {

@@ -168,5 +168,40 @@ TEST_F(RouteSelectTest, WeightsInvalidAndEmptyBackends) {
   EXPECT_EQ(route(get("empty", "/")), "503");
 }
 
+// Filters: a redirect answers before any backend is chosen; a host whose only route has
+// filters keeps no one-backend shortcut (it would skip them); splice and relay mode, which
+// cannot apply a filter, turn a filtered choice into 500.
+TEST_F(RouteSelectTest, FilteredRoutesAndTheModesThatCannotApplyThem) {
+  L7RouteSpec redirect = routeSpec("redirect", path(PathMatchType::kPrefix, "/old"), {});
+  redirect.filters.redirect = RedirectSpec{"https"};
+  L7RouteSpec edited = routeSpec("edited", path(PathMatchType::kPrefix, "/"), {backend("198.51.100.11")});
+  L7BackendSpec refEdited = backend("198.51.100.12");
+  refEdited.filters.requestHeaders.add = {{"X-Ref", "1"}};
+  edited.filters.requestHeaders.set = {{"X-Rule", "1"}};
+  L7RouteSpec plain = routeSpec("plain", path(PathMatchType::kPrefix, "/"), {refEdited});
+  compile({ListenerSpec{"l", "", ListenerProtocol::kHttp, false,
+                        {{"a.example.com", {redirect, edited}}, {"b.example.com", {plain}}}}});
+  EXPECT_EQ(route(get("a.example.com", "/old/x")), "redirect");
+  EXPECT_EQ(route(get("a.example.com", "/x")), "198.51.100.11");
+  for (const auto& vhost : snap_->l7Ports.front().listeners.front().vhosts) {
+    EXPECT_EQ(vhost->onlySet, kInvalidBackendRef) << "a filtered only route is still read";
+  }
+  std::string text = get("b.example.com", "/");
+  HttpRequestHead head;
+  ASSERT_EQ(parseRequestHead({reinterpret_cast<uint8_t*>(text.data()), text.size()}, 16384, head).status,
+            ParseStatus::kComplete);
+  RouteChoice c = routeHttp(snap_->l7Ports.front(), head, snap_->scratch->forWorker(0), 0);
+  ASSERT_EQ(c.outcome, Outcome::kForward);
+  EXPECT_EQ(c.filters, nullptr);
+  ASSERT_NE(c.backendFilters, nullptr) << "the backendRef's own filters come with its choice";
+  EXPECT_TRUE(refuseFilters(c));
+  EXPECT_EQ(c.outcome, Outcome::kInvalidBackend);
+  text = get("nobody.example.com", "/");
+  ASSERT_EQ(parseRequestHead({reinterpret_cast<uint8_t*>(text.data()), text.size()}, 16384, head).status,
+            ParseStatus::kComplete);
+  c = routeHttp(snap_->l7Ports.front(), head, snap_->scratch->forWorker(0), 0);
+  EXPECT_FALSE(refuseFilters(c)) << "an unfiltered choice is left alone";
+}
+
 }  // namespace
 }  // namespace portico::dp::l7
