@@ -503,16 +503,90 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
   }
 }
 
+// A line that starts (---) or ends (...) a document: a marker at the start of a line
+// can be nothing else in YAML, not even inside a block scalar.
+bool documentMarker(std::string_view line, std::string_view marker) {
+  return line.substr(0, 3) == marker && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+}
+
+// Whether a line holds anything of a document (not blank, a comment or a directive).
+bool contentLine(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t\r");
+  return first != std::string_view::npos && line[first] != '#' && !(first == 0 && line[0] == '%');
+}
+
+// A document that is null on purpose ("null", "~"), as opposed to text yaml-cpp 0.7
+// reads as nothing.
+bool spelledNull(std::string_view doc) {
+  std::string value;
+  for (std::size_t pos = 0; pos < doc.size();) {
+    std::size_t eol = doc.find('\n', pos);
+    if (eol == std::string_view::npos) eol = doc.size();
+    std::string_view l = doc.substr(pos, eol - pos);
+    if (documentMarker(l, "---")) l.remove_prefix(3);
+    if (contentLine(l)) value += l;
+    pos = eol + 1;
+  }
+  const auto first = value.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return true;
+  value = value.substr(first, value.find_last_not_of(" \t\r") - first + 1);
+  return value == "null" || value == "Null" || value == "NULL" || value == "~";
+}
+
+struct DocumentError {
+  std::size_t line, column;
+  std::string message;
+};
+
+// The documents of a stream, each read with YAML::Load. yaml-cpp 0.7's LoadAll loops for
+// ever, allocating, on a stream such as ",{" (its issue 1040, fixed after 0.8): one
+// manifest would take the control plane down. A document that reads as nothing though
+// it holds text is an error here, as later versions of yaml-cpp make it.
+std::vector<YAML::Node> loadDocuments(const std::string& text) {
+  std::vector<YAML::Node> docs;
+  std::size_t start = 0, startLine = 0, line = 0;
+  bool content = false;
+  const auto finish = [&](std::size_t end) {
+    const std::string doc = text.substr(start, end - start);
+    YAML::Node node;
+    try {
+      node = YAML::Load(doc);
+    } catch (const YAML::Exception& e) {
+      throw DocumentError{startLine + static_cast<std::size_t>(e.mark.line), static_cast<std::size_t>(e.mark.column), e.msg};
+    }
+    if (node.IsNull() && !spelledNull(doc)) throw DocumentError{startLine, 0, "not a YAML document"};
+    docs.push_back(node);
+  };
+  for (std::size_t pos = 0; pos <= text.size(); ++line) {
+    std::size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    const std::string_view l(text.data() + pos, eol - pos);
+    if (documentMarker(l, "---")) {
+      if (content) finish(pos);
+      start = pos, startLine = line;
+      content = contentLine(l.substr(3));  // "--- value": the rest of the line is the document's
+    } else if (documentMarker(l, "...")) {
+      if (content) finish(pos);
+      start = std::min(eol + 1, text.size()), startLine = line + 1, content = false;
+    } else {
+      content = content || contentLine(l);
+    }
+    pos = eol + 1;
+  }
+  if (content) finish(text.size());
+  return docs;
+}
+
 }  // namespace
 
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
                     std::vector<Problem>& problems) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    problems.push_back({source, "", "", "line " + std::to_string(e.mark.line + 1) + ", column " +
-                                            std::to_string(e.mark.column + 1) + ": " + e.msg +
+    docs = loadDocuments(text);
+  } catch (const DocumentError& e) {
+    problems.push_back({source, "", "", "line " + std::to_string(e.line + 1) + ", column " +
+                                            std::to_string(e.column + 1) + ": " + e.message +
                                             "; nothing in this file is read"});
     return;
   }

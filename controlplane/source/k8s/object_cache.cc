@@ -28,7 +28,9 @@ bool forKind(Maps& c, const std::string& kind, F&& f) {
 bool ObjectCache::upsertLocked(const std::string& kind, const std::string& key, const std::string& json,
                                std::vector<Problem>& problems) {
   ClusterState one;
-  parseManifests(json, kind + " " + key + " (Kubernetes API)", one, problems);
+  const std::string source = kind + " " + key + " (Kubernetes API)";
+  const std::size_t before = problems.size();
+  parseManifests(json, source, one, problems);
   bool stored = false;
   forKind(maps_, kind, [&](auto& map, auto member) {
     map.erase(key);
@@ -37,6 +39,8 @@ bool ObjectCache::upsertLocked(const std::string& kind, const std::string& key, 
       stored = true;
     }
   });
+  // Empty text, or an object of another kind: refused like any unreadable object.
+  if (!stored && problems.size() == before) problems.push_back({source, "", "", "holds no " + kind + "; ignored"});
   return stored;
 }
 

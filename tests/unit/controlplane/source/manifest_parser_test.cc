@@ -202,5 +202,56 @@ TEST(ManifestParser, MalformedYamlNamesLineAndColumn) {
   EXPECT_EQ(problems[0].toString(), "bad.yaml: line 3, column 1: end of map flow not found; nothing in this file is read");
 }
 
+// yaml-cpp 0.7's LoadAll never returns on these (found by the k8s_objects fuzz target);
+// each is refused, the line counted from the start of the file.
+TEST(ManifestParser, TextThatReadsAsNothingIsRefused) {
+  for (const char* text : {",{", ", [{\"a\": 1}]", "kind: Namespace\nmetadata: {name: a}\n---\n,\n"}) {
+    std::vector<Problem> problems;
+    ClusterState s;
+    parseManifests(text, "bad.yaml", s, problems);
+    ASSERT_EQ(problems.size(), 1u) << text;
+    EXPECT_NE(problems[0].message.find("not a YAML document; nothing in this file is read"), std::string::npos) << text;
+    EXPECT_TRUE(s.namespaces.empty());
+  }
+  std::vector<Problem> problems;
+  ClusterState s;
+  parseManifests("a: 1\n---\nkind: Gateway\nmetadata: {name: x\n", "bad.yaml", s, problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].toString(), "bad.yaml: line 5, column 1: end of map flow not found; nothing in this file is read");
+}
+
+// Documents split by "---" and ended by "...", a value on the marker's line, null
+// documents and comments between them, as LoadAll read them.
+TEST(ManifestParser, EveryDocumentOfAStreamIsRead) {
+  std::vector<Problem> problems;
+  ClusterState s;
+  parseManifests(R"(# leading comment
+%YAML 1.2
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: one}
+...
+apiVersion: v1
+kind: Namespace
+metadata: {name: two}
+--- null
+---
+# only a comment
+--- {apiVersion: v1, kind: Namespace, metadata: {name: three}}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: four
+  annotations:
+    text: |
+      --- inside a block scalar, indented: not a marker
+)",
+                 "s.yaml", s, problems);
+  EXPECT_TRUE(problems.empty()) << problems[0].toString();
+  EXPECT_EQ(s.namespaces.size(), 4u);
+}
+
 }  // namespace
 }  // namespace portico::cp
