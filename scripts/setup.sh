@@ -13,6 +13,9 @@ packages=(
   libssl-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the sanitizer build and the fuzzers (scripts/sanitize.sh): clang, its runtimes
+  # (ASan, UBSan, libFuzzer) and the symbolizer that names the frames of a report
+  clang libclang-rt-14-dev llvm
   # lab: namespaces, clients
   iproute2 iputils-ping iputils-arping ethtool procps python3 curl openssl
   # attacks in the lab: SYN floods
@@ -54,7 +57,8 @@ fi
 
 if [ ! -f build/build.ninja ]; then
   # -O3 with link-time optimisation (the per-packet path crosses many small files) and
-  # debug info.
-  meson setup build -Dbuildtype=release -Ddebug=true -Db_lto=true >/dev/null
+  # debug info. The unit, packet and fuzz suites are built by scripts/sanitize.sh
+  # instead, under the sanitizers.
+  meson setup build -Dbuildtype=release -Ddebug=true -Db_lto=true -Dunit_tests=false >/dev/null
 fi
 ninja -C build -j2 >/dev/null || ninja -C build -j1

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test suite (unit, packet, k8s, lab).
-# Prints one line per suite, then "N passed, N failed"; exits non-zero on any failure.
+# Installs what is missing, builds, and runs every test suite: unit, packet and fuzz in the
+# sanitizer build (build-san/, clang with ASan, UBSan and libFuzzer), k8s and lab in the
+# release build (build/). Prints one line per suite, then "N passed, N failed"; exits
+# non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ./scripts/setup.sh; then
+if ! ./scripts/setup.sh || ! ./scripts/sanitize.sh --build-only; then
   echo "test: setup or build failed"
   echo "0 passed, 1 failed"
   exit 1
@@ -17,12 +19,13 @@ before=$(leftovers)
 
 total_passed=0
 total_failed=0
-for suite in unit packet k8s lab; do
-  log="build/meson-logs/suite-$suite.txt"
+for run in build-san:unit build-san:packet build-san:fuzz build:k8s build:lab; do
+  dir=${run%%:*} suite=${run#*:}
+  log="$dir/meson-logs/suite-$suite.txt"
   # Lab and packet tests spin a polling core each: they run one at a time.
-  meson test -C build --suite "$suite" --print-errorlogs --num-processes 2 >"$log" 2>&1
+  meson test -C "$dir" --no-rebuild --suite "$suite" --print-errorlogs --num-processes 2 >"$log" 2>&1
   status=$?
-  read -r passed failed skipped < <(python3 scripts/lib/count_tests.py build/meson-logs/testlog.junit.xml)
+  read -r passed failed skipped < <(python3 scripts/lib/count_tests.py "$dir/meson-logs/testlog.junit.xml")
   if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
   line="$suite: $passed passed, $failed failed"
   [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace portico::cp {
 
@@ -105,9 +107,10 @@ void readBgp(const YAML::Node& n, BgpConfig& bgp) {
 
 }  // namespace
 
-bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Problem& problem) {
+bool parseControlPlaneConfig(const std::string& yaml, const std::string& source, ControlPlaneConfig& out,
+                             Problem& problem) {
   try {
-    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node root = YAML::Load(yaml);
     if (!root.IsDefined() || root.IsNull()) throw KeyError{"", "the file is empty"};
     known(root, "", {"dataplanes", "address_pools", "debounce_ms", "bgp", "kubernetes"});
     const YAML::Node dps = root["dataplanes"];
@@ -156,13 +159,22 @@ bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Pr
     }
     return true;
   } catch (const KeyError& e) {
-    problem = Problem{path, "", e.key, e.what};
-  } catch (const YAML::BadFile&) {
-    problem = Problem{path, "", "", "cannot be read"};
+    problem = Problem{source, "", e.key, e.what};
   } catch (const YAML::Exception& e) {
-    problem = Problem{path, "", "", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg};
+    problem = Problem{source, "", "", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg};
   }
   return false;
+}
+
+bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Problem& problem) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    problem = Problem{path, "", "", "cannot be read"};
+    return false;
+  }
+  return parseControlPlaneConfig(text.str(), path, out, problem);
 }
 
 }  // namespace portico::cp

@@ -29,5 +29,8 @@ struct ControlPlaneConfig {
 // Reads controlplane.yaml; a problem names the file and key, and nothing is returned
 // then (the daemon does not start on a half-read config).
 bool loadControlPlaneConfig(const std::string& path, ControlPlaneConfig& out, Problem& problem);
+// The same from the file's text; `source` names it in the problem.
+bool parseControlPlaneConfig(const std::string& yaml, const std::string& source, ControlPlaneConfig& out,
+                             Problem& problem);
 
 }  // namespace portico::cp
