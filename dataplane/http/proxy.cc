@@ -113,7 +113,10 @@ uint32_t Proxy::upstreamFor(RelayWorker& rw, uint32_t s, uint32_t backendId, con
   Session& session = sessions_[s];
   // The session's own connection, if it goes where this request goes and is still open.
   if (session.upstream != kNone) {
-    if (session.upstreamBackend == backendId && reusable(rw.endpoint, session.upstream)) return session.upstream;
+    if (session.upstreamBackend == backendId && reusable(rw.endpoint, session.upstream)) {
+      session.upstreamReused = true;
+      return session.upstream;
+    }
     releaseUpstream(rw, s, session.responseHead, ctx);
   }
   for (uint32_t c = pool_.take(backendId); c != kNone; c = pool_.take(backendId)) {
@@ -121,6 +124,7 @@ uint32_t Proxy::upstreamFor(RelayWorker& rw, uint32_t s, uint32_t backendId, con
       rw.endpoint.setUser(c, kSessionUser | s);
       session.upstream = c;
       session.upstreamBackend = backendId;
+      session.upstreamReused = true;
       LcoreCounters::bump(rw.counters.httpPoolReuses);
       return c;
     }
@@ -131,6 +135,7 @@ uint32_t Proxy::upstreamFor(RelayWorker& rw, uint32_t s, uint32_t backendId, con
   if (c == kNone) return kNone;
   session.upstream = c;
   session.upstreamBackend = backendId;
+  session.upstreamReused = false;
   return c;
 }
 
@@ -282,6 +287,7 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
     answer(rw, s, 431, true);
     return true;
   }
+  session.requestSeq = e.tcb(up).sndEnd;
   e.write(up, {out_.data(), n});
   // What the response will need once this snapshot may be gone: its header edits, copied.
   session.responseEditsLength = 0;
@@ -388,6 +394,7 @@ bool Proxy::exchange(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
     const uint32_t have = std::min<uint32_t>(e.readable(session.upstream), static_cast<uint32_t>(scratch_.size()));
     if (have == 0) {
       if (e.peerClosed(session.upstream)) {
+        if (retry(rw, s, ctx)) return true;
         releaseUpstream(rw, s, false, ctx);
         answer(rw, s, 502, true);
         return true;
@@ -536,9 +543,35 @@ void Proxy::advance(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L7Wor
   }
 }
 
+bool Proxy::retry(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
+  Session& session = sessions_[s];
+  Endpoint& e = rw.endpoint;
+  const uint32_t old = session.upstream;
+  if (old == kNone || !session.upstreamReused || session.responseHead || session.phase != Phase::kExchange) return false;
+  // Anything the backend acknowledged it may have acted on; anything it answered it did.
+  const tcp::Tcb& t = e.tcb(old);
+  if (t.sndUna != session.requestSeq || e.readable(old) != 0) return false;
+  const lb::FlowRecord& client = ctx.flows.record(rw.flowOf[session.client]);
+  const uint32_t fresh = l7::openUpstream(rw, session.upstreamBackend, client.forward.family, kSessionUser | s, ctx);
+  if (fresh == kNone) return false;
+  // The request so far (head, and body as far as it was read) is still in the old
+  // connection's send buffer, since none of it was acknowledged; the rest of a body
+  // follows on the new connection.
+  if (e.copyUnacknowledged(old, fresh) != t.sndEnd - t.sndUna) {
+    l7::closeSide(rw, fresh, ctx);
+    return false;
+  }
+  l7::closeSide(rw, old, ctx);
+  session.upstream = fresh;
+  session.upstreamReused = false;  // once: a new connection that fails is the backend's failure
+  LcoreCounters::bump(rw.counters.httpRetries);
+  return true;
+}
+
 void Proxy::upstreamFailed(RelayWorker& rw, uint32_t s, uint8_t events, const L4Context& ctx) {
   Session& session = sessions_[s];
   const bool neverAnswered = !session.responseHead && session.phase == Phase::kExchange;
+  if (neverAnswered && retry(rw, s, ctx)) return;
   const bool refused = rw.endpoint.tcb(session.upstream).sndUna == rw.endpoint.tcb(session.upstream).iss;
   l7::closeSide(rw, session.upstream, ctx);
   session.upstream = kNone;
@@ -592,10 +625,11 @@ void Proxy::onEvents(RelayWorker& rw, uint32_t connection, uint8_t events, const
     if (events & (tcp::kReset | tcp::kTimedOut)) {
       upstreamFailed(rw, s, events, ctx);
     } else if (events & tcp::kClosed) {
-      l7::closeSide(rw, connection, ctx);
-      session.upstream = kNone;
       if (session.phase == Phase::kTunnel || (session.phase == Phase::kExchange && !session.response.done())) {
         upstreamFailed(rw, s, events, ctx);
+      } else {
+        l7::closeSide(rw, connection, ctx);
+        session.upstream = kNone;
       }
     }
   } else {

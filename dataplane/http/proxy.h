@@ -83,6 +83,8 @@ class Proxy {
     bool responseHead = false;    // the response's head went to the client
     bool headRequest = false;
     bool clientShut = false, upstreamShut = false;
+    bool upstreamReused = false;  // this exchange's upstream connection carried an earlier one
+    uint32_t requestSeq = 0;      // where this request starts in the upstream's sequence space
     uint8_t clientMinor = 1;
     uint8_t mirrorCount = 0;
     uint16_t responseEditsLength = 0;  // this exchange's ResponseHeaderModifier, in responseEdits_
@@ -119,6 +121,10 @@ class Proxy {
   // log an error for a connection that did nothing wrong).
   void retire(l7::RelayWorker& rw, uint32_t connection);
   void upstreamFailed(l7::RelayWorker& rw, uint32_t s, uint8_t events, const lb::L4Context& ctx);
+  // Sends the request again on a new connection when its reused upstream connection ended
+  // before the backend acknowledged any of it: a backend closing an idle kept-alive
+  // connection as it is reused. False when it may have been acted on (or cannot be sent).
+  bool retry(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
   void end(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
   void arm(uint32_t s, uint32_t nowMs, uint32_t afterMs) { timers_.schedule(s, nowMs + afterMs); }
 

@@ -44,6 +44,7 @@ namespace portico::dp {
   X(tcpTimeWaitReclaimed, "tcp_time_wait_reclaimed") \
   X(httpRequests, "http_requests")       \
   X(httpPoolReuses, "http_pool_reuses")  \
+  X(httpRetries, "http_retries")         \
   X(httpMirrored, "http_mirrored")       \
   X(activeFlows, "active_flows")         \
   X(l7HeldBuffers, "l7_held_buffers")    \

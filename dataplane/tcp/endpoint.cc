@@ -711,11 +711,21 @@ uint32_t Endpoint::write(uint32_t id, std::span<const uint8_t> data) {
 }
 
 uint32_t Endpoint::relay(uint32_t from, uint32_t offset, uint32_t to, uint32_t n) {
+  return append(tcbs_[from].receive, offset, to, n);
+}
+
+uint32_t Endpoint::copyUnacknowledged(uint32_t from, uint32_t to) {
+  Tcb& f = tcbs_[from];
+  return append(f.send, 0, to, f.sndEnd - f.sndUna);
+}
+
+uint32_t Endpoint::append(StreamBuffer& source, uint32_t offset, uint32_t to, uint32_t n) {
   n = std::min(n, writable(to));
   uint32_t done = 0;
   std::span<const uint8_t> pieces[8];
   while (done < n) {
-    const unsigned count = peek(from, offset + done, n - done, pieces, 8);
+    const unsigned count = source.pieces(pool_, offset + done, n - done, pieces, 8);
+    if (count == 0) break;
     for (unsigned i = 0; i < count; ++i) {
       const uint32_t w = write(to, pieces[i]);
       done += w;

@@ -63,6 +63,9 @@ class Endpoint {
   // Copies `n` readable bytes of `from`, starting at `offset`, to the send buffer of `to`
   // (the proxy's body relay); returns how many. The caller consumes them from `from`.
   uint32_t relay(uint32_t from, uint32_t offset, uint32_t to, uint32_t n);
+  // Copies what `from` has written and its peer has not acknowledged to the send buffer of
+  // `to` (a request sent again on another connection); returns how many bytes.
+  uint32_t copyUnacknowledged(uint32_t from, uint32_t to);
   void shutdown(uint32_t id);  // FIN once everything written is sent
   void abort(uint32_t id);     // RST now; the connection is kClosed at once
   void kill(uint32_t id);      // abort(), and a kReset event for whoever owns it
@@ -101,6 +104,8 @@ class Endpoint {
 
  private:
   uint32_t allocate();
+  // Appends `n` bytes of `source` from `offset` to the send buffer of `to`; returns how many.
+  uint32_t append(StreamBuffer& source, uint32_t offset, uint32_t to, uint32_t n);
   void initSend(Tcb& t, uint32_t iss, uint16_t peerMss);
   void raise(uint32_t id, uint8_t events);
   void markDirty(uint32_t id);
