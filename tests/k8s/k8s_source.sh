@@ -81,6 +81,8 @@ check "HTTPRoute status: Accepted and ResolvedRefs True for our parent" eventual
 check "GatewayClass status: Accepted" eventually 10 condition /apis/gateway.networking.k8s.io/v1/gatewayclasses/portico \
   "any(c['type']=='Accepted' and c['status']=='True' for c in o['status']['conditions'])"
 
+# Absences (no status write, below no push) are watched over a window: nothing marks
+# their end.
 sleep 2
 writes=$(status_writes)
 k8s_create "$(k8s_service elsewhere unrelated)"

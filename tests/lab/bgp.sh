@@ -134,7 +134,7 @@ check "... and the route in place" wait_route 203.0.113.200 present 1
 
 lab_stop_pid "$CP_PID"
 CP_PID=""
-sleep 2
+sleep 2  # an absence (no withdrawal) is watched over a window: nothing marks its end
 check "the route stays while the control plane is down" wait_route 203.0.113.200 present 1
 start_controlplane
 adopted() { for _ in $(seq 1 50); do grep -q "adopting the running gobgpd" "$work/cp.log" && return 0; sleep 0.1; done; return 1; }

@@ -67,8 +67,13 @@ check "the first Gateway kept its VIP" bash -c "'$CTL' vips --api 'unix:$work/ap
 lab_stop_pid "$CP_PID"
 check "with the control plane stopped the dataplane keeps serving" answers 192.0.2.170
 
+pushes() { grep -c "programmed: every dataplane serves" "$work/cp.log"; }
+before=$(pushes)
 start_controlplane
-sleep 1
+# The restarted control plane has served the dataplane once, so the restart below is one
+# it must notice.
+pushed_again() { [ "$(pushes)" -gt "$before" ]; }
+lab_wait_until 20 "the restarted control plane to push" pushed_again
 lab_stop_pid "$DP_PID"
 if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
   echo "Bail out! the dataplane did not restart"

@@ -61,7 +61,10 @@ check "VIP traffic still goes to the backend" bash -c "[ \"\$(ip netns exec $cli
 in_client ping -f -w 4 -s 200 192.0.2.2 >/dev/null 2>&1 &
 flood=$!
 LAB_PIDS+=("$flood")
-sleep 1
+sent() { ip netns exec "$client" cat /sys/class/net/pcl0/statistics/tx_packets; }
+flood_start=$(sent)
+flooding() { [ "$(sent)" -gt $((flood_start + 2000)) ]; }
+lab_wait_until 10 "the flood to be under way" flooding
 bgp_during_flood() {
   for i in 1 2 3 4 5; do in_client curl -s -o /dev/null --max-time 2 http://192.0.2.2:179/ || return 1; done
 }

@@ -51,7 +51,15 @@ if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; 
   echo "Bail out! the dataplane did not start"
   exit 1
 fi
-sleep 3
+# Traffic until every backend has had its share (or the deadline says it never will).
+each_backend_got() {
+  local i now
+  for i in 1 2 3; do
+    now=$(rx "$i")
+    [ $((now - before[i - 1])) -ge 4000 ] || return 1
+  done
+}
+lab_wait_until 30 "4 000 datagrams at every backend" each_backend_got
 stats=$(lab_dataplane_stats "$work/dp.log")
 lab_stop_pid "$DP_PID"
 lab_stop_pid "$tp"

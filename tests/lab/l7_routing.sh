@@ -116,7 +116,7 @@ check "100 MB down through the splice arrive intact" download "$size"
 restart_during_download() {
   download $((30 * 1024 * 1024)) --limit-rate 15M &
   local dl=$!
-  sleep 0.5
+  lab_wait_until 20 "the download to start" test -s "$work/down"
   lab_stop_pid "$CP_PID"
   start_controlplane
   wait "$dl"
