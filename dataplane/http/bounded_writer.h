@@ -19,6 +19,9 @@ class BoundedWriter {
       overflow_ = true;
       return *this;
     }
+    // An empty view may have no data at all (a response with no reason phrase), which
+    // memcpy must not be given even for zero bytes.
+    if (s.empty()) return *this;
     std::memcpy(buf_.data() + size_, s.data(), s.size());
     size_ += s.size();
     return *this;

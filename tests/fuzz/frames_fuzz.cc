@@ -11,7 +11,8 @@
 //
 // Beyond not crashing: every frame the appliance sends parses; every frame it makes up
 // has correct checksums; every frame it forwards or answers from one with correct
-// checksums has correct checksums (the incremental updates of NAT and splicing).
+// checksums has correct checksums (the incremental updates of NAT and splicing); every
+// frame it drops is counted by a reason.
 
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +29,12 @@ using portico::fuzz::check;
 // PORTICO_FUZZ_VERBOSE=1: what each record did and the counters at the end, to check
 // that a seed reaches as deep as it is meant to.
 const bool kVerbose = std::getenv("PORTICO_FUZZ_VERBOSE") != nullptr;
+
+uint64_t dropped(const LcoreCounters& counters) {
+  uint64_t n = 0;
+  for (const auto& d : counters.drops) n += d.load();
+  return n;
+}
 
 void report(const LcoreCounters& counters) {
 #define PORTICO_FUZZ_PRINT(id, name) \
@@ -76,7 +83,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     pkt::ParsedPacket in;
     inValid = pkt::parseFrame(frame, len, in).ok && l4ChecksumValid(frame, in);
+    const uint64_t dropsBefore = dropped(talk.counters) + dropped(talk.relayCounters);
     const pkt::Verdict v = talk.receive(side, frame, len);
+    check(!v.isDrop() || dropped(talk.counters) + dropped(talk.relayCounters) > dropsBefore,
+          "every dropped frame is counted by a reason");
     if (kVerbose) {
       std::fprintf(stderr, "record: side %u, %u bytes -> action %d, %u bytes\n", side, len,
                    static_cast<int>(v.action()), v.length());

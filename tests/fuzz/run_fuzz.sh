@@ -15,5 +15,8 @@ mkdir -p "$work" "$crashes"
 # A finding's first report is the one to read: stop at the first error of any sanitizer.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+# A fixed seed (FUZZ_SEED, 1 by default) makes a bounded run explore the same inputs
+# every time, so the suite passes or fails the same way on every run of the same code;
+# long runs give another seed, or -seed=0 for a random one.
 exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -error_exitcode=1 \
-  -artifact_prefix="$crashes/" "$@" "$work" "$seeds"
+  -seed="${FUZZ_SEED:-1}" -artifact_prefix="$crashes/" "$@" "$work" "$seeds"
