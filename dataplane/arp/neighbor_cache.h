@@ -32,7 +32,14 @@ class NeighborCache {
     bool resolved = false;
     bool pinned = false;  // configured by hand: never asked for, never replaced
     bool live = true;     // false: a free slot
+    bool idle = false;    // no snapshot uses it: kept with its address, not asked for
+    Clock::time_point idleSince{};
   };
+
+  // How long a next hop nobody uses keeps its address in case it comes back, as
+  // endpoints that leave and return do (a kernel's stale neighbour entry lives as long):
+  // a returning backend is reachable at once instead of after a new resolution.
+  static constexpr std::chrono::seconds kIdleHold{60};
 
   explicit NeighborCache(uint32_t capacity = 4096)
       : capacity_(capacity), macs_(std::make_unique<std::atomic<uint64_t>[]>(capacity)) {}
@@ -41,37 +48,58 @@ class NeighborCache {
   // kNoSlot when the cache is full.
   uint32_t slotFor(uint8_t port, const pkt::IpAddress& ip) {
     const auto key = std::make_pair(port, ip);
-    if (auto it = index_.find(key); it != index_.end()) return it->second;
+    if (auto it = index_.find(key); it != index_.end()) {
+      entries_[it->second].idle = false;
+      return it->second;
+    }
     uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
       free_.pop_back();
       entries_[slot] = Entry{port, ip, {}, {}, false};
-    } else {
-      if (entries_.size() == capacity_) return kNoSlot;
+    } else if (entries_.size() < capacity_) {
       slot = static_cast<uint32_t>(entries_.size());
       entries_.push_back(Entry{port, ip, {}, {}, false});
+    } else {
+      // Full: the next hop idle the longest gives up its slot.
+      slot = kNoSlot;
+      for (uint32_t i = 0; i < entries_.size(); ++i) {
+        if (entries_[i].live && entries_[i].idle && (slot == kNoSlot || entries_[i].idleSince < entries_[slot].idleSince)) {
+          slot = i;
+        }
+      }
+      if (slot == kNoSlot) return kNoSlot;
+      forget(slot);
+      entries_[slot] = Entry{port, ip, {}, {}, false};
     }
     index_.emplace(key, slot);
     return slot;
   }
 
-  // Control thread, once no worker can still read a snapshot that used them: frees the
-  // slots `used` does not mark (pinned ones stay), so churn in next hops neither fills
-  // the cache nor keeps the resolver asking for addresses nobody needs.
-  void retainOnly(const std::vector<bool>& used) {
+  // Control thread, once no worker can still read a snapshot that used them: the slots
+  // `used` does not mark (pinned ones stay) become idle, and those idle longer than
+  // kIdleHold are freed, so churn in next hops neither fills the cache nor keeps the
+  // resolver asking for addresses nobody needs.
+  void retainOnly(const std::vector<bool>& used, Clock::time_point now = Clock::now()) {
     for (uint32_t slot = 0; slot < entries_.size(); ++slot) {
       Entry& e = entries_[slot];
       if (!e.live || e.pinned || (slot < used.size() && used[slot])) continue;
-      index_.erase(std::make_pair(e.port, e.ip));
-      macs_[slot].store(0, std::memory_order_release);
-      e.live = false;
-      e.resolved = false;
-      free_.push_back(slot);
+      if (!e.idle) {
+        e.idle = true;
+        e.idleSince = now;
+      } else if (now - e.idleSince >= kIdleHold) {
+        forget(slot);
+        free_.push_back(slot);
+      }
     }
   }
 
-  std::size_t liveEntries() const { return index_.size(); }
+  // Next hops in use (idle ones not counted).
+  std::size_t liveEntries() const {
+    std::size_t n = 0;
+    for (const auto& e : entries_) n += e.live && !e.idle;
+    return n;
+  }
 
   // Control thread: a static entry, for next hops that do not answer ARP/NDP (or where
   // the operator wants no resolution traffic). Returns false when the cache is full.
@@ -116,6 +144,15 @@ class NeighborCache {
   std::vector<Entry>& entries() { return entries_; }
 
  private:
+  void forget(uint32_t slot) {
+    Entry& e = entries_[slot];
+    index_.erase(std::make_pair(e.port, e.ip));
+    macs_[slot].store(0, std::memory_order_release);
+    e.live = false;
+    e.resolved = false;
+    e.idle = false;
+  }
+
   void store(uint32_t slot, const pkt::MacAddr& mac, Clock::time_point now) {
     uint64_t packed = kValid;
     for (int i = 0; i < 6; ++i) packed |= static_cast<uint64_t>(mac[i]) << (8 * i);

@@ -12,7 +12,7 @@ using namespace pkt;
 void NeighborResolver::tick(Clock::time_point now, const Send& send) {
   uint8_t frame[kAnnounceFrameCapacity];
   for (auto& e : cache_.entries()) {
-    if (e.pinned || !e.live) continue;
+    if (e.pinned || !e.live || e.idle) continue;
     const auto interval = e.resolved ? refresh_ : retry_;
     const auto since = e.resolved ? std::max(e.lastLearned, e.lastRequest) : e.lastRequest;
     if (e.lastRequest != Clock::time_point{} && now - since < interval) continue;

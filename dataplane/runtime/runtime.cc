@@ -10,6 +10,7 @@
 
 #include <sys/random.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -246,7 +247,8 @@ Runtime::~Runtime() {
 }
 
 Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
-  std::lock_guard lock(control_);
+  std::lock_guard order(publishing_);
+  std::unique_lock lock(control_);
   const snapshot::DesiredState& config = source == Source::kConfig ? part : fromConfig_;
   const snapshot::DesiredState& pushed = source == Source::kControlPlane ? part : fromControlPlane_;
   snapshot::DesiredState desired = config;
@@ -258,12 +260,37 @@ Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
   for (const auto& w : compiler_->warnings()) std::fprintf(stderr, "portico-dataplane: warning: %s\n", w.c_str());
   (source == Source::kConfig ? fromConfig_ : fromControlPlane_) = part;
   desired_ = std::move(desired);
+  lock.unlock();
+  awaitNewNextHops(**next);
+  lock.lock();
   install(std::move(*next));
   return Ok{};
 }
 
+void Runtime::awaitNewNextHops(const snapshot::Snapshot& next) {
+  std::vector<uint32_t> fresh;
+  {
+    std::lock_guard lock(control_);
+    const auto& entries = neighbors_->entries();
+    for (const auto& be : next.backends) {
+      if (be.state == snapshot::BackendState::kRemoved || be.neighborSlot >= entries.size()) continue;
+      const auto& e = entries[be.neighborSlot];
+      if (!e.resolved && e.lastRequest == arp::NeighborCache::Clock::time_point{}) fresh.push_back(be.neighborSlot);
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kResolveWait;
+  while (!fresh.empty() && std::chrono::steady_clock::now() < deadline) {
+    // Asks for them now and learns the replies, rather than at the control thread's next
+    // pass (which may be this thread, reloading the config).
+    tick(std::chrono::steady_clock::now());
+    std::erase_if(fresh, [&](uint32_t slot) { return neighbors_->mac(slot).has_value(); });
+    if (!fresh.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 Status Runtime::publishDelta(const std::vector<snapshot::VirtualHostChange>& changes) {
-  std::lock_guard lock(control_);
+  std::lock_guard order(publishing_);
+  std::unique_lock lock(control_);
   const snapshot::Snapshot* base = snapshots_->latest();
   if (base == nullptr) return Error{"delta", "nothing is served yet: push the whole state first"};
   auto next = compiler_->applyDelta(*base, changes, version_ + 1);
@@ -274,6 +301,9 @@ Status Runtime::publishDelta(const std::vector<snapshot::VirtualHostChange>& cha
     snapshot::applyChange(fromControlPlane_, c);
     snapshot::applyChange(desired_, c);
   }
+  lock.unlock();
+  awaitNewNextHops(**next);
+  lock.lock();
   install(std::move(*next));
   return Ok{};
 }

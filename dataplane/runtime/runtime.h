@@ -131,6 +131,14 @@ class Runtime {
   std::thread hostThread_;
   // Publishes a compiled snapshot (control_ held): version, announcements, next hops.
   void install(std::unique_ptr<snapshot::Snapshot> next);
+  // Without control_ held: waits, at most kResolveWait, until the next hops `next` uses
+  // for the first time answer ARP/NDP, so a new backend takes no request it could only
+  // answer with the appliance's 503 (the resolution takes a control tick, 10 ms, and a
+  // round trip). Next hops asked for before (a backend that does not answer) are not
+  // waited for again.
+  void awaitNewNextHops(const snapshot::Snapshot& next);
+  static constexpr std::chrono::milliseconds kResolveWait{100};
+  std::mutex publishing_;       // one publication at a time, in version order
   mutable std::mutex control_;  // publish and tick: the control path, never a worker
   std::mutex flowDumps_;
   snapshot::DesiredState fromConfig_, fromControlPlane_, desired_;

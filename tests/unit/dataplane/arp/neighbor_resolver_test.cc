@@ -77,18 +77,40 @@ TEST_F(Resolver, PinnedEntriesAreNeverAskedOrReplaced) {
   EXPECT_FALSE(resolver_->onFrame(0, reply.data(), static_cast<uint32_t>(reply.size()), NeighborResolver::Clock::now()));
 }
 
-TEST_F(Resolver, UnusedSlotsAreFreedAndReused) {
+TEST_F(Resolver, UnusedSlotsIdleThenAreFreedOrTakenOver) {
   for (int i = 0; i < 8; ++i) {
     ASSERT_NE(cache_.slotFor(0, pkt::IpAddress::fromV4(htonl(v4("198.51.100.20") + i))), NeighborCache::kNoSlot);
   }
   EXPECT_EQ(cache_.slotFor(0, *pkt::IpAddress::parse("198.51.100.99")), NeighborCache::kNoSlot);
   std::vector<bool> used(8, false);
   used[3] = true;
-  cache_.retainOnly(used);
+  const auto now = NeighborResolver::Clock::now();
+  cache_.retainOnly(used, now);
   EXPECT_EQ(cache_.liveEntries(), 1u);
+  // The cache is full of idle next hops: a new one takes the slot of the oldest.
   EXPECT_NE(cache_.slotFor(0, *pkt::IpAddress::parse("198.51.100.99")), NeighborCache::kNoSlot);
-  tick(NeighborResolver::Clock::now());
-  EXPECT_EQ(sent_.size(), 2u);  // the kept one and the new one; freed slots are not asked for
+  tick(now);
+  EXPECT_EQ(sent_.size(), 2u);  // the kept one and the new one; idle slots are not asked for
+  // Idle past the hold: freed.
+  cache_.retainOnly({false, false, false, true}, now + NeighborCache::kIdleHold);
+  EXPECT_EQ(cache_.liveEntries(), 1u);
+  EXPECT_FALSE(cache_.entries()[1].live);  // idle since `now`: freed; slot 0 (the new one) only now idle
+}
+
+// A backend that leaves the desired state and comes back (an endpoint that flaps) keeps
+// its address: it is reachable at once, with no new resolution.
+TEST_F(Resolver, ANextHopThatComesBackKeepsItsAddress) {
+  const auto ip = *pkt::IpAddress::parse("198.51.100.20");
+  const uint32_t slot = cache_.slotFor(0, ip);
+  const auto now = NeighborResolver::Clock::now();
+  ASSERT_TRUE(cache_.learn(0, ip, pkt::MacAddr{2, 0, 0, 0, 0, 0x20}, now));
+  cache_.retainOnly({false}, now);
+  EXPECT_EQ(cache_.liveEntries(), 0u);
+  EXPECT_EQ(cache_.slotFor(0, ip), slot);
+  uint8_t mac[6];
+  EXPECT_TRUE(cache_.copyMac(slot, mac));
+  EXPECT_EQ(mac[5], 0x20);
+  EXPECT_EQ(cache_.liveEntries(), 1u);
 }
 
 }  // namespace
