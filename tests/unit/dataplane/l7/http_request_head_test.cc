@@ -83,6 +83,15 @@ TEST(HttpRequestHead, HostRules) {
   EXPECT_EQ(p.outcome.reason, DropReason::kL7BadHost);
   parse("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", p);
   EXPECT_EQ(p.outcome.reason, DropReason::kL7BadHost);
+  // An IPv6 literal longer than a host may be: refused, its brackets and colons counted.
+  parse("GET / HTTP/1.1\r\nHost: [" + std::string(300, ':') + "]\r\n\r\n", p);
+  EXPECT_EQ(p.outcome.reason, DropReason::kL7BadHost);
+  parse("GET / HTTP/1.1\r\nHost: [" + std::string(253, ':') + "]:80\r\n\r\n", p);
+  ASSERT_EQ(p.outcome.status, ParseStatus::kComplete) << "255 bytes fit";
+  EXPECT_EQ(p.head.host().size(), 255u);
+  parse("GET / HTTP/1.1\r\nHost: [2001:DB8::1]:8080\r\n\r\n", p);
+  ASSERT_EQ(p.outcome.status, ParseStatus::kComplete);
+  EXPECT_EQ(p.head.host(), "[2001:db8::1]");
 }
 
 TEST(HttpRequestHead, MalformedShapes) {
