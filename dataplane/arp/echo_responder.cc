@@ -16,7 +16,8 @@ void swapEthernet(uint8_t* frame, const PortAddresses& port) {
   eth->src = port.mac;
 }
 
-// The echo type byte shares a 16-bit checksum word with the code byte.
+// The echo type byte shares a 16-bit checksum word with the code byte. Only for ICMPv6:
+// its pseudo-header's addresses keep the sum from being zero, where the update is exact.
 void setEchoType(uint8_t* icmp, uint8_t type) {
   const uint16_t oldWord = hton16(static_cast<uint16_t>(icmp[0] << 8 | icmp[1]));
   icmp[0] = type;
@@ -39,7 +40,14 @@ Verdict answerEcho4(uint8_t* frame, uint32_t len, const ParsedPacket& p, const P
   ip->dst = src;
   ip->ttl = kReplyHopLimit;
   setIpv4Checksum(ip);
-  setEchoType(icmp, kIcmpEchoReply);
+  // Summed again rather than updated (RFC 1624): with no pseudo-header, a reply whose
+  // every byte is zero (id 0, sequence 0, a zero payload) must carry 0xffff, and the
+  // update gives 0x0000, which receivers reject (found by the frames fuzz target). The
+  // request was just summed whole anyway.
+  icmp[0] = kIcmpEchoReply;
+  auto* hdr = reinterpret_cast<IcmpHdr*>(icmp);
+  hdr->checksum = 0;
+  hdr->checksum = checksumField(sumBytes(icmp, p.l4Length()));
   swapEthernet(frame, port);
   return Verdict::reply(static_cast<uint16_t>(len));
 }

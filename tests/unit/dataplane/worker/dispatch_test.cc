@@ -150,6 +150,18 @@ TEST_F(Dispatch, EchoToVipAnswered) {
   EXPECT_EQ(counters_.echoReplies.load(), 1u);
 }
 
+// A reply whose every ICMP byte is zero carries 0xffff, not the 0x0000 an incremental
+// update gives (found by the frames fuzz target).
+TEST_F(Dispatch, AnAllZeroEchoReplyHasAValidChecksum) {
+  const Bytes zeros(4, 0);
+  Bytes f = ethernet(kPortMac, kClientMac, 0x0800, ipv4(v4("192.0.2.1"), v4("192.0.2.100"), 1, icmpEcho(8, 0, 0, zeros)));
+  ASSERT_TRUE(run(f).isReply());
+  const Bytes want = ethernet(kClientMac, kPortMac, 0x0800, ipv4(v4("192.0.2.100"), v4("192.0.2.1"), 1, icmpEcho(0, 0, 0, zeros)));
+  EXPECT_EQ(f, want);
+  EXPECT_EQ(f[14 + 20 + 2], 0xff);
+  EXPECT_EQ(f[14 + 20 + 3], 0xff);
+}
+
 TEST_F(Dispatch, Echo6ToVipAnswered) {
   const Bytes data(56, 0xab);
   const V6 client = v6("2001:db8::1");
