@@ -576,7 +576,12 @@ void Proxy::upstreamFailed(RelayWorker& rw, uint32_t s, uint8_t events, const L4
   l7::closeSide(rw, session.upstream, ctx);
   session.upstream = kNone;
   if (!neverAnswered) {
-    if (session.phase == Phase::kTunnel) end(rw, s, ctx);
+    // A tunnel, or a response cut in its body: the client can only be told by ending its
+    // connection (without this the session went on pumping from no connection at all:
+    // found by the frames fuzz target).
+    if (session.phase == Phase::kTunnel || (session.phase == Phase::kExchange && !session.response.done())) {
+      end(rw, s, ctx);
+    }
     return;
   }
   // Nothing of the response came: the client gets the appliance's answer, not a reset,
