@@ -77,9 +77,27 @@ FlowTable::Hit FlowTable::lookup(const FlowKey& key, uint64_t hash, uint32_t now
   return Hit{};
 }
 
-bool FlowTable::contains(const FlowKey& key, uint64_t hash) const {
+uint32_t FlowTable::holder(const FlowKey& key, uint64_t hash) const {
   const uint32_t sig = signature(hash);
-  return findSlot(buckets_[bucketA(hash)], sig, key) >= 0 || findSlot(buckets_[bucketB(hash)], sig, key) >= 0;
+  for (uint32_t bi : {bucketA(hash), bucketB(hash)}) {
+    const Bucket& b = buckets_[bi];
+    const int s = findSlot(b, sig, key);
+    if (s >= 0) return b.ref[s] >> 1;
+  }
+  return kNone;
+}
+
+uint32_t FlowTable::timeLeftMs(uint32_t rec, uint32_t nowMs) const {
+  // Ages, not raw timestamps: the millisecond clock wraps every 49.7 days.
+  const FlowRecord& r = records_[rec];
+  const uint32_t age = nowMs - r.lastSeenMs, timeout = timeouts_.forState(r.state);
+  return age >= timeout ? 0 : timeout - age;
+}
+
+void FlowTable::evict(uint32_t rec) {
+  if (!records_[rec].inUse) return;
+  remove(rec);
+  ++stats_.evicted;
 }
 
 bool FlowTable::place(uint32_t bucket, uint32_t sig, uint32_t ref) {
@@ -109,37 +127,35 @@ bool FlowTable::relocateFrom(uint32_t bucket) {
 }
 
 void FlowTable::evictFrom(uint32_t a, uint32_t b, uint32_t nowMs, uint32_t keep) {
-  // Ages, not raw timestamps: the millisecond clock wraps every 49.7 days.
-  uint32_t victim = kNone, oldest = 0;
+  uint32_t victim = kNone, least = 0;
   for (uint32_t bi : {a, b}) {
     for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
       const uint32_t rec = buckets_[bi].ref[i] >> 1;
-      const uint32_t age = nowMs - records_[rec].lastSeenMs;
-      if (rec != keep && (victim == kNone || age > oldest)) {
+      const uint32_t left = timeLeftMs(rec, nowMs);
+      if (rec != keep && (victim == kNone || left < least)) {
         victim = rec;
-        oldest = age;
+        least = left;
       }
     }
   }
-  remove(victim);
-  ++stats_.evicted;
+  evict(victim);
 }
 
 uint32_t FlowTable::allocate(uint32_t nowMs) {
   if (free_.empty()) {
-    // Pool exhausted: every record is live. Evict the longest idle of the next few.
-    uint32_t victim = evictHand_, oldest = nowMs - records_[evictHand_].lastSeenMs;
+    // Pool exhausted: every record is live. Evict the one of the next few with the
+    // least time left.
+    uint32_t victim = evictHand_, least = timeLeftMs(evictHand_, nowMs);
     for (uint32_t i = 1; i < kEvictScan; ++i) {
       const uint32_t r = (evictHand_ + i) % capacity_;
-      const uint32_t age = nowMs - records_[r].lastSeenMs;
-      if (age > oldest) {
+      const uint32_t left = timeLeftMs(r, nowMs);
+      if (left < least) {
         victim = r;
-        oldest = age;
+        least = left;
       }
     }
     evictHand_ = (evictHand_ + kEvictScan) % capacity_;
-    remove(victim);
-    ++stats_.evicted;
+    evict(victim);
   }
   const uint32_t rec = free_.back();
   free_.pop_back();

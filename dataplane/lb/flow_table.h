@@ -6,8 +6,12 @@
 //
 // Index: cache-line buckets of 8 {signature, record} slots; a key may sit in either of two
 // buckets. Both full: one entry moves to its other bucket (a single cuckoo step); only if
-// none can, the oldest flow among the 16 candidate slots is evicted. Records come from
-// a fixed pool; when it is empty a clock hand evicts the longest idle of the next 32.
+// none can, the flow with the least time left among the 16 candidate slots is evicted.
+// Records come from a fixed pool; when it is empty a clock hand evicts the one with the
+// least time left of the next 32. "Time left" is the flow's idle timeout for its state
+// less its idle age: eviction removes the flow that would have expired first anyway, so
+// a flood of half-open flows (10 s) displaces itself long before it displaces established
+// connections (15 min), however recently the flood's SYNs arrived.
 // Idle flows expire lazily on lookup and through expire(), a bounded incremental sweep.
 
 #include <cstdint>
@@ -82,7 +86,13 @@ class FlowTable {
   // The flow a key belongs to; an expired flow is removed and reported as a miss.
   Hit lookup(const FlowKey& key, uint64_t hash, uint32_t nowMs);
   // True when some live flow already uses this key (for choosing unique SNAT ports).
-  bool contains(const FlowKey& key, uint64_t hash) const;
+  bool contains(const FlowKey& key, uint64_t hash) const { return holder(key, hash) != kNone; }
+  // The record a key belongs to, or kNone; unlike lookup() it never expires the flow.
+  uint32_t holder(const FlowKey& key, uint64_t hash) const;
+  // How long the flow has before it would expire idle (0 once it has).
+  uint32_t timeLeftMs(uint32_t record, uint32_t nowMs) const;
+  // Removes a live flow before its timeout to reuse what it holds, and counts it evicted.
+  void evict(uint32_t record);
   // Adds a flow under both keys; always succeeds, evicting if it must.
   uint32_t insert(const FlowKey& forward, uint64_t forwardHash, const FlowKey& reverse, uint64_t reverseHash,
                   uint32_t nowMs);

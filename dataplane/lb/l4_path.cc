@@ -102,11 +102,30 @@ DropReason snatReply(const snapshot::BackendEntry& be, uint8_t family, uint8_t p
   reply.srcPort = be.portBe;
   reply.proto = proto;
   reply.family = family;
-  const uint16_t port = ctx.snat.choose(be.egressPort, reply, [&](uint16_t candidate) {
+  // Every port tried may be held (a SYN flood towards a service with few backends holds
+  // all 64 512 of a backend's ports in half-open flows for their 10 s): then the flow
+  // with the least time left among those tried gives its port up, as a full flow table
+  // evicts, so new connections are served instead of dropped until the flood's expire.
+  uint32_t victim = FlowTable::kNone, victimLeft = 0;
+  uint16_t victimPort = 0;
+  uint16_t port = ctx.snat.choose(be.egressPort, reply, [&](uint16_t candidate) {
     reply.dstPort = hton16(candidate);
-    return !ctx.flows.contains(reply, reply.hash());
+    const uint32_t holder = ctx.flows.holder(reply, reply.hash());
+    if (holder == FlowTable::kNone) return true;
+    const uint32_t left = ctx.flows.timeLeftMs(holder, ctx.nowMs);
+    if (victim == FlowTable::kNone || left < victimLeft) {
+      victim = holder;
+      victimLeft = left;
+      victimPort = candidate;
+    }
+    return false;
   });
-  if (port == 0) return DropReason::kSnatPortsExhausted;
+  if (port == 0) {
+    if (victim == FlowTable::kNone) return DropReason::kSnatPortsExhausted;
+    ctx.flows.evict(victim);
+    LcoreCounters::bump(ctx.counters.snatPortsReclaimed);
+    port = victimPort;
+  }
   reply.dstPort = hton16(port);
   return DropReason::kCount;
 }

@@ -8,7 +8,7 @@
 
 namespace portico::dp {
 
-// Per-lcore counters (active_flows, l7_held_buffers, tcp_connections and tcp_buffer_chunks
+// Per-lcore counters (active_flows, flows_evicted, l7_held_buffers, tcp_connections and tcp_buffer_chunks
 // are gauges the worker refreshes each loop; busy_cycles
 // counts TSC cycles of loop passes that handled frames, so idle polling is not cost). Only the
 // owning worker writes them; readers on other threads may
@@ -24,6 +24,7 @@ namespace portico::dp {
   X(toHost, "to_host")                   \
   X(fromHost, "from_host")               \
   X(flowsCreated, "flows_created")       \
+  X(snatPortsReclaimed, "snat_ports_reclaimed") \
   X(toBackend, "to_backend")             \
   X(toClient, "to_client")               \
   X(icmpTranslated, "icmp_translated")   \
@@ -47,6 +48,7 @@ namespace portico::dp {
   X(httpRetries, "http_retries")         \
   X(httpMirrored, "http_mirrored")       \
   X(activeFlows, "active_flows")         \
+  X(flowsEvicted, "flows_evicted")       \
   X(l7HeldBuffers, "l7_held_buffers")    \
   X(tcpConnections, "tcp_connections")   \
   X(tcpChunks, "tcp_buffer_chunks")      \

@@ -192,6 +192,7 @@ unsigned Worker::pollOnce() {
     ctx_.lastSweepMs = nowMs;
   }
   ctx_.counters->activeFlows.store(ctx_.flows->size(), std::memory_order_relaxed);
+  ctx_.counters->flowsEvicted.store(ctx_.flows->stats().evicted, std::memory_order_relaxed);
   if (ctx_.l7) {
     ctx_.counters->l7HeldBuffers.store(ctx_.l7->conns.buffersInUse(), std::memory_order_relaxed);
     const l7::RelayWorker& relay = *ctx_.l7->relay;

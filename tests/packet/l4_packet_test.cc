@@ -14,9 +14,11 @@ namespace {
 class L4 : public PacketTest {
  protected:
   // Service web: 192.0.2.100:80/tcp (and :53/udp) over `backends` of kBackendIps.
-  void startWith(int backends, dp::snapshot::BackendState firstState = dp::snapshot::BackendState::kActive) {
+  void startWith(int backends, dp::snapshot::BackendState firstState = dp::snapshot::BackendState::kActive,
+                 uint32_t flowCapacity = 4096) {
     auto cfg = baseConfig();
     cfg.announce.count = 0;
+    cfg.flows.capacity = flowCapacity;
     for (uint8_t proto : {uint8_t{6}, uint8_t{17}}) {
       dp::snapshot::ServiceSpec svc;
       svc.name = proto == 6 ? "web" : "dns";
@@ -44,6 +46,37 @@ class L4 : public PacketTest {
     client_.inject(pool_, f);
     poll();
     return backend_.collect();
+  }
+
+  // An established connection from 192.0.2.1:`sport`; returns its SNAT port.
+  uint16_t establish(uint16_t sport) {
+    auto out = clientSends(fromClient(sport, kSyn, 1000, 0));
+    EXPECT_EQ(out.size(), 1u);
+    if (out.empty()) return 0;
+    const uint16_t snat = srcPortOf(out[0]);
+    backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6,
+                                  segment4("198.51.100.11", "198.51.100.2", 8080, snat, kSyn | kAck, 5000, 1001)));
+    poll();
+    EXPECT_EQ(client_.collect().size(), 1u);
+    EXPECT_EQ(clientSends(fromClient(sport, kAck, 1001, 5001)).size(), 1u);
+    return snat;
+  }
+
+  // `count` SYNs from spoofed sources in 203.0.113.0/24, as a SYN flood sends them, in
+  // bursts; returns how many frames left towards the backends.
+  size_t flood(uint32_t count) {
+    size_t forwarded = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      const std::string src = "203.0.113." + std::to_string(i % 250 + 1);
+      const auto sport = static_cast<uint16_t>(1024 + i / 250);
+      client_.inject(pool_, frame4(kPortMac, kClientMac, src.c_str(), "192.0.2.100", 6,
+                                   segment4(src.c_str(), "192.0.2.100", sport, 80, kSyn, i, 0)));
+      if (i % 32 == 31 || i + 1 == count) {
+        poll();
+        forwarded += backend_.collect().size();
+      }
+    }
+    return forwarded;
   }
 
   dp::config::DataplaneConfig cfg_;
@@ -364,6 +397,39 @@ TEST_F(L4, DrainingKeepsOpenFlowsAndTakesNoNewOnes) {
   ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, next).ok());
   EXPECT_TRUE(clientSends(fromClient(pinned, kAck, 3, 1)).empty());
   EXPECT_EQ(drops(dp::DropReason::kBackendRemoved), 1u);
+}
+
+// A full table evicts the flow with the least time left: a flood's half-open flows (10 s)
+// go before an established connection (15 min), though the connection is idler.
+TEST_F(L4, AFullTableEvictsHalfOpenFloodsBeforeEstablishedConnections) {
+  startWith(1);
+  const uint16_t snat = establish(40000);
+  EXPECT_EQ(flood(3 * 4096), 3u * 4096) << "every SYN is forwarded, none dropped";
+  EXPECT_EQ(rt_->workerContext(0).flows->size(), 4096u);
+  EXPECT_GE(counters().flowsEvicted.load(), 2u * 4096);
+  const auto out = clientSends(fromClient(40000, kAck | kPsh, 1001, 5001, Bytes{'h', 'i'}));
+  ASSERT_EQ(out.size(), 1u) << "the established connection survived the flood";
+  EXPECT_EQ(srcPortOf(out[0]), snat);
+  EXPECT_EQ(counters().flowsCreated.load(), 1u + 3 * 4096);
+}
+
+// A SYN flood towards a service with one backend holds all of its 64 512 SNAT ports in
+// half-open flows long before a large table fills: new flows then reclaim the port of
+// the flow with the least time left instead of being dropped, and an established
+// connection keeps its port.
+TEST_F(L4, ExhaustedSnatPortsAreReclaimedFromHalfOpenFlows) {
+  startWith(1, dp::snapshot::BackendState::kActive, 131072);
+  const uint16_t snat = establish(40000);
+  constexpr uint32_t kPorts = 65536 - 1024;
+  EXPECT_EQ(flood(kPorts + 500), kPorts + 500u) << rt_->statsReport();
+  EXPECT_EQ(drops(dp::DropReason::kSnatPortsExhausted), 0u);
+  EXPECT_GE(counters().snatPortsReclaimed.load(), 500u);
+  EXPECT_LE(rt_->workerContext(0).flows->size(), kPorts);
+  // A legitimate client still gets through, and the established one keeps its port.
+  EXPECT_EQ(clientSends(fromClient(41000, kSyn, 1, 0)).size(), 1u);
+  const auto out = clientSends(fromClient(40000, kAck | kPsh, 1001, 5001, Bytes{'h', 'i'}));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(srcPortOf(out[0]), snat);
 }
 
 TEST_F(L4, BadStateIsRejectedAndTheLastGoodOneServes) {

@@ -115,6 +115,39 @@ TEST(FlowTable, EvictionSurvivesTheClockWrapping) {
   EXPECT_TRUE(static_cast<bool>(t.lookup(k6, k6.hash(), 100)));
 }
 
+// What is evicted is the flow with the least time left before its own timeout, so an
+// established connection idle for a minute outlives a second-old half-open one.
+TEST(FlowTable, EvictsTheFlowWithTheLeastTimeLeft) {
+  FlowTable t(64, {});
+  for (uint32_t i = 0; i < 64; ++i) {
+    add(t, i, 60'000 + i);
+    t.record(i).state = FlowState::kEstablished;
+  }
+  t.record(9).state = FlowState::kSynSeen;  // half-open, and the most recent of all but one
+  t.record(9).lastSeenMs = 60'100;
+  t.record(0).lastSeenMs = 0;  // established, idle for a minute
+  add(t, 500, 61'000);
+  EXPECT_EQ(t.stats().evicted, 1u);
+  const FlowKey k0 = key(0, 0), k9 = key(9, 9);
+  EXPECT_TRUE(static_cast<bool>(t.lookup(k0, k0.hash(), 61'000)));
+  EXPECT_FALSE(static_cast<bool>(t.lookup(k9, k9.hash(), 61'000)));
+}
+
+TEST(FlowTable, TimeLeftHolderAndEvict) {
+  FlowTable t(16, {});
+  const uint32_t rec = add(t, 3, 1000);
+  EXPECT_EQ(t.timeLeftMs(rec, 1000), FlowTimeouts{}.synMs);
+  EXPECT_EQ(t.timeLeftMs(rec, 4000), FlowTimeouts{}.synMs - 3000);
+  EXPECT_EQ(t.timeLeftMs(rec, 1000 + FlowTimeouts{}.synMs + 1), 0u);
+  const FlowKey r = replyKey(3, 3);
+  EXPECT_EQ(t.holder(r, r.hash()), rec);
+  t.evict(rec);
+  EXPECT_EQ(t.holder(r, r.hash()), FlowTable::kNone);
+  EXPECT_EQ(t.stats().evicted, 1u);
+  t.evict(rec);  // already gone: not counted twice
+  EXPECT_EQ(t.stats().evicted, 1u);
+}
+
 TEST(FlowTable, FillsToCapacityWithoutEvicting) {
   FlowTable t(100000, {});
   for (uint32_t i = 0; i < 100000; ++i) add(t, i * 2654435761u, 0);
