@@ -98,7 +98,8 @@ class DataplaneService final : public pb::Dataplane::Service {
         out->set_snat(endpoint(f.reverse.dst, f.reverse.dstPort, f.reverse.family));
         out->set_backend(endpoint(f.reverse.src, f.reverse.srcPort, f.reverse.family));
       }
-      static constexpr const char* kStates[] = {"syn", "established", "fin_from_client", "fin_from_backend", "closed", "reset", "udp"};
+      static constexpr const char* kStates[] = {"syn", "established", "fin_from_client", "fin_from_backend",
+                                                  "closed", "reset", "udp", "syn_ack"};
       out->set_state(kStates[static_cast<int>(f.state)]);
       out->set_idle_ms(f.idleMs);
     }

@@ -33,7 +33,8 @@ struct FlowTimeouts {
 
   uint32_t forState(FlowState s) const {
     switch (s) {
-      case FlowState::kSynSeen: return synMs;
+      case FlowState::kSynSeen:
+      case FlowState::kSynAckSeen: return synMs;
       case FlowState::kEstablished: return establishedMs;
       case FlowState::kClientFin:
       case FlowState::kBackendFin: return closingMs;

@@ -8,8 +8,11 @@ namespace portico::dp::lb {
 // TCP state machine, only which idle timeout applies. A half-closed connection may still
 // carry data the other way, so it keeps the long closing timeout; once both sides sent
 // their FIN only retransmissions can follow, and the flow (its SNAT port, its L7
-// connection) is let go after the short closed timeout.
-enum class FlowState : uint8_t { kSynSeen, kEstablished, kClientFin, kBackendFin, kClosed, kReset, kUdp };
+// connection) is let go after the short closed timeout. A connection is established only
+// once the client acknowledges the backend's SYN-ACK: a spoofed SYN flood gets SYN-ACKs
+// from the backends but never that ACK, so its flows keep the short handshake timeout
+// (and are evicted first when the table is full) instead of looking like connections.
+enum class FlowState : uint8_t { kSynSeen, kEstablished, kClientFin, kBackendFin, kClosed, kReset, kUdp, kSynAckSeen };
 
 inline constexpr bool finSeen(FlowState s) {
   return s == FlowState::kClientFin || s == FlowState::kBackendFin || s == FlowState::kClosed;
@@ -32,8 +35,10 @@ constexpr FlowState nextTcpState(FlowState s, uint8_t flags, bool fromBackend) {
     return fromBackend ? FlowState::kBackendFin : FlowState::kClientFin;
   }
   if (s == FlowState::kSynSeen && fromBackend && (flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck)) {
-    return FlowState::kEstablished;
+    return FlowState::kSynAckSeen;
   }
+  // The client's ACK of the SYN-ACK, or anything acknowledged after it from either side.
+  if (s == FlowState::kSynAckSeen && (flags & (kTcpSyn | kTcpAck)) == kTcpAck) return FlowState::kEstablished;
   return s;
 }
 

@@ -63,7 +63,8 @@ class L4 : public PacketTest {
   }
 
   // `count` SYNs from spoofed sources in 203.0.113.0/24, as a SYN flood sends them, in
-  // bursts; returns how many frames left towards the backends.
+  // bursts, each answered by its backend's SYN-ACK (as Linux answers, with a cookie) that
+  // nobody acknowledges; returns how many SYNs left towards the backends.
   size_t flood(uint32_t count) {
     size_t forwarded = 0;
     for (uint32_t i = 0; i < count; ++i) {
@@ -71,10 +72,19 @@ class L4 : public PacketTest {
       const auto sport = static_cast<uint16_t>(1024 + i / 250);
       client_.inject(pool_, frame4(kPortMac, kClientMac, src.c_str(), "192.0.2.100", 6,
                                    segment4(src.c_str(), "192.0.2.100", sport, 80, kSyn, i, 0)));
-      if (i % 32 == 31 || i + 1 == count) {
-        poll();
-        forwarded += backend_.collect().size();
+      if (i % 32 != 31 && i + 1 != count) continue;
+      poll();
+      const auto syns = backend_.collect();
+      forwarded += syns.size();
+      for (const Bytes& syn : syns) {
+        const std::string be = dstIpOf(syn);
+        const int b = be == kBackendIps[0] ? 0 : be == kBackendIps[1] ? 1 : 2;
+        backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[b], be.c_str(), "198.51.100.2", 6,
+                                      segment4(be.c_str(), "198.51.100.2", 8080, srcPortOf(syn), kSyn | kAck, 7,
+                                               seqOf(syn) + 1)));
       }
+      poll();
+      client_.collect();
     }
     return forwarded;
   }

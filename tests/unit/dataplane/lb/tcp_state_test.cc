@@ -9,6 +9,17 @@ namespace {
 
 constexpr uint8_t kFinAck = kTcpFin | kTcpAck;
 
+// Established takes the client's ACK of the SYN-ACK: a spoofed flood never sends it.
+TEST(TcpState, EstablishedOnlyOnceTheClientAcknowledgesTheSynAck) {
+  constexpr uint8_t kSynAck = kTcpSyn | kTcpAck;
+  EXPECT_EQ(nextTcpState(FlowState::kSynSeen, kSynAck, true), FlowState::kSynAckSeen);
+  EXPECT_EQ(nextTcpState(FlowState::kSynAckSeen, kSynAck, true), FlowState::kSynAckSeen);
+  EXPECT_EQ(nextTcpState(FlowState::kSynAckSeen, kTcpSyn, false), FlowState::kSynAckSeen);
+  EXPECT_EQ(nextTcpState(FlowState::kSynAckSeen, kTcpAck, false), FlowState::kEstablished);
+  EXPECT_EQ(nextTcpState(FlowState::kSynAckSeen, kTcpAck, true), FlowState::kEstablished);
+  EXPECT_EQ(FlowTimeouts{}.forState(FlowState::kSynAckSeen), FlowTimeouts{}.synMs);
+}
+
 TEST(TcpState, OneFinHalfClosesFromThatSide) {
   EXPECT_EQ(nextTcpState(FlowState::kEstablished, kFinAck, false), FlowState::kClientFin);
   EXPECT_EQ(nextTcpState(FlowState::kEstablished, kFinAck, true), FlowState::kBackendFin);
