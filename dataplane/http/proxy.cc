@@ -263,7 +263,7 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
     answer(rw, s, status, session.closeAfter || framing.upgrade);
     return true;
   }
-  const uint32_t up = upstreamFor(rw, s, choice.backendId, ctx);
+  const uint32_t up = upstreamFor(rw, s, healthyEndpoint(choice, s, ctx.nowMs), ctx);
   if (up == kNone) {
     answer(rw, s, 503, session.closeAfter);
     return true;
@@ -305,6 +305,30 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   session.phase = Phase::kExchange;
   armExchange(s, ctx.nowMs);
   return true;
+}
+
+uint32_t Proxy::healthyEndpoint(const l7::RouteChoice& choice, uint32_t s, uint32_t nowMs) {
+  Session& session = sessions_[s];
+  session.otherBackend = kNone;
+  if (choice.vhost == nullptr || choice.set == snapshot::kInvalidBackendRef) return choice.backendId;
+  const snapshot::BackendSet& set = choice.vhost->backendSets[choice.set];
+  if (set.backendIds.size() < 2) return choice.backendId;
+  // Other picks from the same Maglev table, with the hash stirred: another endpoint by
+  // the same weights, none when every try lands on the first.
+  uint64_t h = session.hash;
+  uint32_t id = choice.backendId, other = kNone;
+  for (unsigned i = 0; i < 8 && (other == kNone || health_.isDown(id, nowMs)); ++i) {
+    h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull;
+    const uint32_t candidate = set.pick(static_cast<uint32_t>(h >> 32));
+    if (candidate == id || candidate == snapshot::kNoBackendId || health_.isDown(candidate, nowMs)) continue;
+    if (health_.isDown(id, nowMs)) {
+      id = candidate;  // the first pick is down: take this one, and look on for another
+    } else {
+      other = candidate;
+    }
+  }
+  session.otherBackend = other;
+  return id;
 }
 
 // The earliest of the exchange's deadlines: the backend's silence, the backend request's
@@ -547,23 +571,36 @@ bool Proxy::retry(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
   Session& session = sessions_[s];
   Endpoint& e = rw.endpoint;
   const uint32_t old = session.upstream;
-  if (old == kNone || !session.upstreamReused || session.responseHead || session.phase != Phase::kExchange) return false;
+  if (old == kNone || session.responseHead || session.phase != Phase::kExchange) return false;
   // Anything the backend acknowledged it may have acted on; anything it answered it did.
   const tcp::Tcb& t = e.tcb(old);
-  if (t.sndUna != session.requestSeq || e.readable(old) != 0) return false;
+  uint32_t target;
+  if (t.sndUna == t.iss) {
+    target = session.otherBackend;  // never accepted: nothing reached it
+  } else if (session.upstreamReused && t.sndUna == session.requestSeq && e.readable(old) == 0) {
+    // Its endpoint, unless that has just been found down (a killed backend's kernel
+    // resets the kept-alive connections the proxy still pools).
+    target = health_.isDown(session.upstreamBackend, ctx.nowMs) ? session.otherBackend : session.upstreamBackend;
+  } else {
+    return false;
+  }
+  if (target == kNone || health_.isDown(target, ctx.nowMs)) return false;
   const lb::FlowRecord& client = ctx.flows.record(rw.flowOf[session.client]);
-  const uint32_t fresh = l7::openUpstream(rw, session.upstreamBackend, client.forward.family, kSessionUser | s, ctx);
+  const uint32_t fresh = l7::openUpstream(rw, target, client.forward.family, kSessionUser | s, ctx);
   if (fresh == kNone) return false;
   // The request so far (head, and body as far as it was read) is still in the old
   // connection's send buffer, since none of it was acknowledged; the rest of a body
   // follows on the new connection.
-  if (e.copyUnacknowledged(old, fresh) != t.sndEnd - t.sndUna) {
+  if (e.copyUnacknowledged(old, fresh) != e.unacknowledged(old)) {
     l7::closeSide(rw, fresh, ctx);
     return false;
   }
   l7::closeSide(rw, old, ctx);
   session.upstream = fresh;
+  session.upstreamBackend = target;
   session.upstreamReused = false;  // once: a new connection that fails is the backend's failure
+  session.otherBackend = kNone;
+  session.requestSeq = e.tcb(fresh).iss + 1;
   LcoreCounters::bump(rw.counters.httpRetries);
   return true;
 }
@@ -571,8 +608,12 @@ bool Proxy::retry(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
 void Proxy::upstreamFailed(RelayWorker& rw, uint32_t s, uint8_t events, const L4Context& ctx) {
   Session& session = sessions_[s];
   const bool neverAnswered = !session.responseHead && session.phase == Phase::kExchange;
-  if (neverAnswered && retry(rw, s, ctx)) return;
   const bool refused = rw.endpoint.tcb(session.upstream).sndUna == rw.endpoint.tcb(session.upstream).iss;
+  if (refused) {
+    health_.markDown(session.upstreamBackend, ctx.nowMs);
+    LcoreCounters::bump(rw.counters.httpEndpointsDown);
+  }
+  if (neverAnswered && retry(rw, s, ctx)) return;
   l7::closeSide(rw, session.upstream, ctx);
   session.upstream = kNone;
   if (!neverAnswered) {

@@ -12,6 +12,9 @@
 // backend can: 400 (malformed, or a length that cannot be known), 404, 408 (a head that
 // never completes), 431 (a head too large), 500 (an invalid backendRef), 502 (a backend
 // that breaks the exchange), 503 (no endpoint, or it refuses), 504 (no answer in time).
+// An endpoint that refuses a connection or never answers its SYN is avoided for 10 s
+// (EndpointHealth), and the request it refused goes to another endpoint of the same
+// backendRef: nothing of it reached the first.
 
 #include <cstdint>
 #include <memory>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "dataplane/http/body_framer.h"
+#include "dataplane/http/endpoint_health.h"
 #include "dataplane/http/framing.h"
 #include "dataplane/http/proxy_settings.h"
 #include "dataplane/http/upstream_pool.h"
@@ -75,6 +79,7 @@ class Proxy {
     uint32_t client = 0xffffffffu;
     uint32_t upstream = 0xffffffffu;
     uint32_t upstreamBackend = 0;
+    uint32_t otherBackend = 0xffffffffu;  // another endpoint of the request's backendRef, if any
     uint64_t hash = 0;
     Phase phase = Phase::kIdle;
     bool inUse = false;
@@ -121,10 +126,15 @@ class Proxy {
   // log an error for a connection that did nothing wrong).
   void retire(l7::RelayWorker& rw, uint32_t connection);
   void upstreamFailed(l7::RelayWorker& rw, uint32_t s, uint8_t events, const lb::L4Context& ctx);
-  // Sends the request again on a new connection when its reused upstream connection ended
-  // before the backend acknowledged any of it: a backend closing an idle kept-alive
-  // connection as it is reused. False when it may have been acted on (or cannot be sent).
+  // Sends the request again on a new connection when nothing of it reached a backend: its
+  // reused upstream connection ended before the backend acknowledged any of it (a backend
+  // closing an idle kept-alive connection as it is reused: the same endpoint again), or
+  // its connection was never accepted (another endpoint). False when it may have been
+  // acted on (or cannot be sent).
   bool retry(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
+  // The request's endpoint, away from one marked down when its backendRef has another,
+  // and that other (session.otherBackend) for a retry.
+  uint32_t healthyEndpoint(const l7::RouteChoice& choice, uint32_t s, uint32_t nowMs);
   void end(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx);
   void arm(uint32_t s, uint32_t nowMs, uint32_t afterMs) { timers_.schedule(s, nowMs + afterMs); }
 
@@ -133,6 +143,7 @@ class Proxy {
   std::vector<uint32_t> free_;
   uint32_t inUse_ = 0;
   UpstreamPool pool_;
+  EndpointHealth health_;
   tcp::TimerWheel timers_;
   tcp::TimerWheel mirrorTimers_;  // detached mirrors, by connection: how long their answer may take
   std::vector<uint8_t> scratch_;  // a head copied out to parse

@@ -496,6 +496,32 @@ uint32_t acceptCookie(uint8_t* frame, const Segment& seg, const lb::KeyedPacket&
   return id;
 }
 
+// A segment with an ACK for a connection that is not here (the cookie does not check
+// out): most often one this dataplane held before it restarted. RFC 9293 answers it with
+// <SEQ=SEG.ACK><CTL=RST>, so the client gives up the connection now instead of
+// retransmitting into silence for minutes. Within the worker's budget; past it, dropped.
+Verdict resetStray(uint8_t* frame, uint32_t capacity, const Segment& seg, const lb::KeyedPacket& k,
+                   const L4Context& ctx, L7Worker& l7) {
+  if (ctx.nowMs != l7.strayResetMs) {
+    const uint64_t refill = static_cast<uint64_t>(ctx.nowMs - l7.strayResetMs) * L7Worker::kStrayResetsPerMs;
+    l7.strayResetTokens = static_cast<uint32_t>(
+        std::min<uint64_t>(L7Worker::kStrayResetBurst, l7.strayResetTokens + refill));
+    l7.strayResetMs = ctx.nowMs;
+  }
+  if (l7.strayResetTokens == 0) return Verdict::drop(DropReason::kL7BadCookie);
+  --l7.strayResetTokens;
+  SegmentSpec s;
+  s.srcMac = ctx.ports[ctx.rxPort].mac;
+  s.dstMac = headerAt<EthHdr>(frame, 0)->src;
+  replyTo(k.key, s);
+  s.seq = seg.ack;
+  s.ack = 0;
+  s.flags = kRst;
+  s.window = 0;
+  LcoreCounters::bump(ctx.counters.l7StrayResets);
+  return replyInPlace(frame, capacity, s);
+}
+
 }  // namespace
 
 Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const ParsedPacket& p, const lb::KeyedPacket& k,
@@ -518,14 +544,17 @@ Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const Parsed
     return answerSyn(frame, capacity, seg, k, ctx, l7);
   }
   if (relayed || (!hit && !synOnly && port.mode != snapshot::L7Mode::kSplice)) {
-    return relayToListener(frame, p, k, hit, port, ctx, l7);
+    const Verdict v = relayToListener(frame, p, k, hit, port, ctx, l7);
+    return v.isDrop() && v.reason() == DropReason::kL7BadCookie ? resetStray(frame, capacity, seg, k, ctx, l7) : v;
   }
   if (!hit) {
     if (synOnly) return answerSyn(frame, capacity, seg, k, ctx, l7);
     if ((seg.flags & (kSyn | kRst | kAck)) != kAck) return Verdict::drop(DropReason::kNoFlow);
     DropReason why = DropReason::kCount;
     id = acceptCookie(frame, seg, k, port, ctx, l7, why);
-    if (id == kNoSlot) return Verdict::drop(why);
+    if (id == kNoSlot) {
+      return why == DropReason::kL7BadCookie ? resetStray(frame, capacity, seg, k, ctx, l7) : Verdict::drop(why);
+    }
   } else {
     id = ctx.flows.record(hit->record).l7;
   }

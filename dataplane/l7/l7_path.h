@@ -55,6 +55,13 @@ struct L7Worker {
   unsigned worker;
   FrameSink* sink = nullptr;
   std::unique_ptr<RelayWorker> relay;  // relay-mode listeners' connections
+  // Resets for segments of connections this worker does not know (kStrayResetsPerMs a
+  // millisecond, kStrayResetBurst at once): a client of a restarted dataplane learns at
+  // once that its connection is gone, while a spoofed ACK flood is not reflected 1:1.
+  static constexpr uint32_t kStrayResetsPerMs = 10;
+  static constexpr uint32_t kStrayResetBurst = 1000;
+  uint32_t strayResetTokens = kStrayResetBurst;
+  uint32_t strayResetMs = 0;
 };
 
 // A TCP segment from a client to an L7 listener port (VIP:port).

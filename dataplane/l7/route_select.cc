@@ -77,6 +77,8 @@ RouteChoice pickEndpoint(const snapshot::VirtualHost& vhost, uint32_t set, bool 
   }
   c.outcome = Outcome::kForward;
   c.backendId = id;
+  c.set = set;
+  c.vhost = &vhost;
   return c;
 }
 

@@ -24,6 +24,7 @@ enum class Outcome : uint8_t {
 struct RouteChoice {
   Outcome outcome = Outcome::kNotFound;
   uint32_t backendId = 0;
+  uint32_t set = 0xffffffffu;  // the backend set (VirtualHost::backendSets) it came from
   bool proxyProtocol = false;
   // What the proxy applies (valid while the snapshot is: this loop pass only). The rule's
   // filters and the chosen backendRef's, nullptr when none; the route, for the prefix a

@@ -34,6 +34,7 @@ namespace portico::dp {
   X(l7Connections, "l7_connections")     \
   X(l7Answers, "l7_answers")             \
   X(l7TimeWaitResets, "l7_time_wait_resets") \
+  X(l7StrayResets, "l7_stray_resets")    \
   X(l7HeadsEvicted, "l7_heads_evicted")  \
   X(tcpRetransmits, "tcp_retransmits")   \
   X(tcpFastRecoveries, "tcp_fast_recoveries") \
@@ -46,6 +47,7 @@ namespace portico::dp {
   X(httpRequests, "http_requests")       \
   X(httpPoolReuses, "http_pool_reuses")  \
   X(httpRetries, "http_retries")         \
+  X(httpEndpointsDown, "http_endpoints_down") \
   X(httpMirrored, "http_mirrored")       \
   X(activeFlows, "active_flows")         \
   X(flowsEvicted, "flows_evicted")       \

@@ -714,9 +714,14 @@ uint32_t Endpoint::relay(uint32_t from, uint32_t offset, uint32_t to, uint32_t n
   return append(tcbs_[from].receive, offset, to, n);
 }
 
+uint32_t Endpoint::unacknowledged(uint32_t id) const {
+  const Tcb& t = tcbs_[id];
+  // Until the SYN is acknowledged sndUna is the SYN's own number, not a byte's.
+  return t.sndEnd - t.sndUna - (t.sndUna == t.iss ? 1u : 0u);
+}
+
 uint32_t Endpoint::copyUnacknowledged(uint32_t from, uint32_t to) {
-  Tcb& f = tcbs_[from];
-  return append(f.send, 0, to, f.sndEnd - f.sndUna);
+  return append(tcbs_[from].send, 0, to, unacknowledged(from));
 }
 
 uint32_t Endpoint::append(StreamBuffer& source, uint32_t offset, uint32_t to, uint32_t n) {
@@ -756,6 +761,10 @@ void Endpoint::abort(uint32_t id) {
     sendControl(t, t.iss + 1, kRst, false);
   }
   enterClosed(id, 0);
+}
+
+void Endpoint::abortAll() {
+  for (uint32_t id = 0; id < tcbs_.size(); ++id) abort(id);
 }
 
 void Endpoint::kill(uint32_t id) {

@@ -66,8 +66,11 @@ class Endpoint {
   // Copies what `from` has written and its peer has not acknowledged to the send buffer of
   // `to` (a request sent again on another connection); returns how many bytes.
   uint32_t copyUnacknowledged(uint32_t from, uint32_t to);
+  // Bytes written to `id` its peer has not acknowledged (before the SYN is, all of them).
+  uint32_t unacknowledged(uint32_t id) const;
   void shutdown(uint32_t id);  // FIN once everything written is sent
   void abort(uint32_t id);     // RST now; the connection is kClosed at once
+  void abortAll();             // every connection, as the dataplane stops
   void kill(uint32_t id);      // abort(), and a kReset event for whoever owns it
   void release(uint32_t id);   // the application is done with a closed connection
 

@@ -183,9 +183,8 @@ unsigned Worker::pollOnce() {
       for (unsigned i = 0; i < n; ++i) transmit(pi, burst[i]);
       LcoreCounters::bump(ctx_.counters->controlTx, n);
     }
-    const uint16_t sent = rte_eth_tx_buffer_flush(port.portId, port.queue, port.txBuffer);
-    if (sent != 0) LcoreCounters::bump(ctx_.counters->txPackets, sent);
   }
+  flushPorts();
   if (nowMs != ctx_.lastSweepMs) {
     const uint64_t elapsed = std::min<uint32_t>(nowMs - ctx_.lastSweepMs, kSweepPeriodMs);
     ctx_.flows->expire(nowMs, static_cast<uint32_t>(elapsed * ctx_.flows->capacity() / kSweepPeriodMs + 1));
@@ -205,12 +204,26 @@ unsigned Worker::pollOnce() {
   return handled;
 }
 
+void Worker::flushPorts() {
+  for (const WorkerPort& port : ctx_.ports) {
+    const uint16_t sent = rte_eth_tx_buffer_flush(port.portId, port.queue, port.txBuffer);
+    if (sent != 0) LcoreCounters::bump(ctx_.counters->txPackets, sent);
+  }
+}
+
 void Worker::run(const std::atomic<bool>& stop) {
   // The first sweep must not look at the whole table at once.
   ctx_.lastSweepMs = static_cast<uint32_t>(rte_get_tsc_cycles() / ctx_.tscPerMs);
   ctx_.snapshots->registerWorker(ctx_.index);
   while (!stop.load(std::memory_order_relaxed)) {
     if (pollOnce() == 0) rte_pause();
+  }
+  // Stopping: the peers of the workers' own TCP connections are told now, a reset each.
+  // A kept-alive client waiting for a response sends nothing a restarted dataplane could
+  // answer with a reset, and would wait on a connection nobody holds any more.
+  if (ctx_.l7) {
+    ctx_.l7->relay->endpoint.abortAll();
+    flushPorts();
   }
   ctx_.snapshots->unregisterWorker(ctx_.index);
 }

@@ -31,6 +31,7 @@ class Worker {
   void handle(rte_mbuf* m, const FrameContext& fctx, const Prepared* prep);
   void act(rte_mbuf* m, const pkt::Verdict& v, uint8_t portIndex);
   void transmit(uint8_t portIndex, rte_mbuf* m);
+  void flushPorts();  // what the ports' transmit buffers hold goes out
 
   // Frames the L7 path originates, in fresh mbufs from the worker's pool.
   class MbufSink : public tcp::FrameSink {

@@ -354,16 +354,37 @@ TEST_F(L7, ABackendThatRefusesOrNeverAnswersGives503) {
   EXPECT_EQ(drops(dp::DropReason::kL7BackendTimeout), 1u);
 }
 
-TEST_F(L7, ForgedAndStrayAcksBuyNoState) {
-  EXPECT_TRUE(sendFromClient(fromClient(40003, kAck, kIsn + 1, 12345)).empty());
-  EXPECT_TRUE(sendFromClient(fromClient(40003, kAck | kPsh, kIsn + 1, 12345, text("GET / HTTP/1.1\r\n\r\n"))).empty());
-  EXPECT_EQ(drops(dp::DropReason::kL7BadCookie), 2u);
+// A segment of a connection the worker does not hold (forged, or from before a restart)
+// is answered with a reset taking its sequence number from the segment's ACK (RFC 9293),
+// so a client of a restarted dataplane reconnects at once; it buys no state.
+TEST_F(L7, ForgedAndStrayAcksAreResetAndBuyNoState) {
+  for (const Bytes& data : {Bytes{}, text("GET / HTTP/1.1\r\n\r\n")}) {
+    const auto out = sendFromClient(fromClient(40003, kAck | (data.empty() ? 0 : kPsh), kIsn + 1, 12345, data));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(dstIpOf(out[0]), "192.0.2.1");
+    EXPECT_EQ(out[0][47], kRst) << "flags";
+    EXPECT_EQ(seqOf(out[0]), 12345u);
+    EXPECT_EQ(out[0].size(), 54u) << "no payload";
+  }
+  EXPECT_EQ(counters().l7StrayResets.load(), 2u);
   EXPECT_EQ(counters().l7Connections.load(), 0u);
   // A SYN flood: answered, never remembered.
   for (uint16_t p = 1; p <= 200; ++p) {
     EXPECT_EQ(sendFromClient(fromClient(p, kSyn, p, 0, {}, kSynOptions)).size(), 1u);
   }
   EXPECT_EQ(counters().activeFlows.load(), 0u);
+}
+
+// An ACK flood with made-up cookies is not reflected one for one: past a burst of 1 000,
+// 10 resets a millisecond, the rest dropped and counted.
+TEST_F(L7, StrayResetsAreBudgeted) {
+  const auto start = std::chrono::steady_clock::now();
+  size_t resets = 0;
+  for (uint16_t p = 1; p <= 3000; ++p) resets += sendFromClient(fromClient(p, kAck, kIsn + 1, 777)).size();
+  const auto elapsedMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(resets, 1000u);
+  EXPECT_LE(resets, 1000u + 10u * static_cast<size_t>(elapsedMs + 2));
+  EXPECT_EQ(resets + drops(dp::DropReason::kL7BadCookie), 3000u);
 }
 
 TEST_F(L7, ClientHelloInTwoRecordsIsRoutedBySni) {

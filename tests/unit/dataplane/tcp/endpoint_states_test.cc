@@ -159,6 +159,21 @@ TEST_F(EndpointStates, SynSentToClosedOnAResetThatAcknowledgesTheSyn) {
   EXPECT_TRUE(quiet()) << "a reset is never answered";
 }
 
+// The dataplane stopping resets what it holds, so no peer waits on a connection gone.
+TEST_F(EndpointStates, AbortAllResetsEveryConnection) {
+  establish();
+  endpoint_.abortAll();
+  endpoint_.flush(nowUs_);
+  const Out rst = out();
+  EXPECT_EQ(rst.flags & kRstFlag, kRstFlag);
+  EXPECT_EQ(rst.seq, kIss + 1);
+  EXPECT_EQ(endpoint_.state(id_), State::kClosed);
+  EXPECT_TRUE(quiet());
+  endpoint_.abortAll();  // nothing left to reset
+  endpoint_.flush(nowUs_);
+  EXPECT_TRUE(quiet());
+}
+
 TEST_F(EndpointStates, EstablishedToCloseWaitToLastAckToClosed) {
   establish();
   in(kFinFlag | kAckFlag, kPeerIss + 1, kIss + 1);

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Faults while wrk keeps 16 kept-alive connections busy through the HTTP proxy, to a
+# Service with two endpoints (be1, be2):
+#   - be2's server is killed: the requests it had under way may fail (at most one per
+#     connection), every later request goes to be1 (be2 refuses connections: the proxy
+#     sends the request that met the refusal to be1 and avoids be2 for 10 s at a time),
+#     and once be2 is started again it gets requests again;
+#   - the dataplane is stopped and started again: how long until it serves (the control
+#     plane sees the restart and pushes the state again), the VIP's ARP entry in the
+#     client still right, the load served again by the new process.
+# usage: faults_under_load.sh PATH/TO/portico-dataplane [WORKER_LCORES]
+set -u
+DATAPLANE=$1
+WORKERS=${2:-[1]}
+here=$(dirname "$0")
+. "$here/../../scripts/lib/lab.sh"
+. "$here/../../scripts/lib/manifests.sh"
+lab_init "pflt$$"
+work=$(mktemp -d)
+trap 'lab_cleanup; rm -rf "$work"' EXIT
+
+{
+  manifest_service shop 80 8080 "198.51.100.11, 198.51.100.12"
+  manifest_route HTTPRoute shop lab shop.example.com shop 80
+} >"$work/shop.yaml"
+if ! LAB_BACKENDS=2 LAB_MANIFESTS="$work/shop.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" "{}"; then
+  echo "Bail out! the gateway did not start"
+  exit 1
+fi
+client=$(lab_ns client)
+in_client() { ip netns exec "$client" "$@"; }
+answer() { in_client curl -s --max-time 2 -H 'Connection: close' -H 'Host: shop.example.com' http://192.0.2.100/; }
+answers() { [ -n "$(answer)" ]; }
+check "the Service answers" lab_wait_until 20 "shop.example.com to answer" answers
+# Both endpoints answer, on new connections.
+seen_both() {
+  for _ in $(seq 1 40); do answer; echo; done | sort -u >"$work/seen"
+  grep -qx be1 "$work/seen" && grep -qx be2 "$work/seen"
+}
+check "both endpoints take requests" seen_both
+
+# wrk_start NAME / wrk_stop: wrk runs until it is interrupted (its report comes then).
+wrk_start() {
+  ip netns exec "$client" wrk -t1 -c16 -d600s -H "Host: shop.example.com" http://192.0.2.100/ >"$work/$1.wrk" 2>&1 &
+  WRK_PID=$!
+  LAB_PIDS+=("$WRK_PID")
+}
+wrk_stop() { kill -INT "$WRK_PID" 2>/dev/null; wait "$WRK_PID" 2>/dev/null; sed 's/^/# wrk: /' "$work/$1.wrk"; }
+wrk_failed() {  # the requests wrk saw fail: non-2xx answers and socket errors
+  awk '/Non-2xx/ { n += $NF } /Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i } END { print n + 0 }' "$work/$1.wrk"
+}
+requests() { lab_counter http_requests "$(lab_dataplane_stats "$work/dp.log")"; }
+# more_requests N: waits until the dataplane has taken N more requests than now.
+reached() { [ "$(requests)" -ge "$1" ]; }
+more_requests() { lab_wait_until 60 "$1 more requests through the dataplane" reached $(($(requests) + $1)); }
+
+# A backend killed under load.
+wrk_start kill
+check "wrk is under way" more_requests 2000
+be2_server=$(ip netns pids "$(lab_ns be2)")
+check "be2's server found ($be2_server)" test -n "$be2_server"
+kill -KILL $be2_server
+check "requests go on after be2 died" more_requests 5000
+wrk_stop kill
+failed=$(wrk_failed kill)
+echo "# $failed requests failed when be2 was killed"
+check "at most one request per connection failed when be2 died ($failed of 16)" test "$failed" -le 16
+# Until be2 has been tried again after its 10 s down time and refused again.
+wrk_start after
+down() { lab_counter http_endpoints_down "$(lab_dataplane_stats "$work/dp.log")"; }
+# While be2 is down nothing is sent to it: it is marked down again only once its down
+# time ran out and it refused again.
+down_at_kill=$(down)
+down_again() { [ "$(down)" -gt "$down_at_kill" ]; }
+check "be2 marked down ($down_at_kill), then again after its down time" \
+  lab_wait_until 40 "be2 to be marked down again" down_again
+wrk_stop after
+check "every request after it was answered (be1 took them all)" test "$(wrk_failed after)" -eq 0
+lab_start_backend 2
+be2_answers() { for _ in 1 2 3 4 5 6; do answer; echo; done | grep -qx be2; }
+check "be2 started again takes requests again (after its 10 s down time)" lab_wait_until 40 "be2 to answer again" be2_answers
+
+# The dataplane stopped and started again under load.
+mac_before=$(ip -n "$client" neigh show 192.0.2.100 | grep -o 'lladdr [0-9a-f:]*')
+wrk_start restart
+check "wrk is under way" more_requests 2000
+lab_stop_pid "$DP_PID"
+stopped=$(date +%s%N)
+mv "$work/dp.log" "$work/dp-first.log"
+if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
+  echo "Bail out! the dataplane did not start again"
+  exit 1
+fi
+served_again() { [ "$(answer)" = be1 ] || [ "$(answer)" = be2 ]; }
+check "the restarted dataplane serves again" lab_wait_until 30 "the restarted dataplane to answer" served_again
+echo "# serving again $((($(date +%s%N) - stopped) / 1000000)) ms after the dataplane was stopped"
+check "the load is served again by the new process" more_requests 2000
+wrk_stop restart
+check "the client's ARP entry for the VIP still names the port ($mac_before)" \
+  bash -c "ip -n '$client' neigh show 192.0.2.100 | grep -q '$mac_before'"
+check "the VIP answers ping" in_client ping -c 1 -W 2 192.0.2.100
+lab_finish
