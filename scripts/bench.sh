@@ -191,6 +191,24 @@ tests/bench/goodput.sh build "$(case $quick in 1) echo 20 ;; 2) echo 2 ;; *) ech
 # Attacks against an L7 listener, each against the same clients without it.
 tests/bench/attacks.sh build "$seconds" >>"$results"
 
+# Attacks and faults the lab tests measure, run for their figures (lab_figure). The smoke
+# run takes only the shortest: the lab suite runs them all anyway.
+lab_figures() {
+  if ! LAB_FIGURES="$results" bash "tests/lab/$1.sh" "$dataplane" '[1]' "${@:2}" >"$work/$1.tap" 2>&1; then
+    echo "bench: lab test $1 failed:" >&2
+    grep -v '^ok' "$work/$1.tap" >&2
+    exit 1
+  fi
+}
+if [ "$quick" -eq 2 ]; then
+  lab_figures malformed_flood 2
+else
+  lab_figures flow_exhaustion
+  lab_figures malformed_flood
+  lab_figures changes_under_load
+  lab_figures faults_under_load
+fi
+
 # Last: it needs both cores to itself (one for the gateway, one for wrk and the backend).
 tests/bench/e2e.sh build "$seconds" >>"$results"
 

@@ -334,6 +334,13 @@ lab_counter() {
   echo "${v:-0}"
 }
 
+# lab_figure NAME VALUE UNIT FLOOR|null CONDITIONS: a figure of scripts/bench.sh, added as
+# a JSON line to the file LAB_FIGURES names when bench.sh runs the test; nothing otherwise.
+lab_figure() {
+  [ -n "${LAB_FIGURES:-}" ] || return 0
+  python3 "$LAB_ROOT/scripts/lib/bench_report.py" figure "$@" >>"$LAB_FIGURES"
+}
+
 # check DESCRIPTION COMMAND...: runs the command and reports it as one TAP test, so the
 # test runner counts every check; a failure's output follows as TAP diagnostics.
 LAB_CHECKS=0

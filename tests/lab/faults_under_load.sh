@@ -64,6 +64,9 @@ check "requests go on after be2 died" more_requests 5000
 wrk_stop kill
 failed=$(wrk_failed kill)
 echo "# $failed requests failed when be2 was killed"
+total=$(grep -o '^ *[0-9]* requests in' "$work/kill.wrk" | tr -dc 0-9)
+lab_figure fault.backend_killed.failed_requests "$failed" requests null \
+  "of ${total:-0} (wrk, 16 kept-alive connections through the proxy to a Service with 2 endpoints) when one endpoint's server was killed"
 check "at most one request per connection failed when be2 died ($failed of 16)" test "$failed" -le 16
 # Until be2 has been tried again after its 10 s down time and refused again.
 wrk_start after
@@ -75,6 +78,8 @@ down_again() { [ "$(down)" -gt "$down_at_kill" ]; }
 check "be2 marked down ($down_at_kill), then again after its down time" \
   lab_wait_until 40 "be2 to be marked down again" down_again
 wrk_stop after
+lab_figure fault.backend_killed.failed_after "$(wrk_failed after)" requests null \
+  "of $(grep -o '^ *[0-9]* requests in' "$work/after.wrk" | tr -dc 0-9) after it, until its 10 s down time ran out and it refused again"
 check "every request after it was answered (be1 took them all)" test "$(wrk_failed after)" -eq 0
 lab_start_backend 2
 be2_answers() { for _ in 1 2 3 4 5 6; do answer; echo; done | grep -qx be2; }
@@ -93,7 +98,10 @@ if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; 
 fi
 served_again() { [ "$(answer)" = be1 ] || [ "$(answer)" = be2 ]; }
 check "the restarted dataplane serves again" lab_wait_until 30 "the restarted dataplane to answer" served_again
-echo "# serving again $((($(date +%s%N) - stopped) / 1000000)) ms after the dataplane was stopped"
+again_ms=$((($(date +%s%N) - stopped) / 1000000))
+echo "# serving again $again_ms ms after the dataplane was stopped"
+lab_figure fault.dataplane_restart.serving_again_ms "$again_ms" ms null \
+  "the dataplane stopped (SIGTERM) and started again under wrk: until a new connection is answered (EAL start, the control plane's push)"
 check "the load is served again by the new process" more_requests 2000
 wrk_stop restart
 check "the client's ARP entry for the VIP still names the port ($mac_before)" \

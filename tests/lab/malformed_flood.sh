@@ -53,5 +53,11 @@ reasons=$(for r in $(echo "$after" | tr ' ' '\n' | grep '^drop\.' | cut -d= -f1)
   [ "$d" -gt 0 ] && echo "$d $r"
 done | sort -rn)
 echo "$reasons" | sed 's/^/#   /'
+lab_figure attack.malformed.frames_per_s "$((rx / SECONDS_OF_FLOOD))" frames/s null \
+  "malformed frames the dataplane took in per second from one python raw socket (random bytes, lying headers, every TCP flag), 1 worker"
+lab_figure attack.malformed.dropped_share "$(awk -v d="$dropped" -v r="$rx" 'BEGIN { printf "%.4f", r ? d / r : 0 }')" share null \
+  "same: the share of them dropped and counted by a reason"
+lab_figure attack.malformed.answered_share "$(awk -v n="$(grep -c '^200 ' "$work/requests")" 'BEGIN { printf "%.4f", n / 20 }')" share null \
+  "same: 20 ordinary requests meanwhile, answered"
 check "under many reasons (at least 10)" test "$(echo "$reasons" | grep -c .)" -ge 10
 lab_finish

