@@ -66,7 +66,7 @@ bool Proxy::start(RelayWorker& rw, uint32_t client, uint64_t hash, bool trustedP
   session.hash = hash;
   session.trusted = trustedPeer;
   rw.endpoint.setUser(client, kSessionUser | s);
-  arm(s, ctx.nowMs, settings_.headTimeoutMs);
+  arm(s, ctx.nowMs, std::min(kSilenceGraceMs, settings_.headTimeoutMs));
   return true;
 }
 
@@ -714,6 +714,13 @@ void Proxy::runTimers(RelayWorker& rw, const L4Context& ctx, l7::L7Worker& l7) {
     if (!session.inUse) return;
     switch (session.phase) {
       case Phase::kIdle:
+        if (session.requests == 0 && !session.silenceCounted && rw.endpoint.readable(session.client) == 0 &&
+            settings_.headTimeoutMs > kSilenceGraceMs) {
+          session.silenceCounted = true;
+          if (!rw.heads.holds(session.client)) l7::admitHead(rw, session.client, ctx);
+          if (sessions_[s].inUse) arm(s, ctx.nowMs, settings_.headTimeoutMs - kSilenceGraceMs);
+          return;
+        }
         if (rw.endpoint.readable(session.client) > 0) {
           ctx.counters.drop(DropReason::kL7HeadTimeout);
           answer(rw, s, 408, true);

@@ -276,7 +276,7 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
       why = DropReason::kL7ConnectionsFull;
       return kNone;
     }
-    return id;
+    return id;  // counted against its source if it stays silent (Proxy::runTimers)
   }
   const uint32_t s = rw.freeSessions.back();
   rw.freeSessions.pop_back();
@@ -289,6 +289,10 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
   rw.headQueue[(rw.headFirst + rw.headCount) % rw.headQueue.size()] = s;
   ++rw.headCount;
   rw.endpoint.setUser(id, s);
+  // Until its first bytes have come whole, a connection counts against its source's share
+  // like a head already arriving: one that never sends a byte holds a connection of the
+  // endpoint just as long, and thousands of them would otherwise take every one.
+  admitHead(rw, id, ctx);
   return id;
 }
 

