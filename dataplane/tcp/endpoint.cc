@@ -93,7 +93,7 @@ void Endpoint::initSend(Tcb& t, uint32_t iss, uint16_t peerMss) {
   t.sndUna = iss;
   t.sndNxt = iss + 1;
   t.sndEnd = iss + 1;
-  t.mss = std::min<uint16_t>(std::max<uint16_t>(peerMss, 88), localMss(t.path.family));
+  t.mss = std::min<uint16_t>(std::max(peerMss, kMinMss), localMss(t.path.family));
   t.cc.init(t.mss, settings_.initialWindowSegments);
   t.quickAcks = settings_.quickAckSegments;
 }
@@ -281,7 +281,7 @@ void Endpoint::inputSynSent(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
   }
   t.sackOk = seg.syn.sackPermitted;
   t.sndUna = t.iss + 1;
-  t.mss = std::min<uint16_t>(std::max<uint16_t>(seg.syn.mss, 88), localMss(t.path.family));
+  t.mss = std::min<uint16_t>(std::max(seg.syn.mss, kMinMss), localMss(t.path.family));
   t.cc.init(t.mss, settings_.initialWindowSegments);
   t.sndWnd = seg.window;  // never scaled in a SYN
   t.maxSndWnd = t.sndWnd;

@@ -21,6 +21,12 @@ inline constexpr uint8_t kOptWindowScale = 3;
 inline constexpr uint8_t kOptSackPermitted = 4;
 inline constexpr uint8_t kOptSack = 5;
 
+// The least MSS a peer may hold us to (Linux's TCP_MIN_MSS): an MSS option of 1 would
+// cut a response into a segment per byte, and one of 0 left the splice sending empty
+// segments forever (a backend's SYN-ACK that hung its worker: found by the frames fuzz
+// target). An option of 0 is ignored, as Linux ignores it.
+inline constexpr uint16_t kMinMss = 88;
+
 struct SynOptions {
   uint16_t mss = 536;  // RFC 9293's default when none is sent
   uint8_t windowScale = kNoWindowScale;
@@ -47,7 +53,10 @@ inline void forEachOption(uint8_t* tcp, Fn&& fn) {
 inline SynOptions parseSynOptions(uint8_t* tcp) {
   SynOptions o;
   forEachOption(tcp, [&](uint8_t kind, const uint8_t* d, unsigned n) {
-    if (kind == kOptMss && n == 2) o.mss = static_cast<uint16_t>(d[0] << 8 | d[1]);
+    if (kind == kOptMss && n == 2) {
+      const auto mss = static_cast<uint16_t>(d[0] << 8 | d[1]);
+      if (mss != 0) o.mss = mss < kMinMss ? kMinMss : mss;
+    }
     if (kind == kOptWindowScale && n == 1) o.windowScale = d[0] > 14 ? 14 : d[0];
     if (kind == kOptSackPermitted && n == 0) o.sackPermitted = true;
   });

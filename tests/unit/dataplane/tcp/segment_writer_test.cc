@@ -80,3 +80,29 @@ TEST(SegmentWriter, TooSmallABufferWritesNothing) {
 
 }  // namespace
 }  // namespace portico::dp::tcp
+
+namespace portico::dp::tcp {
+namespace {
+
+// A SYN's MSS option: 0 is ignored (RFC 9293's 536 holds), anything below Linux's floor is
+// raised to it. An MSS of 0 from a backend once left the splice emitting empty segments
+// forever.
+TEST(SynOptionsParse, AnMssBelowTheFloorIsRaisedAndZeroIgnored) {
+  auto mssOf = [](uint16_t mss) {
+    uint8_t tcp[24] = {};
+    tcp[12] = 6 << 4;  // a 24-byte header: one option
+    tcp[20] = kOptMss;
+    tcp[21] = 4;
+    tcp[22] = static_cast<uint8_t>(mss >> 8);
+    tcp[23] = static_cast<uint8_t>(mss);
+    return parseSynOptions(tcp).mss;
+  };
+  EXPECT_EQ(mssOf(0), 536);
+  EXPECT_EQ(mssOf(1), kMinMss);
+  EXPECT_EQ(mssOf(87), kMinMss);
+  EXPECT_EQ(mssOf(88), 88);
+  EXPECT_EQ(mssOf(1460), 1460);
+}
+
+}  // namespace
+}  // namespace portico::dp::tcp
