@@ -4,7 +4,8 @@
 # dataplane's port and host path. A client behind the router reaches each VIP through the
 # route BIRD learned. The session is signed with TCP MD5. The route goes away when the VIP loses its last endpoint (policy
 # withdraw) or stays and answers 503 (policy keep); it survives a control-plane restart
-# and a flood at the appliance's address; it is withdrawn when the dataplane stops.
+# and a flood at the appliance's address; it is withdrawn when the dataplane stops, and
+# comes back when it starts again.
 #
 #   far 203.0.113.10/25 ─ rtr (BIRD, AS 64513) 192.0.2.1 ══ pdp0 dataplane (192.0.2.2, TAP phost0: gobgpd AS 64512)
 #                                                             pdp1 ══ bridge ─ be1 198.51.100.11
@@ -49,6 +50,9 @@ protocol bgp portico {
   hold time 9;
   password "portico-lab";
   graceful restart on;
+  # BIRD waits 60 s after a session error before it peers again by default: the session
+  # would come back a minute after a dataplane restart. Operators shorten it the same way.
+  error wait time 2, 30;
   ipv4 { import all; export none; };
 }
 CONF
@@ -168,4 +172,16 @@ start=$(date +%s%N)
 # BIRD drops the route when the hold time runs out.
 check "the dataplane stopped: the route is withdrawn within the hold time (9 s)" wait_route 203.0.113.200 absent 10
 echo "# withdrawn $(( ($(date +%s%N) - start) / 1000000 )) ms after the dataplane exited"
+
+# The dataplane started again: BIRD's session comes back through the new host path (the
+# control plane and gobgpd never stopped) and the route with it.
+if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp-again.log"; then
+  echo "Bail out! the dataplane did not start again"
+  exit 1
+fi
+start=$(date +%s%N)
+check "the dataplane started again: the session and the route come back" wait_route 203.0.113.200 present 60
+echo "# the route was back $(( ($(date +%s%N) - start) / 1000000 )) ms after the dataplane was ready again"
+check "a client behind the router reaches the VIP again" \
+  bash -c "[ \"\$($(declare -f get); far=$far; get 203.0.113.200 app.example.com)\" = be1 ]"
 lab_finish

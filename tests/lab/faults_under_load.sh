@@ -7,7 +7,9 @@
 #     and once be2 is started again it gets requests again;
 #   - the dataplane is stopped and started again: how long until it serves (the control
 #     plane sees the restart and pushes the state again), the VIP's ARP entry in the
-#     client still right, the load served again by the new process.
+#     client still right, the load served again by the new process;
+#   - the control plane follows Kubernetes (the k8s suite's fake API server) and the API
+#     server goes away and comes back: not one request fails.
 # usage: faults_under_load.sh PATH/TO/portico-dataplane [WORKER_LCORES]
 set -u
 DATAPLANE=$1
@@ -107,4 +109,41 @@ wrk_stop restart
 check "the client's ARP entry for the VIP still names the port ($mac_before)" \
   bash -c "ip -n '$client' neigh show 192.0.2.100 | grep -q '$mac_before'"
 check "the VIP answers ping" in_client ping -c 1 -W 2 192.0.2.100
+
+# The control plane following Kubernetes (the fake API server of the k8s suite), and the
+# API server going away and coming back while wrk runs: the dataplane holds its state
+# itself, so not one request may fail, and a route created once it is back is served.
+. "$here/../k8s/fake_k8s.sh"
+lab_stop_pid "$CP_PID"
+check "a fake API server starts" fake_k8s_start "$work"
+k8s_create "$(k8s_gatewayclass portico)"
+k8s_create "$(k8s_gateway infra gw 192.0.2.100 '[{"name": "http", "port": 80, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "All"}}}]')"
+k8s_create "$(k8s_httproute apps shop shop.example.com shop)"
+k8s_create "$(k8s_service apps shop)"
+k8s_create "$(k8s_endpointslice apps shop 198.51.100.11 198.51.100.12)"
+cat >"$work/cp-k8s.yaml" <<YAML
+dataplanes: ["unix:$work/api.sock"]
+debounce_ms: 50
+kubernetes: {lease_duration_s: 3, watch_timeout_s: 20}
+YAML
+"$(dirname "$DATAPLANE")/../controlplane/portico-controlplane" --config "$work/cp-k8s.yaml" \
+  --kubeconfig "$work/kubeconfig" >"$work/cp-k8s.log" 2>&1 &
+CP_PID=$!
+LAB_PIDS+=("$CP_PID")
+check "the control plane following Kubernetes programs the dataplane" \
+  lab_wait_log "programmed: every dataplane serves" "$work/cp-k8s.log" 30
+check "the Service answers through it" lab_wait_until 20 "shop.example.com to answer" answers
+wrk_start k8s
+check "wrk is under way" more_requests 2000
+fake_k8s_stop
+check "with the API server gone requests go on" more_requests 5000
+check "... and the control plane keeps running" kill -0 "$CP_PID"
+check "the API server comes back" fake_k8s_start "$work"
+k8s_create "$(k8s_httproute apps later later.example.com shop)"
+later_served() {
+  [ "$(in_client curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H 'Host: later.example.com' http://192.0.2.100/)" = 200 ]
+}
+check "a route created once it is back is served" lab_wait_until 30 "later.example.com to be served" later_served
+wrk_stop k8s
+check "not one request failed while the API server was away and back ($(wrk_failed k8s))" test "$(wrk_failed k8s)" -eq 0
 lab_finish
