@@ -508,8 +508,12 @@ TEST_F(L7SlowHeads, ASourceAtItsShareGivesUpItsOldestHead) {
   ASSERT_EQ(toBackend.size(), 1u);
   EXPECT_EQ(toBackend[0], backendSyn(0, 8080, srcPortOf(toBackend[0]), kIsn));
   EXPECT_EQ(counters().l7HeadsEvicted.load(), 2u);
-  // The reset ones are gone: their next bytes find no flow.
-  EXPECT_TRUE(sendFromClient(fromClient(42100, kAck, kIsn + 6, cookies[0] + 1, text("x"))).empty());
+  // The reset ones are gone: their next bytes find no connection, and are reset again.
+  out = sendFromClient(fromClient(42100, kAck, kIsn + 6, cookies[0] + 1, text("x")));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0][47], kRst);
+  EXPECT_EQ(seqOf(out[0]), cookies[0] + 1);
+  EXPECT_EQ(counters().l7StrayResets.load(), 1u);
 }
 
 TEST_F(L7SlowHeads, AFullPoolGivesUpTheOldestHeadOfAll) {
