@@ -5,6 +5,7 @@
 
 #include "dataplane/http/head_writer.h"
 #include "dataplane/http/url_rewrite.h"
+#include "dataplane/l7/head_guard.h"
 #include "dataplane/l7/l7_path.h"
 #include "dataplane/l7/relay.h"
 #include "dataplane/l7/route_select.h"
@@ -66,7 +67,7 @@ bool Proxy::start(RelayWorker& rw, uint32_t client, uint64_t hash, bool trustedP
   session.hash = hash;
   session.trusted = trustedPeer;
   rw.endpoint.setUser(client, kSessionUser | s);
-  arm(s, ctx.nowMs, std::min(kSilenceGraceMs, settings_.headTimeoutMs));
+  arm(s, ctx.nowMs, std::min(l7::kSilenceGraceMs, settings_.headTimeoutMs));
   return true;
 }
 
@@ -715,10 +716,10 @@ void Proxy::runTimers(RelayWorker& rw, const L4Context& ctx, l7::L7Worker& l7) {
     switch (session.phase) {
       case Phase::kIdle:
         if (session.requests == 0 && !session.silenceCounted && rw.endpoint.readable(session.client) == 0 &&
-            settings_.headTimeoutMs > kSilenceGraceMs) {
+            settings_.headTimeoutMs > l7::kSilenceGraceMs) {
           session.silenceCounted = true;
           if (!rw.heads.holds(session.client)) l7::admitHead(rw, session.client, ctx);
-          if (sessions_[s].inUse) arm(s, ctx.nowMs, settings_.headTimeoutMs - kSilenceGraceMs);
+          if (sessions_[s].inUse) arm(s, ctx.nowMs, settings_.headTimeoutMs - l7::kSilenceGraceMs);
           return;
         }
         if (rw.endpoint.readable(session.client) > 0) {

@@ -101,13 +101,6 @@ class Proxy {
     uint32_t mirrors[4];
   };
   static constexpr uint32_t kMaxMirrors = 4;
-  // A new connection that has sent no byte this long counts against its source's share
-  // of heads (l7::HeadGuard), as a head that started and did not finish does: thousands
-  // of silent connections from one address would otherwise hold every connection of the
-  // endpoint until the head deadline. Not at once: under a flood of them the oldest of a
-  // source is reset for each new one, and an ordinary client from the same address, whose
-  // request follows its handshake within milliseconds, must not be among them.
-  static constexpr uint32_t kSilenceGraceMs = 100;
   static constexpr uint32_t kResponseEditBytes = 1024;
 
   void advance(l7::RelayWorker& rw, uint32_t s, const lb::L4Context& ctx, l7::L7Worker& l7);

@@ -17,6 +17,15 @@
 
 namespace portico::dp::l7 {
 
+// A new connection that has sent no byte this long after its handshake counts against its
+// source as a head that started and did not finish: thousands of silent connections from
+// one address would otherwise hold every connection of the workers' TCP endpoint until
+// the head deadline. Not at once: under a flood of them each source's oldest is reset for
+// every new one, and an ordinary client from the same address, or 200 connections opened
+// together by one, whose requests follow their handshakes within milliseconds, must not
+// be among them.
+inline constexpr uint32_t kSilenceGraceMs = 100;
+
 class HeadGuard {
  public:
   static constexpr uint32_t kNone = 0xffffffffu;

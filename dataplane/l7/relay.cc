@@ -213,18 +213,30 @@ void onEvents(RelayWorker& rw, uint32_t id, uint8_t events, const L4Context& ctx
   pump(rw, session.backend, session.client, session.backendShut);
 }
 
-// Heads that took too long: 408 (HTTP) or a reset (TLS).
+bool awaitingHead(const RelaySession& session) { return session.inUse && session.backend == kNone && !session.answered; }
+
+// Heads that took too long: 408 (HTTP) or a reset (TLS); connections silent past their
+// grace (kSilenceGraceMs) counted against their source.
 void expireHeads(RelayWorker& rw, const L4Context& ctx) {
+  const auto size = static_cast<uint32_t>(rw.headQueue.size());
+  while (rw.silenceChecked < rw.headCount) {
+    const RelaySession& session = rw.sessions[rw.headQueue[(rw.headFirst + rw.silenceChecked) % size]];
+    if (awaitingHead(session) && static_cast<int32_t>(ctx.nowMs - (session.acceptedMs + kSilenceGraceMs)) < 0) break;
+    ++rw.silenceChecked;
+    if (awaitingHead(session) && rw.endpoint.readable(session.client) == 0 && !rw.heads.holds(session.client)) {
+      admitHead(rw, session.client, ctx);
+    }
+  }
   while (rw.headCount > 0) {
     const uint32_t s = rw.headQueue[rw.headFirst];
     RelaySession& session = rw.sessions[s];
-    if (session.inUse && session.backend == kNone && !session.answered &&
-        static_cast<int32_t>(ctx.nowMs - session.headDueMs) < 0) {
+    if (awaitingHead(session) && static_cast<int32_t>(ctx.nowMs - session.headDueMs) < 0) {
       return;  // the oldest waiting head is still in time
     }
-    rw.headFirst = (rw.headFirst + 1) % static_cast<uint32_t>(rw.headQueue.size());
+    rw.headFirst = (rw.headFirst + 1) % size;
     --rw.headCount;
-    if (session.inUse && session.backend == kNone && !session.answered) {
+    if (rw.silenceChecked > 0) --rw.silenceChecked;
+    if (awaitingHead(session)) {
       ctx.counters.drop(DropReason::kL7HeadTimeout);
       answer(rw, s, AnswerStatus::kRequestTimeout, ctx);
     }
@@ -286,14 +298,11 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
   session.client = id;
   session.tls = port.protocol == snapshot::ListenerProtocol::kTls;
   session.headDueMs = ctx.nowMs + l7.settings.headTimeoutMs;
+  session.acceptedMs = ctx.nowMs;
   rw.headQueue[(rw.headFirst + rw.headCount) % rw.headQueue.size()] = s;
   ++rw.headCount;
   rw.endpoint.setUser(id, s);
-  // Until its first bytes have come whole, a connection counts against its source's share
-  // like a head already arriving: one that never sends a byte holds a connection of the
-  // endpoint just as long, and thousands of them would otherwise take every one.
-  admitHead(rw, id, ctx);
-  return id;
+  return id;  // counted against its source if it stays silent (expireHeads)
 }
 
 }  // namespace

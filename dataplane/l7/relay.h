@@ -37,6 +37,7 @@ struct RelaySession {
   uint32_t client = tcp::Endpoint::kNone;  // endpoint connection ids
   uint32_t backend = tcp::Endpoint::kNone;
   uint32_t headDueMs = 0;   // the whole head must be here by then
+  uint32_t acceptedMs = 0;
   bool inUse = false;
   bool tls = false;
   bool answered = false;    // the appliance's own answer went out: no backend
@@ -57,6 +58,7 @@ class RelayWorker {
   std::vector<uint32_t> flowOf;       // by endpoint connection: its flow record, or kNone
   std::vector<uint32_t> headQueue;    // sessions awaiting their head, oldest first (a ring)
   uint32_t headFirst = 0, headCount = 0;
+  uint32_t silenceChecked = 0;        // of the queue from headFirst: past their silence grace
   std::vector<uint8_t> head;          // a head copied out of the receive buffer to parse
   LcoreCounters& counters;
   // What connections whose head is still arriving may hold, by endpoint connection id: at

@@ -63,7 +63,12 @@ while time.monotonic() < deadline:
                 continue
             state[0] = True
             if INTERVAL > 0:
-                key.fileobj.send(HEAD_START)
+                try:
+                    key.fileobj.send(HEAD_START)
+                except OSError:
+                    end(key, "reset")  # given up by the gateway before its first bytes
+                    open_one()
+                    continue
             sel.modify(key.fileobj, selectors.EVENT_READ, state)
             continue
         if events & selectors.EVENT_READ:
