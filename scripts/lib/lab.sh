@@ -334,6 +334,12 @@ lab_counter() {
   echo "${v:-0}"
 }
 
+# lab_wrk_failed REPORT: the requests a wrk report counts as failed (non-2xx or 3xx
+# answers and socket errors of every kind).
+lab_wrk_failed() {
+  awk '/Non-2xx/ { n += $NF } /Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i } END { print n + 0 }' "$1"
+}
+
 # lab_figure NAME VALUE UNIT FLOOR|null CONDITIONS: a figure of scripts/bench.sh, added as
 # a JSON line to the file LAB_FIGURES names when bench.sh runs the test; nothing otherwise.
 lab_figure() {

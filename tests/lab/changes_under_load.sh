@@ -89,7 +89,7 @@ kill -INT "$wrk_pid" 2>/dev/null
 wait "$wrk_pid" 2>/dev/null
 sed 's/^/# wrk: /' "$work/wrk.txt"
 requests=$(grep -o '^ *[0-9]* requests in' "$work/wrk.txt" | tr -dc 0-9)
-failed=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i } END { print n + 0 }' "$work/wrk.txt")
+failed=$(lab_wrk_failed "$work/wrk.txt")
 lab_figure fault.changes_under_load.failed_requests "$failed" requests null \
   "of ${requests:-0} (wrk, 16 kept-alive connections through the proxy) while $EDITS route and endpoint edits, 30 paced ones and a control-plane restart were pushed"
 check "wrk completed requests throughout ($requests)" test "${requests:-0}" -ge 1000

@@ -48,9 +48,7 @@ wrk_start() {
   LAB_PIDS+=("$WRK_PID")
 }
 wrk_stop() { kill -INT "$WRK_PID" 2>/dev/null; wait "$WRK_PID" 2>/dev/null; sed 's/^/# wrk: /' "$work/$1.wrk"; }
-wrk_failed() {  # the requests wrk saw fail: non-2xx answers and socket errors
-  awk '/Non-2xx/ { n += $NF } /Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i } END { print n + 0 }' "$work/$1.wrk"
-}
+wrk_failed() { lab_wrk_failed "$work/$1.wrk"; }
 requests() { lab_counter http_requests "$(lab_dataplane_stats "$work/dp.log")"; }
 # more_requests N: waits until the dataplane has taken N more requests than now.
 reached() { [ "$(requests)" -ge "$1" ]; }
