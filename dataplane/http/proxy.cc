@@ -318,7 +318,7 @@ uint32_t Proxy::healthyEndpoint(const l7::RouteChoice& choice, uint32_t s, uint3
   // the same weights, none when every try lands on the first.
   uint64_t h = session.hash;
   uint32_t id = choice.backendId, other = kNone;
-  for (unsigned i = 0; i < 8 && (other == kNone || health_.isDown(id, nowMs)); ++i) {
+  for (unsigned i = 0; i < 8 && other == kNone; ++i) {
     h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull;
     const uint32_t candidate = set.pick(static_cast<uint32_t>(h >> 32));
     if (candidate == id || candidate == snapshot::kNoBackendId || health_.isDown(candidate, nowMs)) continue;
@@ -601,7 +601,6 @@ bool Proxy::retry(RelayWorker& rw, uint32_t s, const L4Context& ctx) {
   session.upstreamBackend = target;
   session.upstreamReused = false;  // once: a new connection that fails is the backend's failure
   session.otherBackend = kNone;
-  session.requestSeq = e.tcb(fresh).iss + 1;
   LcoreCounters::bump(rw.counters.httpRetries);
   return true;
 }
@@ -718,8 +717,10 @@ void Proxy::runTimers(RelayWorker& rw, const L4Context& ctx, l7::L7Worker& l7) {
         if (session.requests == 0 && !session.silenceCounted && rw.endpoint.readable(session.client) == 0 &&
             settings_.headTimeoutMs > l7::kSilenceGraceMs) {
           session.silenceCounted = true;
-          if (!rw.heads.holds(session.client)) l7::admitHead(rw, session.client, ctx);
-          if (sessions_[s].inUse) arm(s, ctx.nowMs, settings_.headTimeoutMs - l7::kSilenceGraceMs);
+          // Nothing unread, so no part of a head is counted yet; admitting it resets
+          // another connection of its source if any, never this one.
+          l7::admitHead(rw, session.client, ctx);
+          arm(s, ctx.nowMs, settings_.headTimeoutMs - l7::kSilenceGraceMs);
           return;
         }
         if (rw.endpoint.readable(session.client) > 0) {

@@ -502,14 +502,7 @@ uint32_t acceptCookie(uint8_t* frame, const Segment& seg, const lb::KeyedPacket&
 // retransmitting into silence for minutes. Within the worker's budget; past it, dropped.
 Verdict resetStray(uint8_t* frame, uint32_t capacity, const Segment& seg, const lb::KeyedPacket& k,
                    const L4Context& ctx, L7Worker& l7) {
-  if (ctx.nowMs != l7.strayResetMs) {
-    const uint64_t refill = static_cast<uint64_t>(ctx.nowMs - l7.strayResetMs) * L7Worker::kStrayResetsPerMs;
-    l7.strayResetTokens = static_cast<uint32_t>(
-        std::min<uint64_t>(L7Worker::kStrayResetBurst, l7.strayResetTokens + refill));
-    l7.strayResetMs = ctx.nowMs;
-  }
-  if (l7.strayResetTokens == 0) return Verdict::drop(DropReason::kL7BadCookie);
-  --l7.strayResetTokens;
+  if (!l7.strayResets.admit(nowUsOf(ctx))) return Verdict::drop(DropReason::kL7BadCookie);
   SegmentSpec s;
   s.srcMac = ctx.ports[ctx.rxPort].mac;
   s.dstMac = headerAt<EthHdr>(frame, 0)->src;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/common/token_bucket.h"
 #include "dataplane/l7/connection.h"
 #include "dataplane/l7/head_guard.h"
 #include "dataplane/l7/relay.h"
@@ -55,13 +56,11 @@ struct L7Worker {
   unsigned worker;
   FrameSink* sink = nullptr;
   std::unique_ptr<RelayWorker> relay;  // relay-mode listeners' connections
-  // Resets for segments of connections this worker does not know (kStrayResetsPerMs a
-  // millisecond, kStrayResetBurst at once): a client of a restarted dataplane learns at
-  // once that its connection is gone, while a spoofed ACK flood is not reflected 1:1.
-  static constexpr uint32_t kStrayResetsPerMs = 10;
-  static constexpr uint32_t kStrayResetBurst = 1000;
-  uint32_t strayResetTokens = kStrayResetBurst;
-  uint32_t strayResetMs = 0;
+  // Resets for segments of connections this worker does not hold (10 000 a second on the
+  // microsecond clock, 1 000 at once): a client of a restarted dataplane learns at once
+  // that its connection is gone, while a spoofed ACK flood is not reflected one for one.
+  static constexpr uint32_t kStrayResetsPerSecond = 10'000;
+  TokenBucket strayResets{kStrayResetsPerSecond, 1'000'000};
 };
 
 // A TCP segment from a client to an L7 listener port (VIP:port).

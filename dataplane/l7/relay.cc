@@ -37,8 +37,6 @@ tcp::SegmentIn segmentIn(uint8_t* frame, const ParsedPacket& p) {
   return tcp::readSegment(frame + p.l4Offset, frame + p.payloadOffset, static_cast<uint32_t>(p.l3End - p.payloadOffset));
 }
 
-uint64_t nowUsOf(const L4Context& ctx) { return ctx.nowUs != 0 ? ctx.nowUs : static_cast<uint64_t>(ctx.nowMs) * 1000; }
-
 uint32_t connectionOf(const FlowRecord& r) { return r.l7 & ~kRelayFlow; }
 
 void endSession(RelayWorker& rw, uint32_t s, const L4Context& ctx) {

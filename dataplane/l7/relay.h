@@ -77,6 +77,10 @@ void makeRoom(RelayWorker& rw, const lb::L4Context& ctx);
 // every head allowance is taken, the head arriving longest (that source's, or anyone's)
 // is reset first. headArrived() when the head is whole, failed or answered.
 void admitHead(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);
+// The worker's clock in microseconds (tests may give only milliseconds).
+inline uint64_t nowUsOf(const lb::L4Context& ctx) {
+  return ctx.nowUs != 0 ? ctx.nowUs : static_cast<uint64_t>(ctx.nowMs) * 1000;
+}
 inline void headArrived(RelayWorker& rw, uint32_t id) { rw.heads.leave(id); }
 // Ends one side: reset if still open, its connection and flow record freed.
 void closeSide(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);

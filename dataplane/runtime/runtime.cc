@@ -205,7 +205,7 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
       wp.hostPriority = port.hostPriority;
       wp.hostBulk = port.hostBulk;
       // Each worker admits its share of the port's rate.
-      if (port.host) wp.hostRate = worker::HostRate(std::max(port.hostRatePps / workers, 1u), rte_get_tsc_hz());
+      if (port.host) wp.hostRate = TokenBucket(std::max(port.hostRatePps / workers, 1u), rte_get_tsc_hz());
       ctx.ports.push_back(wp);
       ctx.addresses.push_back(port.addresses);
       ctx.portIndexById[port.info.portId] = static_cast<uint8_t>(i);

@@ -12,7 +12,7 @@
 #include "dataplane/lb/snat_ports.h"
 #include "dataplane/stats/counters.h"
 #include "dataplane/worker/flow_dump.h"
-#include "dataplane/worker/host_rate.h"
+#include "dataplane/common/token_bucket.h"
 
 struct rte_eth_dev_tx_buffer;
 struct rte_mempool;
@@ -38,7 +38,7 @@ struct WorkerPort {
   // The host path (null without one): frames for the kernel, BGP apart from the rest.
   rte_ring* hostPriority = nullptr;
   rte_ring* hostBulk = nullptr;
-  HostRate hostRate;  // this worker's share of the port's rate for hostBulk
+  TokenBucket hostRate;  // this worker's share of the port's rate for hostBulk
 };
 
 // Everything one worker lcore owns, built before launch and never shared for writing.
