@@ -359,6 +359,7 @@ check() {
   else
     echo "not ok $LAB_CHECKS - $desc"
     sed 's/^/# /' "$out"
+    echo "# (failed ${SECONDS} s into the test)"
     LAB_FAILURES=$((LAB_FAILURES + 1))
   fi
   rm -f "$out"
