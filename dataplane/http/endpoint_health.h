@@ -10,8 +10,10 @@
 // A small fixed table per worker (no allocation, no locks): endpoints go down rarely and
 // few at a time; when more are down than it holds, the one back soonest is forgotten.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 
 namespace portico::dp::http {
 
@@ -35,6 +37,34 @@ class EndpointHealth {
     latestUntilMs_ = until;
   }
 
+  // An endpoint of a backend set, given by its Maglev slots (kNone where none is ready),
+  // other than `id` and not down; kNone when none is found. First other picks by the same
+  // weights (the hash stirred); then, since a connection's hash is the same for each of
+  // its requests and one whose stirred picks all land on `id` would never find another
+  // (with `id` down, every request it carries refused: 1 connection in 256 with two
+  // endpoints, found by faults_under_load), kScan slots spread over the table from where
+  // the hash points: every slot of a small table; of a large one, an endpoint with a share
+  // w of it is missed with a chance of (1 - w)^kScan (Maglev spreads each endpoint's slots
+  // through the table).
+  uint32_t anotherEndpoint(std::span<const uint32_t> slots, uint32_t id, uint64_t hash, uint32_t nowMs) const {
+    const auto size = static_cast<uint32_t>(slots.size());
+    if (size == 0) return kNone;
+    auto usable = [&](uint32_t c) { return c != id && c != kNone && !isDown(c, nowMs); };
+    uint64_t h = hash ^ 0x2545f4914f6cdd1dull;  // a hash of 0 must stir too
+    for (unsigned i = 0; i < 8; ++i) {
+      h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull;
+      const uint32_t candidate = slots[static_cast<uint32_t>(((h >> 32) * size) >> 32)];  // as BackendSet::pick
+      if (usable(candidate)) return candidate;
+    }
+    const auto start = static_cast<uint32_t>(h % size);
+    const uint32_t stride = size / kScan + 1;
+    for (uint32_t i = 0; i < std::min<uint32_t>(size, kScan); ++i) {
+      const uint32_t candidate = slots[(start + static_cast<uint64_t>(i) * stride) % size];
+      if (usable(candidate)) return candidate;
+    }
+    return kNone;
+  }
+
   // One compare while nothing is down, which is almost always.
   bool isDown(uint32_t id, uint32_t nowMs) const {
     if (static_cast<int32_t>(nowMs - latestUntilMs_) >= 0) return false;
@@ -47,6 +77,7 @@ class EndpointHealth {
 
  private:
   static constexpr uint32_t kSlots = 256;
+  static constexpr uint32_t kScan = 256;  // slots looked at in turn, at most
   static constexpr unsigned kProbe = 4;
   struct Slot {
     uint32_t id = kNone;

@@ -314,21 +314,12 @@ uint32_t Proxy::healthyEndpoint(const l7::RouteChoice& choice, uint32_t s, uint3
   if (choice.vhost == nullptr || choice.set == snapshot::kInvalidBackendRef) return choice.backendId;
   const snapshot::BackendSet& set = choice.vhost->backendSets[choice.set];
   if (set.backendIds.size() < 2) return choice.backendId;
-  // Other picks from the same Maglev table, with the hash stirred: another endpoint by
-  // the same weights, none when every try lands on the first.
-  uint64_t h = session.hash;
-  uint32_t id = choice.backendId, other = kNone;
-  for (unsigned i = 0; i < 8 && other == kNone; ++i) {
-    h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ull;
-    const uint32_t candidate = set.pick(static_cast<uint32_t>(h >> 32));
-    if (candidate == id || candidate == snapshot::kNoBackendId || health_.isDown(candidate, nowMs)) continue;
-    if (health_.isDown(id, nowMs)) {
-      id = candidate;  // the first pick is down: take this one, and look on for another
-    } else {
-      other = candidate;
-    }
+  uint32_t id = choice.backendId;
+  if (health_.isDown(id, nowMs)) {
+    const uint32_t instead = health_.anotherEndpoint(set.slots, id, session.hash, nowMs);
+    if (instead != kNone) id = instead;
   }
-  session.otherBackend = other;
+  session.otherBackend = health_.anotherEndpoint(set.slots, id, session.hash, nowMs);
   return id;
 }
 
