@@ -137,8 +137,9 @@ void addTlsHost(const HostIndex& index, const std::string& vhost, pb::VirtualHos
 void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vips, pb::DesiredState& out) {
   std::map<uint32_t, std::vector<const ListenerState*>> byPort;
   for (const auto& l : gw.listeners) {
-    // HTTPS (TLS terminated at the gateway) is not served by the dataplane's L7 path.
-    const bool served = l.protocol == "HTTP" || (l.protocol == "TLS" && l.tlsMode != "Terminate");
+    // TLS listeners in Terminate mode are refused by translation (TLSRoute termination is
+    // not served yet).
+    const bool served = l.protocol == "HTTP" || l.protocol == "HTTPS" || (l.protocol == "TLS" && l.tlsMode != "Terminate");
     if (l.accepted && served) byPort[l.port].push_back(&l);
   }
   for (const auto& vip : vips) {
@@ -148,13 +149,23 @@ void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vi
       lp->set_port(port);
       for (const ListenerState* l : listeners) {
         const bool tls = l->protocol == "TLS";
+        const bool https = l->protocol == "HTTPS";
         pb::Listener* pl = lp->add_listeners();
         pl->set_name(gw.key + "/" + l->name);
         pl->set_hostname(l->hostname.value_or(""));
-        pl->set_protocol(tls ? pb::LISTENER_PROTOCOL_TLS : pb::LISTENER_PROTOCOL_HTTP);
+        pl->set_protocol(tls ? pb::LISTENER_PROTOCOL_TLS : https ? pb::LISTENER_PROTOCOL_HTTPS : pb::LISTENER_PROTOCOL_HTTP);
         pl->set_proxy_protocol(gw.proxyProtocol);
-        // Proxy mode is for HTTP; a TLS listener of the same Gateway is relayed.
-        const L7Mode mode = gw.mode == L7Mode::kProxy && tls ? L7Mode::kRelay : gw.mode;
+        for (const auto& c : l->certificates) {
+          pb::Certificate* pc = pl->add_certificates();
+          pc->set_name(c.name);
+          pc->set_certificate_pem(c.certificatePem);
+          pc->set_key_pem(c.keyPem);
+        }
+        // Proxy mode is for HTTP. The port of a TLS listener is relayed (a TLS listener of
+        // the same Gateway, in proxy mode, too), and so is an HTTPS listener's port
+        // whatever the mode: its ClientHello is read as a passthrough's is, and the
+        // requests inside are then proxied.
+        const L7Mode mode = tls && gw.mode == L7Mode::kProxy ? L7Mode::kRelay : https ? L7Mode::kRelay : gw.mode;
         pl->set_mode(mode == L7Mode::kRelay    ? pb::LISTENER_MODE_RELAY
                      : mode == L7Mode::kSplice ? pb::LISTENER_MODE_SPLICE
                      : mode == L7Mode::kProxy  ? pb::LISTENER_MODE_PROXY

@@ -30,6 +30,9 @@ StateIndex indexOf(const pb::DesiredState& state) {
       add(index.skeleton, l.name());
       add(index.skeleton, l.hostname());
       add(index.skeleton, std::to_string(l.protocol()) + (l.proxy_protocol() ? "p" : "") + "m" + std::to_string(l.mode()));
+      // A rotated certificate is a listener's change: found by the lab's rotation check,
+      // which waited for a push that never came.
+      for (const auto& c : l.certificates()) add(index.skeleton, c.SerializeAsString());
       for (const auto& h : l.hosts()) index.hosts.emplace(hostKey(p, l, h.hostname()), h.SerializeAsString());
     }
   }

@@ -94,7 +94,7 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
   for (const auto& l : gw.listeners) {
     ListenerWork w;
     w.spec = &l;
-    w.state = ListenerState{l.name, l.port, l.protocol, l.hostname, l.tlsMode, true, {}};
+    w.state = ListenerState{l.name, l.port, l.protocol, l.hostname, l.tlsMode, true, {}, {}};
     w.status.name = l.name;
     std::string acceptedReason = "Accepted", acceptedMessage = "listener accepted";
     std::string refsReason = "ResolvedRefs", refsMessage = "all references resolved";
@@ -155,6 +155,7 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
         } else {
           problem = certificateProblem(secret->second->certificatePem, secret->second->keyPem);
           if (!problem.empty()) problem = "Secret " + key + ": " + problem;
+          if (problem.empty()) w.state.certificates.push_back({key, secret->second->certificatePem, secret->second->keyPem});
         }
         if (!problem.empty()) {
           refsOk = false;

@@ -84,6 +84,11 @@ struct AttachedRoute {
   std::vector<AttachedRule> rules;
 };
 
+struct CertificatePair {
+  std::string name;  // namespace/name of the Secret
+  std::string certificatePem, keyPem;
+};
+
 struct ListenerState {
   std::string name;
   uint32_t port = 0;
@@ -92,6 +97,8 @@ struct ListenerState {
   std::string tlsMode;
   bool accepted = true;  // a listener that is not accepted takes no traffic
   std::vector<AttachedRoute> routes;
+  // HTTPS: its certificateRefs' Secrets, in the listener's order, once every one is usable.
+  std::vector<CertificatePair> certificates;
 };
 
 // Gateway annotation: "v2" sends a PROXY protocol v2 header to backends, so they see

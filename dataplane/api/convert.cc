@@ -205,8 +205,10 @@ Result<snapshot::L7PortSpec> listenerPortFrom(const pb::ListenerPort& in, const 
     snapshot::ListenerSpec ls;
     ls.name = l.name();
     ls.hostname = l.hostname();
-    ls.protocol = l.protocol() == pb::LISTENER_PROTOCOL_TLS ? snapshot::ListenerProtocol::kTls
-                                                             : snapshot::ListenerProtocol::kHttp;
+    ls.protocol = l.protocol() == pb::LISTENER_PROTOCOL_TLS     ? snapshot::ListenerProtocol::kTls
+                  : l.protocol() == pb::LISTENER_PROTOCOL_HTTPS ? snapshot::ListenerProtocol::kHttps
+                                                                : snapshot::ListenerProtocol::kHttp;
+    for (const auto& c : l.certificates()) ls.certificates.push_back({c.name(), c.certificate_pem(), c.key_pem()});
     ls.proxyProtocol = l.proxy_protocol();
     // The default: HTTP per request (proxy), TLS passthrough relayed, so each side of a
     // connection has its own round trip; splicing only when asked for.
@@ -235,8 +237,16 @@ void listenerPortTo(const snapshot::L7PortSpec& in, pb::ListenerPort& out) {
     pb::Listener* l = out.add_listeners();
     l->set_name(ls.name);
     l->set_hostname(ls.hostname);
-    l->set_protocol(ls.protocol == snapshot::ListenerProtocol::kTls ? pb::LISTENER_PROTOCOL_TLS
-                                                                    : pb::LISTENER_PROTOCOL_HTTP);
+    l->set_protocol(ls.protocol == snapshot::ListenerProtocol::kTls     ? pb::LISTENER_PROTOCOL_TLS
+                    : ls.protocol == snapshot::ListenerProtocol::kHttps ? pb::LISTENER_PROTOCOL_HTTPS
+                                                                        : pb::LISTENER_PROTOCOL_HTTP);
+    // The state read back (porticoctl) names the certificates and shows them; private keys
+    // never leave the dataplane.
+    for (const auto& c : ls.certificates) {
+      pb::Certificate* pc = l->add_certificates();
+      pc->set_name(c.name);
+      pc->set_certificate_pem(c.certificatePem);
+    }
     l->set_proxy_protocol(ls.proxyProtocol);
     l->set_mode(ls.mode == snapshot::L7Mode::kRelay   ? pb::LISTENER_MODE_RELAY
                 : ls.mode == snapshot::L7Mode::kProxy ? pb::LISTENER_MODE_PROXY

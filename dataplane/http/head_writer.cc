@@ -30,6 +30,7 @@ std::string_view reasonOf(uint16_t status) {
     case 404: return "Not Found";
     case 408: return "Request Timeout";
     case 413: return "Content Too Large";
+    case 421: return "Misdirected Request";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

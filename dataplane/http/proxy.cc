@@ -90,7 +90,8 @@ void Proxy::answer(RelayWorker& rw, uint32_t s, uint16_t status, bool close) {
                                                "the request head took too long", "the request head is too large",
                                                "the route's backend reference is invalid",
                                                "the backend broke the exchange", "no ready endpoint for this route",
-                                               "the backend did not answer in time"};
+                                               "the backend did not answer in time",
+                                               "this host is not served on the connection's TLS name"};
   std::string_view body = "error";
   switch (status) {
     case 400: body = kText[0]; break;
@@ -101,6 +102,7 @@ void Proxy::answer(RelayWorker& rw, uint32_t s, uint16_t status, bool close) {
     case 502: body = kText[5]; break;
     case 503: body = kText[6]; break;
     case 504: body = kText[7]; break;
+    case 421: body = kText[8]; break;
     default: break;
   }
   const uint32_t n = writeOwnAnswer(status, body, close, out_);
@@ -252,9 +254,20 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   const lb::FlowRecord& client = ctx.flows.record(rw.flowOf[session.client]);
   const snapshot::L7Port* port = ctx.snap.findL7Port(client.forward.dst, client.forward.dstPort);
   hs_scratch* scratch = ctx.snap.scratch ? ctx.snap.scratch->forWorker(l7.worker) : nullptr;
-  const l7::RouteChoice choice = port ? l7::routeHttp(*port, head, scratch, session.hash) : l7::RouteChoice{};
+  const bool https = e.isPipe(session.client);
+  // RFC 9110 7.4: a request for a host whose listener is not the one the TLS handshake's
+  // SNI chose (its certificate may not even cover it) is answered 421, so that the client
+  // opens a connection of its own for that host.
+  const bool misdirected = https && port != nullptr &&
+                           l7::listenerIndex(*port, head.host(), scratch) != rw.tls->listenerOf(session.client);
+  const l7::RouteChoice choice =
+      port && !misdirected ? l7::routeHttp(*port, head, scratch, session.hash) : l7::RouteChoice{};
   e.consume(session.client, head.length);
   session.request.start(framing.body, framing.length);
+  if (misdirected) {
+    answer(rw, s, 421, session.closeAfter || framing.upgrade);
+    return true;
+  }
   if (choice.outcome == l7::Outcome::kRedirect) return redirect(rw, s, choice, head, pkt::ntoh16(client.forward.dstPort));
   if (choice.outcome != l7::Outcome::kForward) {
     if (choice.outcome == l7::Outcome::kNotFound) ctx.counters.drop(DropReason::kL7NoRoute);
@@ -273,6 +286,7 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   Forwarding fwd;
   fwd.clientAddress = clientText(client.forward, addr);
   fwd.trustedPeer = session.trusted;
+  if (https) fwd.proto = "https";
   RequestEdits edits;
   const snapshot::RouteFilters* f = choice.filters;
   if (f != nullptr) edits.rule = HeaderEdits(f->requestEdits);
@@ -339,7 +353,8 @@ bool Proxy::redirect(RelayWorker& rw, uint32_t s, const l7::RouteChoice& choice,
   Session& session = sessions_[s];
   const snapshot::RedirectSpec& r = *choice.filters->redirect;
   const std::string_view path = rewritePath(head.path, r.pathType, r.path, choice.route->match.path, path_);
-  const uint32_t n = writeLocation(r, "http", head.host(), listenerPort, path, head.query, location_);
+  const std::string_view scheme = rw.endpoint.isPipe(session.client) ? "https" : "http";
+  const uint32_t n = writeLocation(r, scheme, head.host(), listenerPort, path, head.query, location_);
   if (n == 0) {
     answer(rw, s, 431, true);
     return true;

@@ -70,6 +70,8 @@ void letGo(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
   const uint32_t user = rw.endpoint.user(id);
   if (http::ownedByProxy(user)) {
     rw.http->connectionGone(rw, id, ctx);
+  } else if (tls::ownedByTls(user)) {
+    rw.tls->connectionGone(rw, id, ctx);
   } else if (user < rw.sessions.size() && rw.sessions[user].inUse) {
     sideClosed(rw, user, id, ctx);
   } else {
@@ -108,6 +110,18 @@ bool connect(RelayWorker& rw, uint32_t s, const RouteChoice& choice, const L4Con
   return true;
 }
 
+// A ClientHello that chose an HTTPS listener: the connection becomes a TLS session's
+// (the ClientHello still unread), and its requests the proxy's.
+void terminate(RelayWorker& rw, uint32_t s, const snapshot::L7Listener& listener, uint32_t li, const L4Context& ctx) {
+  const uint32_t client = rw.sessions[s].client;
+  headArrived(rw, client);
+  rw.sessions[s] = RelaySession{};
+  rw.freeSessions.push_back(s);
+  const lb::FlowKey& key = ctx.flows.record(rw.flowOf[client]).forward;
+  const bool trusted = rw.heads.sourceOf(key.src) == HeadGuard::kTrusted;
+  if (!rw.tls->start(rw, client, listener, li, key.hash(), trusted, ctx)) closeSide(rw, client, ctx);
+}
+
 // The client's first bytes, once complete, choose the backend.
 void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
   RelaySession& session = rw.sessions[s];
@@ -140,7 +154,14 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
   } else {
     ClientHello hello;
     o = parseClientHello(held, l7.settings.bufferBytes, l7.scratch, hello);
-    if (o.status == ParseStatus::kComplete) choice = routeTls(*port, hello.serverName(), scratch, r.forward.hash());
+    if (o.status == ParseStatus::kComplete) {
+      const uint32_t li = listenerIndex(*port, hello.serverName(), scratch);
+      if (li != HostMatcher::kNoMatch && port->listeners[li].protocol == snapshot::ListenerProtocol::kHttps) {
+        terminate(rw, s, port->listeners[li], li, ctx);
+        return;
+      }
+      choice = routeTls(*port, hello.serverName(), scratch, r.forward.hash());
+    }
   }
   if (o.status == ParseStatus::kIncomplete) {
     if (closed) {
@@ -173,6 +194,10 @@ void onEvents(RelayWorker& rw, uint32_t id, uint8_t events, const L4Context& ctx
   const uint32_t s = rw.endpoint.user(id);
   if (http::ownedByProxy(s)) {
     rw.http->onEvents(rw, id, events, ctx, l7);
+    return;
+  }
+  if (tls::ownedByTls(s)) {
+    rw.tls->onEvents(rw, id, events, ctx);
     return;
   }
   if (s >= rw.sessions.size() || !rw.sessions[s].inUse) {
@@ -310,6 +335,11 @@ void closeSide(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
   rw.heads.leave(id);
   const uint32_t flow = rw.flowOf[id];
   rw.flowOf[id] = kNone;  // so the removal hook leaves this one to us
+  if (rw.endpoint.isPipe(id)) {
+    rw.tls->pipeReleased(rw, id, ctx);  // the flow is its encrypted connection's
+    rw.endpoint.release(id);
+    return;
+  }
   rw.endpoint.release(id);
   if (flow != kNone) ctx.flows.remove(flow);
 }
@@ -396,7 +426,9 @@ RelayWorker::RelayWorker(const L7Settings& settings, LcoreCounters& c, uint64_t 
       counters(c),
       heads(settings.relayConnections, settings.sourceShare(), settings.trustedPeers, seed),
       headLimit(settings.buffers),
-      http(std::make_unique<http::Proxy>(proxySettings(settings), settings.relayConnections)) {
+      http(std::make_unique<http::Proxy>(proxySettings(settings), settings.relayConnections)),
+      tls(std::make_unique<tls::TlsWorker>(endpoint, settings.relayConnections, settings.relayConnections,
+                                           settings.headTimeoutMs)) {
   freeSessions.reserve(settings.relayConnections);
   for (uint32_t i = settings.relayConnections; i-- > 0;) freeSessions.push_back(i);
 }
@@ -438,8 +470,16 @@ void serviceRelay(const L4Context& ctx, L7Worker& l7, bool timers) {
     rw.endpoint.runTimers(nowUs);
     expireHeads(rw, ctx);
     rw.http->runTimers(rw, ctx, l7);
+    rw.tls->runTimers(rw, ctx);
   }
-  rw.endpoint.drainEvents([&](uint32_t id, uint8_t events) { onEvents(rw, id, events, ctx, l7); });
+  // TLS sessions and the proxy hand each other bytes through pipes: each round's events
+  // may give the other side something to do. A few rounds settle what one pass brought;
+  // anything left waits for the next pass.
+  for (int round = 0; round < 4; ++round) {
+    rw.endpoint.drainEvents([&](uint32_t id, uint8_t events) { onEvents(rw, id, events, ctx, l7); });
+    if (!rw.endpoint.pipesDue()) break;
+    rw.endpoint.drainPipes([&](uint32_t pipe) { rw.tls->onPipe(pipe, ctx); });
+  }
   rw.endpoint.flush(nowUs);
 }
 

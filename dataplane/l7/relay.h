@@ -25,6 +25,7 @@
 #include "dataplane/snapshot/snapshot.h"
 #include "dataplane/stats/counters.h"
 #include "dataplane/tcp/endpoint.h"
+#include "dataplane/tls/tls_worker.h"
 
 namespace portico::dp::l7 {
 
@@ -66,6 +67,7 @@ class RelayWorker {
   HeadGuard heads;
   uint32_t headLimit;
   std::unique_ptr<http::Proxy> http;  // proxy-mode listeners' sessions
+  std::unique_ptr<tls::TlsWorker> tls;  // HTTPS listeners' TLS sessions (their requests: `http`)
 };
 
 // Opens a connection of the endpoint to backend `backendId` from a SNAT port that steers

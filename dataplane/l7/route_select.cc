@@ -129,17 +129,18 @@ RouteChoice chooseFor(const snapshot::VirtualHost& vhost, const snapshot::L7Rout
 
 const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch,
                                          const snapshot::L7Listener*& listener) {
-  uint32_t li = 0;
-  if (!port.hostsDecide) {
-    li = port.listenerMatcher->match(host, scratch);
-    if (li == HostMatcher::kNoMatch) return nullptr;
-  }
+  const uint32_t li = listenerIndex(port, host, scratch);
+  if (li == HostMatcher::kNoMatch) return nullptr;
   listener = &port.listeners[li];
   const uint32_t vi = listener->hosts->match(host, scratch);
   return vi == HostMatcher::kNoMatch ? nullptr : listener->vhosts[vi].get();
 }
 
 }  // namespace
+
+uint32_t listenerIndex(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch) {
+  return port.hostsDecide ? 0 : port.listenerMatcher->match(host, scratch);
+}
 
 bool refuseFilters(RouteChoice& c) {
   if (c.filters == nullptr && c.backendFilters == nullptr) return false;

@@ -37,7 +37,15 @@ struct ServiceSpec {
 // (the control plane sorts; the dataplane takes the first route that matches).
 enum class PathMatchType : uint8_t { kPrefix, kExact, kRegex };
 enum class ValueMatchType : uint8_t { kExact, kRegex };
-enum class ListenerProtocol : uint8_t { kHttp, kTls };
+// kHttps: TLS terminated here, then HTTP per request. A port's protocol is its family:
+// kHttp, or kTls for a port of TLS passthrough and HTTPS listeners (the ClientHello first).
+enum class ListenerProtocol : uint8_t { kHttp, kTls, kHttps };
+inline ListenerProtocol familyOf(ListenerProtocol p) { return p == ListenerProtocol::kHttps ? ListenerProtocol::kTls : p; }
+
+struct CertificateSpec {
+  std::string name;  // where it came from, for errors
+  std::string certificatePem, keyPem;
+};
 
 // How a port's connections reach their backends. Splice: the first bytes choose, then the
 // two TCP halves are joined by rewriting sequence numbers (the backend's TCP does the
@@ -130,6 +138,7 @@ struct ListenerSpec {
   bool proxyProtocol = false;  // prefix the backend stream with a PROXY v2 header
   std::vector<VirtualHostSpec> hosts;
   L7Mode mode = L7Mode::kSplice;
+  std::vector<CertificateSpec> certificates;  // kHttps
 };
 
 struct L7PortSpec {

@@ -8,6 +8,7 @@
 #include "dataplane/http/header_edits.h"
 #include "dataplane/lb/flow_key.h"
 #include "dataplane/snapshot/compiler.h"
+#include "dataplane/tls/server_context.h"
 
 namespace portico::dp::snapshot {
 
@@ -203,13 +204,16 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
     port.vip = ps.vip.family == 4 ? lb::v4Mapped(ps.vip.v4) : ps.vip.v6;
     port.portBe = pkt::hton16(ps.port);
     port.family = ps.vip.family;
-    port.protocol = ps.listeners.front().protocol;
+    port.protocol = familyOf(ps.listeners.front().protocol);
     port.mode = ps.listeners.front().mode;
     std::vector<l7::HostPattern> listenerNames;
     for (std::size_t li = 0; li < ps.listeners.size(); ++li) {
       const ListenerSpec& ls = ps.listeners[li];
       const std::string lwhere = where + " listener " + ls.name;
-      if (ls.protocol != port.protocol) return Error{lwhere, "mixes HTTP and TLS on one port"};
+      if (familyOf(ls.protocol) != port.protocol) return Error{lwhere, "mixes HTTP and TLS on one port"};
+      if (ls.protocol == ListenerProtocol::kHttps && ls.mode != L7Mode::kRelay) {
+        return Error{lwhere, "an HTTPS listener's port is relayed (its ClientHello read first)"};
+      }
       if (ls.mode != port.mode) return Error{lwhere, "mixes connection modes (splice, relay, proxy) on one port"};
       if (ls.mode == L7Mode::kProxy && ls.protocol != ListenerProtocol::kHttp) {
         return Error{lwhere, "proxy mode is for HTTP listeners; TLS passthrough is spliced or relayed"};
@@ -220,6 +224,11 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       listener.hostname = ls.hostname;
       listener.protocol = ls.protocol;
       listener.proxyProtocol = ls.proxyProtocol;
+      if (ls.protocol == ListenerProtocol::kHttps) {
+        auto context = tls::ServerContext::build(ls.certificates, lwhere);
+        if (!context) return context.error();
+        listener.tls = std::move(*context);
+      }
       std::vector<l7::HostPattern> hostNames;
       for (std::size_t hi = 0; hi < ls.hosts.size(); ++hi) {
         const VirtualHostSpec& hs = ls.hosts[hi];

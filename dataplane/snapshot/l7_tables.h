@@ -21,6 +21,10 @@
 struct hs_database;
 struct hs_scratch;
 
+namespace portico::dp::tls {
+class ServerContext;
+}
+
 namespace portico::dp::snapshot {
 
 inline constexpr uint32_t kNoRegex = 0xffffffffu;
@@ -122,6 +126,7 @@ struct L7Listener {
   std::shared_ptr<const l7::HostMatcher> hosts;  // -> index into vhosts
   std::vector<std::shared_ptr<const VirtualHost>> vhosts;
   std::vector<std::string> hostnames;  // vhosts[i]'s name, where a delta finds it
+  std::shared_ptr<const tls::ServerContext> tls;  // kHttps: its certificates
 };
 
 struct L7Port {

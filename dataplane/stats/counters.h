@@ -49,6 +49,8 @@ namespace portico::dp {
   X(httpRetries, "http_retries")         \
   X(httpEndpointsDown, "http_endpoints_down") \
   X(httpMirrored, "http_mirrored")       \
+  X(tlsHandshakes, "tls_handshakes")     \
+  X(tlsResumed, "tls_resumed")           \
   X(activeFlows, "active_flows")         \
   X(flowsEvicted, "flows_evicted")       \
   X(l7HeldBuffers, "l7_held_buffers")    \

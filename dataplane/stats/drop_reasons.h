@@ -80,7 +80,10 @@ namespace portico::dp {
   X(kHttpBadResponse, "http_bad_response")                                         \
   X(kHttpResponseTimeout, "http_response_timeout")                               \
   X(kHttpRequestTimeout, "http_request_timeout")                                 \
-  X(kL7FiltersNeedProxy, "l7_filters_need_proxy")
+  X(kL7FiltersNeedProxy, "l7_filters_need_proxy")                                 \
+  X(kTlsHandshakeFailed, "tls_handshake_failed")                                   \
+  X(kTlsHandshakeTimeout, "tls_handshake_timeout")                                 \
+  X(kTlsBadRecord, "tls_bad_record")
 
 enum class DropReason : uint8_t {
 #define PORTICO_DROP_ENUM(id, name) id,

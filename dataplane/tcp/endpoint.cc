@@ -44,6 +44,7 @@ Endpoint::Endpoint(const Settings& settings, uint32_t connections, ChunkPool& po
   free_.reserve(connections);
   for (uint32_t i = connections; i-- > 0;) free_.push_back(i);
   dirty_.reserve(connections);
+  pipes_.reserve(connections);
   events_.reserve(connections);
   fast_.reserve(connections);
   timeWait_.resize(connections);
@@ -163,7 +164,7 @@ void Endpoint::markDirty(uint32_t id) {
   Tcb& t = tcbs_[id];
   if (t.onDirty) return;
   t.onDirty = true;
-  dirty_.push_back(id);
+  (t.pipe ? pipes_ : dirty_).push_back(id);
 }
 
 void Endpoint::reschedule(uint32_t id) {
@@ -674,6 +675,10 @@ void Endpoint::consume(uint32_t id, uint32_t n) {
   t.receive.consume(pool_, n);
   t.rcvRead += n;
   if (t.rcvRead == t.rcvNxt && t.outOfOrder.empty()) t.receive.clear(pool_);
+  if (t.pipe) {
+    markDirty(id);  // room for what its layer holds back
+    return;
+  }
   // A window update once the window the peer knows has at least doubled (Linux's rule):
   // a reader that drained a nearly shut window must not wait for the peer's probe.
   // The application took everything, the last of it pushed, and an ACK is being held: it
@@ -751,6 +756,11 @@ void Endpoint::shutdown(uint32_t id) {
 void Endpoint::abort(uint32_t id) {
   Tcb& t = tcbs_[id];
   if (t.state == State::kFree || t.state == State::kClosed) return;
+  if (t.pipe) {
+    enterClosed(id, 0);
+    markDirty(id);  // its layer ends the connection it stands for
+    return;
+  }
   if (t.state == State::kTimeWait) {
     enterClosed(id, 0);  // both sides are done: nothing to reset
     return;
@@ -785,6 +795,75 @@ void Endpoint::release(uint32_t id) {
   t.state = State::kFree;
   t.user = kNone;
   free_.push_back(id);
+}
+
+uint32_t Endpoint::openPipe(const Path& path) {
+  const uint32_t id = allocate();
+  if (id == kNone) return kNone;
+  Tcb& t = tcbs_[id];
+  t.path = path;
+  t.pipe = true;
+  t.state = State::kEstablished;
+  t.iss = 0;
+  t.sndUna = t.sndNxt = t.sndEnd = 1;
+  t.rcvNxt = t.rcvRead = 1;
+  t.mss = localMss(path.family);
+  return id;
+}
+
+uint32_t Endpoint::pipeRoom(uint32_t id) const {
+  const Tcb& t = tcbs_[id];
+  if (t.finReceived || t.state == State::kClosed || t.state == State::kFree) return 0;
+  const uint32_t held = t.rcvNxt - t.rcvRead;
+  return held < settings_.receiveBufferBytes ? settings_.receiveBufferBytes - held : 0;
+}
+
+uint32_t Endpoint::pipeDeliver(uint32_t id, std::span<const uint8_t> data) {
+  const uint32_t n = std::min<uint32_t>(pipeRoom(id), static_cast<uint32_t>(data.size()));
+  if (n == 0) return 0;
+  Tcb& t = tcbs_[id];
+  const uint32_t stored = t.receive.write(pool_, t.rcvNxt - t.rcvRead, data.first(n));
+  if (stored < n) counters_.drop(DropReason::kTcpPoolEmpty);
+  t.rcvNxt += stored;
+  if (stored > 0) raise(id, kReadable);
+  return stored;
+}
+
+void Endpoint::pipeDeliverFin(uint32_t id) {
+  Tcb& t = tcbs_[id];
+  if (t.finReceived || t.state == State::kClosed || t.state == State::kFree) return;
+  t.finReceived = true;
+  raise(id, kReadable | kPeerClosed);
+  if (t.state == State::kEstablished) {
+    t.state = State::kCloseWait;
+  } else if (t.state == State::kFinWait2) {
+    enterClosed(id, kClosed);
+  }
+}
+
+unsigned Endpoint::pipePeek(uint32_t id, uint32_t length, std::span<const uint8_t>* out, unsigned max) {
+  return tcbs_[id].send.pieces(pool_, 0, std::min(length, pipePending(id)), out, max);
+}
+
+void Endpoint::pipeTake(uint32_t id, uint32_t n) {
+  Tcb& t = tcbs_[id];
+  n = std::min(n, pipePending(id));
+  if (n == 0) return;
+  t.send.consume(pool_, n);
+  t.sndUna += n;
+  t.sndNxt = t.sndUna;
+  raise(id, kWritable);
+}
+
+void Endpoint::pipeFinTaken(uint32_t id) {
+  Tcb& t = tcbs_[id];
+  if (!pipeFinDue(id)) return;
+  t.finSent = true;
+  if (t.finReceived) {
+    enterClosed(id, kClosed);
+  } else {
+    t.state = State::kFinWait2;
+  }
 }
 
 void Endpoint::releaseOutOfOrder(Tcb& t) {
@@ -1021,7 +1100,12 @@ void Endpoint::flush(uint64_t nowUs) {
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
     const uint32_t id = dirty_[i];
     tcbs_[id].onDirty = false;
-    if (tcbs_[id].state != State::kFree) transmit(id, nowUs);
+    if (tcbs_[id].state == State::kFree) continue;
+    if (tcbs_[id].pipe) {
+      markDirty(id);  // listed in its life as a connection: its layer's list now
+      continue;
+    }
+    transmit(id, nowUs);
   }
   dirty_.clear();
 }

@@ -74,6 +74,47 @@ class Endpoint {
   void kill(uint32_t id);      // abort(), and a kReset event for whoever owns it
   void release(uint32_t id);   // the application is done with a closed connection
 
+  // Pipes: connections with no wire, whose bytes another layer of the worker carries (TLS
+  // termination: the proxy reads and writes a pipe as it would a client's connection, and
+  // the TLS layer moves the plaintext to and from the encrypted one). A pipe is
+  // established at once. What the application writes, shuts or aborts on it is handed to
+  // drainPipes(), never to the wire; the layer takes it with pipePeek()/pipeTake() and
+  // delivers the peer's bytes and FIN with pipeDeliver()/pipeDeliverFin(). The events
+  // the application sees are a connection's.
+  uint32_t openPipe(const Path& path);
+  bool isPipe(uint32_t id) const { return tcbs_[id].pipe; }
+  uint32_t pipeRoom(uint32_t id) const;  // what pipeDeliver() would take now
+  uint32_t pipeDeliver(uint32_t id, std::span<const uint8_t> data);
+  void pipeDeliverFin(uint32_t id);
+  uint32_t pipePending(uint32_t id) const { return tcbs_[id].sndEnd - tcbs_[id].sndUna; }
+  // Pieces of what the application wrote and the layer has not taken, from the oldest.
+  unsigned pipePeek(uint32_t id, uint32_t length, std::span<const uint8_t>* out, unsigned max);
+  void pipeTake(uint32_t id, uint32_t n);
+  // The application shut its side and everything before the FIN was taken: pass it on,
+  // then pipeFinTaken(). Both FINs passed: the pipe closes (kClosed).
+  bool pipeFinDue(uint32_t id) const {
+    const Tcb& t = tcbs_[id];
+    return t.finQueued && !t.finSent && t.sndEnd == t.sndUna;
+  }
+  void pipeFinTaken(uint32_t id);
+  // Calls fn(id) for each pipe written, shut, read from or aborted since the last call.
+  template <typename Fn>
+  void drainPipes(Fn&& fn) {
+    for (std::size_t i = 0; i < pipes_.size(); ++i) {
+      const uint32_t id = pipes_[i];
+      tcbs_[id].onDirty = false;
+      if (tcbs_[id].state == State::kFree) continue;
+      if (!tcbs_[id].pipe) {
+        markDirty(id);  // listed in its life as a pipe: a connection's output now
+        continue;
+      }
+      fn(id);
+    }
+    pipes_.clear();
+  }
+  bool pipesDue() const { return !pipes_.empty(); }
+  bool eventsDue() const { return !events_.empty(); }
+
   // Worker side.
   // Calls fn(id, events) for each connection with something to tell; fn may act on any
   // connection, and what that raises is handed out in the same call.
@@ -157,6 +198,7 @@ class Endpoint {
   LcoreCounters& counters_;
   TimerWheel wheel_;
   std::vector<uint32_t> dirty_;   // connections with output owed (capacity: all)
+  std::vector<uint32_t> pipes_;   // pipes with something for their layer (capacity: all)
   std::vector<uint32_t> events_;  // connections with events to hand out
   std::vector<uint32_t> fast_;    // connections with microsecond deadlines
   std::vector<uint32_t> timeWait_;  // a ring of connections as they entered TIME_WAIT

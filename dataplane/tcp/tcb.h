@@ -80,6 +80,7 @@ struct Tcb {
   uint16_t dupAcks = 0;      // for peers without SACK (NewReno)
   uint8_t reoWndMult = 1;    // RACK's reordering window, in quarters of the min RTT
   bool reorderingSeen = false;  // RACK waits a reordering window only once it saw some
+  bool pipe = false;            // no wire: Endpoint::openPipe()
 
   // Send side (RFC 9293 names). Byte k of `send` is sequence number sndUna + k once the
   // SYN is acknowledged.

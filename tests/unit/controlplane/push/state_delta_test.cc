@@ -62,6 +62,12 @@ TEST(StateDelta, AnythingButHostsNeedsAWholePush) {
   to = state({{"a", "r"}});
   to.mutable_listener_ports(0)->add_listeners()->set_name("infra/gw/other");
   EXPECT_FALSE(delta(state({{"a", "r"}}), to));
+  // An HTTPS listener's certificate rotated (its Secret changed).
+  pb::DesiredState from = state({{"a", "r"}});
+  from.mutable_listener_ports(0)->mutable_listeners(0)->add_certificates()->set_certificate_pem("old");
+  to = state({{"a", "r"}});
+  to.mutable_listener_ports(0)->mutable_listeners(0)->add_certificates()->set_certificate_pem("new");
+  EXPECT_FALSE(delta(from, to));
 }
 
 TEST(StateDelta, NothingChangedIsAnEmptyDelta) {

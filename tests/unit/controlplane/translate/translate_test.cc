@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "controlplane/push/desired_state.h"
 #include "controlplane/source/manifest_parser.h"
 
 namespace portico::cp {
@@ -271,7 +272,22 @@ TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
            "}\ntype: kubernetes.io/tls\ndata: {tls.crt: " + crt + ", tls.key: " + base64(readFile(dir + key)) + "}\n";
   };
   auto refs = [](const Translation& t) { return *t.status("Gateway", "infra/tls")->listeners.at(0).condition("ResolvedRefs"); };
-  EXPECT_EQ(refs(run(gateway("infra") + secret("infra", "wildcard.key"))).status, "True");
+  const Translation good = run(gateway("infra") + secret("infra", "wildcard.key"));
+  EXPECT_EQ(refs(good).status, "True");
+  // What the dataplane gets to serve the listener with: the Secret's PEM as it was.
+  ASSERT_NE(good.gateway("infra/tls"), nullptr);
+  const auto& certificates = good.gateway("infra/tls")->listeners.at(0).certificates;
+  ASSERT_EQ(certificates.size(), 1u);
+  EXPECT_EQ(certificates[0].name, "infra/cert");
+  EXPECT_EQ(certificates[0].certificatePem, readFile(dir + "wildcard.crt"));
+  EXPECT_EQ(certificates[0].keyPem, readFile(dir + "wildcard.key"));
+  const auto desired = buildDesiredState(good, {{"infra/tls", {"192.0.2.150"}}});
+  ASSERT_EQ(desired.listener_ports_size(), 1);
+  const auto& pushed = desired.listener_ports(0).listeners(0);
+  EXPECT_EQ(pushed.protocol(), portico::dataplane::v1::LISTENER_PROTOCOL_HTTPS);
+  EXPECT_EQ(pushed.mode(), portico::dataplane::v1::LISTENER_MODE_RELAY) << "its ClientHello is read first";
+  ASSERT_EQ(pushed.certificates_size(), 1);
+  EXPECT_EQ(pushed.certificates(0).key_pem(), readFile(dir + "wildcard.key"));
   const Condition wrongKey = refs(run(gateway("infra") + secret("infra", "other.key")));
   EXPECT_EQ(wrongKey.reason, "InvalidCertificateRef");
   EXPECT_EQ(wrongKey.message, "Secret infra/cert: tls.key does not belong to tls.crt");

@@ -314,5 +314,79 @@ TEST_F(EndpointStates, DataNobodyAcknowledgesIsSentAgain) {
   while (!quiet()) EXPECT_NE(out().payload, data) << "nothing is sent again once acknowledged";
 }
 
+// Pipes (TLS termination's plaintext side): the application's reads, writes and FIN go to
+// the pipe's layer through drainPipes(), never to the wire.
+TEST_F(EndpointStates, APipeCarriesBytesBothWaysAndClosesWhenBothFinsPassed) {
+  const uint32_t pipe = endpoint_.openPipe(path());
+  ASSERT_NE(pipe, Endpoint::kNone);
+  EXPECT_TRUE(endpoint_.isPipe(pipe));
+  EXPECT_EQ(endpoint_.state(pipe), State::kEstablished);
+  const std::string request = "GET / HTTP/1.1\r\n\r\n";
+  EXPECT_EQ(endpoint_.pipeDeliver(pipe, {reinterpret_cast<const uint8_t*>(request.data()), request.size()}),
+            request.size());
+  drain();
+  EXPECT_TRUE(takeEvents() & kReadable);
+  ASSERT_EQ(endpoint_.readable(pipe), request.size());
+  std::string got(request.size(), '\0');
+  endpoint_.read(pipe, 0, {reinterpret_cast<uint8_t*>(got.data()), got.size()});
+  EXPECT_EQ(got, request);
+  endpoint_.consume(pipe, request.size());
+
+  const std::string response = "HTTP/1.1 200 OK\r\n\r\n";
+  endpoint_.write(pipe, {reinterpret_cast<const uint8_t*>(response.data()), response.size()});
+  endpoint_.shutdown(pipe);
+  endpoint_.flush(nowUs_);
+  EXPECT_TRUE(quiet()) << "a pipe has no wire";
+  std::vector<uint32_t> listed;
+  endpoint_.drainPipes([&](uint32_t id) { listed.push_back(id); });
+  ASSERT_EQ(listed, std::vector<uint32_t>{pipe});
+  EXPECT_FALSE(endpoint_.pipeFinDue(pipe)) << "the response is not taken yet";
+  ASSERT_EQ(endpoint_.pipePending(pipe), response.size());
+  std::span<const uint8_t> pieces[2];
+  ASSERT_EQ(endpoint_.pipePeek(pipe, 1000, pieces, 2), 1u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(pieces[0].data()), pieces[0].size()), response);
+  endpoint_.pipeTake(pipe, response.size());
+  drain();
+  EXPECT_TRUE(takeEvents() & kWritable);
+  ASSERT_TRUE(endpoint_.pipeFinDue(pipe));
+  endpoint_.pipeFinTaken(pipe);
+  EXPECT_EQ(endpoint_.state(pipe), State::kFinWait2);
+  endpoint_.pipeDeliverFin(pipe);
+  drain();
+  EXPECT_TRUE(takeEvents() & (kPeerClosed | kClosed));
+  EXPECT_EQ(endpoint_.state(pipe), State::kClosed);
+  endpoint_.release(pipe);
+  EXPECT_TRUE(quiet());
+}
+
+TEST_F(EndpointStates, APipeTakesNoMoreThanItsReceiveBufferAndAnAbortReachesItsLayer) {
+  ChunkPool pool(64);
+  Settings small;
+  small.receiveBufferBytes = 256 * 1024;
+  Endpoint endpoint(small, 2, pool, &sink_, counters_);
+  const uint32_t pipe = endpoint.openPipe(path());
+  const std::string block(64 * 1024 - 1, 'x');
+  uint32_t delivered = 0;
+  for (int i = 0; i < 100; ++i) {
+    delivered += endpoint.pipeDeliver(pipe, {reinterpret_cast<const uint8_t*>(block.data()), block.size()});
+  }
+  EXPECT_EQ(delivered, small.receiveBufferBytes);
+  EXPECT_EQ(endpoint.pipeRoom(pipe), 0u);
+  endpoint.drainPipes([](uint32_t) {});
+  endpoint.consume(pipe, 1000);
+  EXPECT_EQ(endpoint.pipeRoom(pipe), 1000u);
+  std::vector<uint32_t> listed;
+  endpoint.drainPipes([&](uint32_t id) { listed.push_back(id); });
+  EXPECT_EQ(listed, std::vector<uint32_t>{pipe}) << "room came free: its layer may deliver more";
+  endpoint.abort(pipe);
+  endpoint.flush(nowUs_);
+  EXPECT_TRUE(quiet()) << "no reset on a wire it does not have";
+  listed.clear();
+  endpoint.drainPipes([&](uint32_t id) { listed.push_back(id); });
+  EXPECT_EQ(listed, std::vector<uint32_t>{pipe});
+  EXPECT_EQ(endpoint.state(pipe), State::kClosed);
+  endpoint.release(pipe);
+}
+
 }  // namespace
 }  // namespace portico::dp::tcp

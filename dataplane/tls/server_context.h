@@ -1,0 +1,38 @@
+#pragma once
+
+// The server side of an HTTPS listener: one OpenSSL context with the listener's
+// certificates. An RSA and an ECDSA certificate may both be given; OpenSSL offers each
+// client the one its signature algorithms accept. TLS 1.2 and 1.3; ALPN chooses
+// http/1.1, and a client that offers only other protocols (h2 alone) gets the
+// no_application_protocol alert rather than a protocol this proxy does not speak.
+// Resumption by session tickets only: a server-side session cache would be shared by
+// every worker behind a lock. Built on the control path, shared by every worker (an
+// SSL_CTX is safe to use from many threads once built).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/common/result.h"
+#include "dataplane/snapshot/desired_state.h"
+
+struct ssl_ctx_st;
+
+namespace portico::dp::tls {
+
+class ServerContext {
+ public:
+  static Result<std::shared_ptr<const ServerContext>> build(const std::vector<snapshot::CertificateSpec>& certificates,
+                                                            const std::string& where);
+  ~ServerContext();
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  ssl_ctx_st* get() const { return ctx_; }
+
+ private:
+  explicit ServerContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
+  ssl_ctx_st* ctx_;
+};
+
+}  // namespace portico::dp::tls

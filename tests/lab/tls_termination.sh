@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# HTTPS listeners: TLS terminated by the dataplane's workers, the requests inside routed
+# one by one by the HTTP proxy. Gateway "secure" on 192.0.2.101 port 443 has three HTTPS
+# listeners: shop.example.com (an RSA and an ECDSA certificate), *.example.com (a
+# wildcard certificate) and one without a hostname (the certificate for clients that send
+# no SNI), each certificate from a Secret, signed by a test CA. Real clients (curl,
+# openssl s_client, wrk) against real Linux backends:
+#   - SNI chooses the certificate: exact, wildcard, none;
+#   - TLS 1.2 and 1.3; ECDSA or RSA as the client's signature algorithms ask;
+#   - ALPN: http/1.1 chosen, h2 alone refused with an alert;
+#   - requests on one connection for two hosts of one listener go to their own backends;
+#     a Host of another listener than the SNI's gets 421; X-Forwarded-Proto is https;
+#   - a 50 MB download and a 20 MB upload arrive byte-identical;
+#   - a session ticket resumes; a Secret rotated during a download: the download
+#     finishes, the next handshake gets the new certificate;
+#   - port 80 redirects to https (RequestRedirect scheme https), and the redirect is followed;
+#   - garbage and an aborted handshake cost nothing to the next client; wrk over HTTPS.
+# usage: tls_termination.sh PATH/TO/portico-dataplane [WORKER_LCORES]
+set -u
+DATAPLANE=$1
+WORKERS=${2:-[1]}
+here=$(dirname "$0")
+. "$here/../../scripts/lib/lab.sh"
+. "$here/../../scripts/lib/manifests.sh"
+lab_init "ptls$$"
+work=$(mktemp -d)
+hosts_dir=/etc/netns/$(lab_ns client)
+trap 'lab_cleanup; rm -rf "$work" "$hosts_dir"' EXIT
+
+# certificate NAME KEYTYPE CN [SAN]: NAME.crt and NAME.key signed by the test CA.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portico-test-ca -keyout "$work/ca.key" \
+  -out "$work/ca.crt" >/dev/null 2>&1
+certificate() {
+  local name=$1 type=$2 cn=$3 san=${4:-DNS:$3}
+  case $type in
+    rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$name.key" 2>/dev/null ;;
+    ecdsa) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/$name.key" 2>/dev/null ;;
+  esac
+  openssl req -new -key "$work/$name.key" -subj "/CN=$cn" -out "$work/$name.csr" 2>/dev/null
+  printf 'subjectAltName=%s\n' "$san" >"$work/$name.ext"
+  openssl x509 -req -in "$work/$name.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
+    -extfile "$work/$name.ext" -out "$work/$name.crt" 2>/dev/null
+}
+certificate shop-rsa rsa shop.example.com
+certificate shop-ecdsa ecdsa shop.example.com
+certificate wild rsa '*.example.com'
+certificate fallback rsa fallback.test 'DNS:fallback.test,DNS:plain.example.net'
+secret() {
+  cat <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: $1, namespace: infra}
+type: kubernetes.io/tls
+data: {tls.crt: $(base64 -w0 <"$work/$1.crt"), tls.key: $(base64 -w0 <"$work/$1.key")}
+YAML
+}
+{
+  for s in shop-rsa shop-ecdsa wild fallback; do secret "$s"; done
+  https() { echo "{name: $1, port: 443, protocol: HTTPS, $2 tls: {certificateRefs: [$3]}, allowedRoutes: {namespaces: {from: All}}}"; }
+  manifest_gateway secure 192.0.2.101 "[$(https shop 'hostname: shop.example.com,' '{name: shop-rsa}, {name: shop-ecdsa}'),
+    $(https wild 'hostname: "*.example.com",' '{name: wild}'), $(https any '' '{name: fallback}'),
+    {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]"
+  manifest_route HTTPRoute shop secure shop.example.com alpha 80 shop
+  manifest_route HTTPRoute shop-more secure more.shop.example.com beta 80 wild
+  manifest_route HTTPRoute api secure api.example.com beta 80 wild
+  manifest_route HTTPRoute www secure www.example.com alpha 80 wild
+  manifest_route HTTPRoute plain secure plain.example.net alpha 80 any
+  cat <<'YAML'
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-https, namespace: apps}
+spec:
+  parentRefs: [{name: secure, namespace: infra, sectionName: http}]
+  hostnames: ["shop.example.com"]
+  rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]}]
+YAML
+} >"$work/secure.yaml"
+if ! LAB_BACKENDS=2 LAB_MANIFESTS="$work/secure.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" "{}"; then
+  echo "Bail out! the gateway did not start"
+  exit 1
+fi
+client=$(lab_ns client)
+in_client() { ip netns exec "$client" "$@"; }
+mkdir -p "$hosts_dir"
+printf '192.0.2.101 shop.example.com api.example.com www.example.com more.shop.example.com plain.example.net\n' \
+  >"$hosts_dir/hosts"
+# get NAME [CURL OPTIONS] PATH: the body of https://NAME/PATH, the test CA trusted.
+get() {
+  local name=$1
+  shift
+  in_client curl -s --max-time 10 --cacert "$work/ca.crt" "${@:1:$#-1}" "https://$name${!#}"
+}
+served() { [ "$(get shop.example.com /)" = be1 ]; }
+check "shop.example.com answers over HTTPS (be1)" lab_wait_until 30 "shop.example.com to answer over HTTPS" served
+
+# The certificate a handshake gets: subject and key type.
+handshake() { in_client openssl s_client -connect 192.0.2.101:443 "$@" </dev/null 2>"$work/s_client.err"; }
+subject() { handshake "$@" | openssl x509 -noout -subject 2>/dev/null; }
+keytype() { handshake "$@" | openssl x509 -noout -text 2>/dev/null | grep -o 'Public Key Algorithm: [a-zA-Z-]*'; }
+expect() { local want=$1 got; shift; got=$("$@"); echo "got: $got"; [[ $got == *"$want"* ]]; }
+check "SNI shop.example.com gets its certificate" expect "CN = shop.example.com" subject -servername shop.example.com
+check "SNI api.example.com gets the wildcard certificate" expect "CN = *.example.com" subject -servername api.example.com
+check "no SNI gets the certificate of the listener without a hostname" expect "CN = fallback.test" subject -noservername
+check "ECDSA when the client asks for it (TLS 1.3)" expect id-ecPublicKey keytype -servername shop.example.com -tls1_3 \
+  -sigalgs ecdsa_secp256r1_sha256
+check "RSA when the client asks for it (TLS 1.3)" expect rsaEncryption keytype -servername shop.example.com -tls1_3 \
+  -sigalgs rsa_pss_rsae_sha256
+check "ECDSA when the client asks for it (TLS 1.2)" expect id-ecPublicKey keytype -servername shop.example.com -tls1_2 \
+  -sigalgs ECDSA+SHA256
+check "RSA when the client asks for it (TLS 1.2)" expect rsaEncryption keytype -servername shop.example.com -tls1_2 \
+  -sigalgs RSA+SHA256
+check "TLS 1.2 request" expect be1 get shop.example.com --tls-max 1.2 /
+check "TLS 1.3 request" expect be1 get shop.example.com --tlsv1.3 /
+check "the wildcard listener's hosts go to their own backends" expect be2 get api.example.com /
+check "no SNI: the listener without a hostname serves" \
+  expect be1 in_client curl -s --max-time 10 -k -H 'Host: plain.example.net' https://192.0.2.101/
+alpn() { in_client curl -s --max-time 10 --cacert "$work/ca.crt" --http2 -o /dev/null -w '%{http_version}' https://shop.example.com/; }
+check "ALPN: a client offering h2 and http/1.1 gets http/1.1" expect 1.1 alpn
+h2_only() { handshake -servername shop.example.com -alpn h2 >/dev/null; grep -qi 'no application protocol\|alert' "$work/s_client.err"; }
+check "ALPN: a client offering only h2 is refused with an alert" h2_only
+
+# Requests on one connection: two hosts of the wildcard listener, each to its backend.
+two_hosts() {
+  in_client curl -s --max-time 10 --cacert "$work/ca.crt" https://www.example.com/ -H 'Host: www.example.com' \
+    --next --cacert "$work/ca.crt" -H 'Host: api.example.com' https://www.example.com/ -v 2>"$work/reuse.err" | tr -d '\n'
+}
+check "one connection, two hosts of its listener: be1 then be2" expect be1be2 two_hosts
+check "... and it was one connection" grep -q 'Re-using existing connection' "$work/reuse.err"
+misdirected() { get shop.example.com -o /dev/null -w '%{http_code}' -H 'Host: api.example.com' /; }
+check "a Host of another listener than the SNI's gets 421" expect 421 misdirected
+check "X-Forwarded-Proto is https" expect "X-Forwarded-Proto: https" get shop.example.com /echo
+
+# Bulk both ways.
+download() {
+  get shop.example.com -o "$work/down" "/big?bytes=50000000"
+  [ "$(sha256sum <"$work/down" | cut -d' ' -f1)" = "$(lab_pattern_sha 50000000)" ]
+}
+check "a 50 MB download arrives byte-identical" download
+upload() {
+  head -c 20000000 /dev/urandom >"$work/up"
+  [ "$(get shop.example.com --data-binary "@$work/up" /upload)" = "$(sha256sum <"$work/up" | cut -d' ' -f1)" ]
+}
+check "a 20 MB upload arrives byte-identical" upload
+
+# HTTP to HTTPS.
+redirect() { in_client curl -s --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' http://shop.example.com/a?b=1; }
+check "port 80 redirects to https" expect "301 https://shop.example.com/a?b=1" redirect
+followed() { in_client curl -s -L --max-time 10 --cacert "$work/ca.crt" http://shop.example.com/; }
+check "... and the redirect, followed, is served over HTTPS" expect be1 followed
+
+# Resumption with the ticket of an earlier handshake (TLS 1.2: the ticket comes within it).
+resumed() {
+  handshake -servername shop.example.com -tls1_2 -sess_out "$work/session" >/dev/null
+  handshake -servername shop.example.com -tls1_2 -sess_in "$work/session" | grep '^Reused'
+}
+check "a session ticket resumes the session" resumed
+
+# The Secret rotated while a long download runs: the download finishes on the old
+# certificate's session, and the next handshake gets the new certificate.
+in_client curl -s --max-time 120 --limit-rate 5M --cacert "$work/ca.crt" -o "$work/long" \
+  "https://shop.example.com/big?bytes=50000000" &
+download_pid=$!
+LAB_PIDS+=("$download_pid")
+started() { [ "$(stat -c %s "$work/long" 2>/dev/null || echo 0)" -gt 1000000 ]; }
+check "a long download is under way" lab_wait_until 20 "the download to start" started
+fingerprint() { handshake -servername shop.example.com -sigalgs rsa_pss_rsae_sha256 | openssl x509 -noout -fingerprint; }
+before=$(fingerprint)
+certificate shop-rsa-new rsa shop.example.com
+python3 - "$work" <<'PY'
+import base64, sys
+work = sys.argv[1]
+b64 = lambda name: base64.b64encode(open(f"{work}/{name}", "rb").read()).decode()
+path = f"{work}/manifests/lab.yaml"
+text = open(path).read()
+text = text.replace(b64("shop-rsa.crt"), b64("shop-rsa-new.crt")).replace(b64("shop-rsa.key"), b64("shop-rsa-new.key"))
+open(path + ".new", "w").write(text)
+PY
+mv "$work/manifests/lab.yaml.new" "$work/manifests/lab.yaml"
+rotated() { [ "$(fingerprint)" != "$before" ]; }
+check "the next handshake gets the new certificate" lab_wait_until 30 "the new certificate to be served" rotated
+check "... while the download was still running" kill -0 "$download_pid"
+wait "$download_pid"
+check "the download finished byte-identical on the old session" \
+  test "$(sha256sum <"$work/long" | cut -d' ' -f1)" = "$(lab_pattern_sha 50000000)"
+
+# Bad clients, then a good one.
+garbage() { in_client bash -c 'head -c 3000 /dev/urandom >/dev/tcp/192.0.2.101/443'; }
+garbage
+# A whole ClientHello, then the client goes away in the middle of the handshake.
+aborted() {
+  in_client python3 -c '
+import socket, ssl
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(incoming, outgoing, server_hostname="shop.example.com")
+try:
+    tls.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+s = socket.create_connection(("192.0.2.101", 443), timeout=5)
+s.sendall(outgoing.read())
+s.recv(100)
+s.close()'
+}
+aborted
+# Half a ClientHello, then the client goes away.
+half_hello() {
+  in_client python3 -c '
+import socket
+s = socket.create_connection(("192.0.2.101", 443), timeout=5)
+s.sendall(bytes([0x16, 3, 1, 2, 0, 1, 0, 1, 0xfc, 3, 3]))
+s.close()'
+}
+half_hello
+check "after garbage and an aborted handshake, the next client is served" expect be1 get shop.example.com /
+stats() { lab_dataplane_stats "$work/dp.log"; }
+check "handshakes are counted (tls_handshakes)" test "$(lab_counter tls_handshakes "$(stats)")" -gt 10
+check "and resumptions (tls_resumed)" test "$(lab_counter tls_resumed "$(stats)")" -ge 1
+check "the failed ones too (tls_handshake_failed)" test "$(lab_counter drop.tls_handshake_failed "$(stats)")" -ge 1
+
+# Load: wrk over HTTPS, 16 kept-alive connections.
+in_client wrk -t1 -c16 -d3s --timeout 10s https://shop.example.com/ >"$work/wrk" 2>&1
+sed 's/^/# wrk: /' "$work/wrk"
+check "wrk over HTTPS: requests served" grep -q 'requests in' "$work/wrk"
+check "wrk over HTTPS: none failed ($(lab_wrk_failed "$work/wrk"))" test "$(lab_wrk_failed "$work/wrk")" -eq 0
+lab_finish
