@@ -182,6 +182,18 @@ bool GobgpSpeaker::configure() {
     log_("bgp: gobgpd refused the global settings: " + st.error_message());
     return false;
   }
+  // The paths go in before the peers. A peer that kept our routes across a restart
+  // (graceful restart) drops every one our End-of-RIB does not carry, and a session that
+  // came up before the paths were added sent that End-of-RIB on an empty table: the VIP
+  // was withdrawn for a moment (the lab's bgp test, once in CI).
+  std::set<std::string> wanted;
+  bool told = false;
+  {
+    std::lock_guard lock(mutex_);
+    wanted = wanted_;
+    told = told_;
+  }
+  if (told && !reconcile(wanted)) return false;
   for (const BgpPeer& p : cfg_.peers) {
     apipb::AddPeerRequest add;
     apipb::Peer& peer = *add.mutable_peer();
