@@ -113,7 +113,6 @@ class Endpoint {
     pipes_.clear();
   }
   bool pipesDue() const { return !pipes_.empty(); }
-  bool eventsDue() const { return !events_.empty(); }
 
   // Worker side.
   // Calls fn(id, events) for each connection with something to tell; fn may act on any

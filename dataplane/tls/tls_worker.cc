@@ -103,9 +103,7 @@ bool TlsWorker::start(l7::RelayWorker& rw, uint32_t connection, const snapshot::
   const uint32_t t = free_.back();
   free_.pop_back();
   ++inUse_;
-  Session& s = sessions_[t];
-  s = Session{};
-  s.endpoint = &endpoint_;
+  Session& s = sessions_[t];  // as finish() or the constructor left it
   s.connection = connection;
   s.ssl = ssl;
   s.hash = hash;
