@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
   bool announcedProgrammed = false;
   bool reload = true;
   std::optional<Translation> translated;  // the latest, kept for status writes
+  CertificateMemory lastGoodCertificates;  // what a Secret served before a bad edit
   std::vector<std::string> namingUs;  // routes whose status names our controller, from the same state
   std::optional<std::chrono::steady_clock::time_point> statusChangedAt;
   bool wasAllAcked = false;
@@ -198,7 +199,8 @@ int main(int argc, char** argv) {
       }
       lastWait.clear();
       const ClusterState& state = *loaded;
-      translated = translate(state);
+      translated = translate(state, lastGoodCertificates);
+      lastGoodCertificates = translated->goodCertificates;
       namingUs = routesNamingUs(state);
       const Translation& translation = *translated;
       statusDirty = true;
@@ -208,9 +210,19 @@ int main(int argc, char** argv) {
       }
       addresses = assignAddresses(ours, cfg.addressPools, addresses, problems);
       std::set<std::string> now;
-      for (const auto& p : problems) {
-        now.insert(p.toString());
-        if (!reported.count(p.toString())) logLine(p.toString());
+      for (const auto& p : problems) now.insert(p.toString());
+      // A listener's unresolved references (a bad certificate, a missing grant): with
+      // manifests the log is where an operator sees them.
+      for (const auto& st : translation.statuses) {
+        for (const auto& l : st.listeners) {
+          const Condition* refs = l.condition("ResolvedRefs");
+          if (refs != nullptr && refs->status == "False") {
+            now.insert(st.kind + " " + st.key + " listener " + l.name + ": " + refs->reason + ": " + refs->message);
+          }
+        }
+      }
+      for (const auto& line : now) {
+        if (!reported.count(line)) logLine(line);
       }
       reported = now;
       auto desired = buildDesiredState(translation, addresses);

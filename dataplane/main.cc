@@ -12,6 +12,7 @@
 #include "dataplane/api/api_server.h"
 #include "dataplane/config/config.h"
 #include "dataplane/runtime/runtime.h"
+#include "dataplane/tls/ticket_keys.h"
 #include "drivers/eal.h"
 
 namespace {
@@ -111,6 +112,19 @@ int main(int argc, char** argv) {
   if (!cfg) {
     std::fprintf(stderr, "portico-dataplane: %s\n", cfg.error().toString().c_str());
     return 2;
+  }
+
+  // Before any HTTPS listener is built: every context of the process seals with these.
+  const auto& tlsSettings = cfg->l7.tls;
+  if (tlsSettings.ticketKeyFile.empty()) {
+    portico::dp::tls::TicketKeys::setProcessKeys(portico::dp::tls::TicketKeys::random(tlsSettings.ticketKeyRotationS));
+  } else {
+    auto keys = portico::dp::tls::TicketKeys::fromFile(tlsSettings.ticketKeyFile, tlsSettings.ticketKeyRotationS);
+    if (!keys) {
+      std::fprintf(stderr, "portico-dataplane: l7.tls.ticket_key_file %s\n", keys.error().toString().c_str());
+      return 2;
+    }
+    portico::dp::tls::TicketKeys::setProcessKeys(std::move(*keys));
   }
 
   std::vector<std::string> eal = portico::drv::lcoreArgs(cfg->mainLcore, cfg->workerLcores);

@@ -180,6 +180,7 @@ $bench translate "$([ "$quick" -ne 0 ] && echo 1 || echo 3)" >>"$results"
 $bench l7-first-packet "$(case $quick in 1) echo 3 ;; 2) echo 1 ;; *) echo 10 ;; esac)" >>"$results"  # best of N: the VM is noisy
 $bench hyperscan-build >>"$results"
 $bench l7-new-connections "$([ "$quick" -eq 2 ] && echo 5000 || echo 30000)" >>"$results"
+$bench tls-handshake "$(case $quick in 1) echo 200 ;; 2) echo 50 ;; *) echo 1000 ;; esac)" >>"$results"
 
 # The Kubernetes source at 10 000 routes and 50 000 endpoints, against the fake API server.
 tests/bench/k8s.sh build "$(case $quick in 1) echo 1000 ;; 2) echo 100 ;; *) echo 10000 ;; esac)" \

@@ -89,7 +89,8 @@ struct ListenerWork {
   std::set<std::pair<std::string, std::string>> attached;  // (kind, key) of its routes
 };
 
-void validateListeners(const Gateway& gw, const Index& index, std::vector<ListenerWork>& out) {
+void validateListeners(const Gateway& gw, const Index& index, const CertificateMemory& lastGood,
+                       CertificateMemory& served, std::vector<ListenerWork>& out) {
   const int64_t gen = gw.meta.generation;
   for (const auto& l : gw.listeners) {
     ListenerWork w;
@@ -154,8 +155,18 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
           problem = "Secret " + key + " does not exist";
         } else {
           problem = certificateProblem(secret->second->certificatePem, secret->second->keyPem);
-          if (!problem.empty()) problem = "Secret " + key + ": " + problem;
-          if (problem.empty()) w.state.certificates.push_back({key, secret->second->certificatePem, secret->second->keyPem});
+          const auto last = lastGood.find(key);
+          if (problem.empty()) {
+            w.state.certificates.push_back({key, secret->second->certificatePem, secret->second->keyPem});
+            served[key] = w.state.certificates.back();
+          } else if (last != lastGood.end()) {
+            // A bad edit of a Secret that served: new handshakes keep getting what it held.
+            problem = "Secret " + key + ": " + problem + "; serving its last good certificate";
+            w.state.certificates.push_back(last->second);
+            served[key] = last->second;
+          } else {
+            problem = "Secret " + key + ": " + problem;
+          }
         }
         if (!problem.empty()) {
           refsOk = false;
@@ -164,9 +175,10 @@ void validateListeners(const Gateway& gw, const Index& index, std::vector<Listen
         }
       }
     }
-    // A bad entry in allowedRoutes.kinds only narrows the kinds; a certificate that
-    // cannot be used leaves the listener unable to serve.
-    w.state.accepted = accepted && !(l.protocol == "HTTPS" && !refsOk && refsReason != "InvalidRouteKinds");
+    // A bad entry in allowedRoutes.kinds only narrows the kinds, and a bad certificateRef
+    // the certificates (ResolvedRefs says which); without any certificate an HTTPS
+    // listener cannot serve.
+    w.state.accepted = accepted && !(l.protocol == "HTTPS" && w.state.certificates.empty());
     w.status.conditions.push_back(condition("Accepted", accepted, acceptedReason, acceptedMessage, gen));
     w.status.conditions.push_back(condition("ResolvedRefs", refsOk, refsReason, refsMessage, gen));
     out.push_back(std::move(w));
@@ -349,7 +361,7 @@ const GatewayState* Translation::gateway(const std::string& key) const {
   return nullptr;
 }
 
-Translation translate(const ClusterState& state) {
+Translation translate(const ClusterState& state, const CertificateMemory& lastGood) {
   Translation out;
   const Index index(state);
 
@@ -370,7 +382,7 @@ Translation translate(const ClusterState& state) {
   for (const auto& gw : state.gateways) {
     if (!ourClasses.count(gw.gatewayClassName)) continue;
     gateways[gw.meta.key()] = &gw;
-    validateListeners(gw, index, listeners[gw.meta.key()]);
+    validateListeners(gw, index, lastGood, out.goodCertificates, listeners[gw.meta.key()]);
   }
 
   // Routes attach to listeners through their parentRefs.

@@ -5,6 +5,7 @@
 // object this controller owns, as it would write them back.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,6 +90,12 @@ struct CertificatePair {
   std::string certificatePem, keyPem;
 };
 
+// Secrets that held a usable certificate, by namespace/name. Handed to the next
+// translation, it keeps listeners serving a Secret's last good certificate when an edit
+// leaves the Secret unusable. A deleted Secret, or a reference no longer permitted, is
+// not remembered: that is how a certificate is withdrawn.
+using CertificateMemory = std::map<std::string, CertificatePair>;
+
 struct ListenerState {
   std::string name;
   uint32_t port = 0;
@@ -97,7 +104,8 @@ struct ListenerState {
   std::string tlsMode;
   bool accepted = true;  // a listener that is not accepted takes no traffic
   std::vector<AttachedRoute> routes;
-  // HTTPS: its certificateRefs' Secrets, in the listener's order, once every one is usable.
+  // HTTPS: the usable certificates of its certificateRefs, in the listener's order (a
+  // Secret that went bad gives its last good one).
   std::vector<CertificatePair> certificates;
 };
 
@@ -122,12 +130,14 @@ struct GatewayState {
 struct Translation {
   std::vector<GatewayState> gateways;
   std::vector<ObjectStatus> statuses;
+  CertificateMemory goodCertificates;  // every certificate this translation serves
 
   const ObjectStatus* status(const std::string& kind, const std::string& key) const;
   const GatewayState* gateway(const std::string& key) const;
 };
 
-// Pure: reads nothing but `state`, so the same cluster always translates the same way.
-Translation translate(const ClusterState& state);
+// Pure: reads nothing but `state` and `lastGood` (the previous translation's
+// goodCertificates), so the same cluster always translates the same way.
+Translation translate(const ClusterState& state, const CertificateMemory& lastGood = {});
 
 }  // namespace portico::cp

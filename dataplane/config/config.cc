@@ -167,7 +167,20 @@ snapshot::ServiceSpec readService(const YAML::Node& node, const std::string& key
 void readL7(const YAML::Node& node, l7::L7Settings& l7) {
   rejectUnknownKeys(node, "l7", {"connections", "buffers", "max_head_bytes", "retransmit_ms", "retries", "head_timeout_ms",
                                  "buffers_per_source", "trusted_peers", "relay_connections", "relay_buffer_mb",
-                                 "tcp_buffer_kb", "http"});
+                                 "tcp_buffer_kb", "http", "tls"});
+  if (const auto t = node["tls"]) {
+    rejectUnknownKeys(t, "l7.tls", {"ticket_key_file", "ticket_key_rotation_s", "handshake_budget_us"});
+    if (t["ticket_key_file"]) {
+      l7.tls.ticketKeyFile = scalar<std::string>(t["ticket_key_file"], "l7.tls.ticket_key_file", "a file path");
+    }
+    if (t["ticket_key_rotation_s"]) {
+      l7.tls.ticketKeyRotationS =
+          boundedUnsigned(t["ticket_key_rotation_s"], "l7.tls.ticket_key_rotation_s", 60, 7 * 86'400);
+    }
+    if (t["handshake_budget_us"]) {
+      l7.tls.handshakeBudgetUs = boundedUnsigned(t["handshake_budget_us"], "l7.tls.handshake_budget_us", 50, 100'000);
+    }
+  }
   if (const auto h = node["http"]) {
     rejectUnknownKeys(h, "l7.http", {"idle_timeout_ms", "response_timeout_ms", "tunnel_idle_ms", "pooled_per_endpoint"});
     auto ms = [&h](const char* name, uint32_t& out) {

@@ -7,6 +7,7 @@
 #include "dataplane/pkt/ip_prefix.h"
 #include "dataplane/http/proxy_settings.h"
 #include "dataplane/tcp/settings.h"
+#include "dataplane/tls/tls_settings.h"
 
 namespace portico::dp::l7 {
 
@@ -33,6 +34,7 @@ struct L7Settings {
   uint32_t relayBufferMb = 256;
   tcp::Settings tcp;
   http::ProxySettings http;  // proxy-mode listeners (its sessions and head limits follow the above)
+  tls::TlsSettings tls;      // HTTPS listeners
 
   uint32_t sourceShare() const { return buffersPerSource != 0 ? buffersPerSource : std::max<uint32_t>(buffers / 8, 16); }
 };

@@ -428,7 +428,7 @@ RelayWorker::RelayWorker(const L7Settings& settings, LcoreCounters& c, uint64_t 
       headLimit(settings.buffers),
       http(std::make_unique<http::Proxy>(proxySettings(settings), settings.relayConnections)),
       tls(std::make_unique<tls::TlsWorker>(endpoint, settings.relayConnections, settings.relayConnections,
-                                           settings.headTimeoutMs)) {
+                                           settings.headTimeoutMs, settings.tls.handshakeBudgetUs)) {
   freeSessions.reserve(settings.relayConnections);
   for (uint32_t i = settings.relayConnections; i-- > 0;) freeSessions.push_back(i);
 }
@@ -472,6 +472,7 @@ void serviceRelay(const L4Context& ctx, L7Worker& l7, bool timers) {
     rw.http->runTimers(rw, ctx, l7);
     rw.tls->runTimers(rw, ctx);
   }
+  rw.tls->beginPass(rw, ctx);
   // TLS sessions and the proxy hand each other bytes through pipes: each round's events
   // may give the other side something to do. A few rounds settle what one pass brought;
   // anything left waits for the next pass.

@@ -51,6 +51,7 @@ namespace portico::dp {
   X(httpMirrored, "http_mirrored")       \
   X(tlsHandshakes, "tls_handshakes")     \
   X(tlsResumed, "tls_resumed")           \
+  X(tlsHandshakesWaited, "tls_handshakes_waited") \
   X(activeFlows, "active_flows")         \
   X(flowsEvicted, "flows_evicted")       \
   X(l7HeldBuffers, "l7_held_buffers")    \

@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "dataplane/http/proxy.h"
@@ -69,11 +70,13 @@ BIO_METHOD* endpointBio() {
 
 }  // namespace
 
-TlsWorker::TlsWorker(Endpoint& endpoint, uint32_t connections, uint32_t sessions, uint32_t handshakeTimeoutMs)
+TlsWorker::TlsWorker(Endpoint& endpoint, uint32_t connections, uint32_t sessions, uint32_t handshakeTimeoutMs,
+                     uint32_t handshakeBudgetUs)
     : endpoint_(endpoint),
       sessions_(sessions),
       sessionOfPipe_(connections, kNone),
       handshakeTimeoutMs_(handshakeTimeoutMs),
+      budgetNs_(uint64_t{handshakeBudgetUs} * 1000),
       timers_(sessions),
       scratch_(kRecordBytes) {
   free_.reserve(sessions);
@@ -123,6 +126,7 @@ void TlsWorker::finish(l7::RelayWorker& rw, uint32_t t, const lb::L4Context& ctx
   Session& s = sessions_[t];
   if (!s.inUse) return;
   timers_.cancel(t);
+  stopWaiting(t);
   const uint32_t connection = s.connection;
   if (s.pipe != kNone) sessionOfPipe_[s.pipe] = kNone;
   SSL_free(s.ssl);
@@ -133,10 +137,55 @@ void TlsWorker::finish(l7::RelayWorker& rw, uint32_t t, const lb::L4Context& ctx
   l7::closeSide(rw, connection, ctx);
 }
 
+namespace {
+uint64_t monotonicNs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+}  // namespace
+
+void TlsWorker::wait(uint32_t t) {
+  Session& s = sessions_[t];
+  if (s.waiting) return;
+  s.waiting = true;
+  s.prevWaiting = lastWaiting_;
+  s.nextWaiting = kNoSession;
+  (lastWaiting_ == kNoSession ? firstWaiting_ : sessions_[lastWaiting_].nextWaiting) = t;
+  lastWaiting_ = t;
+  ++waitingCount_;
+}
+
+void TlsWorker::stopWaiting(uint32_t t) {
+  Session& s = sessions_[t];
+  if (!s.waiting) return;
+  (s.prevWaiting == kNoSession ? firstWaiting_ : sessions_[s.prevWaiting].nextWaiting) = s.nextWaiting;
+  (s.nextWaiting == kNoSession ? lastWaiting_ : sessions_[s.nextWaiting].prevWaiting) = s.prevWaiting;
+  s.waiting = false;
+  s.prevWaiting = s.nextWaiting = kNoSession;
+  --waitingCount_;
+}
+
+void TlsWorker::beginPass(l7::RelayWorker& rw, const lb::L4Context& ctx) {
+  spentNs_ = 0;
+  while (firstWaiting_ != kNoSession && spentNs_ < budgetNs_) {
+    const uint32_t t = firstWaiting_;
+    stopWaiting(t);
+    progress(rw, t, ctx);
+  }
+}
+
 bool TlsWorker::handshake(l7::RelayWorker& rw, uint32_t t, const lb::L4Context& ctx) {
   Session& s = sessions_[t];
+  if (spentNs_ >= budgetNs_) {
+    if (!s.waiting) LcoreCounters::bump(ctx.counters.tlsHandshakesWaited);
+    wait(t);
+    return false;
+  }
+  stopWaiting(t);
   ERR_clear_error();
+  const uint64_t startNs = monotonicNs();
   const int r = SSL_do_handshake(s.ssl);
+  spentNs_ += monotonicNs() - startNs;
   if (r != 1) {
     const int error = SSL_get_error(s.ssl, r);
     if ((error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) && !endpoint_.peerClosed(s.connection)) {

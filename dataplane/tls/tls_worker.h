@@ -16,6 +16,13 @@
 // A handshake must finish within the head timeout (l7.head_timeout_ms). OpenSSL allocates
 // per handshake and per connection: the one place a worker allocates, bounded by the
 // session count.
+//
+// Handshakes are the one costly thing a worker does for a connection (about 285 us for
+// a TLS 1.3 handshake with ECDSA P-256 and 540 us with RSA-2048 on the lab machine:
+// `tls.handshake_us.*` in scripts/bench.sh). A worker spends at most l7.tls.handshake_budget_us on them per pass over its
+// queues; the handshakes past it wait, oldest first, for the next pass. So a burst of
+// new HTTPS connections delays the worker's other traffic by at most the budget and one
+// handshake, while handshakes still get all the time the rest of the traffic leaves.
 
 #include <cstdint>
 #include <memory>
@@ -43,7 +50,8 @@ inline bool ownedByTls(uint32_t user) { return user != 0xffffffffu && (user & 0x
 class TlsWorker {
  public:
   // `connections`: the endpoint's; `sessions`: how many handshakes and TLS connections at once.
-  TlsWorker(tcp::Endpoint& endpoint, uint32_t connections, uint32_t sessions, uint32_t handshakeTimeoutMs);
+  TlsWorker(tcp::Endpoint& endpoint, uint32_t connections, uint32_t sessions, uint32_t handshakeTimeoutMs,
+            uint32_t handshakeBudgetUs);
   ~TlsWorker();
   TlsWorker(const TlsWorker&) = delete;
   TlsWorker& operator=(const TlsWorker&) = delete;
@@ -62,11 +70,16 @@ class TlsWorker {
   // An encrypted connection is taken away (its slot reclaimed): its session ends.
   void connectionGone(l7::RelayWorker& rw, uint32_t connection, const lb::L4Context& ctx);
   void runTimers(l7::RelayWorker& rw, const lb::L4Context& ctx);
+  // A new pass over the worker's queues: a fresh handshake budget, spent first on the
+  // handshakes the last pass left waiting.
+  void beginPass(l7::RelayWorker& rw, const lb::L4Context& ctx);
 
   // The listener the SNI of pipe `pipe`'s handshake chose (its index in the port).
   uint32_t listenerOf(uint32_t pipe) const;
   uint32_t sessionsInUse() const { return inUse_; }
+  uint32_t handshakesWaiting() const { return waitingCount_; }
 
+  static constexpr uint32_t kNoSession = 0xffffffffu;
   struct Session {
     tcp::Endpoint* endpoint = nullptr;
     uint32_t connection = tcp::Endpoint::kNone;  // encrypted
@@ -78,6 +91,8 @@ class TlsWorker {
     bool open = false;    // the handshake is done
     bool failed = false;  // the handshake failed: its alert goes out, then the connection closes
     bool trusted = false;
+    bool waiting = false;  // on the list of handshakes past the budget
+    uint32_t prevWaiting = kNoSession, nextWaiting = kNoSession;
   };
 
  private:
@@ -86,6 +101,8 @@ class TlsWorker {
   void readIn(uint32_t t, const lb::L4Context& ctx);
   void writeOut(uint32_t t, const lb::L4Context& ctx);
   void finish(l7::RelayWorker& rw, uint32_t t, const lb::L4Context& ctx);
+  void wait(uint32_t t);
+  void stopWaiting(uint32_t t);
 
   tcp::Endpoint& endpoint_;
   std::vector<Session> sessions_;
@@ -93,6 +110,9 @@ class TlsWorker {
   std::vector<uint32_t> sessionOfPipe_;  // by endpoint connection id
   uint32_t inUse_ = 0;
   uint32_t handshakeTimeoutMs_;
+  uint64_t budgetNs_;
+  uint64_t spentNs_ = 0;  // this pass
+  uint32_t firstWaiting_ = kNoSession, lastWaiting_ = kNoSession, waitingCount_ = 0;
   tcp::TimerWheel timers_;       // handshake deadlines
   std::vector<uint8_t> scratch_;  // one record's plaintext
 };

@@ -20,6 +20,7 @@
 #include "tests/bench/figure.h"
 #include "tests/bench/push_bench.h"
 #include "tests/bench/l7_bench.h"
+#include "tests/bench/tls_bench.h"
 #include "tests/common/frames.h"
 
 namespace {
@@ -220,7 +221,7 @@ int httpBytes() {
 int usage() {
   std::fprintf(stderr,
                "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | pcap-arp FILE COUNT | maglev [REPEATS] | "
-               "flow-bytes | http-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N] | manifests DIR ROUTES | push-ack unix:SOCKET [REPEATS]\n");
+               "flow-bytes | http-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N] | tls-handshake [N] | manifests DIR ROUTES | push-ack unix:SOCKET [REPEATS]\n");
   return 2;
 }
 
@@ -242,6 +243,7 @@ int main(int argc, char** argv) {
   if (cmd == "hyperscan-build") return portico::bench::l7HyperscanBuild();
   if (cmd == "manifests" && argc >= 4) return portico::bench::writeManifests(argv[2], std::atoi(argv[3]));
   if (cmd == "push-ack" && argc >= 3) return portico::bench::pushAck(argv[2], argc > 3 ? std::atoi(argv[3]) : 3);
+  if (cmd == "tls-handshake") return portico::bench::tlsHandshake(argc > 2 ? std::atoi(argv[2]) : 500);
   if (cmd == "l7-new-connections") return portico::bench::l7NewConnections(argc > 2 ? std::atoi(argv[2]) : 30000);
   return usage();
 }

@@ -77,6 +77,13 @@ write("client_hello", "no_sni", client_hello("", ["http/1.1"]))
 write("client_hello", "split_records", client_hello("Split.Example.com", ["http/1.1"], record_size=20))
 write("client_hello", "long_name", client_hello("a" * 63 + "." + "b" * 63 + ".example.com"))
 
+# --- TLS records: [case] then a client stream (even case) or cut and flips (odd) -----
+write("tls_records", "hello_then_garbage", b"\x00" + client_hello("shop.example.com", ["http/1.1"]) + b"\x17\x03\x03\x00\x10" + b"x" * 16)
+write("tls_records", "whole_tls13", b"\x01\xff\xff")
+write("tls_records", "whole_tls12", b"\x03\xff\xff")
+write("tls_records", "cut_tls13", b"\x01\x00\x30")
+write("tls_records", "flipped_tls12", b"\x03\xff\xff\x00\x20\x01\x00\x05\x80")
+
 # --- Reassembly: (offset, length) pairs --------------------------------------------
 write("reassembly", "in_order", b"".join(struct.pack("<HH", o, 100) for o in range(0, 1000, 100)))
 write("reassembly", "reversed", b"".join(struct.pack("<HH", o, 100) for o in range(900, -1, -100)))

@@ -130,6 +130,8 @@ listener_refs() { condition "$GW" "o['metadata']['generation']==2 and any(c['typ
 check "an HTTPS listener's Secret is read: ResolvedRefs True at generation 2" eventually 10 listener_refs True
 k8s_replace /api/v1/namespaces/infra/secrets/tls '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "infra"}, "type": "kubernetes.io/tls", "data": {"tls.crt": "bm90IGEgY2VydA==", "tls.key": "bm90IGEga2V5"}}'
 check "a Secret changed to garbage turns the listener's ResolvedRefs False" eventually 10 listener_refs False
+check "... and the listener keeps its last good certificate: Programmed, not Invalid" eventually 10 condition "$GW" \
+  "all(c['reason'] != 'Invalid' for l in o['status']['listeners'] if l['name']=='https' for c in l['conditions'] if c['type']=='Programmed') and any(c['message'].endswith('serving its last good certificate') for l in o['status']['listeners'] if l['name']=='https' for c in l['conditions'])"
 
 k8s_create "$(k8s_httproute shop broken broken.example.com missing)"
 check "a route to a missing Service gets ResolvedRefs False BackendNotFound" eventually 10 bash -c "$(declare -f k8s_api condition route_cond); $(fake_k8s_env); route_cond shop broken ResolvedRefs False BackendNotFound"

@@ -11,8 +11,10 @@
 #   - requests on one connection for two hosts of one listener go to their own backends;
 #     a Host of another listener than the SNI's gets 421; X-Forwarded-Proto is https;
 #   - a 50 MB download and a 20 MB upload arrive byte-identical;
-#   - a session ticket resumes; a Secret rotated during a download: the download
-#     finishes, the next handshake gets the new certificate;
+#   - a session ticket resumes, also after a push; a Secret rotated during a download:
+#     the download finishes, the next handshake gets the new certificate; a bad edit of
+#     the Secret keeps the last good certificate serving and is reported;
+#   - 32 handshakes at once with a budget smaller than one handshake all complete;
 #   - port 80 redirects to https (RequestRedirect scheme https), and the redirect is followed;
 #   - garbage and an aborted handshake cost nothing to the next client; wrk over HTTPS.
 # usage: tls_termination.sh PATH/TO/portico-dataplane [WORKER_LCORES]
@@ -77,7 +79,8 @@ spec:
   rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]}]
 YAML
 } >"$work/secure.yaml"
-if ! LAB_BACKENDS=2 LAB_MANIFESTS="$work/secure.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" "{}"; then
+if ! LAB_BACKENDS=2 LAB_MANIFESTS="$work/secure.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" \
+  "{tls: {handshake_budget_us: 50}}"; then
   echo "Bail out! the gateway did not start"
   exit 1
 fi
@@ -184,6 +187,42 @@ check "... while the download was still running" kill -0 "$download_pid"
 wait "$download_pid"
 check "the download finished byte-identical on the old session" \
   test "$(sha256sum <"$work/long" | cut -d' ' -f1)" = "$(lab_pattern_sha 50000000)"
+# The rotation was a push: every listener's context was built again.
+reused_after_push() { handshake -servername shop.example.com -tls1_2 -sess_in "$work/session" | grep '^Reused'; }
+check "a ticket issued before the push resumes after it" reused_after_push
+
+# A bad edit of the Secret (a key that is not the certificate's): the listener keeps its
+# last good certificate, and the control plane says why.
+rotated_fp=$(fingerprint)
+python3 - "$work" <<'PY'
+import base64, sys
+work = sys.argv[1]
+b64 = lambda name: base64.b64encode(open(f"{work}/{name}", "rb").read()).decode()
+path = f"{work}/manifests/lab.yaml"
+text = open(path).read().replace(b64("shop-rsa-new.key"), b64("wild.key"))
+open(path + ".new", "w").write(text)
+PY
+mv "$work/manifests/lab.yaml.new" "$work/manifests/lab.yaml"
+check "a bad Secret edit is reported" lab_wait_until 30 "the control plane to report the bad Secret" grep -q \
+  "listener shop: InvalidCertificateRef: Secret infra/shop-rsa: tls.key does not belong to tls.crt; serving its last good certificate" \
+  "$work/cp.log"
+check "... and the listener keeps serving its last good certificate" expect "$rotated_fp" fingerprint
+check "... to requests too" expect be1 get shop.example.com /
+
+# Many handshakes at once: the budget (l7.tls.handshake_budget_us, 50 us here, less than
+# one handshake) makes all but one per pass wait; every one of them completes.
+burst() {
+  local i ok=0 pids=()
+  for i in $(seq 1 32); do
+    get shop.example.com / >"$work/burst.$i" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"  # not a bare wait: the gateway's processes are children too
+  for i in $(seq 1 32); do [ "$(cat "$work/burst.$i")" = be1 ] && ok=$((ok + 1)); done
+  echo "$ok of 32 served"
+  [ "$ok" -eq 32 ]
+}
+check "32 concurrent handshakes, past the per-pass budget, are all served" burst
 
 # Bad clients, then a good one.
 garbage() { in_client bash -c 'head -c 3000 /dev/urandom >/dev/tcp/192.0.2.101/443'; }
@@ -221,6 +260,8 @@ stats() { lab_dataplane_stats "$work/dp.log"; }
 check "handshakes are counted (tls_handshakes)" test "$(lab_counter tls_handshakes "$(stats)")" -gt 10
 check "and resumptions (tls_resumed)" test "$(lab_counter tls_resumed "$(stats)")" -ge 1
 check "the failed ones too (tls_handshake_failed)" test "$(lab_counter drop.tls_handshake_failed "$(stats)")" -ge 1
+check "and those that waited for the next pass (tls_handshakes_waited)" \
+  test "$(lab_counter tls_handshakes_waited "$(stats)")" -ge 1
 
 # Load: wrk over HTTPS, 16 kept-alive connections.
 in_client wrk -t1 -c16 -d3s --timeout 10s https://shop.example.com/ >"$work/wrk" 2>&1

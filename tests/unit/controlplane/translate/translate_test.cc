@@ -61,12 +61,12 @@ spec:
 class Translate : public ::testing::Test {
  protected:
   // The Gateway above plus `more`; fails the test on any parse problem.
-  Translation run(const std::string& more) {
+  Translation run(const std::string& more, const CertificateMemory& lastGood = {}) {
     std::vector<Problem> problems;
     state_ = ClusterState{};
     parseManifests(std::string(kClassAndGateway) + "---\n" + more, "test.yaml", state_, problems);
     for (const auto& p : problems) ADD_FAILURE() << p.toString();
-    return translate(state_);
+    return translate(state_, lastGood);
   }
 
   static std::string route(const std::string& ns, const std::string& name, const std::string& parentRefs,
@@ -293,6 +293,43 @@ TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
   EXPECT_EQ(wrongKey.message, "Secret infra/cert: tls.key does not belong to tls.crt");
   EXPECT_EQ(refs(run(gateway("infra"))).message, "Secret infra/cert does not exist");
   EXPECT_EQ(refs(run(gateway("certs") + secret("certs", "wildcard.key"))).reason, "RefNotPermitted");
+
+  // A bad edit of a Secret that served: the listener keeps its last good certificate and
+  // says so; deleting the Secret or withdrawing the grant withdraws the certificate.
+  auto listener = [](const Translation& t) { return t.gateway("infra/tls")->listeners.at(0); };
+  EXPECT_EQ(good.goodCertificates.at("infra/cert").keyPem, readFile(dir + "wildcard.key"));
+  const Translation badEdit = run(gateway("infra") + secret("infra", "other.key"), good.goodCertificates);
+  EXPECT_EQ(refs(badEdit).reason, "InvalidCertificateRef");
+  EXPECT_EQ(refs(badEdit).message,
+            "Secret infra/cert: tls.key does not belong to tls.crt; serving its last good certificate");
+  ASSERT_TRUE(listener(badEdit).accepted);
+  ASSERT_EQ(listener(badEdit).certificates.size(), 1u);
+  EXPECT_EQ(listener(badEdit).certificates[0].keyPem, readFile(dir + "wildcard.key"));
+  EXPECT_EQ(badEdit.status("Gateway", "infra/tls")->listeners.at(0).condition("Programmed")->reason, "Pending")
+      << "programmed once the dataplanes acknowledge, not Invalid";
+  const Translation stillBad = run(gateway("infra") + secret("infra", "other.key"), badEdit.goodCertificates);
+  EXPECT_EQ(listener(stillBad).certificates.size(), 1u) << "remembered for as long as the Secret stays bad";
+  EXPECT_FALSE(listener(run(gateway("infra"), good.goodCertificates)).accepted) << "a deleted Secret";
+  EXPECT_FALSE(listener(run(gateway("certs") + secret("certs", "other.key"), good.goodCertificates)).accepted);
+  EXPECT_FALSE(listener(run(gateway("infra") + secret("infra", "other.key"))).accepted) << "never good";
+}
+
+// One bad certificateRef among good ones narrows the certificates, not the listener.
+TEST_F(Translate, AListenerServesTheCertificateRefsThatAreGood) {
+  const std::string dir = PORTICO_SOURCE_ROOT "/tests/unit/controlplane/translate/testdata/";
+  const Translation t = run(
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: tls, namespace: infra}\n"
+      "spec:\n  gatewayClassName: portico\n  listeners:\n    - name: https\n      port: 443\n      protocol: HTTPS\n"
+      "      tls: {certificateRefs: [{name: missing}, {name: cert}]}\n---\napiVersion: v1\nkind: Secret\n"
+      "metadata: {name: cert, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: " +
+      base64(readFile(dir + "wildcard.crt")) + ", tls.key: " + base64(readFile(dir + "wildcard.key")) + "}\n");
+  const auto& l = t.gateway("infra/tls")->listeners.at(0);
+  EXPECT_TRUE(l.accepted);
+  ASSERT_EQ(l.certificates.size(), 1u);
+  EXPECT_EQ(l.certificates[0].name, "infra/cert");
+  const Condition refs = *t.status("Gateway", "infra/tls")->listeners.at(0).condition("ResolvedRefs");
+  EXPECT_EQ(refs.reason, "InvalidCertificateRef");
+  EXPECT_EQ(refs.message, "Secret infra/missing does not exist");
 }
 
 TEST_F(Translate, AnUnsupportedRouteKindOnlyNarrowsTheListener) {

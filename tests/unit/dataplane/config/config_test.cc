@@ -151,6 +151,10 @@ TEST(Config, ErrorsNameFileKeyAndProblem) {
        "f.yaml: l7.trusted_peers: must be a list of addresses or prefixes"},
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nl7: {head_timeout_ms: 5}",
        "f.yaml: l7.head_timeout_ms: 5 is out of range [100, 600000]"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nl7: {tls: {ticket_key_rotation_s: 10}}",
+       "f.yaml: l7.tls.ticket_key_rotation_s: 10 is out of range [60, 604800]"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nl7: {tls: {ticket_keys: /a}}",
+       "f.yaml: l7.tls.ticket_keys: unknown key"},
   };
   for (const auto& c : cases) {
     auto cfg = parseConfig(c.yaml, "f.yaml");
@@ -197,6 +201,21 @@ TEST(Config, L7HeadLimits) {
   EXPECT_EQ(cfg->l7.sourceShare(), 5u);
   cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n", "f.yaml");
   EXPECT_EQ(cfg->l7.sourceShare(), 128u) << "an eighth of the default 1 024";
+}
+
+TEST(Config, L7Tls) {
+  auto cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n"
+                         "l7: {tls: {ticket_key_file: /etc/portico/ticket.seed, ticket_key_rotation_s: 600, "
+                         "handshake_budget_us: 200}}\n",
+                         "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->l7.tls.ticketKeyFile, "/etc/portico/ticket.seed");
+  EXPECT_EQ(cfg->l7.tls.ticketKeyRotationS, 600u);
+  EXPECT_EQ(cfg->l7.tls.handshakeBudgetUs, 200u);
+  cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n", "f.yaml");
+  EXPECT_TRUE(cfg->l7.tls.ticketKeyFile.empty()) << "a random seed at start";
+  EXPECT_EQ(cfg->l7.tls.ticketKeyRotationS, 3600u);
+  EXPECT_EQ(cfg->l7.tls.handshakeBudgetUs, 500u);
 }
 
 TEST(Config, MissingFile) {
