@@ -15,6 +15,8 @@
 #     the download finishes, the next handshake gets the new certificate; a bad edit of
 #     the Secret keeps the last good certificate serving and is reported;
 #   - 32 handshakes at once with a budget smaller than one handshake all complete;
+#   - through the lab's impairment relays (1 % and 5 % loss, reordering, duplication,
+#     20 ms round trip), 20 MB each way arrive byte-identical;
 #   - port 80 redirects to https (RequestRedirect scheme https), and the redirect is followed;
 #   - garbage and an aborted handshake cost nothing to the next client; wrk over HTTPS.
 # usage: tls_termination.sh PATH/TO/portico-dataplane [WORKER_LCORES]
@@ -24,6 +26,7 @@ WORKERS=${2:-[1]}
 here=$(dirname "$0")
 . "$here/../../scripts/lib/lab.sh"
 . "$here/../../scripts/lib/manifests.sh"
+LAB_RELAY_BIN="$(dirname "$DATAPLANE")/../tests/lab/impair-relay"
 lab_init "ptls$$"
 work=$(mktemp -d)
 hosts_dir=/etc/netns/$(lab_ns client)
@@ -79,7 +82,7 @@ spec:
   rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]}]
 YAML
 } >"$work/secure.yaml"
-if ! LAB_BACKENDS=2 LAB_MANIFESTS="$work/secure.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" \
+if ! LAB_IMPAIRED=1 LAB_BACKENDS=2 LAB_MANIFESTS="$work/secure.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" \
   "{tls: {handshake_budget_us: 50}}"; then
   echo "Bail out! the gateway did not start"
   exit 1
@@ -135,17 +138,18 @@ misdirected() { get shop.example.com -o /dev/null -w '%{http_code}' -H 'Host: ap
 check "a Host of another listener than the SNI's gets 421" expect 421 misdirected
 check "X-Forwarded-Proto is https" expect "X-Forwarded-Proto: https" get shop.example.com /echo
 
-# Bulk both ways.
+# Bulk both ways (BYTES each).
+lab_impair client && lab_impair backend
 download() {
-  get shop.example.com -o "$work/down" "/big?bytes=50000000"
-  [ "$(sha256sum <"$work/down" | cut -d' ' -f1)" = "$(lab_pattern_sha 50000000)" ]
+  get shop.example.com --max-time 300 -o "$work/down" "/big?bytes=$1"
+  [ "$(sha256sum <"$work/down" | cut -d' ' -f1)" = "$(lab_pattern_sha "$1")" ]
 }
-check "a 50 MB download arrives byte-identical" download
+check "a 50 MB download arrives byte-identical" download 50000000
 upload() {
-  head -c 20000000 /dev/urandom >"$work/up"
-  [ "$(get shop.example.com --data-binary "@$work/up" /upload)" = "$(sha256sum <"$work/up" | cut -d' ' -f1)" ]
+  head -c "$1" /dev/urandom >"$work/up"
+  [ "$(get shop.example.com --max-time 300 --data-binary "@$work/up" /upload)" = "$(sha256sum <"$work/up" | cut -d' ' -f1)" ]
 }
-check "a 20 MB upload arrives byte-identical" upload
+check "a 20 MB upload arrives byte-identical" upload 20000000
 
 # HTTP to HTTPS.
 redirect() { in_client curl -s --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' http://shop.example.com/a?b=1; }
@@ -262,6 +266,22 @@ check "and resumptions (tls_resumed)" test "$(lab_counter tls_resumed "$(stats)"
 check "the failed ones too (tls_handshake_failed)" test "$(lab_counter drop.tls_handshake_failed "$(stats)")" -ge 1
 check "and those that waited for the next pass (tls_handshakes_waited)" \
   test "$(lab_counter tls_handshakes_waited "$(stats)")" -ge 1
+
+# TLS over impaired links (both the client's and the backends'), through the lab's
+# impairment relays: records cut across lost, reordered and duplicated segments.
+impaired() {
+  local name=$1
+  shift
+  lab_impair client "$@" && lab_impair backend "$@" || return 1
+  check "$name: 20 MB down over HTTPS arrive intact" download 20000000
+  check "$name: 20 MB up over HTTPS arrive intact" upload 20000000
+}
+impaired "1 % loss" --seed 21 --loss 0.01
+impaired "5 % loss" --seed 22 --loss 0.05
+impaired "5 % reordered by 2 ms" --seed 23 --reorder 0.05 --reorder-delay-us 2000
+impaired "5 % duplicated" --seed 24 --duplicate 0.05
+impaired "20 ms round trip" --delay-us 10000
+lab_impair client && lab_impair backend
 
 # Load: wrk over HTTPS, 16 kept-alive connections.
 in_client wrk -t1 -c16 -d3s --timeout 10s https://shop.example.com/ >"$work/wrk" 2>&1
