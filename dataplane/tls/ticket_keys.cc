@@ -46,7 +46,10 @@ bool setMacKey(EVP_MAC_CTX* mac, const TicketKeys::Key& key) {
 }
 
 // OpenSSL's ticket callback: 1 sealed or opened with the current key, 2 opened with an
-// older one (the client gets a new ticket), 0 unknown key (a full handshake), -1 error.
+// older one or in TLS 1.3 (the client gets a new ticket), 0 unknown key (a full
+// handshake), -1 error. TLS 1.3 clients use a ticket once (RFC 8446 asks them to, and
+// browsers do): without a new one after each resumption, every other connection of
+// theirs would be a full handshake.
 int ticketCallback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac,
                    int seal) {
   const auto* keys = static_cast<const TicketKeys*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
@@ -64,7 +67,7 @@ int ticketCallback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_
     if (std::memcmp(name, key.name.data(), key.name.size()) != 0) continue;
     if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.aes.data(), iv) != 1) return -1;
     if (!setMacKey(mac, key)) return -1;
-    return i == 2 ? 1 : 2;
+    return i == 2 && SSL_version(ssl) != TLS1_3_VERSION ? 1 : 2;
   }
   return 0;
 }

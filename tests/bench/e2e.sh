@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End to end in the lab, Portico against NGINX on the same topology: wrk in a client
 # namespace sends Host-routed HTTP requests through the gateway to one backend (NGINX
-# answering a fixed body), with keep-alive and with `Connection: close`. Prints e2e.*
-# figures as JSON lines.
+# answering a fixed body), with keep-alive and with `Connection: close`, over HTTP and
+# over HTTPS (TLS terminated by the gateway, the same ECDSA P-256 certificate for both;
+# with `Connection: close` every request is a full handshake: wrk resumes no session).
+# Prints e2e.* figures as JSON lines.
 #
 #   client ─ pcl0 ══ pdp0 ─ portico-dataplane (af_packet) ─ pdp1 ══ sw bridge ─ be1
 #   client ─ pcl1 ══ ngx0 ─ nginx reverse proxy ─────────── ngx1 ══ sw bridge ─ be1
@@ -68,12 +70,33 @@ start_nginx "$(lab_ns be1)" backend 01 \
   'server { listen 198.51.100.11:8080 backlog=4096; location / { return 200 "be1\n"; } }'
 lab_wait_http be1 http://198.51.100.11:8080/
 
+# The certificate both gateways serve for HTTPS.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$host" \
+  -addext "subjectAltName=DNS:$host" -keyout "$work/tls.key" -out "$work/tls.crt" >/dev/null 2>&1
+
 # wrk_run MODE URL: wrk's report, from the client namespace on core 0.
 wrk_run() {
   local extra=()
-  [ "$1" = close ] && extra=(-H "Connection: close")
+  [[ $1 == *close ]] && extra=(-H "Connection: close")
   ip netns exec "$client" taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency \
     -H "Host: $host" "${extra[@]}" "$2" >"$work/wrk-$GATEWAY-$1.txt"
+}
+# full_handshakes GATEWAY ADDRESS CPU_FUNCTION: openssl s_time's new TLS 1.3 sessions,
+# one after another for SECONDS from core 0 (a full handshake each, then close: the figure
+# wrk cannot give, since it resumes sessions), and the gateway's CPU per 1 000 of them.
+full_handshakes() {
+  local before n busy
+  before=$($3)
+  ip netns exec "$client" taskset -c 0 openssl s_time -connect "$2:443" -new -time "$seconds" \
+    >"$work/s_time-$1.txt" 2>&1 || true
+  busy=$(awk -v a="$before" -v b="$($3)" 'BEGIN { print b - a }')
+  n=$(awk '/connections in .*real seconds/ { print $1; exit }' "$work/s_time-$1.txt")
+  [ -n "$n" ] && [ "$n" -gt 0 ] || { echo "e2e: openssl s_time made no connection to $1" >&2; return 1; }
+  python3 "$report" figure "e2e.$1.full_handshakes_per_s" "$(awk -v n="$n" -v s="$seconds" 'BEGIN { print n / s }')" \
+    "1/s" null "openssl s_time -new, TLS 1.3 with ECDSA P-256, one connection at a time from core 0, $seconds s"
+  python3 "$report" figure "e2e.$1.cpu_ms_per_1k_full_handshakes" \
+    "$(awk -v b="$busy" -v n="$n" 'BEGIN { printf "%.4f", b / (n / 1000) }')" ms null \
+    "gateway CPU time per 1 000 full handshakes, same run"
 }
 conditions() {
   echo "wrk 1 thread $connections connections ${seconds} s, Host routing to 1 NGINX backend, $GATEWAY on core 1, wrk and backend on core 0, $1"
@@ -95,7 +118,16 @@ YAML
 mkdir -p "$work/manifests"
 {
   manifest_gatewayclass
-  manifest_gateway e2e 192.0.2.100
+  manifest_gateway e2e 192.0.2.100 "[{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}},
+    {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: tls}]}, allowedRoutes: {namespaces: {from: All}}}]"
+  cat <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: tls, namespace: infra}
+type: kubernetes.io/tls
+data: {tls.crt: $(base64 -w0 <"$work/tls.crt"), tls.key: $(base64 -w0 <"$work/tls.key")}
+YAML
   manifest_service app 80 8080 198.51.100.11
   manifest_route HTTPRoute app e2e "$host" app 80
 } >"$work/manifests/e2e.yaml"
@@ -111,18 +143,24 @@ if ! ip netns exec "$client" curl -s --max-time 5 -H "Host: $host" http://192.0.
   cat "$work/dp.log" "$work/cp.log" >&2
   exit 1
 fi
+scheme() { [[ $1 == https* ]] && echo https || echo http; }
+if ! ip netns exec "$client" curl -sk --max-time 5 -H "Host: $host" https://192.0.2.100/ | grep -q be1; then
+  echo "e2e: no answer through Portico over HTTPS" >&2
+  exit 1
+fi
 # The worker's busy TSC cycles, in ms: what it spent on packets, not its idle polling.
 portico_busy_ms() {
   local line; line=$(lab_dataplane_stats "$work/dp.log")
   awk -v c="$(lab_counter busy_cycles "$line")" -v hz="$(lab_counter tsc_hz "$line")" 'BEGIN { printf "%.3f", c / hz * 1000 }'
 }
-for mode in keepalive close; do
+for mode in keepalive close https_keepalive https_close; do
   before=$(portico_busy_ms)
-  wrk_run "$mode" http://192.0.2.100/
+  wrk_run "$mode" "$(scheme "$mode")://192.0.2.100/"
   busy=$(awk -v a="$before" -v b="$(portico_busy_ms)" 'BEGIN { print b - a }')
   python3 "$report" wrk portico "$mode" "$work/wrk-portico-$mode.txt" "$busy" \
     "$(conditions "Portico: 1 worker, af_packet ports, CPU = the worker's busy cycles")"
 done
+full_handshakes portico 192.0.2.100 portico_busy_ms
 lab_stop_pid "$cp_pid"
 lab_stop_pid "$DP_PID"
 
@@ -136,6 +174,15 @@ start_nginx "$ngx" gateway 10 "
     listen 203.0.113.2:80;
     server_name $host;
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }
+  server {
+    listen 203.0.113.2:443 ssl backlog=4096;
+    server_name $host;
+    ssl_certificate $work/tls.crt;
+    ssl_certificate_key $work/tls.key;
+    # NGINX 1.22's default leaves TLS 1.3 out; 1.23.4 and later (NGINX Gateway Fabric's) have both.
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
   }"
 lab_wait_http client http://203.0.113.2/ || true
 # utime + stime of the master and its worker, in ms.
@@ -144,10 +191,11 @@ nginx_cpu_ms() {
   local pids; pids="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
   for p in $pids; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk -v t="$tck" '{ s += $1 } END { printf "%.3f", s * 1000 / t }'
 }
-for mode in keepalive close; do
+for mode in keepalive close https_keepalive https_close; do
   before=$(nginx_cpu_ms)
-  wrk_run "$mode" http://203.0.113.2/
+  wrk_run "$mode" "$(scheme "$mode")://203.0.113.2/"
   busy=$(awk -v a="$before" -v b="$(nginx_cpu_ms)" 'BEGIN { print b - a }')
   python3 "$report" wrk nginx "$mode" "$work/wrk-nginx-$mode.txt" "$busy" \
     "$(conditions "NGINX $(nginx -v 2>&1 | sed 's|.*/||'): 1 worker process, upstream keepalive 32, CPU = its user + system time")"
 done
+full_handshakes nginx 203.0.113.2 nginx_cpu_ms

@@ -145,6 +145,32 @@ TEST(SessionTickets, OutliveTheContextThatIssuedThem) {
   }
 }
 
+// A TLS 1.3 client uses a ticket once: each resumption must bring the next ticket.
+std::string ticketOf(const SSL_SESSION* session) {
+  const unsigned char* ticket = nullptr;
+  std::size_t length = 0;
+  SSL_SESSION_get0_ticket(session, &ticket, &length);
+  return {reinterpret_cast<const char*>(ticket), length};
+}
+
+TEST(SessionTickets, EachTls13ResumptionBringsAFreshTicket) {
+  const auto server = context(keysFrom('a'));
+  Outcome last = handshake(*server);
+  ASSERT_TRUE(last.done);
+  for (int i = 0; i < 3; ++i) {
+    const std::string used = ticketOf(last.session);
+    SSL_SESSION* saved = copySession(last.session);
+    const Outcome again = handshake(*server, {.resume = saved});
+    SSL_SESSION_free(saved);
+    ASSERT_TRUE(again.done);
+    EXPECT_TRUE(again.reused) << "resumption " << i + 1;
+    EXPECT_TRUE(ticketOf(again.session) != used) << "a new ticket, not the used one";
+    SSL_SESSION_free(last.session);
+    last = again;
+  }
+  SSL_SESSION_free(last.session);
+}
+
 TEST(SessionTickets, CrossBetweenAppliancesOnlyWithTheSameSeed) {
   const Outcome first = handshake(*context(keysFrom('a')));
   ASSERT_TRUE(first.done);
