@@ -137,9 +137,7 @@ void addTlsHost(const HostIndex& index, const std::string& vhost, pb::VirtualHos
 void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vips, pb::DesiredState& out) {
   std::map<uint32_t, std::vector<const ListenerState*>> byPort;
   for (const auto& l : gw.listeners) {
-    // TLS listeners in Terminate mode are refused by translation (TLSRoute termination is
-    // not served yet).
-    const bool served = l.protocol == "HTTP" || l.protocol == "HTTPS" || (l.protocol == "TLS" && l.tlsMode != "Terminate");
+    const bool served = l.protocol == "HTTP" || l.protocol == "HTTPS" || l.protocol == "TLS";
     if (l.accepted && served) byPort[l.port].push_back(&l);
   }
   for (const auto& vip : vips) {
@@ -147,13 +145,22 @@ void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vi
       pb::ListenerPort* lp = out.add_listener_ports();
       lp->set_vip(vip);
       lp->set_port(port);
+      // One mode per port: a port where TLS is terminated is relayed, its passthrough
+      // listeners too (the ClientHello decides which kind a connection gets).
+      const bool portTerminates = std::any_of(listeners.begin(), listeners.end(), [](const ListenerState* l) {
+        return l->protocol == "HTTPS" || (l->protocol == "TLS" && l->tlsMode != "Passthrough");
+      });
       for (const ListenerState* l : listeners) {
         const bool tls = l->protocol == "TLS";
         const bool https = l->protocol == "HTTPS";
+        const bool terminate = tls && l->tlsMode != "Passthrough";  // a TLSRoute's stream, decrypted
         pb::Listener* pl = lp->add_listeners();
         pl->set_name(gw.key + "/" + l->name);
         pl->set_hostname(l->hostname.value_or(""));
-        pl->set_protocol(tls ? pb::LISTENER_PROTOCOL_TLS : https ? pb::LISTENER_PROTOCOL_HTTPS : pb::LISTENER_PROTOCOL_HTTP);
+        pl->set_protocol(terminate ? pb::LISTENER_PROTOCOL_TLS_TERMINATE
+                         : tls     ? pb::LISTENER_PROTOCOL_TLS
+                         : https   ? pb::LISTENER_PROTOCOL_HTTPS
+                                   : pb::LISTENER_PROTOCOL_HTTP);
         pl->set_proxy_protocol(gw.proxyProtocol);
         for (const auto& c : l->certificates) {
           pb::Certificate* pc = pl->add_certificates();
@@ -162,10 +169,10 @@ void addListenerPorts(const GatewayState& gw, const std::vector<std::string>& vi
           pc->set_key_pem(c.keyPem);
         }
         // Proxy mode is for HTTP. The port of a TLS listener is relayed (a TLS listener of
-        // the same Gateway, in proxy mode, too), and so is an HTTPS listener's port
+        // the same Gateway, in proxy mode, too), and so is a port where TLS is terminated
         // whatever the mode: its ClientHello is read as a passthrough's is, and the
-        // requests inside are then proxied.
-        const L7Mode mode = tls && gw.mode == L7Mode::kProxy ? L7Mode::kRelay : https ? L7Mode::kRelay : gw.mode;
+        // requests inside are then proxied (a terminated TLSRoute's stream relayed).
+        const L7Mode mode = (tls && gw.mode == L7Mode::kProxy) || portTerminates ? L7Mode::kRelay : gw.mode;
         pl->set_mode(mode == L7Mode::kRelay    ? pb::LISTENER_MODE_RELAY
                      : mode == L7Mode::kSplice ? pb::LISTENER_MODE_SPLICE
                      : mode == L7Mode::kProxy  ? pb::LISTENER_MODE_PROXY

@@ -110,10 +110,10 @@ void validateListeners(const Gateway& gw, const Index& index, const CertificateM
       accepted = false;
       acceptedReason = "UnsupportedValue";
       acceptedMessage = "hostname '" + *l.hostname + "' " + hostnameProblem(*l.hostname);
-    } else if (l.protocol == "TLS" && l.tlsMode != "Passthrough") {
+    } else if (l.protocol == "TLS" && !l.tlsMode.empty() && l.tlsMode != "Passthrough" && l.tlsMode != "Terminate") {
       accepted = false;
       acceptedReason = "UnsupportedValue";
-      acceptedMessage = "TLS listeners pass connections through by SNI: tls.mode must be Passthrough";
+      acceptedMessage = "tls.mode '" + l.tlsMode + "' is not Terminate or Passthrough";
     } else if (l.protocol == "HTTPS" && l.tlsMode == "Passthrough") {
       accepted = false;
       acceptedReason = "UnsupportedValue";
@@ -133,11 +133,13 @@ void validateListeners(const Gateway& gw, const Index& index, const CertificateM
       }
     }
     w.status.supportedKinds = w.kinds;
-    if (l.protocol == "HTTPS" && accepted) {
+    // HTTPS, and TLS in Terminate mode (the default mode): the gateway holds the keys.
+    const bool terminates = l.protocol == "HTTPS" || (l.protocol == "TLS" && l.tlsMode != "Passthrough");
+    if (terminates && accepted) {
       if (l.certificateRefs.empty()) {
         refsOk = false;
         refsReason = "InvalidCertificateRef";
-        refsMessage = "an HTTPS listener needs tls.certificateRefs";
+        refsMessage = "a listener that terminates TLS needs tls.certificateRefs";
       }
       for (const auto& ref : l.certificateRefs) {
         const std::string ns = ref.ns.value_or(gw.meta.ns);
@@ -176,9 +178,9 @@ void validateListeners(const Gateway& gw, const Index& index, const CertificateM
       }
     }
     // A bad entry in allowedRoutes.kinds only narrows the kinds, and a bad certificateRef
-    // the certificates (ResolvedRefs says which); without any certificate an HTTPS
-    // listener cannot serve.
-    w.state.accepted = accepted && !(l.protocol == "HTTPS" && w.state.certificates.empty());
+    // the certificates (ResolvedRefs says which); without any certificate a listener that
+    // terminates TLS cannot serve.
+    w.state.accepted = accepted && !(terminates && w.state.certificates.empty());
     w.status.conditions.push_back(condition("Accepted", accepted, acceptedReason, acceptedMessage, gen));
     w.status.conditions.push_back(condition("ResolvedRefs", refsOk, refsReason, refsMessage, gen));
     out.push_back(std::move(w));

@@ -205,9 +205,12 @@ Result<snapshot::L7PortSpec> listenerPortFrom(const pb::ListenerPort& in, const 
     snapshot::ListenerSpec ls;
     ls.name = l.name();
     ls.hostname = l.hostname();
-    ls.protocol = l.protocol() == pb::LISTENER_PROTOCOL_TLS     ? snapshot::ListenerProtocol::kTls
-                  : l.protocol() == pb::LISTENER_PROTOCOL_HTTPS ? snapshot::ListenerProtocol::kHttps
-                                                                : snapshot::ListenerProtocol::kHttp;
+    switch (l.protocol()) {
+      case pb::LISTENER_PROTOCOL_TLS: ls.protocol = snapshot::ListenerProtocol::kTls; break;
+      case pb::LISTENER_PROTOCOL_HTTPS: ls.protocol = snapshot::ListenerProtocol::kHttps; break;
+      case pb::LISTENER_PROTOCOL_TLS_TERMINATE: ls.protocol = snapshot::ListenerProtocol::kTlsTerminate; break;
+      default: ls.protocol = snapshot::ListenerProtocol::kHttp; break;
+    }
     for (const auto& c : l.certificates()) ls.certificates.push_back({c.name(), c.certificate_pem(), c.key_pem()});
     ls.proxyProtocol = l.proxy_protocol();
     // The default: HTTP per request (proxy), TLS passthrough relayed, so each side of a
@@ -237,9 +240,10 @@ void listenerPortTo(const snapshot::L7PortSpec& in, pb::ListenerPort& out) {
     pb::Listener* l = out.add_listeners();
     l->set_name(ls.name);
     l->set_hostname(ls.hostname);
-    l->set_protocol(ls.protocol == snapshot::ListenerProtocol::kTls     ? pb::LISTENER_PROTOCOL_TLS
-                    : ls.protocol == snapshot::ListenerProtocol::kHttps ? pb::LISTENER_PROTOCOL_HTTPS
-                                                                        : pb::LISTENER_PROTOCOL_HTTP);
+    l->set_protocol(ls.protocol == snapshot::ListenerProtocol::kTls             ? pb::LISTENER_PROTOCOL_TLS
+                    : ls.protocol == snapshot::ListenerProtocol::kHttps         ? pb::LISTENER_PROTOCOL_HTTPS
+                    : ls.protocol == snapshot::ListenerProtocol::kTlsTerminate ? pb::LISTENER_PROTOCOL_TLS_TERMINATE
+                                                                                : pb::LISTENER_PROTOCOL_HTTP);
     // The state read back (porticoctl) names the certificates and shows them; private keys
     // never leave the dataplane.
     for (const auto& c : ls.certificates) {

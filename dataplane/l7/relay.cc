@@ -95,6 +95,19 @@ void answer(RelayWorker& rw, uint32_t s, AnswerStatus status, const L4Context& c
   LcoreCounters::bump(rw.counters.l7Answers);
 }
 
+// A relay session (one must be free) for client connection `client`.
+uint32_t newSession(RelayWorker& rw, uint32_t client, bool tls) {
+  const uint32_t s = rw.freeSessions.back();
+  rw.freeSessions.pop_back();
+  RelaySession& session = rw.sessions[s];
+  session = RelaySession{};
+  session.inUse = true;
+  session.client = client;
+  session.tls = tls;
+  rw.endpoint.setUser(client, s);
+  return s;
+}
+
 // Opens the backend side from a SNAT port that steers its replies to this worker.
 bool connect(RelayWorker& rw, uint32_t s, const RouteChoice& choice, const L4Context& ctx) {
   RelaySession& session = rw.sessions[s];
@@ -110,16 +123,17 @@ bool connect(RelayWorker& rw, uint32_t s, const RouteChoice& choice, const L4Con
   return true;
 }
 
-// A ClientHello that chose an HTTPS listener: the connection becomes a TLS session's
-// (the ClientHello still unread), and its requests the proxy's.
-void terminate(RelayWorker& rw, uint32_t s, const snapshot::L7Listener& listener, uint32_t li, const L4Context& ctx) {
+// A ClientHello that chose a listener terminating TLS: the connection becomes a TLS
+// session's (the ClientHello still unread); what it decrypts goes to `onward`.
+void terminate(RelayWorker& rw, uint32_t s, const snapshot::L7Listener& listener, uint32_t li,
+               const tls::Onward& onward, const L4Context& ctx) {
   const uint32_t client = rw.sessions[s].client;
   headArrived(rw, client);
   rw.sessions[s] = RelaySession{};
   rw.freeSessions.push_back(s);
   const lb::FlowKey& key = ctx.flows.record(rw.flowOf[client]).forward;
   const bool trusted = rw.heads.sourceOf(key.src) == HeadGuard::kTrusted;
-  if (!rw.tls->start(rw, client, listener, li, key.hash(), trusted, ctx)) closeSide(rw, client, ctx);
+  if (!rw.tls->start(rw, client, listener, li, onward, key.hash(), trusted, ctx)) closeSide(rw, client, ctx);
 }
 
 // The client's first bytes, once complete, choose the backend.
@@ -156,8 +170,18 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
     o = parseClientHello(held, l7.settings.bufferBytes, l7.scratch, hello);
     if (o.status == ParseStatus::kComplete) {
       const uint32_t li = listenerIndex(*port, hello.serverName(), scratch);
-      if (li != HostMatcher::kNoMatch && port->listeners[li].protocol == snapshot::ListenerProtocol::kHttps) {
-        terminate(rw, s, port->listeners[li], li, ctx);
+      if (li != HostMatcher::kNoMatch && terminatesTls(port->listeners[li].protocol)) {
+        tls::Onward onward;  // HTTPS: the proxy, request by request
+        if (port->listeners[li].protocol == snapshot::ListenerProtocol::kTlsTerminate) {
+          choice = routeTls(*port, hello.serverName(), scratch, r.forward.hash());
+          if (choice.outcome != Outcome::kForward) {  // a TLSRoute's backend, chosen now
+            if (choice.outcome == Outcome::kNotFound) ctx.counters.drop(DropReason::kL7NoRoute);
+            answer(rw, s, AnswerStatus::kNotFound, ctx);  // TLS: a reset
+            return;
+          }
+          onward = {choice.backendId, choice.proxyProtocol};
+        }
+        terminate(rw, s, port->listeners[li], li, onward, ctx);
         return;
       }
       choice = routeTls(*port, hello.serverName(), scratch, r.forward.hash());
@@ -313,22 +337,32 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
     }
     return id;  // counted against its source if it stays silent (Proxy::runTimers)
   }
-  const uint32_t s = rw.freeSessions.back();
-  rw.freeSessions.pop_back();
+  const uint32_t s = newSession(rw, id, port.protocol == snapshot::ListenerProtocol::kTls);
   RelaySession& session = rw.sessions[s];
-  session = RelaySession{};
-  session.inUse = true;
-  session.client = id;
-  session.tls = port.protocol == snapshot::ListenerProtocol::kTls;
   session.headDueMs = ctx.nowMs + l7.settings.headTimeoutMs;
   session.acceptedMs = ctx.nowMs;
   rw.headQueue[(rw.headFirst + rw.headCount) % rw.headQueue.size()] = s;
   ++rw.headCount;
-  rw.endpoint.setUser(id, s);
   return id;  // counted against its source if it stays silent (expireHeads)
 }
 
 }  // namespace
+
+bool relayStream(RelayWorker& rw, uint32_t pipe, const tls::Onward& onward, const L4Context& ctx) {
+  if (rw.freeSessions.empty()) return false;
+  const uint32_t s = newSession(rw, pipe, true);  // TLS: no HTTP answer, a failure resets
+  RelaySession& session = rw.sessions[s];
+  session.proxyProtocol = onward.proxyProtocol;
+  RouteChoice choice;
+  choice.outcome = Outcome::kForward;
+  choice.backendId = onward.backendId;
+  choice.proxyProtocol = onward.proxyProtocol;
+  if (connect(rw, s, choice, ctx)) return true;
+  session = RelaySession{};
+  rw.freeSessions.push_back(s);
+  rw.endpoint.setUser(pipe, Endpoint::kNone);
+  return false;
+}
 
 void closeSide(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
   if (id == kNone) return;

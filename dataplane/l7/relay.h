@@ -84,6 +84,10 @@ inline uint64_t nowUsOf(const lb::L4Context& ctx) {
   return ctx.nowUs != 0 ? ctx.nowUs : static_cast<uint64_t>(ctx.nowMs) * 1000;
 }
 inline void headArrived(RelayWorker& rw, uint32_t id) { rw.heads.leave(id); }
+// A TLS listener in Terminate mode: the decrypted stream of `pipe` relayed as it is to
+// `onward`'s backend, as a passthrough connection is. False when no session or
+// connection is free (nothing changed).
+bool relayStream(RelayWorker& rw, uint32_t pipe, const tls::Onward& onward, const lb::L4Context& ctx);
 // Ends one side: reset if still open, its connection and flow record freed.
 void closeSide(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);
 // Moves what `from` received and `to` can take; passes the FIN on (once, `shut`) when

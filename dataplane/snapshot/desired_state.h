@@ -37,10 +37,12 @@ struct ServiceSpec {
 // (the control plane sorts; the dataplane takes the first route that matches).
 enum class PathMatchType : uint8_t { kPrefix, kExact, kRegex };
 enum class ValueMatchType : uint8_t { kExact, kRegex };
-// kHttps: TLS terminated here, then HTTP per request. A port's protocol is its family:
-// kHttp, or kTls for a port of TLS passthrough and HTTPS listeners (the ClientHello first).
-enum class ListenerProtocol : uint8_t { kHttp, kTls, kHttps };
-inline ListenerProtocol familyOf(ListenerProtocol p) { return p == ListenerProtocol::kHttps ? ListenerProtocol::kTls : p; }
+// kHttps: TLS terminated here, then HTTP per request; kTlsTerminate: TLS terminated here,
+// then the stream relayed as it is (a TLSRoute). A port's protocol is its family: kHttp,
+// or kTls for a port of TLS listeners of any kind (the ClientHello first).
+enum class ListenerProtocol : uint8_t { kHttp, kTls, kHttps, kTlsTerminate };
+inline ListenerProtocol familyOf(ListenerProtocol p) { return p == ListenerProtocol::kHttp ? p : ListenerProtocol::kTls; }
+inline bool terminatesTls(ListenerProtocol p) { return p == ListenerProtocol::kHttps || p == ListenerProtocol::kTlsTerminate; }
 
 struct CertificateSpec {
   std::string name;  // where it came from, for errors
@@ -138,7 +140,7 @@ struct ListenerSpec {
   bool proxyProtocol = false;  // prefix the backend stream with a PROXY v2 header
   std::vector<VirtualHostSpec> hosts;
   L7Mode mode = L7Mode::kSplice;
-  std::vector<CertificateSpec> certificates;  // kHttps
+  std::vector<CertificateSpec> certificates;  // kHttps, kTlsTerminate
 };
 
 struct L7PortSpec {

@@ -211,8 +211,8 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       const ListenerSpec& ls = ps.listeners[li];
       const std::string lwhere = where + " listener " + ls.name;
       if (familyOf(ls.protocol) != port.protocol) return Error{lwhere, "mixes HTTP and TLS on one port"};
-      if (ls.protocol == ListenerProtocol::kHttps && ls.mode != L7Mode::kRelay) {
-        return Error{lwhere, "an HTTPS listener's port is relayed (its ClientHello read first)"};
+      if (terminatesTls(ls.protocol) && ls.mode != L7Mode::kRelay) {
+        return Error{lwhere, "a listener that terminates TLS is on a relayed port (its ClientHello read first)"};
       }
       if (ls.mode != port.mode) return Error{lwhere, "mixes connection modes (splice, relay, proxy) on one port"};
       if (ls.mode == L7Mode::kProxy && ls.protocol != ListenerProtocol::kHttp) {
@@ -224,8 +224,9 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       listener.hostname = ls.hostname;
       listener.protocol = ls.protocol;
       listener.proxyProtocol = ls.proxyProtocol;
-      if (ls.protocol == ListenerProtocol::kHttps) {
-        auto context = tls::ServerContext::build(ls.certificates, lwhere);
+      if (terminatesTls(ls.protocol)) {
+        auto context = tls::ServerContext::build(ls.certificates, lwhere, tls::TicketKeys::processKeys(),
+                                                 ls.protocol == ListenerProtocol::kHttps);
         if (!context) return context.error();
         listener.tls = std::move(*context);
       }

@@ -126,7 +126,7 @@ struct L7Listener {
   std::shared_ptr<const l7::HostMatcher> hosts;  // -> index into vhosts
   std::vector<std::shared_ptr<const VirtualHost>> vhosts;
   std::vector<std::string> hostnames;  // vhosts[i]'s name, where a delta finds it
-  std::shared_ptr<const tls::ServerContext> tls;  // kHttps: its certificates
+  std::shared_ptr<const tls::ServerContext> tls;  // kHttps, kTlsTerminate: its certificates
 };
 
 struct L7Port {

@@ -64,8 +64,8 @@ std::string addCertificate(SSL_CTX* ctx, const snapshot::CertificateSpec& c) {
 
 Result<std::shared_ptr<const ServerContext>> ServerContext::build(
     const std::vector<snapshot::CertificateSpec>& certificates, const std::string& where,
-    std::shared_ptr<const TicketKeys> keys) {
-  if (certificates.empty()) return Error{where, "an HTTPS listener needs a certificate"};
+    std::shared_ptr<const TicketKeys> keys, bool http) {
+  if (certificates.empty()) return Error{where, "a listener that terminates TLS needs a certificate"};
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) return Error{where, "OpenSSL: " + openSslReason()};
   std::shared_ptr<const ServerContext> out(new ServerContext(ctx, std::move(keys)));
@@ -75,7 +75,7 @@ Result<std::shared_ptr<const ServerContext>> ServerContext::build(
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   out->keys_->install(ctx);
-  SSL_CTX_set_alpn_select_cb(ctx, selectHttp11, nullptr);
+  if (http) SSL_CTX_set_alpn_select_cb(ctx, selectHttp11, nullptr);
   for (const auto& c : certificates) {
     const std::string problem = addCertificate(ctx, c);
     if (!problem.empty()) return Error{where + " certificate " + c.name, problem};

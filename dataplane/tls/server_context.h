@@ -1,10 +1,12 @@
 #pragma once
 
-// The server side of an HTTPS listener: one OpenSSL context with the listener's
-// certificates. An RSA and an ECDSA certificate may both be given; OpenSSL offers each
-// client the one its signature algorithms accept. TLS 1.2 and 1.3; ALPN chooses
-// http/1.1, and a client that offers only other protocols (h2 alone) gets the
-// no_application_protocol alert rather than a protocol this proxy does not speak.
+// The server side of a listener that terminates TLS: one OpenSSL context with the
+// listener's certificates. An RSA and an ECDSA certificate may both be given; OpenSSL
+// offers each client the one its signature algorithms accept. TLS 1.2 and 1.3. For HTTP
+// (`http`: an HTTPS listener) ALPN chooses http/1.1, and a client that offers only other
+// protocols (h2 alone) gets the no_application_protocol alert rather than a protocol this
+// proxy does not speak; a TLS listener in Terminate mode relays an opaque stream and
+// negotiates no ALPN.
 // Resumption by session tickets only (a server-side session cache would be shared by
 // every worker behind a lock), sealed with the process's ticket keys so that a ticket
 // outlives the push that rebuilt this context (tls/ticket_keys.h). Built on the control path, shared by every worker (an
@@ -26,7 +28,7 @@ class ServerContext {
  public:
   static Result<std::shared_ptr<const ServerContext>> build(
       const std::vector<snapshot::CertificateSpec>& certificates, const std::string& where,
-      std::shared_ptr<const TicketKeys> keys = TicketKeys::processKeys());
+      std::shared_ptr<const TicketKeys> keys = TicketKeys::processKeys(), bool http = true);
   ~ServerContext();
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;

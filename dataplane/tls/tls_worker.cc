@@ -90,7 +90,8 @@ TlsWorker::~TlsWorker() {
 }
 
 bool TlsWorker::start(l7::RelayWorker& rw, uint32_t connection, const snapshot::L7Listener& listener,
-                      uint32_t listenerIndex, uint64_t hash, bool trusted, const lb::L4Context& ctx) {
+                      uint32_t listenerIndex, const Onward& onward, uint64_t hash, bool trusted,
+                      const lb::L4Context& ctx) {
   if (free_.empty() || !listener.tls) {
     ctx.counters.drop(DropReason::kL7ConnectionsFull);
     return false;
@@ -111,6 +112,7 @@ bool TlsWorker::start(l7::RelayWorker& rw, uint32_t connection, const snapshot::
   s.ssl = ssl;
   s.hash = hash;
   s.listener = listenerIndex;
+  s.onward = onward;
   s.trusted = trusted;
   s.inUse = true;
   BIO_set_data(bio, &s);
@@ -213,7 +215,9 @@ bool TlsWorker::handshake(l7::RelayWorker& rw, uint32_t t, const lb::L4Context& 
   rw.flowOf[pipe] = rw.flowOf[s.connection];
   sessionOfPipe_[pipe] = t;
   s.pipe = pipe;
-  if (!rw.http->start(rw, pipe, s.hash, s.trusted, ctx)) {
+  const bool started = s.onward.toProxy() ? rw.http->start(rw, pipe, s.hash, s.trusted, ctx)
+                                          : l7::relayStream(rw, pipe, s.onward, ctx);
+  if (!started) {
     rw.flowOf[pipe] = kNone;
     sessionOfPipe_[pipe] = kNone;
     s.pipe = kNone;

@@ -1,11 +1,12 @@
 #pragma once
 
-// TLS termination on a worker (HTTPS listeners). A relay-mode connection whose ClientHello
-// chose an HTTPS listener becomes a TLS session: OpenSSL reads and writes the connection's
+// TLS termination on a worker (HTTPS listeners, and TLS listeners in Terminate mode). A
+// relay-mode connection whose ClientHello chose such a listener becomes a TLS session: OpenSSL reads and writes the connection's
 // buffers in the workers' TCP endpoint directly (a BIO over them: no kernel socket, no
 // copy of the ciphertext), and once the handshake is done the plaintext runs through a
 // pipe of the endpoint (tcp::Endpoint::openPipe) that the HTTP proxy serves as it serves
-// a port-80 client connection. The encrypted connection carries kTlsUser | session; the
+// a port-80 client connection (HTTPS), or that the relay joins to the TLSRoute's backend
+// as it joins a passthrough connection (Terminate). The encrypted connection carries kTlsUser | session; the
 // pipe belongs to the proxy.
 //
 // Closing: the proxy's FIN on the pipe becomes close_notify and a FIN; the client's
@@ -44,6 +45,14 @@ struct L7Listener;
 namespace portico::dp::tls {
 
 inline constexpr uint32_t kTlsUser = 0x08000000u;
+
+// Where a session's decrypted stream goes: the HTTP proxy (an HTTPS listener), or as it is
+// to a backend (a TLS listener in Terminate mode: its TLSRoute's choice).
+struct Onward {
+  uint32_t backendId = tcp::Endpoint::kNone;
+  bool proxyProtocol = false;
+  bool toProxy() const { return backendId == tcp::Endpoint::kNone; }
+};
 // Proxy users (http/proxy.h) use higher bits; relay sessions are plain indices below this.
 inline bool ownedByTls(uint32_t user) { return user != 0xffffffffu && (user & 0x78000000u) == kTlsUser; }
 
@@ -57,10 +66,10 @@ class TlsWorker {
   TlsWorker& operator=(const TlsWorker&) = delete;
 
   // Client connection `connection` (its ClientHello unread in its receive buffer) chose
-  // HTTPS listener `listener` (index `listenerIndex` of its port). False when no session
-  // is free; the caller resets it.
+  // listener `listener` (index `listenerIndex` of its port), which terminates TLS. False
+  // when no session is free; the caller resets it.
   bool start(l7::RelayWorker& rw, uint32_t connection, const snapshot::L7Listener& listener, uint32_t listenerIndex,
-             uint64_t hash, bool trusted, const lb::L4Context& ctx);
+             const Onward& onward, uint64_t hash, bool trusted, const lb::L4Context& ctx);
   // Events of an encrypted connection.
   void onEvents(l7::RelayWorker& rw, uint32_t connection, uint8_t events, const lb::L4Context& ctx);
   // A pipe written, shut, read from or aborted by the proxy (Endpoint::drainPipes).
@@ -87,6 +96,7 @@ class TlsWorker {
     ssl_st* ssl = nullptr;
     uint64_t hash = 0;
     uint32_t listener = 0;
+    Onward onward;
     bool inUse = false;
     bool open = false;    // the handshake is done
     bool failed = false;  // the handshake failed: its alert goes out, then the connection closes

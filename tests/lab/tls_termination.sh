@@ -15,6 +15,8 @@
 #     the download finishes, the next handshake gets the new certificate; a bad edit of
 #     the Secret keeps the last good certificate serving and is reported;
 #   - 32 handshakes at once with a budget smaller than one handshake all complete;
+#   - a TLS listener in Terminate mode on the same port relays the decrypted stream to
+#     its TLSRoute's backend, and a Passthrough listener there passes the ClientHello on;
 #   - through the lab's impairment relays (1 % and 5 % loss, reordering, duplication,
 #     20 ms round trip), 20 MB each way arrive byte-identical;
 #   - port 80 redirects to https (RequestRedirect scheme https), and the redirect is followed;
@@ -50,6 +52,7 @@ certificate shop-rsa rsa shop.example.com
 certificate shop-ecdsa ecdsa shop.example.com
 certificate wild rsa '*.example.com'
 certificate fallback rsa fallback.test 'DNS:fallback.test,DNS:plain.example.net'
+certificate raw ecdsa raw.example.com
 secret() {
   cat <<YAML
 ---
@@ -61,16 +64,22 @@ data: {tls.crt: $(base64 -w0 <"$work/$1.crt"), tls.key: $(base64 -w0 <"$work/$1.
 YAML
 }
 {
-  for s in shop-rsa shop-ecdsa wild fallback; do secret "$s"; done
+  for s in shop-rsa shop-ecdsa wild fallback raw; do secret "$s"; done
   https() { echo "{name: $1, port: 443, protocol: HTTPS, $2 tls: {certificateRefs: [$3]}, allowedRoutes: {namespaces: {from: All}}}"; }
   manifest_gateway secure 192.0.2.101 "[$(https shop 'hostname: shop.example.com,' '{name: shop-rsa}, {name: shop-ecdsa}'),
     $(https wild 'hostname: "*.example.com",' '{name: wild}'), $(https any '' '{name: fallback}'),
+    {name: raw, port: 443, protocol: TLS, hostname: raw.example.com, tls: {mode: Terminate, certificateRefs: [{name: raw}]},
+     allowedRoutes: {namespaces: {from: All}}},
+    {name: pass, port: 443, protocol: TLS, hostname: pass.example.com, tls: {mode: Passthrough},
+     allowedRoutes: {namespaces: {from: All}}},
     {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]"
   manifest_route HTTPRoute shop secure shop.example.com alpha 80 shop
   manifest_route HTTPRoute shop-more secure more.shop.example.com beta 80 wild
   manifest_route HTTPRoute api secure api.example.com beta 80 wild
   manifest_route HTTPRoute www secure www.example.com alpha 80 wild
   manifest_route HTTPRoute plain secure plain.example.net alpha 80 any
+  manifest_route TLSRoute raw secure raw.example.com beta 80 raw
+  manifest_route TLSRoute pass secure pass.example.com alpha 80 pass
   cat <<'YAML'
 ---
 apiVersion: gateway.networking.k8s.io/v1
@@ -90,7 +99,7 @@ fi
 client=$(lab_ns client)
 in_client() { ip netns exec "$client" "$@"; }
 mkdir -p "$hosts_dir"
-printf '192.0.2.101 shop.example.com api.example.com www.example.com more.shop.example.com plain.example.net\n' \
+printf '192.0.2.101 shop.example.com api.example.com www.example.com more.shop.example.com plain.example.net raw.example.com\n' \
   >"$hosts_dir/hosts"
 # get NAME [CURL OPTIONS] PATH: the body of https://NAME/PATH, the test CA trusted.
 get() {
@@ -137,6 +146,30 @@ check "... and it was one connection" grep -q 'Re-using existing connection' "$w
 misdirected() { get shop.example.com -o /dev/null -w '%{http_code}' -H 'Host: api.example.com' /; }
 check "a Host of another listener than the SNI's gets 421" expect 421 misdirected
 check "X-Forwarded-Proto is https" expect "X-Forwarded-Proto: https" get shop.example.com /echo
+
+# A TLS listener in Terminate mode on the same port: its TLSRoute's backend gets the
+# decrypted bytes as they were sent (no proxy: no X-Forwarded-Proto added).
+check "a TLS Terminate listener gets its own certificate" expect "CN = raw.example.com" subject -servername raw.example.com
+raw_untouched() {
+  local out
+  out=$(get raw.example.com /echo)
+  echo "$out" | head -4
+  [ "$(echo "$out" | head -1)" = be2 ] && [[ $out != *X-Forwarded* ]]
+}
+check "... and relays the decrypted stream to its TLSRoute's backend (be2), untouched" raw_untouched
+raw_download() {
+  get raw.example.com -o "$work/raw" "/big?bytes=10000000"
+  [ "$(sha256sum <"$work/raw" | cut -d' ' -f1)" = "$(lab_pattern_sha 10000000)" ]
+}
+check "... 10 MB through it arrive byte-identical" raw_download
+# And a passthrough listener on the same port: its ClientHello goes to the backend as it
+# is. The backend speaks plain HTTP, so it answers the hello with a 400, which the client
+# takes for a record of a wrong TLS version: proof that Portico did not terminate it.
+passed_through() {
+  handshake -servername pass.example.com >/dev/null
+  grep -i 'wrong version number\|record layer failure\|packet length too long' "$work/s_client.err"
+}
+check "a TLS Passthrough listener on the same port passes the ClientHello through" passed_through
 
 # Bulk both ways (BYTES each).
 lab_impair client && lab_impair backend

@@ -2,20 +2,26 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "controlplane/push/desired_state.h"
 #include "controlplane/source/manifest_parser.h"
+#include "tests/common/secret_manifest.h"
 
 namespace portico::cp {
 namespace {
 
 namespace pb = portico::dataplane::v1;
 
-constexpr const char* kManifests = R"(
+constexpr const char* kClass = R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: portico}
 spec: {controllerName: portico.dev/gateway-controller}
 ---
+)";
+
+const std::string kManifests = std::string(kClass) + R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata:
@@ -148,6 +154,64 @@ TEST_F(ListenerPortsTest, TlsRoutesBySni) {
   ASSERT_NE(db, nullptr);
   ASSERT_EQ(db->routes_size(), 1);
   EXPECT_EQ(db->routes(0).backends(0).endpoints(0).port(), 8080u);
+}
+
+// A TLS listener in Terminate mode: pushed with its certificates to be relayed after the
+// handshake; a passthrough listener on its port is relayed too (one mode per port), even
+// when the Gateway asks for splicing.
+TEST(ListenerPorts, TlsTerminateListenersAndTheirPort) {
+  const std::string manifests = std::string(kClass) + R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra, annotations: {portico.dev/l7-mode: splice}}
+spec:
+  gatewayClassName: portico
+  listeners:
+    - {name: pass, port: 443, protocol: TLS, hostname: db.example.com, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}
+    - {name: term, port: 443, protocol: TLS, hostname: "*.example.com", tls: {certificateRefs: [{name: cert}]}, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: mq, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: term}]
+  hostnames: ["mq.example.com"]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec: {ports: [{port: 80, targetPort: 8080}]}
+)" + test::secretManifest("infra", "cert");
+  std::vector<Problem> problems;
+  ClusterState state;
+  parseManifests(manifests, "test.yaml", state, problems);
+  for (const auto& p : problems) ADD_FAILURE() << p.toString();
+  const Translation t = translate(state);
+  const ObjectStatus* gw = t.status("Gateway", "infra/gw");
+  ASSERT_NE(gw, nullptr);
+  EXPECT_EQ(gw->listeners.at(1).condition("Accepted")->status, "True") << "Terminate is the default mode of TLS";
+  EXPECT_EQ(gw->listeners.at(1).condition("ResolvedRefs")->status, "True");
+  const pb::DesiredState desired = buildDesiredState(t, {{"infra/gw", {"192.0.2.150"}}});
+  ASSERT_EQ(desired.listener_ports_size(), 1);
+  const auto& port = desired.listener_ports(0);
+  ASSERT_EQ(port.listeners_size(), 2);
+  const pb::Listener& pass = port.listeners(0);
+  const pb::Listener& term = port.listeners(1);
+  EXPECT_EQ(pass.protocol(), pb::LISTENER_PROTOCOL_TLS);
+  EXPECT_EQ(term.protocol(), pb::LISTENER_PROTOCOL_TLS_TERMINATE);
+  ASSERT_EQ(term.certificates_size(), 1);
+  EXPECT_EQ(term.certificates(0).name(), "infra/cert");
+  EXPECT_EQ(term.mode(), pb::LISTENER_MODE_RELAY);
+  EXPECT_EQ(pass.mode(), pb::LISTENER_MODE_RELAY) << "not spliced: the port terminates TLS too";
+  ASSERT_EQ(term.hosts_size(), 1);
+  EXPECT_EQ(term.hosts(0).hostname(), "mq.example.com");
+
+  // A mode the spec does not name.
+  state.gateways.front().listeners.at(1).tlsMode = "Reencrypt";
+  const Translation bad = translate(state);
+  EXPECT_EQ(bad.status("Gateway", "infra/gw")->listeners.at(1).condition("Accepted")->message,
+            "tls.mode 'Reencrypt' is not Terminate or Passthrough");
 }
 
 }  // namespace

@@ -12,31 +12,12 @@
 
 #include "controlplane/push/desired_state.h"
 #include "controlplane/source/manifest_parser.h"
+#include "tests/common/secret_manifest.h"
 
 namespace portico::cp {
 namespace {
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string base64(const std::string& text) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(text[i]) << 16;
-    if (i + 1 < text.size()) v |= static_cast<uint8_t>(text[i + 1]) << 8;
-    if (i + 2 < text.size()) v |= static_cast<uint8_t>(text[i + 2]);
-    out += k[(v >> 18) & 63];
-    out += k[(v >> 12) & 63];
-    out += i + 1 < text.size() ? k[(v >> 6) & 63] : '=';
-    out += i + 2 < text.size() ? k[v & 63] : '=';
-  }
-  return out;
-}
+using portico::test::readFile;
 
 const char* kClassAndGateway = R"(
 apiVersion: gateway.networking.k8s.io/v1
@@ -261,16 +242,12 @@ spec:
 
 TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
   const std::string dir = PORTICO_SOURCE_ROOT "/tests/unit/controlplane/translate/testdata/";
-  const std::string crt = base64(readFile(dir + "wildcard.crt"));
   auto gateway = [](const std::string& secretNs) {
     return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: tls, namespace: infra}\n"
            "spec:\n  gatewayClassName: portico\n  listeners:\n    - name: https\n      port: 443\n      protocol: HTTPS\n"
            "      tls: {certificateRefs: [{name: cert, namespace: " + secretNs + "}]}\n";
   };
-  auto secret = [&](const std::string& ns, const std::string& key) {
-    return "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: " + ns +
-           "}\ntype: kubernetes.io/tls\ndata: {tls.crt: " + crt + ", tls.key: " + base64(readFile(dir + key)) + "}\n";
-  };
+  auto secret = [](const std::string& ns, const std::string& key) { return portico::test::secretManifest(ns, "cert", key); };
   auto refs = [](const Translation& t) { return *t.status("Gateway", "infra/tls")->listeners.at(0).condition("ResolvedRefs"); };
   const Translation good = run(gateway("infra") + secret("infra", "wildcard.key"));
   EXPECT_EQ(refs(good).status, "True");
@@ -316,13 +293,11 @@ TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
 
 // One bad certificateRef among good ones narrows the certificates, not the listener.
 TEST_F(Translate, AListenerServesTheCertificateRefsThatAreGood) {
-  const std::string dir = PORTICO_SOURCE_ROOT "/tests/unit/controlplane/translate/testdata/";
   const Translation t = run(
       "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: tls, namespace: infra}\n"
       "spec:\n  gatewayClassName: portico\n  listeners:\n    - name: https\n      port: 443\n      protocol: HTTPS\n"
-      "      tls: {certificateRefs: [{name: missing}, {name: cert}]}\n---\napiVersion: v1\nkind: Secret\n"
-      "metadata: {name: cert, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: " +
-      base64(readFile(dir + "wildcard.crt")) + ", tls.key: " + base64(readFile(dir + "wildcard.key")) + "}\n");
+      "      tls: {certificateRefs: [{name: missing}, {name: cert}]}\n" +
+      portico::test::secretManifest("infra", "cert"));
   const auto& l = t.gateway("infra/tls")->listeners.at(0);
   EXPECT_TRUE(l.accepted);
   ASSERT_EQ(l.certificates.size(), 1u);
