@@ -257,9 +257,12 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   const bool https = e.isPipe(session.client);
   // RFC 9110 7.4: a request for a host whose listener is not the one the TLS handshake's
   // SNI chose (its certificate may not even cover it) is answered 421, so that the client
-  // opens a connection of its own for that host.
+  // opens a connection of its own for that host. Listeners are compared by identity: a
+  // push may have rebuilt the port since the handshake.
+  const uint32_t li = https && port != nullptr ? l7::listenerIndex(*port, head.host(), scratch) : 0;
   const bool misdirected = https && port != nullptr &&
-                           l7::listenerIndex(*port, head.host(), scratch) != rw.tls->listenerOf(session.client);
+                           (li == l7::HostMatcher::kNoMatch ||
+                            port->listeners[li].identity != rw.tls->listenerOf(session.client));
   const l7::RouteChoice choice =
       port && !misdirected ? l7::routeHttp(*port, head, scratch, session.hash) : l7::RouteChoice{};
   e.consume(session.client, head.length);

@@ -125,15 +125,15 @@ bool connect(RelayWorker& rw, uint32_t s, const RouteChoice& choice, const L4Con
 
 // A ClientHello that chose a listener terminating TLS: the connection becomes a TLS
 // session's (the ClientHello still unread); what it decrypts goes to `onward`.
-void terminate(RelayWorker& rw, uint32_t s, const snapshot::L7Listener& listener, uint32_t li,
-               const tls::Onward& onward, const L4Context& ctx) {
+void terminate(RelayWorker& rw, uint32_t s, const snapshot::L7Listener& listener, const tls::Onward& onward,
+               const L4Context& ctx) {
   const uint32_t client = rw.sessions[s].client;
   headArrived(rw, client);
   rw.sessions[s] = RelaySession{};
   rw.freeSessions.push_back(s);
   const lb::FlowKey& key = ctx.flows.record(rw.flowOf[client]).forward;
   const bool trusted = rw.heads.sourceOf(key.src) == HeadGuard::kTrusted;
-  if (!rw.tls->start(rw, client, listener, li, onward, key.hash(), trusted, ctx)) closeSide(rw, client, ctx);
+  if (!rw.tls->start(rw, client, listener, onward, key.hash(), trusted, ctx)) closeSide(rw, client, ctx);
 }
 
 // The client's first bytes, once complete, choose the backend.
@@ -181,7 +181,7 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
           }
           onward = {choice.backendId, choice.proxyProtocol};
         }
-        terminate(rw, s, port->listeners[li], li, onward, ctx);
+        terminate(rw, s, port->listeners[li], onward, ctx);
         return;
       }
       choice = routeTls(*port, hello.serverName(), scratch, r.forward.hash());

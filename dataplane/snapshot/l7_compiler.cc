@@ -4,6 +4,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "dataplane/http/header_edits.h"
 #include "dataplane/lb/flow_key.h"
@@ -221,6 +222,7 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       listenerNames.push_back({ls.hostname, static_cast<uint32_t>(li)});
       L7Listener listener;
       listener.name = ls.name;
+      listener.identity = std::hash<std::string>{}(ls.name);
       listener.hostname = ls.hostname;
       listener.protocol = ls.protocol;
       listener.proxyProtocol = ls.proxyProtocol;

@@ -120,6 +120,7 @@ struct VirtualHost {
 
 struct L7Listener {
   std::string name;
+  uint64_t identity = 0;  // a hash of the name: the same listener in every snapshot
   std::string hostname;  // "" for any
   ListenerProtocol protocol = ListenerProtocol::kHttp;
   bool proxyProtocol = false;

@@ -90,8 +90,7 @@ TlsWorker::~TlsWorker() {
 }
 
 bool TlsWorker::start(l7::RelayWorker& rw, uint32_t connection, const snapshot::L7Listener& listener,
-                      uint32_t listenerIndex, const Onward& onward, uint64_t hash, bool trusted,
-                      const lb::L4Context& ctx) {
+                      const Onward& onward, uint64_t hash, bool trusted, const lb::L4Context& ctx) {
   if (free_.empty() || !listener.tls) {
     ctx.counters.drop(DropReason::kL7ConnectionsFull);
     return false;
@@ -111,7 +110,7 @@ bool TlsWorker::start(l7::RelayWorker& rw, uint32_t connection, const snapshot::
   s.connection = connection;
   s.ssl = ssl;
   s.hash = hash;
-  s.listener = listenerIndex;
+  s.listener = listener.identity;
   s.onward = onward;
   s.trusted = trusted;
   s.inUse = true;
@@ -380,8 +379,8 @@ void TlsWorker::runTimers(l7::RelayWorker& rw, const lb::L4Context& ctx) {
   });
 }
 
-uint32_t TlsWorker::listenerOf(uint32_t pipe) const {
-  if (pipe >= sessionOfPipe_.size() || sessionOfPipe_[pipe] == kNone) return kNone;
+uint64_t TlsWorker::listenerOf(uint32_t pipe) const {
+  if (pipe >= sessionOfPipe_.size() || sessionOfPipe_[pipe] == kNone) return 0;
   return sessions_[sessionOfPipe_[pipe]].listener;
 }
 

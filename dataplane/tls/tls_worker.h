@@ -66,10 +66,10 @@ class TlsWorker {
   TlsWorker& operator=(const TlsWorker&) = delete;
 
   // Client connection `connection` (its ClientHello unread in its receive buffer) chose
-  // listener `listener` (index `listenerIndex` of its port), which terminates TLS. False
-  // when no session is free; the caller resets it.
-  bool start(l7::RelayWorker& rw, uint32_t connection, const snapshot::L7Listener& listener, uint32_t listenerIndex,
-             const Onward& onward, uint64_t hash, bool trusted, const lb::L4Context& ctx);
+  // listener `listener`, which terminates TLS. False when no session is free; the caller
+  // resets it.
+  bool start(l7::RelayWorker& rw, uint32_t connection, const snapshot::L7Listener& listener, const Onward& onward,
+             uint64_t hash, bool trusted, const lb::L4Context& ctx);
   // Events of an encrypted connection.
   void onEvents(l7::RelayWorker& rw, uint32_t connection, uint8_t events, const lb::L4Context& ctx);
   // A pipe written, shut, read from or aborted by the proxy (Endpoint::drainPipes).
@@ -83,8 +83,9 @@ class TlsWorker {
   // handshakes the last pass left waiting.
   void beginPass(l7::RelayWorker& rw, const lb::L4Context& ctx);
 
-  // The listener the SNI of pipe `pipe`'s handshake chose (its index in the port).
-  uint32_t listenerOf(uint32_t pipe) const;
+  // The listener the SNI of pipe `pipe`'s handshake chose (its L7Listener::identity,
+  // which a push that reorders or rebuilds the port's listeners keeps); 0 for none.
+  uint64_t listenerOf(uint32_t pipe) const;
   uint32_t sessionsInUse() const { return inUse_; }
   uint32_t handshakesWaiting() const { return waitingCount_; }
 
@@ -95,7 +96,7 @@ class TlsWorker {
     uint32_t pipe = tcp::Endpoint::kNone;        // plaintext, the proxy's
     ssl_st* ssl = nullptr;
     uint64_t hash = 0;
-    uint32_t listener = 0;
+    uint64_t listener = 0;  // L7Listener::identity
     Onward onward;
     bool inUse = false;
     bool open = false;    // the handshake is done

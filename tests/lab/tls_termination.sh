@@ -63,6 +63,7 @@ type: kubernetes.io/tls
 data: {tls.crt: $(base64 -w0 <"$work/$1.crt"), tls.key: $(base64 -w0 <"$work/$1.key")}
 YAML
 }
+pass_listener='{name: pass, port: 443, protocol: TLS, hostname: pass.example.com, tls: {mode: Passthrough}, allowedRoutes: {namespaces: {from: All}}}'
 {
   for s in shop-rsa shop-ecdsa wild fallback raw; do secret "$s"; done
   https() { echo "{name: $1, port: 443, protocol: HTTPS, $2 tls: {certificateRefs: [$3]}, allowedRoutes: {namespaces: {from: All}}}"; }
@@ -70,8 +71,7 @@ YAML
     $(https wild 'hostname: "*.example.com",' '{name: wild}'), $(https any '' '{name: fallback}'),
     {name: raw, port: 443, protocol: TLS, hostname: raw.example.com, tls: {mode: Terminate, certificateRefs: [{name: raw}]},
      allowedRoutes: {namespaces: {from: All}}},
-    {name: pass, port: 443, protocol: TLS, hostname: pass.example.com, tls: {mode: Passthrough},
-     allowedRoutes: {namespaces: {from: All}}},
+    $pass_listener,
     {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]"
   manifest_route HTTPRoute shop secure shop.example.com alpha 80 shop
   manifest_route HTTPRoute shop-more secure more.shop.example.com beta 80 wild
@@ -146,6 +146,54 @@ check "... and it was one connection" grep -q 'Re-using existing connection' "$w
 misdirected() { get shop.example.com -o /dev/null -w '%{http_code}' -H 'Host: api.example.com' /; }
 check "a Host of another listener than the SNI's gets 421" expect 421 misdirected
 check "X-Forwarded-Proto is https" expect "X-Forwarded-Proto: https" get shop.example.com /echo
+
+# A connection kept alive across a push that reorders the port's listeners: its requests
+# are still judged against the listener its SNI chose (by name, not by position).
+in_client python3 - "$work" <<'PY' >"$work/across.out" 2>&1 &
+import os, socket, ssl, sys, time
+work = sys.argv[1]
+ctx = ssl.create_default_context(cafile=f"{work}/ca.crt")
+s = ctx.wrap_socket(socket.create_connection(("192.0.2.101", 443), timeout=10), server_hostname="shop.example.com")
+def ask(host):
+    s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
+    while len(body) < length:
+        body += s.recv(4096)
+    return head.split(b" ")[1].decode()
+print("before", ask("shop.example.com"), flush=True)
+deadline = time.time() + 60
+while not os.path.exists(f"{work}/pushed") and time.time() < deadline:
+    time.sleep(0.05)
+print("after", ask("shop.example.com"), ask("api.example.com"), flush=True)
+PY
+across_pid=$!
+LAB_PIDS+=("$across_pid")
+lab_wait_until 20 "the kept-alive connection's first answer" grep -q '^before 200' "$work/across.out"
+versions() { grep -c 'serves version' "$work/cp.log"; }
+served_before=$(versions)
+python3 - "$work" "$pass_listener" <<'PY'
+import sys
+work, listener = sys.argv[1], sys.argv[2]
+path = f"{work}/manifests/lab.yaml"
+text = open(path).read()
+assert listener + "," in text
+text = text.replace(listener + ",", "", 1)
+assert "listeners: [{name: shop," in text
+text = text.replace("listeners: [{name: shop,", "listeners: [" + listener + ", {name: shop,", 1)
+open(path + ".new", "w").write(text)
+PY
+mv "$work/manifests/lab.yaml.new" "$work/manifests/lab.yaml"
+check "a push moves another listener in front of the port's" \
+  lab_wait_until 30 "the reordered listeners to be served" bash -c "[ \$(grep -c 'serves version' '$work/cp.log') -gt $served_before ]"
+touch "$work/pushed"
+wait "$across_pid"
+cat "$work/across.out"
+check "... a request on a connection from before it is still served (200), another listener's host still 421" \
+  grep -q '^after 200 421' "$work/across.out"
 
 # A TLS listener in Terminate mode on the same port: its TLSRoute's backend gets the
 # decrypted bytes as they were sent (no proxy: no X-Forwarded-Proto added).
