@@ -118,7 +118,8 @@ bool TlsWorker::start(l7::RelayWorker& rw, uint32_t connection, const snapshot::
   SSL_set_bio(ssl, bio, bio);
   SSL_set_accept_state(ssl);
   rw.endpoint.setUser(connection, kTlsUser | t);
-  timers_.schedule(t, ctx.nowMs + handshakeTimeoutMs_);
+  s.startedMs = ctx.nowMs;
+  timers_.schedule(t, ctx.nowMs + std::min(l7::kSilenceGraceMs, handshakeTimeoutMs_));
   progress(rw, t, ctx);
   return true;
 }
@@ -202,6 +203,7 @@ bool TlsWorker::handshake(l7::RelayWorker& rw, uint32_t t, const lb::L4Context& 
   }
   s.open = true;
   timers_.cancel(t);
+  l7::headArrived(rw, s.connection);
   LcoreCounters::bump(ctx.counters.tlsHandshakes);
   if (SSL_session_reused(s.ssl)) LcoreCounters::bump(ctx.counters.tlsResumed);
   const uint32_t pipe = endpoint_.openPipe(endpoint_.tcb(s.connection).path);
@@ -373,8 +375,26 @@ void TlsWorker::connectionGone(l7::RelayWorker& rw, uint32_t connection, const l
 
 void TlsWorker::runTimers(l7::RelayWorker& rw, const lb::L4Context& ctx) {
   timers_.advance(ctx.nowMs, [&](uint32_t t) {
-    if (!sessions_[t].inUse || sessions_[t].open) return;
-    if (!sessions_[t].failed) ctx.counters.drop(DropReason::kTlsHandshakeTimeout);
+    Session& s = sessions_[t];
+    if (!s.inUse || s.open) return;
+    const uint32_t deadline = s.startedMs + handshakeTimeoutMs_;
+    if (!s.failed && static_cast<int32_t>(ctx.nowMs - deadline) < 0) {
+      // Past the grace and still not done. Waiting for our own budget is not the client's
+      // doing: look again later. Otherwise the client is slow: count it against its source
+      // (which may reset that source's oldest slow head, this one included).
+      if (s.waiting) {
+        const uint32_t again = ctx.nowMs + l7::kSilenceGraceMs;
+        timers_.schedule(t, static_cast<int32_t>(deadline - again) < 0 ? deadline : again);
+        return;
+      }
+      timers_.schedule(t, deadline);
+      if (!s.counted) {
+        s.counted = true;
+        l7::admitHead(rw, s.connection, ctx);
+      }
+      return;
+    }
+    if (!s.failed) ctx.counters.drop(DropReason::kTlsHandshakeTimeout);
     finish(rw, t, ctx);
   });
 }

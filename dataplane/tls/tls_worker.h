@@ -14,9 +14,11 @@
 // whether a message was whole) becomes the pipe's FIN. A reset either way resets the
 // other. The session lasts until the encrypted connection has closed.
 //
-// A handshake must finish within the head timeout (l7.head_timeout_ms). OpenSSL allocates
-// per handshake and per connection: the one place a worker allocates, bounded by the
-// session count.
+// A handshake must finish within the head timeout (l7.head_timeout_ms). One the client
+// has not finished kSilenceGraceMs after its ClientHello counts against its source as a
+// head that is still arriving (l7::HeadGuard), so that one address cannot hold the
+// worker's sessions with handshakes it never completes. OpenSSL allocates per handshake
+// and per connection: the one place a worker allocates, bounded by the session count.
 //
 // Handshakes are the one costly thing a worker does for a connection (about 285 us for
 // a TLS 1.3 handshake with ECDSA P-256 and 540 us with RSA-2048 on the lab machine:
@@ -103,6 +105,8 @@ class TlsWorker {
     bool failed = false;  // the handshake failed: its alert goes out, then the connection closes
     bool trusted = false;
     bool waiting = false;  // on the list of handshakes past the budget
+    bool counted = false;  // counted against its source by the head guard
+    uint32_t startedMs = 0;
     uint32_t prevWaiting = kNoSession, nextWaiting = kNoSession;
   };
 

@@ -15,6 +15,7 @@
 #     the download finishes, the next handshake gets the new certificate; a bad edit of
 #     the Secret keeps the last good certificate serving and is reported;
 #   - 32 handshakes at once with a budget smaller than one handshake all complete;
+#     handshakes one address leaves unfinished are held to its share of the head guard;
 #   - a TLS listener in Terminate mode on the same port relays the decrypted stream to
 #     its TLSRoute's backend, and a Passthrough listener there passes the ClientHello on;
 #   - through the lab's impairment relays (1 % and 5 % loss, reordering, duplication,
@@ -92,12 +93,13 @@ spec:
 YAML
 } >"$work/secure.yaml"
 if ! LAB_IMPAIRED=1 LAB_BACKENDS=2 LAB_MANIFESTS="$work/secure.yaml" lab_gateway "$work" "$DATAPLANE" "$WORKERS" \
-  "{tls: {handshake_budget_us: 50}}"; then
+  "{buffers_per_source: 40, tls: {handshake_budget_us: 50}}"; then
   echo "Bail out! the gateway did not start"
   exit 1
 fi
 client=$(lab_ns client)
 in_client() { ip netns exec "$client" "$@"; }
+stats() { lab_dataplane_stats "$work/dp.log"; }
 mkdir -p "$hosts_dir"
 printf '192.0.2.101 shop.example.com api.example.com www.example.com more.shop.example.com plain.example.net raw.example.com\n' \
   >"$hosts_dir/hosts"
@@ -309,6 +311,45 @@ burst() {
 }
 check "32 concurrent handshakes, past the per-pass budget, are all served" burst
 
+# Handshakes a client never finishes (a ClientHello, then silence) from one address: each
+# counts against the address once it is 100 ms old, and past the address's share (40 here)
+# its oldest is reset. A client at another address, and its own, are served meanwhile.
+ip -n "$client" addr add 192.0.2.50/24 dev pcl0
+in_client python3 - <<'PY' >"$work/stall.out" 2>&1 &
+import socket, ssl, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+held = []
+for i in range(100):
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="shop.example.com")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    s = socket.socket()
+    s.bind(("192.0.2.50", 0))
+    s.connect(("192.0.2.101", 443))
+    s.sendall(outgoing.read())
+    held.append(s)
+print("holding", len(held), flush=True)
+while True:
+    time.sleep(1)
+PY
+stall_pid=$!
+LAB_PIDS+=("$stall_pid")
+evicted_before=$(lab_counter l7_heads_evicted "$(stats)")
+stalled_evicted() {
+  local n; n=$(lab_counter l7_heads_evicted "$(stats)")
+  echo "heads evicted: $((n - evicted_before))"
+  [ $((n - evicted_before)) -ge 60 ]
+}
+check "100 handshakes left unfinished by one address: all but its share (40) are reset" \
+  lab_wait_until 30 "the unfinished handshakes past the share to be reset" stalled_evicted
+check "... while another address is served" expect be1 get shop.example.com /
+lab_stop_pid "$stall_pid"
+
 # Bad clients, then a good one.
 garbage() { in_client bash -c 'head -c 3000 /dev/urandom >/dev/tcp/192.0.2.101/443'; }
 garbage
@@ -341,7 +382,6 @@ s.close()'
 }
 half_hello
 check "after garbage and an aborted handshake, the next client is served" expect be1 get shop.example.com /
-stats() { lab_dataplane_stats "$work/dp.log"; }
 check "handshakes are counted (tls_handshakes)" test "$(lab_counter tls_handshakes "$(stats)")" -gt 10
 check "and resumptions (tls_resumed)" test "$(lab_counter tls_resumed "$(stats)")" -ge 1
 check "the failed ones too (tls_handshake_failed)" test "$(lab_counter drop.tls_handshake_failed "$(stats)")" -ge 1
