@@ -6,7 +6,7 @@
 // (`http`: an HTTPS listener) ALPN chooses http/1.1, and a client that offers only other
 // protocols (h2 alone) gets the no_application_protocol alert rather than a protocol this
 // proxy does not speak; a TLS listener in Terminate mode relays an opaque stream and
-// negotiates no ALPN.
+// negotiates no ALPN. Cipher suites: AEADs with forward secrecy only, AES-128-GCM first.
 // Resumption by session tickets only (a server-side session cache would be shared by
 // every worker behind a lock), sealed with the process's ticket keys so that a ticket
 // outlives the push that rebuilt this context (tls/ticket_keys.h). Built on the control path, shared by every worker (an

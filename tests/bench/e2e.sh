@@ -66,13 +66,22 @@ CONF
   NGINX_PID=$!
 }
 
+mkdir -p "$work/backend"
+head -c 1048576 /dev/zero >"$work/backend/1m"  # the bulk figures' 1 MiB response
 start_nginx "$(lab_ns be1)" backend 01 \
-  'server { listen 198.51.100.11:8080 backlog=4096; location / { return 200 "be1\n"; } }'
+  "server { listen 198.51.100.11:8080 backlog=4096; location / { return 200 \"be1\n\"; } location = /1m { root $work/backend; } }"
 lab_wait_http be1 http://198.51.100.11:8080/
 
-# The certificate both gateways serve for HTTPS.
+# The certificates both gateways serve for HTTPS: ECDSA P-256 and RSA-2048, each client
+# getting the one its signature algorithms or cipher suites ask for.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$host" \
   -addext "subjectAltName=DNS:$host" -keyout "$work/tls.key" -out "$work/tls.crt" >/dev/null 2>&1
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$host" \
+  -addext "subjectAltName=DNS:$host" -keyout "$work/rsa.key" -out "$work/rsa.crt" >/dev/null 2>&1
+
+# The modes each gateway runs: HTTP and HTTPS, kept alive and Connection: close, and bulk
+# (1 MiB responses over kept-alive connections).
+modes="keepalive close https_keepalive https_close bulk https_bulk"
 
 # wrk_run MODE URL: wrk's report, from the client namespace on core 0.
 wrk_run() {
@@ -81,22 +90,46 @@ wrk_run() {
   ip netns exec "$client" taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency \
     -H "Host: $host" "${extra[@]}" "$2" >"$work/wrk-$GATEWAY-$1.txt"
 }
-# full_handshakes GATEWAY ADDRESS CPU_FUNCTION: openssl s_time's new TLS 1.3 sessions,
-# one after another for SECONDS from core 0 (a full handshake each, then close: the figure
-# wrk cannot give, since it resumes sessions), and the gateway's CPU per 1 000 of them.
+# full_handshakes GATEWAY ADDRESS CPU_FUNCTION SUFFIX WHAT [S_TIME OPTIONS]: openssl
+# s_time's new sessions, one after another for SECONDS from core 0 (a full handshake each,
+# then close: the figure wrk cannot give, since it resumes sessions), and the gateway's
+# CPU per 1 000 of them.
 full_handshakes() {
-  local before n busy
-  before=$($3)
-  ip netns exec "$client" taskset -c 0 openssl s_time -connect "$2:443" -new -time "$seconds" \
-    >"$work/s_time-$1.txt" 2>&1 || true
-  busy=$(awk -v a="$before" -v b="$($3)" 'BEGIN { print b - a }')
-  n=$(awk '/connections in .*real seconds/ { print $1; exit }' "$work/s_time-$1.txt")
-  [ -n "$n" ] && [ "$n" -gt 0 ] || { echo "e2e: openssl s_time made no connection to $1" >&2; return 1; }
-  python3 "$report" figure "e2e.$1.full_handshakes_per_s" "$(awk -v n="$n" -v s="$seconds" 'BEGIN { print n / s }')" \
-    "1/s" null "openssl s_time -new, TLS 1.3 with ECDSA P-256, one connection at a time from core 0, $seconds s"
-  python3 "$report" figure "e2e.$1.cpu_ms_per_1k_full_handshakes" \
+  local gw=$1 address=$2 cpu=$3 suffix=$4 what=$5 before n busy
+  shift 5
+  before=$($cpu)
+  ip netns exec "$client" taskset -c 0 openssl s_time -connect "$address:443" -new -time "$seconds" "$@" \
+    >"$work/s_time-$gw$suffix.txt" 2>&1 || true
+  busy=$(awk -v a="$before" -v b="$($cpu)" 'BEGIN { print b - a }')
+  n=$(awk '/connections in .*real seconds/ { print $1; exit }' "$work/s_time-$gw$suffix.txt")
+  [ -n "$n" ] && [ "$n" -gt 0 ] || { echo "e2e: openssl s_time made no connection to $gw ($what)" >&2; return 1; }
+  python3 "$report" figure "e2e.$gw.full_handshakes_per_s$suffix" "$(awk -v n="$n" -v s="$seconds" 'BEGIN { print n / s }')" \
+    "1/s" null "openssl s_time -new, $what, one connection at a time from core 0, $seconds s"
+  python3 "$report" figure "e2e.$gw.cpu_ms_per_1k_full_handshakes$suffix" \
     "$(awk -v b="$busy" -v n="$n" 'BEGIN { printf "%.4f", b / (n / 1000) }')" ms null \
     "gateway CPU time per 1 000 full handshakes, same run"
+}
+
+# measure GATEWAY ADDRESS CPU_FUNCTION CONDITIONS: every mode, then the full handshakes.
+measure() {
+  local gw=$1 address=$2 cpu=$3 mode before busy requests
+  for mode in $modes; do
+    before=$($cpu)
+    wrk_run "$mode" "$(scheme "$mode")://$address/$([[ $mode == *bulk ]] && echo 1m)"
+    busy=$(awk -v a="$before" -v b="$($cpu)" 'BEGIN { print b - a }')
+    python3 "$report" wrk "$gw" "$mode" "$work/wrk-$gw-$mode.txt" "$busy" "$(conditions "$4")"
+    if [[ $mode == *bulk ]]; then
+      requests=$(awk '/requests in/ { print $1; exit }' "$work/wrk-$gw-$mode.txt")
+      python3 "$report" figure "e2e.$gw.gbit_per_cpu_s_$mode" \
+        "$(awk -v r="$requests" -v b="$busy" 'BEGIN { printf "%.4f", r * 1048576 * 8 / 1e9 / (b / 1000) }')" \
+        "Gbit/s" null "1 MiB responses, kept alive: bits of response per second of gateway CPU, same run"
+    fi
+  done
+  full_handshakes "$gw" "$address" "$cpu" "" "TLS 1.3 with ECDSA P-256"
+  full_handshakes "$gw" "$address" "$cpu" _tls12_ecdsa "TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256" -tls1_2 \
+    -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+  full_handshakes "$gw" "$address" "$cpu" _tls12_rsa "TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256 (RSA-2048)" -tls1_2 \
+    -cipher ECDHE-RSA-AES128-GCM-SHA256
 }
 conditions() {
   echo "wrk 1 thread $connections connections ${seconds} s, Host routing to 1 NGINX backend, $GATEWAY on core 1, wrk and backend on core 0, $1"
@@ -119,15 +152,17 @@ mkdir -p "$work/manifests"
 {
   manifest_gatewayclass
   manifest_gateway e2e 192.0.2.100 "[{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}},
-    {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: tls}]}, allowedRoutes: {namespaces: {from: All}}}]"
-  cat <<YAML
+    {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: tls}, {name: rsa}]}, allowedRoutes: {namespaces: {from: All}}}]"
+  for secret in tls rsa; do
+    cat <<YAML
 ---
 apiVersion: v1
 kind: Secret
-metadata: {name: tls, namespace: infra}
+metadata: {name: $secret, namespace: infra}
 type: kubernetes.io/tls
-data: {tls.crt: $(base64 -w0 <"$work/tls.crt"), tls.key: $(base64 -w0 <"$work/tls.key")}
+data: {tls.crt: $(base64 -w0 <"$work/$secret.crt"), tls.key: $(base64 -w0 <"$work/$secret.key")}
 YAML
+  done
   manifest_service app 80 8080 198.51.100.11
   manifest_route HTTPRoute app e2e "$host" app 80
 } >"$work/manifests/e2e.yaml"
@@ -153,14 +188,7 @@ portico_busy_ms() {
   local line; line=$(lab_dataplane_stats "$work/dp.log")
   awk -v c="$(lab_counter busy_cycles "$line")" -v hz="$(lab_counter tsc_hz "$line")" 'BEGIN { printf "%.3f", c / hz * 1000 }'
 }
-for mode in keepalive close https_keepalive https_close; do
-  before=$(portico_busy_ms)
-  wrk_run "$mode" "$(scheme "$mode")://192.0.2.100/"
-  busy=$(awk -v a="$before" -v b="$(portico_busy_ms)" 'BEGIN { print b - a }')
-  python3 "$report" wrk portico "$mode" "$work/wrk-portico-$mode.txt" "$busy" \
-    "$(conditions "Portico: 1 worker, af_packet ports, CPU = the worker's busy cycles")"
-done
-full_handshakes portico 192.0.2.100 portico_busy_ms
+measure portico 192.0.2.100 portico_busy_ms "Portico: 1 worker, af_packet ports, CPU = the worker's busy cycles"
 lab_stop_pid "$cp_pid"
 lab_stop_pid "$DP_PID"
 
@@ -180,8 +208,14 @@ start_nginx "$ngx" gateway 10 "
     server_name $host;
     ssl_certificate $work/tls.crt;
     ssl_certificate_key $work/tls.key;
+    ssl_certificate $work/rsa.crt;
+    ssl_certificate_key $work/rsa.key;
     # NGINX 1.22's default leaves TLS 1.3 out; 1.23.4 and later (NGINX Gateway Fabric's) have both.
     ssl_protocols TLSv1.2 TLSv1.3;
+    # The cipher suites Portico offers, in its order, so that both encrypt alike.
+    ssl_prefer_server_ciphers on;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
   }"
 lab_wait_http client http://203.0.113.2/ || true
@@ -191,11 +225,5 @@ nginx_cpu_ms() {
   local pids; pids="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
   for p in $pids; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk -v t="$tck" '{ s += $1 } END { printf "%.3f", s * 1000 / t }'
 }
-for mode in keepalive close https_keepalive https_close; do
-  before=$(nginx_cpu_ms)
-  wrk_run "$mode" "$(scheme "$mode")://203.0.113.2/"
-  busy=$(awk -v a="$before" -v b="$(nginx_cpu_ms)" 'BEGIN { print b - a }')
-  python3 "$report" wrk nginx "$mode" "$work/wrk-nginx-$mode.txt" "$busy" \
-    "$(conditions "NGINX $(nginx -v 2>&1 | sed 's|.*/||'): 1 worker process, upstream keepalive 32, CPU = its user + system time")"
-done
-full_handshakes nginx 203.0.113.2 nginx_cpu_ms
+measure nginx 203.0.113.2 nginx_cpu_ms \
+  "NGINX $(nginx -v 2>&1 | sed 's|.*/||'): 1 worker process, upstream keepalive 32, CPU = its user + system time"

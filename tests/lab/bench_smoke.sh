@@ -36,6 +36,7 @@ for name in floor.testpmd_io.mpps_per_core floor.testpmd_macswap.mpps_per_core a
   e2e.portico.cpu_ms_per_1k_req e2e.nginx.cpu_ms_per_1k_req e2e.portico.rps_https_keepalive \
   e2e.nginx.rps_https_keepalive e2e.portico.rps_https_close e2e.nginx.rps_https_close \
   e2e.portico.full_handshakes_per_s e2e.nginx.full_handshakes_per_s e2e.portico.cpu_ms_per_1k_full_handshakes \
+  e2e.portico.full_handshakes_per_s_tls12_rsa e2e.portico.gbit_per_cpu_s_https_bulk e2e.nginx.gbit_per_cpu_s_bulk \
   tls.handshake_us.ecdsa_p256.tls13 tls.resumed_us.ecdsa_p256.tls12 k8s.cold_sync_ms.routes_100 \
   k8s.change_to_ack_ms.routes_100 memory.controlplane_rss_mb.k8s_routes_100 attack.baseline.p99_ms \
   attack.slow_heads.p99_ms attack.syn_flood.p99_ms attack.syn_flood.syns_per_s goodput.clean.mbit_s \
@@ -46,7 +47,7 @@ tap "the chart is a PNG" bash -c "[ \"\$(head -c 4 '$chart' | od -An -c | tr -d 
 for attack in slow_heads syn_flood malformed; do
   tap "every legitimate request was answered under $attack" figure "attack.$attack.answered_share" "v == 1"
 done
-for mode in keepalive close https_keepalive https_close; do
+for mode in keepalive close https_keepalive https_close bulk https_bulk; do
   tap "every request through Portico ($mode) was answered" figure "e2e.portico.errors_$mode" "v == 0"
 done
 echo "1..$n"

@@ -103,6 +103,19 @@ TEST(ServerContext, ServesTls13AndTls12WithHttp11) {
   SSL_SESSION_free(v12.session);
 }
 
+TEST(ServerContext, ChoosesAes128GcmAndRefusesSuitesWithoutForwardSecrecyOrAead) {
+  const auto server = context(keysFrom('a'), {rsa(), ecdsa()});
+  TlsPair v13(server->get());
+  ASSERT_TRUE(v13.handshake());
+  EXPECT_STREQ(SSL_get_cipher_name(v13.server), "TLS_AES_128_GCM_SHA256");
+  TlsPair v12(server->get(), TLS1_2_VERSION);
+  ASSERT_TRUE(v12.handshake());
+  EXPECT_STREQ(SSL_get_cipher_name(v12.server), "ECDHE-ECDSA-AES128-GCM-SHA256");
+  TlsPair cbc(server->get(), TLS1_2_VERSION);
+  SSL_set_cipher_list(cbc.client, "ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256");
+  EXPECT_FALSE(cbc.handshake()) << "CBC, and RSA key exchange, are not offered";
+}
+
 TEST(ServerContext, RefusesAClientThatOffersOnlyH2) {
   const Outcome h2 = handshake(*context(keysFrom('a')), {.alpn = std::string("\x02h2", 3)});
   EXPECT_FALSE(h2.done) << "no_application_protocol, not a silent http/1.1";
