@@ -104,8 +104,8 @@ struct ListenerState {
   std::string tlsMode;
   bool accepted = true;  // a listener that is not accepted takes no traffic
   std::vector<AttachedRoute> routes;
-  // HTTPS: the usable certificates of its certificateRefs, in the listener's order (a
-  // Secret that went bad gives its last good one).
+  // HTTPS, and TLS in Terminate mode: the usable certificates of its certificateRefs, in
+  // the listener's order (a Secret that went bad gives its last good one).
   std::vector<CertificatePair> certificates;
 };
 
