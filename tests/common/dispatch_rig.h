@@ -17,6 +17,7 @@
 #include "dataplane/pkt/parser.h"
 #include "dataplane/snapshot/compiler.h"
 #include "dataplane/worker/dispatch.h"
+#include "tests/common/tls_peer.h"
 
 namespace portico::test {
 
@@ -50,7 +51,8 @@ inline snapshot::L7RouteSpec route(const char* name, const char* prefix) {
 
 // VIPs 192.0.2.100 and 2001:db8::100 (ARP/NDP/echo); L4 TCP :81 and UDP :53; an HTTP
 // proxy on :80 (a.example.com with every filter and a split, *.example.com to port 8080
-// alone); TLS relayed on :443 with PROXY v2; HTTP spliced on :8080. Every backend is
+// alone); TLS relayed on :443 with PROXY v2, and terminated there for secure.example.com
+// (HTTPS) and stream.example.com (a TLSRoute); HTTP spliced on :8080. Every backend is
 // 198.51.100.11.
 inline snapshot::DesiredState everyService() {
   snapshot::DesiredState d;
@@ -79,7 +81,16 @@ inline snapshot::DesiredState everyService() {
 
   snapshot::ListenerSpec tls{"rig/gw/tls", "", snapshot::ListenerProtocol::kTls, true, {}, snapshot::L7Mode::kRelay};
   tls.hosts.push_back({"*.example.com", {route("TLSRoute rig/tls", "/")}});
-  d.l7Ports.push_back({ip("192.0.2.100"), 443, {tls}});
+  // TLS terminated on the same port: HTTPS for secure.example.com, a TLSRoute's stream for
+  // stream.example.com.
+  static const snapshot::CertificateSpec kCertificate = selfSigned("rig/cert", "EC", "*.example.com");
+  snapshot::ListenerSpec https{"rig/gw/https", "secure.example.com", snapshot::ListenerProtocol::kHttps, false, {},
+                               snapshot::L7Mode::kRelay, {kCertificate}};
+  https.hosts.push_back({"secure.example.com", {route("HTTPRoute rig/secure", "/")}});
+  snapshot::ListenerSpec stream{"rig/gw/stream", "stream.example.com", snapshot::ListenerProtocol::kTlsTerminate, false,
+                                {}, snapshot::L7Mode::kRelay, {kCertificate}};
+  stream.hosts.push_back({"stream.example.com", {route("TLSRoute rig/stream", "/")}});
+  d.l7Ports.push_back({ip("192.0.2.100"), 443, {tls, https, stream}});
 
   snapshot::ListenerSpec splice{"rig/gw/splice", "", snapshot::ListenerProtocol::kHttp, false, {},
                                 snapshot::L7Mode::kSplice};

@@ -1,7 +1,8 @@
 // Every decision a worker takes from frames: a sequence of frames from the client side
 // and the backend side through dispatchFrame, with the timers between them, against one
 // snapshot that has each kind of service (ARP/NDP/echo for VIPs, L4 TCP and UDP, an HTTP
-// proxy listener with filters, a TLS relay listener, an HTTP splice listener).
+// proxy listener with filters, a TLS relay listener with an HTTPS and a TLS Terminate
+// listener on its port, an HTTP splice listener).
 //
 // Input: records of [control][length: 2 bytes, little endian][frame]. Control bit 0: the
 // backend side; bit 1: fix lengths and checksums; bit 2: make the frame a reply to the

@@ -6,6 +6,7 @@ that once broke a target are added to the folders by hand and never regenerated.
 
 import json
 import pathlib
+import ssl
 import struct
 
 import yaml
@@ -159,6 +160,38 @@ write("frames", "http_proxy_filters", conversation(80, b"POST /edit/x HTTP/1.1\r
 write("frames", "http_redirect", conversation(80, b"GET /old/x HTTP/1.1\r\nHost: a.example.com\r\n\r\n", RESPONSE))
 write("frames", "http_splice", conversation(8080, REQUESTS["get"].encode(), RESPONSE))
 write("frames", "tls_relay", conversation(443, client_hello("app.example.com", ["http/1.1"]), b"\x16\x03\x03\x00\x00"))
+
+
+def real_client_hello(sni):
+    """A ClientHello as Python's OpenSSL client sends it (key shares and all)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["http/1.1"])
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname=sni)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def terminated(sni):
+    """A ClientHello for a listener that terminates TLS: the appliance answers with its
+    flight, the client acknowledges it, stalls past the silence grace, then closes."""
+    return b"".join([
+        record(FIX, client_tcp(443, 0x02, options=SYN_OPTIONS)),
+        record(FIX | REPLY, client_tcp(443, 0x18, real_client_hello(sni))),
+        record(FIX | REPLY, client_tcp(443, 0x10)),
+        record(FIX | REPLY, client_tcp(443, 0x10), wait_ms=200),
+        record(FIX | REPLY, client_tcp(443, 0x11), wait_ms=200),
+        record(FIX | REPLY, client_tcp(443, 0x10), wait_ms=1000),
+    ])
+
+
+write("frames", "https_handshake", terminated("secure.example.com"))
+write("frames", "tls_terminate_handshake", terminated("stream.example.com"))
 write("frames", "l4_tcp", b"".join([
     record(FIX, client_tcp(81, 0x02, options=SYN_OPTIONS)),
     record(FIX | REPLY | BACKEND_SIDE, backend_tcp(0x12)),
