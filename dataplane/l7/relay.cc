@@ -244,6 +244,17 @@ void onEvents(RelayWorker& rw, uint32_t id, uint8_t events, const L4Context& ctx
     return;
   }
   if (events & tcp::kClosed) {
+    // A pipe's last bytes, its FIN and its close come in one batch (a TCP connection's
+    // come apart): pass them on before the side goes. What cannot be passed on would
+    // leave the other side a stream with its end cut off: reset it rather.
+    const uint32_t other = id == session.client ? session.backend : session.client;
+    if (other != kNone) {
+      pump(rw, id, other, id == session.client ? session.clientShut : session.backendShut);
+      if (rw.endpoint.readable(id) > 0) {
+        endSession(rw, s, ctx);
+        return;
+      }
+    }
     sideClosed(rw, s, id, ctx);
     return;
   }
@@ -348,6 +359,17 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
 
 }  // namespace
 
+void pipeGone(RelayWorker& rw, uint32_t pipe, const L4Context& ctx) {
+  const uint32_t user = rw.endpoint.user(pipe);
+  if (http::ownedByProxy(user)) {
+    rw.http->connectionGone(rw, pipe, ctx);
+  } else if (user < rw.sessions.size() && rw.sessions[user].inUse && rw.sessions[user].client == pipe) {
+    endSession(rw, user, ctx);  // the stream's client is gone: so is its backend side
+  } else {
+    closeSide(rw, pipe, ctx);
+  }
+}
+
 bool relayStream(RelayWorker& rw, uint32_t pipe, const tls::Onward& onward, const L4Context& ctx) {
   if (rw.freeSessions.empty()) return false;
   const uint32_t s = newSession(rw, pipe, true);  // TLS: no HTTP answer, a failure resets
@@ -388,6 +410,7 @@ void makeRoom(RelayWorker& rw, const L4Context& ctx) {
 }
 
 void admitHead(RelayWorker& rw, uint32_t id, const L4Context& ctx) {
+  if (rw.flowOf[id] == kNone) return;  // its flow is gone; its reset event is on its way
   const uint32_t source = rw.heads.sourceOf(ctx.flows.record(rw.flowOf[id]).forward.src);
   const uint32_t victim = rw.heads.victimFor(source, rw.heads.heads() >= rw.headLimit);
   if (victim != HeadGuard::kNone && victim != id) {

@@ -88,6 +88,9 @@ inline void headArrived(RelayWorker& rw, uint32_t id) { rw.heads.leave(id); }
 // `onward`'s backend, as a passthrough connection is. False when no session or
 // connection is free (nothing changed).
 bool relayStream(RelayWorker& rw, uint32_t pipe, const tls::Onward& onward, const lb::L4Context& ctx);
+// The encrypted connection of pipe `pipe` is taken away: whoever reads the pipe (the
+// proxy, or a relay session to a TLSRoute's backend) lets it go.
+void pipeGone(RelayWorker& rw, uint32_t pipe, const lb::L4Context& ctx);
 // Ends one side: reset if still open, its connection and flow record freed.
 void closeSide(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);
 // Moves what `from` received and `to` can take; passes the FIN on (once, `shut`) when

@@ -367,7 +367,7 @@ void TlsWorker::connectionGone(l7::RelayWorker& rw, uint32_t connection, const l
     return;
   }
   if (sessions_[t].pipe != kNone) {
-    rw.http->connectionGone(rw, sessions_[t].pipe, ctx);  // ... and pipeReleased() ends this one
+    l7::pipeGone(rw, sessions_[t].pipe, ctx);  // ... and pipeReleased() ends this one
     if (!sessions_[t].inUse) return;
   }
   finish(rw, t, ctx);
@@ -378,6 +378,10 @@ void TlsWorker::runTimers(l7::RelayWorker& rw, const lb::L4Context& ctx) {
     Session& s = sessions_[t];
     if (!s.inUse || s.open) return;
     const uint32_t deadline = s.startedMs + handshakeTimeoutMs_;
+    if (s.failed && static_cast<int32_t>(ctx.nowMs - deadline) < 0) {
+      timers_.schedule(t, deadline);  // its alert and FIN get until the deadline to go out
+      return;
+    }
     if (!s.failed && static_cast<int32_t>(ctx.nowMs - deadline) < 0) {
       // Past the grace and still not done. Waiting for our own budget is not the client's
       // doing: look again later. Otherwise the client is slow: count it against its source

@@ -213,6 +213,14 @@ raw_download() {
   [ "$(sha256sum <"$work/raw" | cut -d' ' -f1)" = "$(lab_pattern_sha 10000000)" ]
 }
 check "... 10 MB through it arrive byte-identical" raw_download
+# The backend closes first (Connection: close): its FIN reaches the client, the client's
+# close reaches the backend, and nothing is left half-closed on the backend.
+raw_closed() {
+  get raw.example.com -H 'Connection: close' / >/dev/null || return 1
+  lab_wait_until 10 "the backend's side of the stream to close" \
+    bash -c "[ -z \"\$(ip netns exec $(lab_ns be2) ss -Htn state fin-wait-2)\" ]"
+}
+check "... a stream the backend closes first closes on both sides" raw_closed
 # And a passthrough listener on the same port: its ClientHello goes to the backend as it
 # is. The backend speaks plain HTTP, so it answers the hello with a 400, which the client
 # takes for a record of a wrong TLS version: proof that Portico did not terminate it.
