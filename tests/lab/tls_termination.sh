@@ -19,7 +19,7 @@
 #   - a TLS listener in Terminate mode on the same port relays the decrypted stream to
 #     its TLSRoute's backend, and a Passthrough listener there passes the ClientHello on;
 #   - through the lab's impairment relays (1 % and 5 % loss, reordering, duplication,
-#     20 ms round trip), 20 MB each way arrive byte-identical;
+#     20 ms round trip), 10 MB each way arrive byte-identical;
 #   - port 80 redirects to https (RequestRedirect scheme https), and the redirect is followed;
 #   - garbage and an aborted handshake cost nothing to the next client; wrk over HTTPS.
 # usage: tls_termination.sh PATH/TO/portico-dataplane [WORKER_LCORES]
@@ -418,8 +418,8 @@ impaired() {
   local name=$1
   shift
   lab_impair client "$@" && lab_impair backend "$@" || return 1
-  check "$name: 20 MB down over HTTPS arrive intact" download 20000000
-  check "$name: 20 MB up over HTTPS arrive intact" upload 20000000
+  check "$name: 10 MB down over HTTPS arrive intact" download 10000000
+  check "$name: 10 MB up over HTTPS arrive intact" upload 10000000
 }
 # (With one worker only: the links' faults are no worker's business, and the run is long.)
 if [ "$workers" -eq 1 ]; then
