@@ -154,7 +154,6 @@ void TlsWorker::wait(uint32_t t) {
   s.nextWaiting = kNoSession;
   (lastWaiting_ == kNoSession ? firstWaiting_ : sessions_[lastWaiting_].nextWaiting) = t;
   lastWaiting_ = t;
-  ++waitingCount_;
 }
 
 void TlsWorker::stopWaiting(uint32_t t) {
@@ -164,7 +163,6 @@ void TlsWorker::stopWaiting(uint32_t t) {
   (s.nextWaiting == kNoSession ? lastWaiting_ : sessions_[s.nextWaiting].prevWaiting) = s.prevWaiting;
   s.waiting = false;
   s.prevWaiting = s.nextWaiting = kNoSession;
-  --waitingCount_;
 }
 
 void TlsWorker::beginPass(l7::RelayWorker& rw, const lb::L4Context& ctx) {

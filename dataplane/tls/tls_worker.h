@@ -89,7 +89,6 @@ class TlsWorker {
   // which a push that reorders or rebuilds the port's listeners keeps); 0 for none.
   uint64_t listenerOf(uint32_t pipe) const;
   uint32_t sessionsInUse() const { return inUse_; }
-  uint32_t handshakesWaiting() const { return waitingCount_; }
 
   static constexpr uint32_t kNoSession = 0xffffffffu;
   struct Session {
@@ -127,7 +126,7 @@ class TlsWorker {
   uint32_t handshakeTimeoutMs_;
   uint64_t budgetNs_;
   uint64_t spentNs_ = 0;  // this pass
-  uint32_t firstWaiting_ = kNoSession, lastWaiting_ = kNoSession, waitingCount_ = 0;
+  uint32_t firstWaiting_ = kNoSession, lastWaiting_ = kNoSession;
   tcp::TimerWheel timers_;       // handshake deadlines
   std::vector<uint8_t> scratch_;  // one record's plaintext
 };

@@ -329,13 +329,18 @@ check "32 concurrent handshakes, past the per-pass budget, are all served" burst
 # counts against the address once it is 100 ms old, and past the address's share (40 here)
 # its oldest is reset. A client at another address, and its own, are served meanwhile.
 ip -n "$client" addr add 192.0.2.50/24 dev pcl0
-in_client python3 - <<'PY' >"$work/stall.out" 2>&1 &
-import socket, ssl, time
+# client_hellos COUNT SOURCE hold|close: COUNT connections from address SOURCE, each
+# sending a whole ClientHello for shop.example.com and never finishing the handshake:
+# held open (until $work/stall.stop exists), or closed once the server has answered.
+client_hellos() {
+  in_client python3 - "$@" "$work/stall.stop" <<'PY'
+import os, socket, ssl, sys, time
+count, source, then, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 held = []
-for i in range(100):
+for i in range(count):
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = ctx.wrap_bio(incoming, outgoing, server_hostname="shop.example.com")
     try:
@@ -343,14 +348,21 @@ for i in range(100):
     except ssl.SSLWantReadError:
         pass
     s = socket.socket()
-    s.bind(("192.0.2.50", 0))
+    s.settimeout(5)
+    s.bind((source, 0))
     s.connect(("192.0.2.101", 443))
     s.sendall(outgoing.read())
-    held.append(s)
+    if then == "close":
+        s.recv(100)
+        s.close()
+    else:
+        held.append(s)
 print("holding", len(held), flush=True)
-while True:
-    time.sleep(1)
+while held and not os.path.exists(stop):
+    time.sleep(0.1)
 PY
+}
+client_hellos 100 192.0.2.50 hold >"$work/stall.out" 2>&1 &
 stall_pid=$!
 LAB_PIDS+=("$stall_pid")
 evicted_before=$(lab_counter l7_heads_evicted "$(stats)")
@@ -362,30 +374,14 @@ stalled_evicted() {
 check "100 handshakes left unfinished by one address: all but its share (40 per worker) are reset" \
   lab_wait_until 30 "the unfinished handshakes past the share to be reset" stalled_evicted
 check "... while another address is served" expect be1 get shop.example.com /
-lab_stop_pid "$stall_pid"
+touch "$work/stall.stop"
+wait "$stall_pid"
 
 # Bad clients, then a good one.
 garbage() { in_client bash -c 'head -c 3000 /dev/urandom >/dev/tcp/192.0.2.101/443'; }
 garbage
 # A whole ClientHello, then the client goes away in the middle of the handshake.
-aborted() {
-  in_client python3 -c '
-import socket, ssl
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-tls = ctx.wrap_bio(incoming, outgoing, server_hostname="shop.example.com")
-try:
-    tls.do_handshake()
-except ssl.SSLWantReadError:
-    pass
-s = socket.create_connection(("192.0.2.101", 443), timeout=5)
-s.sendall(outgoing.read())
-s.recv(100)
-s.close()'
-}
-aborted
+client_hellos 1 192.0.2.1 close >/dev/null
 # Half a ClientHello, then the client goes away.
 half_hello() {
   in_client python3 -c '
