@@ -11,6 +11,14 @@
 #
 # Core 1 belongs to the gateway under test (Portico's worker, or NGINX's one worker
 # process); wrk and the backend share core 0. Only one gateway runs at a time.
+#
+# A veth does the receiving kernel's work of a frame in the context of the sender. For the
+# bulk modes, where that work (the client's TCP receive of every 1 500-byte frame, the
+# backend's TCP answering every ACK) would outweigh the gateway's own, the peers' receiving
+# ends take frames in a NAPI thread of their own with GRO on core 0, as a receiver on its
+# own NIC would: each gateway then pays for what it sends, not for what its peers do with
+# it. The request modes keep the kernel's default (there a thread wake-up per small frame
+# would be charged instead).
 # usage: e2e.sh BUILD_DIR SECONDS
 set -euo pipefail
 build=$1
@@ -38,6 +46,28 @@ for l in "$client pcl1" "$ngx ngx0" "$ngx ngx1" "$(lab_ns sw) swngx"; do set -- 
 ip -n "$client" addr add 203.0.113.1/24 dev pcl1
 ip -n "$ngx" addr add 203.0.113.2/24 dev ngx0
 ip -n "$ngx" addr add 198.51.100.3/24 dev ngx1
+# The lab's switch is not a firewall: no iptables for bridged frames (br_netfilter).
+ip netns exec "$(lab_ns sw)" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 \
+  2>/dev/null || true
+# peer_receive_threads on|off: the gateways' peers receive in NAPI threads on core 0, with
+# GRO, or inline in the sender's context (the kernel's default for a veth).
+peer_receive_threads() {
+  local l p
+  for l in "$client pcl0" "$client pcl1" "$(lab_ns sw) swdp" "$(lab_ns sw) swngx"; do
+    set -- $l
+    if [ "$PEER_THREADS" = on ]; then
+      ip netns exec "$1" ethtool -K "$2" gro on >/dev/null
+      ip netns exec "$1" sh -c "echo 1 >/sys/class/net/$2/threaded"
+    else
+      # Refused (EIO) by an interface that has no NAPI yet: there is nothing to undo.
+      ip netns exec "$1" sh -c "echo 0 >/sys/class/net/$2/threaded" 2>/dev/null || true
+      ip netns exec "$1" ethtool -K "$2" gro off >/dev/null
+    fi
+  done
+  for p in $(ps -eo pid=,comm= | awk '$2 ~ /^napi\/(pcl[01]|swdp|swngx)-/ { print $1 }'); do
+    taskset -pc 0 "$p" >/dev/null
+  done
+}
 # Many short connections in a row: the client must not run out of ports.
 ip netns exec "$client" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 
@@ -82,6 +112,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$host" \
 # The modes each gateway runs: HTTP and HTTPS, kept alive and Connection: close, and bulk
 # (1 MiB responses over kept-alive connections).
 modes="keepalive close https_keepalive https_close bulk https_bulk"
+[ "${E2E_MODES:-}" ] && modes=$E2E_MODES  # a subset, when profiling one of them
 
 # wrk_run MODE URL: wrk's report, from the client namespace on core 0.
 wrk_run() {
@@ -110,14 +141,23 @@ full_handshakes() {
     "gateway CPU time per 1 000 full handshakes, same run"
 }
 
-# measure GATEWAY ADDRESS CPU_FUNCTION CONDITIONS: every mode, then the full handshakes.
+# measure GATEWAY ADDRESS CPU_FUNCTION CONDITIONS [MORE_MODES]: every mode, then the full
+# handshakes.
 measure() {
   local gw=$1 address=$2 cpu=$3 mode before busy requests
-  for mode in $modes; do
+  for mode in $modes ${5:-}; do
+    PEER_THREADS=$([[ $mode == *bulk ]] && echo on || echo off) peer_receive_threads
     before=$($cpu)
-    wrk_run "$mode" "$(scheme "$mode")://$address/$([[ $mode == *bulk ]] && echo 1m)"
+    wrk_run "$mode" "$(scheme "$mode")://$(target "$mode" "$address")/$([[ $mode == *bulk ]] && echo 1m)"
     busy=$(awk -v a="$before" -v b="$($cpu)" 'BEGIN { print b - a }')
     python3 "$report" wrk "$gw" "$mode" "$work/wrk-$gw-$mode.txt" "$busy" "$(conditions "$4")"
+    # A failed request is rare and must be readable afterwards: which kind, and what the
+    # dataplane counted by then.
+    if grep -qE '^  (Socket errors|Non-2xx)' "$work/wrk-$gw-$mode.txt"; then
+      echo "e2e: $gw $mode: $(grep -E '^  (Socket errors|Non-2xx)' "$work/wrk-$gw-$mode.txt" | tr -s ' ' | tr '\n' ';')" >&2
+      [ "$gw" = portico ] && echo "e2e: portico's drops so far: $(lab_dataplane_stats "$work/dp.log" | tr ' ' '\n' |
+        grep -E '^(drop\.|http_|tls_)' | grep -v '=0$' | tr '\n' ' ')" >&2
+    fi
     if [[ $mode == *bulk ]]; then
       requests=$(awk '/requests in/ { print $1; exit }' "$work/wrk-$gw-$mode.txt")
       python3 "$report" figure "e2e.$gw.gbit_per_cpu_s_$mode" \
@@ -125,6 +165,8 @@ measure() {
         "Gbit/s" null "1 MiB responses, kept alive: bits of response per second of gateway CPU, same run"
     fi
   done
+  PEER_THREADS=off peer_receive_threads
+  [ "${E2E_MODES:-}" ] && return 0
   full_handshakes "$gw" "$address" "$cpu" "" "TLS 1.3 with ECDSA P-256"
   full_handshakes "$gw" "$address" "$cpu" _tls12_ecdsa "TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256" -tls1_2 \
     -cipher ECDHE-ECDSA-AES128-GCM-SHA256
@@ -143,8 +185,8 @@ lcores: {main: 0, workers: [1]}
 eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
 api: {socket: "$work/api.sock"}
 ports:
-  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24}
-  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
+  - {name: clients, device: "net_af_packet0,iface=pdp0,framecnt=2048", ipv4: 192.0.2.2/24}
+  - {name: backends, device: "net_af_packet1,iface=pdp1,framecnt=2048", ipv4: 198.51.100.2/24}
 flows: {capacity: 65536}
 announce: {count: 1}
 YAML
@@ -163,8 +205,11 @@ type: kubernetes.io/tls
 data: {tls.crt: $(base64 -w0 <"$work/$secret.crt"), tls.key: $(base64 -w0 <"$work/$secret.key")}
 YAML
   done
+  # The same route through a Gateway whose HTTP listener splices: the splice's bulk figure.
+  manifest_gateway e2e-splice 192.0.2.101 "" "{portico.dev/l7-mode: splice}"
   manifest_service app 80 8080 198.51.100.11
   manifest_route HTTPRoute app e2e "$host" app 80
+  manifest_route HTTPRoute app-splice e2e-splice "$host" app 80
 } >"$work/manifests/e2e.yaml"
 printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/api.sock" >"$work/controlplane.yaml"
 lab_start_dataplane dp "$build/dataplane/portico-dataplane" "$work/dataplane.yaml" "$work/dp.log"
@@ -179,6 +224,8 @@ if ! ip netns exec "$client" curl -s --max-time 5 -H "Host: $host" http://192.0.
   exit 1
 fi
 scheme() { [[ $1 == https* ]] && echo https || echo http; }
+# target MODE ADDRESS: where a mode's requests go (the splicing Gateway for splice_*).
+target() { [[ $1 == splice_* ]] && echo 192.0.2.101 || echo "$2"; }
 if ! ip netns exec "$client" curl -sk --max-time 5 -H "Host: $host" https://192.0.2.100/ | grep -q be1; then
   echo "e2e: no answer through Portico over HTTPS" >&2
   exit 1
@@ -188,7 +235,7 @@ portico_busy_ms() {
   local line; line=$(lab_dataplane_stats "$work/dp.log")
   awk -v c="$(lab_counter busy_cycles "$line")" -v hz="$(lab_counter tsc_hz "$line")" 'BEGIN { printf "%.3f", c / hz * 1000 }'
 }
-measure portico 192.0.2.100 portico_busy_ms "Portico: 1 worker, af_packet ports, CPU = the worker's busy cycles"
+measure portico 192.0.2.100 portico_busy_ms "Portico: 1 worker, af_packet ports, CPU = the worker's busy cycles" splice_bulk
 lab_stop_pid "$cp_pid"
 lab_stop_pid "$DP_PID"
 
@@ -219,11 +266,12 @@ start_nginx "$ngx" gateway 10 "
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
   }"
 lab_wait_http client http://203.0.113.2/ || true
-# utime + stime of the master and its worker, in ms.
+# Core 1's busy time in ms (user, nice, system, irq, softirq, steal): NGINX's worker is all
+# that runs there. Its own utime + stime would leave out the softirq work done in its
+# system calls (this kernel charges a tick spent in softirq to no task), which Portico's
+# busy cycles include.
 nginx_cpu_ms() {
-  local tck; tck=$(getconf CLK_TCK)
-  local pids; pids="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
-  for p in $pids; do awk '{ print $14 + $15 }' "/proc/$p/stat"; done | awk -v t="$tck" '{ s += $1 } END { printf "%.3f", s * 1000 / t }'
+  awk -v t="$(getconf CLK_TCK)" '$1 == "cpu1" { printf "%.3f", ($2 + $3 + $4 + $7 + $8 + $9) * 1000 / t }' /proc/stat
 }
 measure nginx 203.0.113.2 nginx_cpu_ms \
-  "NGINX $(nginx -v 2>&1 | sed 's|.*/||'): 1 worker process, upstream keepalive 32, CPU = its user + system time"
+  "NGINX $(nginx -v 2>&1 | sed 's|.*/||'): 1 worker process, upstream keepalive 32, CPU = core 1's busy time"

@@ -36,7 +36,7 @@ for name in floor.testpmd_io.mpps_per_core floor.testpmd_macswap.mpps_per_core a
   e2e.portico.cpu_ms_per_1k_req e2e.nginx.cpu_ms_per_1k_req e2e.portico.rps_https_keepalive \
   e2e.nginx.rps_https_keepalive e2e.portico.rps_https_close e2e.nginx.rps_https_close \
   e2e.portico.full_handshakes_per_s e2e.nginx.full_handshakes_per_s e2e.portico.cpu_ms_per_1k_full_handshakes \
-  e2e.portico.full_handshakes_per_s_tls12_rsa e2e.portico.gbit_per_cpu_s_https_bulk e2e.nginx.gbit_per_cpu_s_bulk \
+  e2e.portico.full_handshakes_per_s_tls12_rsa e2e.portico.gbit_per_cpu_s_https_bulk e2e.nginx.gbit_per_cpu_s_bulk e2e.portico.gbit_per_cpu_s_splice_bulk \
   tls.handshake_us.ecdsa_p256.tls13 tls.resumed_us.ecdsa_p256.tls12 k8s.cold_sync_ms.routes_100 \
   k8s.change_to_ack_ms.routes_100 memory.controlplane_rss_mb.k8s_routes_100 attack.baseline.p99_ms \
   attack.slow_heads.p99_ms attack.syn_flood.p99_ms attack.syn_flood.syns_per_s goodput.clean.mbit_s \
@@ -54,7 +54,7 @@ done
 # request in the one-second HTTPS kept-alive pass that twelve passes in a row could not
 # show again (issue 16's note). Until it is explained they may fail one request in a
 # hundred; the count is printed so the next one can be read.
-for mode in https_keepalive https_close bulk https_bulk; do
+for mode in https_keepalive https_close bulk https_bulk splice_bulk; do
   python3 -c "import json; v={r['name']: r['value'] for r in map(json.loads, open('$out'))}; print('# $mode: errors', v.get('e2e.portico.errors_$mode'), 'of about', v.get('e2e.portico.rps_$mode'), 'requests')"
   tap "requests through Portico ($mode) were answered (at most 1 % failed)" python3 -c "
 import json, sys
