@@ -259,7 +259,7 @@ bool Proxy::readRequest(RelayWorker& rw, uint32_t s, const L4Context& ctx, l7::L
   // SNI chose (its certificate may not even cover it) is answered 421, so that the client
   // opens a connection of its own for that host. Listeners are compared by identity: a
   // push may have rebuilt the port since the handshake.
-  const uint32_t li = https && port != nullptr ? l7::listenerIndex(*port, head.host(), scratch) : 0;
+  const uint32_t li = https && port != nullptr ? l7::listenerIndex(*port, head.host()) : 0;
   const bool misdirected = https && port != nullptr &&
                            (li == l7::HostMatcher::kNoMatch ||
                             port->listeners[li].identity != rw.tls->listenerOf(session.client));

@@ -2,8 +2,11 @@
 
 // Host name -> value, the way Gateway API chooses among hostnames: an exact name first,
 // then the most specific (longest) matching wildcard, then the catch-all. Exact names
-// sit in a flat hash table (exact_names.h); wildcards are suffix literals in one Hyperscan database, scanned
-// only when the exact lookup misses.
+// sit in a flat hash table (exact_names.h), and so do the wildcards' suffixes: a host that
+// misses is probed suffix by suffix, longest first ("b.example.com", then "example.com",
+// then "com" for "a.b.example.com"), so the first hit is the most specific wildcard and a
+// lookup costs a probe per label, whatever the number of names. That replaced a Hyperscan
+// literal database (2026-12-07): `portico-bench wildcard-match` compares the two.
 
 #include <cstdint>
 #include <memory>
@@ -13,9 +16,6 @@
 
 #include "dataplane/common/result.h"
 #include "dataplane/l7/exact_names.h"
-
-struct hs_database;
-struct hs_scratch;
 
 namespace portico::dp::l7 {
 
@@ -33,32 +33,26 @@ bool hostWithin(std::string_view name, std::string_view pattern);
 class HostMatcher {
  public:
   static constexpr uint32_t kNoMatch = 0xffffffffu;
-  // Up to this many wildcards are compared directly: a Hyperscan scan costs more than a
-  // few suffix compares (a listener's own "*.example.com" is the common case).
+  // Up to this many wildcards are compared directly: a few suffix compares cost less than
+  // hashing (a listener's own "*.example.com" is the common case).
   static constexpr std::size_t kDirectWildcards = 8;
 
-  // Names are compared lowercased. The error names the pattern Hyperscan rejected or the
-  // duplicate.
+  // Names are compared lowercased. The error names a malformed or duplicate pattern.
   static Result<std::unique_ptr<HostMatcher>> build(const std::vector<HostPattern>& patterns);
-  ~HostMatcher();
 
-  // `host` is lowercased, without port or trailing dot. `scratch` is the calling
-  // thread's, allocated for this matcher's database (see database()).
-  uint32_t match(std::string_view host, hs_scratch* scratch) const;
+  // `host` is lowercased, without port or trailing dot.
+  uint32_t match(std::string_view host) const;
 
-  std::size_t databaseBytes() const;
-  // The Hyperscan database a scratch must fit; null when no wildcard needs one.
-  const hs_database* database() const { return db_; }
+  // Memory of the tables, for the benchmarks.
+  std::size_t bytes() const;
 
  private:
   HostMatcher() = default;
 
   ExactNames exact_;
-  // By Hyperscan id, most specific first: the suffix (".example.com") length and value.
-  std::vector<uint32_t> suffixLengths_;
-  std::vector<uint32_t> wildcardValues_;
+  ExactNames suffixes_;  // "example.com" for "*.example.com", when there are many
   std::vector<std::string> directSuffixes_;  // when there are few: ".example.com", most specific first
-  hs_database* db_ = nullptr;
+  std::vector<uint32_t> directValues_;
   uint32_t catchAll_ = kNoMatch;
 };
 

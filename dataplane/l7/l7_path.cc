@@ -342,7 +342,7 @@ Verdict receive(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_t 
       ctx.counters.drop(o.reason);
       return fail(frame, capacity, id, AnswerStatus::kBadRequest, ctx, l7);
     }
-    choice = routeTls(port, hello.serverName(), scratch, hash);
+    choice = routeTls(port, hello.serverName(), hash);
   }
   if (choice.outcome != Outcome::kForward) {
     if (choice.outcome == Outcome::kNotFound) ctx.counters.drop(DropReason::kL7NoRoute);

@@ -169,11 +169,11 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
     ClientHello hello;
     o = parseClientHello(held, l7.settings.bufferBytes, l7.scratch, hello);
     if (o.status == ParseStatus::kComplete) {
-      const uint32_t li = listenerIndex(*port, hello.serverName(), scratch);
+      const uint32_t li = listenerIndex(*port, hello.serverName());
       if (li != HostMatcher::kNoMatch && terminatesTls(port->listeners[li].protocol)) {
         tls::Onward onward;  // HTTPS: the proxy, request by request
         if (port->listeners[li].protocol == snapshot::ListenerProtocol::kTlsTerminate) {
-          choice = routeTls(*port, hello.serverName(), scratch, r.forward.hash());
+          choice = routeTls(*port, hello.serverName(), r.forward.hash());
           if (choice.outcome != Outcome::kForward) {  // a TLSRoute's backend, chosen now
             if (choice.outcome == Outcome::kNotFound) ctx.counters.drop(DropReason::kL7NoRoute);
             answer(rw, s, AnswerStatus::kNotFound, ctx);  // TLS: a reset
@@ -184,7 +184,7 @@ void route(RelayWorker& rw, uint32_t s, const L4Context& ctx, L7Worker& l7) {
         terminate(rw, s, port->listeners[li], onward, ctx);
         return;
       }
-      choice = routeTls(*port, hello.serverName(), scratch, r.forward.hash());
+      choice = routeTls(*port, hello.serverName(), r.forward.hash());
     }
   }
   if (o.status == ParseStatus::kIncomplete) {

@@ -127,19 +127,19 @@ RouteChoice chooseFor(const snapshot::VirtualHost& vhost, const snapshot::L7Rout
   return c;
 }
 
-const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch,
+const snapshot::VirtualHost* virtualHost(const snapshot::L7Port& port, std::string_view host,
                                          const snapshot::L7Listener*& listener) {
-  const uint32_t li = listenerIndex(port, host, scratch);
+  const uint32_t li = listenerIndex(port, host);
   if (li == HostMatcher::kNoMatch) return nullptr;
   listener = &port.listeners[li];
-  const uint32_t vi = listener->hosts->match(host, scratch);
+  const uint32_t vi = listener->hosts->match(host);
   return vi == HostMatcher::kNoMatch ? nullptr : listener->vhosts[vi].get();
 }
 
 }  // namespace
 
-uint32_t listenerIndex(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch) {
-  return port.hostsDecide ? 0 : port.listenerMatcher->match(host, scratch);
+uint32_t listenerIndex(const snapshot::L7Port& port, std::string_view host) {
+  return port.hostsDecide ? 0 : port.listenerMatcher->match(host);
 }
 
 bool refuseFilters(RouteChoice& c) {
@@ -158,7 +158,7 @@ bool pathHasPrefix(std::string_view path, std::string_view prefix) {
 RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
                       hs_scratch* scratch, uint64_t hash) {
   const snapshot::L7Listener* listener = nullptr;
-  const snapshot::VirtualHost* vhost = virtualHost(port, head.host(), scratch, listener);
+  const snapshot::VirtualHost* vhost = virtualHost(port, head.host(), listener);
   if (vhost == nullptr) return {};
   if (vhost->onlySet != snapshot::kInvalidBackendRef) return pickEndpoint(*vhost, vhost->onlySet, listener->proxyProtocol, hash);
   for (const auto& route : vhost->routes) {
@@ -169,10 +169,9 @@ RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
   return {};
 }
 
-RouteChoice routeTls(const snapshot::L7Port& port, std::string_view serverName,
-                     hs_scratch* scratch, uint64_t hash) {
+RouteChoice routeTls(const snapshot::L7Port& port, std::string_view serverName, uint64_t hash) {
   const snapshot::L7Listener* listener = nullptr;
-  const snapshot::VirtualHost* vhost = virtualHost(port, serverName, scratch, listener);
+  const snapshot::VirtualHost* vhost = virtualHost(port, serverName, listener);
   if (vhost == nullptr) return {};
   if (vhost->onlySet != snapshot::kInvalidBackendRef) return pickEndpoint(*vhost, vhost->onlySet, listener->proxyProtocol, hash);
   if (vhost->routes.empty()) return {};

@@ -42,13 +42,12 @@ bool refuseFilters(RouteChoice& c);
 RouteChoice routeHttp(const snapshot::L7Port& port, const HttpRequestHead& head,
                       hs_scratch* scratch, uint64_t hash);
 
-RouteChoice routeTls(const snapshot::L7Port& port, std::string_view serverName,
-                     hs_scratch* scratch, uint64_t hash);
+RouteChoice routeTls(const snapshot::L7Port& port, std::string_view serverName, uint64_t hash);
 
 // The listener of `port` a hostname (Host, SNI) belongs to, as Gateway API orders them
 // (exact, then the most specific wildcard, then the listener without a hostname);
 // HostMatcher::kNoMatch when none.
-uint32_t listenerIndex(const snapshot::L7Port& port, std::string_view host, hs_scratch* scratch);
+uint32_t listenerIndex(const snapshot::L7Port& port, std::string_view host);
 
 // Gateway API PathPrefix: whole path elements, a trailing '/' in the prefix ignored.
 bool pathHasPrefix(std::string_view path, std::string_view prefix);

@@ -169,14 +169,14 @@ Result<std::shared_ptr<ScratchSet>> Compiler::scratchFor(const std::vector<const
   // scratch already fits the new databases and is shared with the base snapshot.
   hs_scratch* proto = nullptr;
   if (base && base->prototype() != nullptr && hs_clone_scratch(base->prototype(), &proto) != HS_SUCCESS) {
-    return Error{"hostname matcher", "cannot clone Hyperscan scratch"};
+    return Error{"regular expressions", "cannot clone Hyperscan scratch"};
   }
   std::size_t before = 0;
   if (proto != nullptr) hs_scratch_size(proto, &before);
   for (const hs_database* db : dbs) {
     if (hs_alloc_scratch(db, &proto) != HS_SUCCESS) {
       hs_free_scratch(proto);
-      return Error{"hostname matcher", "cannot allocate Hyperscan scratch"};
+      return Error{"regular expressions", "cannot allocate Hyperscan scratch"};
     }
   }
   std::size_t after = 0;
@@ -189,7 +189,7 @@ Result<std::shared_ptr<ScratchSet>> Compiler::scratchFor(const std::vector<const
   set->prototype() = proto;
   for (unsigned w = 0; w < workers_ && proto != nullptr; ++w) {
     hs_scratch* clone = nullptr;
-    if (hs_clone_scratch(proto, &clone) != HS_SUCCESS) return Error{"hostname matcher", "cannot clone Hyperscan scratch"};
+    if (hs_clone_scratch(proto, &clone) != HS_SUCCESS) return Error{"regular expressions", "cannot clone Hyperscan scratch"};
     set->all().push_back(clone);
   }
   return set;
@@ -245,14 +245,12 @@ Status Compiler::compileL7(const DesiredState& desired, Snapshot& snap, BackendI
       auto hosts = l7::HostMatcher::build(hostNames);
       if (!hosts) return Error{lwhere + " " + hosts.error().where, hosts.error().what};
       listener.hosts = std::move(*hosts);
-      if (const hs_database* db = listener.hosts->database()) dbs.push_back(db);
       port.listeners.push_back(std::move(listener));
     }
     port.hostsDecide = port.listeners.size() == 1 && hostsWithinListener(port.listeners.front());
     auto matcher = l7::HostMatcher::build(listenerNames);
     if (!matcher) return Error{where + " " + matcher.error().where, matcher.error().what};
     port.listenerMatcher = std::move(*matcher);
-    if (const hs_database* db = port.listenerMatcher->database()) dbs.push_back(db);
     snap.l7Ports.push_back(std::move(port));
   }
   std::sort(snap.l7Ports.begin(), snap.l7Ports.end(), [](const L7Port& a, const L7Port& b) { return a.key() < b.key(); });
@@ -326,7 +324,6 @@ Result<std::unique_ptr<Snapshot>> Compiler::applyDelta(const Snapshot& base, con
     auto hosts = l7::HostMatcher::build(names);
     if (!hosts) return Error{"listener " + l->name + " " + hosts.error().where, hosts.error().what};
     l->hosts = std::move(*hosts);
-    if (const hs_database* db = l->hosts->database()) dbs.push_back(db);
   }
   auto scratch = scratchFor(dbs, base.scratch);
   if (!scratch) return scratch.error();

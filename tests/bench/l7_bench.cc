@@ -148,30 +148,11 @@ int l7FirstPacket(int repeats) {
       figure(std::string("l7.first_packet") + (wildcard ? "_wildcard" : "") + ".ns.hosts_" + std::to_string(hosts), best,
              "ns",
              std::string("HTTP request head parse + listener, host and route match, ") +
-                 (wildcard ? "every host a wildcard (Hyperscan)" : "exact hosts (hash)") + ", " +
+                 (wildcard ? "every host a wildcard (suffix table)" : "exact hosts (hash)") + ", " +
                  std::to_string(hosts) + " hosts, 1 core, best of " + std::to_string(passes) +
                  " passes of 20 480 requests; floor: 10 hosts",
              hosts == kHostCounts.front() ? -1 : floorNs);
     }
-  }
-  return 0;
-}
-
-int l7HyperscanBuild() {
-  for (int hosts : kHostCounts) {
-    std::vector<l7::HostPattern> patterns;
-    for (int i = 0; i < hosts; ++i) patterns.push_back({"*.h" + std::to_string(i) + ".example.com", static_cast<uint32_t>(i)});
-    const auto start = Clock::now();
-    auto m = l7::HostMatcher::build(patterns);
-    const double took = secondsSince(start);
-    if (!m) {
-      std::fprintf(stderr, "portico-bench: %s\n", m.error().toString().c_str());
-      return 1;
-    }
-    const std::string cond = std::to_string(hosts) + " wildcard hostnames as suffix literals";
-    figure("hyperscan.build_s.hosts_" + std::to_string(hosts), took, "s", cond);
-    figure("hyperscan.db_bytes.hosts_" + std::to_string(hosts), static_cast<double>((*m)->databaseBytes()), "bytes",
-           cond);
   }
   return 0;
 }

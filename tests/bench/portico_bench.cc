@@ -21,6 +21,7 @@
 #include "tests/bench/push_bench.h"
 #include "tests/bench/l7_bench.h"
 #include "tests/bench/tls_bench.h"
+#include "tests/bench/wildcard_bench.h"
 #include "tests/common/frames.h"
 
 namespace {
@@ -221,7 +222,7 @@ int httpBytes() {
 int usage() {
   std::fprintf(stderr,
                "usage: portico-bench pcap-established FILE [FLOWS PER_FLOW] | pcap-syns FILE COUNT | pcap-arp FILE COUNT | maglev [REPEATS] | "
-               "flow-bytes | http-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | hyperscan-build | l7-new-connections [N] | tls-handshake [N] | manifests DIR ROUTES | push-ack unix:SOCKET [REPEATS]\n");
+               "flow-bytes | http-bytes | translate [REPEATS] | l7-first-packet [REPEATS] | wildcard-match [REPEATS] | l7-new-connections [N] | tls-handshake [N] | manifests DIR ROUTES | push-ack unix:SOCKET [REPEATS]\n");
   return 2;
 }
 
@@ -240,7 +241,7 @@ int main(int argc, char** argv) {
   if (cmd == "http-bytes") return httpBytes();
   if (cmd == "translate") return translateBench(argc > 2 ? std::atoi(argv[2]) : 3);
   if (cmd == "l7-first-packet") return portico::bench::l7FirstPacket(argc > 2 ? std::atoi(argv[2]) : 3);
-  if (cmd == "hyperscan-build") return portico::bench::l7HyperscanBuild();
+  if (cmd == "wildcard-match") return portico::bench::wildcardMatch(argc > 2 ? std::atoi(argv[2]) : 3);
   if (cmd == "manifests" && argc >= 4) return portico::bench::writeManifests(argv[2], std::atoi(argv[3]));
   if (cmd == "push-ack" && argc >= 3) return portico::bench::pushAck(argv[2], argc > 3 ? std::atoi(argv[3]) : 3);
   if (cmd == "tls-handshake") return portico::bench::tlsHandshake(argc > 2 ? std::atoi(argv[2]) : 500);

@@ -260,7 +260,7 @@ TEST_F(Agreement, GeneratedTlsServerNames) {
     const cp::RoutingDecision d = cp::routeRequest(*gateway_, r);
     std::string lowered = name;
     for (char& ch : lowered) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    const dp::l7::RouteChoice c = dp::l7::routeTls(*port(443), lowered, snap_->scratch->forWorker(0), rng());
+    const dp::l7::RouteChoice c = dp::l7::routeTls(*port(443), lowered, rng());
     std::string why;
     ASSERT_TRUE(agree(d, c, why)) << "SNI '" << name << "': " << why;
     outcomes.insert(d.status);

@@ -177,15 +177,15 @@ TEST_F(CompilerTest, DeltaAddsAndRemovesHostNames) {
   ASSERT_TRUE(added.ok()) << added.error().toString();
   const auto& l = (*added)->l7Ports[0].listeners[0];
   ASSERT_EQ(l.vhosts.size(), 2u);
-  EXPECT_EQ(l.hosts->match("new.example.com", nullptr), 1u);
-  EXPECT_EQ(l.hosts->match("a.example.com", nullptr), 0u);
+  EXPECT_EQ(l.hosts->match("new.example.com"), 1u);
+  EXPECT_EQ(l.hosts->match("a.example.com"), 0u);
 
   auto removed = compiler_->applyDelta(**added, {change(host("a.example.com", {}), true)}, 3);
   ASSERT_TRUE(removed.ok()) << removed.error().toString();
   const auto& r = (*removed)->l7Ports[0].listeners[0];
   ASSERT_EQ(r.vhosts.size(), 1u);
-  EXPECT_EQ(r.hosts->match("a.example.com", nullptr), l7::HostMatcher::kNoMatch);
-  EXPECT_EQ(r.hosts->match("new.example.com", nullptr), 0u);
+  EXPECT_EQ(r.hosts->match("a.example.com"), l7::HostMatcher::kNoMatch);
+  EXPECT_EQ(r.hosts->match("new.example.com"), 0u);
   EXPECT_EQ((*removed)->backend(r.vhosts[0]->backendSets[0].backendIds[0])->state, BackendState::kActive)
       << "still named by the remaining host";
 }
