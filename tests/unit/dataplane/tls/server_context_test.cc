@@ -220,6 +220,42 @@ TEST(SessionTickets, AreAcceptedForTwoPeriodsAfterTheOneThatIssuedThem) {
   SSL_SESSION_free(first.session);
 }
 
+// TLS 1.2 resumes without a new ticket unless the server asks: a ticket sealed by the
+// current key is kept, one sealed by an older key comes back renewed, and the renewed one
+// lives on after the first would have expired.
+TEST(SessionTickets, ATls12TicketOfAnOlderKeyComesBackRenewed) {
+  const auto keys = keysFrom('a', 3600);
+  const auto server = context(keys);
+  const uint64_t start = 1'800'000'000;  // the start of period 500 000
+  keys->setClockForTest(start);
+  const ClientOptions tls12{.maxVersion = TLS1_2_VERSION};
+  const Outcome first = handshake(*server, tls12);
+  ASSERT_TRUE(first.done);
+  const std::string issued = ticketOf(first.session);
+
+  keys->setClockForTest(start + 60);
+  SSL_SESSION* saved = copySession(first.session);
+  const Outcome sameKey = handshake(*server, {.maxVersion = TLS1_2_VERSION, .resume = saved});
+  SSL_SESSION_free(saved);
+  EXPECT_TRUE(sameKey.reused);
+  EXPECT_EQ(ticketOf(sameKey.session), issued) << "the current key's ticket is not renewed";
+
+  keys->setClockForTest(start + 3600 + 60);
+  saved = copySession(first.session);
+  const Outcome olderKey = handshake(*server, {.maxVersion = TLS1_2_VERSION, .resume = saved});
+  SSL_SESSION_free(saved);
+  EXPECT_TRUE(olderKey.reused);
+  const std::string renewed = ticketOf(olderKey.session);
+  EXPECT_TRUE(!renewed.empty() && renewed != issued) << "an older key's ticket comes back renewed";
+
+  keys->setClockForTest(start + 3 * 3600 + 60);
+  saved = copySession(olderKey.session);
+  const Outcome later = handshake(*server, {.maxVersion = TLS1_2_VERSION, .resume = saved});
+  SSL_SESSION_free(saved);
+  EXPECT_TRUE(later.reused) << "the renewed ticket outlives the first one's three periods";
+  for (auto* s : {first.session, sameKey.session, olderKey.session, later.session}) SSL_SESSION_free(s);
+}
+
 TEST(TicketKeys, AreTheSameForTheSameSeedAndPeriodOnly) {
   const auto a = keysFrom('a'), alsoA = keysFrom('a'), b = keysFrom('b');
   EXPECT_EQ(a->keyFor(7).name, alsoA->keyFor(7).name);
