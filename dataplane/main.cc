@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dataplane/api/api_server.h"
+#include "dataplane/api/metrics_http.h"
 #include "dataplane/config/config.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/tls/ticket_keys.h"
@@ -172,6 +173,21 @@ int main(int argc, char** argv) {
     std::printf("portico-dataplane: api on%s%s\n", cfg->api.socket.empty() ? "" : (" unix:" + cfg->api.socket).c_str(),
                 cfg->api.listen.empty() ? "" : (" " + cfg->api.listen + " (mutual TLS)").c_str());
 
+    std::unique_ptr<portico::dp::api::MetricsHttp> metrics;
+    if (!cfg->metrics.listen.empty()) {
+      auto m = portico::dp::api::MetricsHttp::start(
+          cfg->metrics.listen, {[&runtime] { return runtime.metricsText(); }, [&runtime] { return runtime.serving(); }});
+      if (!m) {
+        std::fprintf(stderr, "portico-dataplane: %s: %s\n", configPath.c_str(), m.error().toString().c_str());
+        (*api)->shutdown();
+        rt.value().reset();
+        portico::drv::cleanupEal();
+        return 1;
+      }
+      metrics = std::move(*m);
+      std::printf("portico-dataplane: metrics on http://%s/metrics (and /healthz, /readyz)\n", cfg->metrics.listen.c_str());
+    }
+
     if (auto st = runtime.launch(gStop); !st) {
       std::fprintf(stderr, "portico-dataplane: %s\n", st.error().toString().c_str());
       gStop.store(true);
@@ -183,6 +199,7 @@ int main(int argc, char** argv) {
     std::thread control(controlLoop, std::ref(runtime), configPath);
     runtime.wait();
     control.join();
+    if (metrics) metrics->shutdown();
     (*api)->shutdown();
     std::printf("portico-dataplane: stopped\n%s", runtime.statsReport().c_str());
     std::fflush(stdout);

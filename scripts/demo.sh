@@ -81,6 +81,13 @@ if [ -n "$gateway_vip" ]; then
   done
 fi
 
+step "Metrics and health, as Prometheus and an F5 monitor see them (metrics.listen in configs/dataplane.yaml)"
+show ip netns exec "$(lab_ns dp)" curl -s http://127.0.0.1:9464/readyz
+printf '$ curl -s http://127.0.0.1:9464/metrics | grep <a few families>\n'
+ip netns exec "$(lab_ns dp)" curl -s http://127.0.0.1:9464/metrics |
+  grep -E '^portico_(flows_created_total|to_backend_total|active_flows|port_received_packets_total|snapshot_version|ready)(\{thread="worker0"\}|\{port=[^}]*\}|) ' |
+  sed 's/^/  /'
+
 step "The dataplane's counters (SIGUSR1)"
 lab_dataplane_stats "$work/dp.log" | sed 's/^stats total //' | tr ' ' '\n' | sed 's/^/  /'
 

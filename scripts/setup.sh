@@ -10,7 +10,7 @@ packages=(
   # data plane (dpdk-dev carries dpdk-testpmd, the forwarding floor and traffic source)
   libdpdk-dev dpdk dpdk-dev libhyperscan-dev libpcap-dev libnuma-dev libxxhash-dev
   # control plane and API
-  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the sanitizer build and the fuzzers (scripts/sanitize.sh): clang, its runtimes
@@ -26,6 +26,8 @@ packages=(
   # BGP: GoBGP as the speaker (its .proto files generate the control plane's client),
   # BIRD 2 as the lab's router
   gobgpd golang-github-osrg-gobgp-dev bird2
+  # metrics: promtool checks the exposition and a Prometheus server scrapes the daemons
+  prometheus
 )
 
 missing=()

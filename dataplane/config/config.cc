@@ -1,5 +1,6 @@
 #include "dataplane/config/config.h"
 
+#include "dataplane/common/listen_address.h"
 #include "dataplane/lb/maglev.h"
 
 #include <yaml-cpp/yaml.h>
@@ -252,7 +253,7 @@ void readFlows(const YAML::Node& node, FlowConfig& flows) {
 }
 
 DataplaneConfig readConfig(const YAML::Node& root) {
-  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "l7", "announce", "api"});
+  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "l7", "announce", "api", "metrics"});
   DataplaneConfig cfg;
 
   const auto lcores = root["lcores"];
@@ -318,6 +319,18 @@ DataplaneConfig readConfig(const YAML::Node& root) {
     }
     if (!cfg.api.listen.empty() && (cfg.api.certificate.empty() || cfg.api.key.empty() || cfg.api.clientCa.empty())) {
       throw KeyError{"api.listen", "TCP needs mutual TLS: set api.tls.certificate, api.tls.key and api.tls.client_ca"};
+    }
+  }
+
+  if (const auto metrics = root["metrics"]) {
+    rejectUnknownKeys(metrics, "metrics", {"listen"});
+    if (metrics["listen"]) {
+      cfg.metrics.listen = scalar<std::string>(metrics["listen"], "metrics.listen", "address:port");
+      std::string address;
+      int port = 0;
+      if (!splitListenAddress(cfg.metrics.listen, address, port)) {
+        throw KeyError{"metrics.listen", "\"" + cfg.metrics.listen + "\" is not address:port (an IP literal, [v6]:port for IPv6)"};
+      }
     }
   }
 

@@ -59,6 +59,11 @@ struct ApiConfig {
   std::string certificate, key, clientCa;               // PEM paths
 };
 
+// GET /metrics, /healthz and /readyz over plain HTTP; empty: not served.
+struct MetricsConfig {
+  std::string listen;  // "address:port", e.g. "127.0.0.1:9464"
+};
+
 struct DataplaneConfig {
   unsigned mainLcore = 0;
   unsigned mbufs = 0;  // packet buffers in the pool; 0: enough for every queue's descriptors
@@ -70,6 +75,7 @@ struct DataplaneConfig {
   FlowConfig flows;
   l7::L7Settings l7;
   ApiConfig api;
+  MetricsConfig metrics;
 };
 
 // Parses a dataplane.yaml document. `source` names the file in error messages, which

@@ -310,6 +310,8 @@ Status Runtime::publishDelta(const std::vector<snapshot::VirtualHostChange>& cha
 
 void Runtime::install(std::unique_ptr<snapshot::Snapshot> next) {
   ++version_;
+  publishedAtNs_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch()).count());
   const lb::VipTable before = snapshots_->latest() ? snapshots_->latest()->vips : lb::VipTable{};
   announcer_->vipsChanged(before, next->vips);
   std::vector<bool> usedSlots;
@@ -342,6 +344,7 @@ Status Runtime::launch(const std::atomic<bool>& stop) {
       }
     });
   }
+  launched_.store(true);
   return Ok{};
 }
 

@@ -81,6 +81,11 @@ class Runtime {
   // "stats ..." lines: one per worker, one for the control thread, one for the host path,
   // then the total.
   std::string statsReport() const;
+  // The same counters, the ports' own statistics, capacities and the served state's
+  // version and age, in Prometheus's text format (GET /metrics).
+  std::string metricsText() const;
+  // The workers run and a state is served (GET /readyz).
+  bool serving() const { return launched_.load() && version_.load() > 0; }
   // Up to `limit` live flows of every worker, asked of the workers themselves (each
   // answers between two bursts); a worker that does not answer within `wait` is skipped.
   struct ListedFlow {
@@ -143,6 +148,8 @@ class Runtime {
   std::mutex flowDumps_;
   snapshot::DesiredState fromConfig_, fromControlPlane_, desired_;
   std::atomic<uint64_t> version_{0};
+  std::atomic<bool> launched_{false};
+  std::atomic<int64_t> publishedAtNs_{0};  // steady clock, when version_ was installed
 };
 
 }  // namespace portico::dp::runtime

@@ -13,7 +13,7 @@ expect() {  # expect DESCRIPTION PATTERN
 }
 expect_l7() {  # expect_l7 DESCRIPTION PATTERN: within the demo's L7 step only
   n=$((n + 1))
-  if sed -n '/== L7 on/,/== The dataplane/p' "$out" | grep -q -- "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
+  if sed -n '/== L7 on/,/== Metrics and health/p' "$out" | grep -q -- "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
 }
 ./scripts/demo.sh >"$out" 2>&1
 rc=$?
@@ -28,6 +28,8 @@ expect "the Gateway's VIP answers arping" "Unicast reply from 192.0.2.15"
 expect_l7 "Host prometheus.sjc.example.com reaches a Prometheus stand-in" "^  be[12]$"
 expect_l7 "Host grafana.sjc.example.com reaches the Grafana stand-in" "^  be3$"
 expect_l7 "a name no route serves gets the appliance's 404" "HTTP/1.1 404 Not Found"
+expect "the dataplane says it is ready on /readyz" "^  ready$"
+expect "a scrape of /metrics shows the flows made" '^  portico_flows_created_total{thread="worker0"} [1-9]'
 expect "everything is stopped" "dataplane stopped, namespaces removed"
 echo "1..$n"
 exit $fail

@@ -39,6 +39,20 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(cfg->announce.intervalMs, 500u);
 }
 
+TEST(Config, MetricsListenTakesIpv4AndBracketedIpv6) {
+  const std::string base = "lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n";
+  auto cfg = parseConfig(base, "f.yaml");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_TRUE(cfg->metrics.listen.empty()) << "not served unless asked for";
+  cfg = parseConfig(base + "metrics: {listen: \"10.0.0.5:9464\"}", "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->metrics.listen, "10.0.0.5:9464");
+  cfg = parseConfig(base + "metrics: {listen: \"[2001:db8::5]:9464\"}", "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  cfg = parseConfig(base + "metrics: {listen: \"2001:db8::5:9464\"}", "f.yaml");
+  EXPECT_FALSE(cfg.ok()) << "an IPv6 address takes brackets";
+}
+
 TEST(Config, ShippedDefaultParses) {
   auto cfg = loadConfig(PORTICO_SOURCE_ROOT "/configs/dataplane.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
@@ -122,6 +136,11 @@ TEST(Config, ErrorsNameFileKeyAndProblem) {
        "f.yaml: ports[1].name: port name 'a' is used twice"},
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nvip: [192.0.2.1]", "f.yaml: vip: unknown key"},
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, iface: x}]", "f.yaml: ports[0].iface: unknown key"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nmetrics: {listen: localhost:9464}",
+       "f.yaml: metrics.listen: \"localhost:9464\" is not address:port (an IP literal, [v6]:port for IPv6)"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nmetrics: {listen: \"127.0.0.1:0\"}",
+       "f.yaml: metrics.listen: \"127.0.0.1:0\" is not address:port (an IP literal, [v6]:port for IPv6)"},
+      {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\nmetrics: {port: 9464}", "f.yaml: metrics.port: unknown key"},
       {"lcores: {workers: [1]\nports: x", "f.yaml: line 2, column 1: end of map flow not found"},
       {"lcores: {workers: [1]}\nports: [{name: a, device: net_null0, ipv4: 192.0.2.2/33}]",
        "f.yaml: ports[0].ipv4: '192.0.2.2/33' has a bad prefix length (0 to 32)"},

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Metrics and health of the dataplane: GET /metrics in Prometheus's text format,
+# /healthz and /readyz, on metrics.listen. Traffic through a VIP moves the counters there;
+# every counter the dataplane's own report (SIGUSR1) shows as moved is on /metrics;
+# promtool accepts the exposition; a real Prometheus server scrapes it and answers a
+# query over its HTTP API.
+# usage: metrics.sh PATH/TO/portico-dataplane [WORKER_LCORES]
+set -u
+DATAPLANE=$1
+WORKERS=${2:-[1]}
+. "$(dirname "$0")/../../scripts/lib/lab.sh"
+lab_init "pmx$$"
+work=$(mktemp -d)
+trap 'lab_cleanup; rm -rf "$work"' EXIT
+
+lab_client_link
+lab_backend_link 1
+lab_start_backend 1
+client=$(lab_ns client)
+dp=$(lab_ns dp)
+
+cat >"$work/dataplane.yaml" <<YAML
+lcores: {main: 0, workers: $WORKERS}
+eal: [--no-huge, -m, "256", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
+api: {socket: "$work/api.sock"}
+metrics: {listen: "127.0.0.1:9464"}
+ports:
+  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24}
+  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
+services:
+  - {name: web, vip: 192.0.2.100, port: 80, protocol: tcp, backends: [{address: 198.51.100.11, port: 8080}]}
+announce: {count: 1}
+YAML
+if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
+  echo "Bail out! the dataplane did not start"
+  exit 1
+fi
+in_dp() { ip netns exec "$dp" "$@"; }
+scrape() { in_dp curl -s --max-time 5 http://127.0.0.1:9464/metrics; }
+# metric_sum TEXT NAME [LABEL=VALUE]: the sum of a family's samples (matching the label).
+metric_sum() {
+  python3 -c '
+import re, sys
+name, label = sys.argv[1], sys.argv[2]
+total = 0.0
+for line in sys.stdin:
+    m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$", line.rstrip("\n"))
+    if m and m.group(1) == name and (not label or label.replace("=", "=\"") + "\"" in (m.group(2) or "")):
+        total += float(m.group(3))
+print(int(total) if total.is_integer() else total)
+' "$2" "${3:-}" <<<"$1"
+}
+
+check "GET /healthz answers 200 ok" bash -c "[ \"\$(ip netns exec $dp curl -s -w ' %{http_code}' http://127.0.0.1:9464/healthz)\" = 'ok
+ 200' ]"
+check "GET /readyz answers 200 once the dataplane serves" \
+  bash -c "[ \"\$(ip netns exec $dp curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/readyz)\" = 200 ]"
+check "GET /metrics says it is Prometheus's text format 0.0.4" \
+  bash -c "ip netns exec $dp curl -s -o /dev/null -w '%{content_type}' http://127.0.0.1:9464/metrics | grep -q 'version=0.0.4'"
+
+before=$(scrape)
+for f in portico_rx_packets_total portico_drops_total portico_busy_seconds_total portico_active_flows \
+  portico_port_received_packets_total portico_port_rx_missed_total portico_port_rx_nombuf_total \
+  portico_flows_capacity portico_l7_connections_capacity portico_snapshot_version portico_snapshot_age_seconds portico_ready; do
+  check "/metrics has the family $f" bash -c "grep -q '^# TYPE $f ' <<<\"\$1\"" _ "$before"
+done
+check "the ports are labelled by their names" bash -c "grep -q '^portico_port_received_packets_total{port=\"clients\"} ' <<<\"\$1\"" _ "$before"
+check "drops are labelled by thread and reason" \
+  bash -c "grep -q '^portico_drops_total{thread=\"worker0\",reason=\"tx_full\"} ' <<<\"\$1\"" _ "$before"
+
+answered=0
+for _ in $(seq 1 20); do
+  [ "$(ip netns exec "$client" curl -s --max-time 5 http://192.0.2.100/)" = be1 ] && answered=$((answered + 1))
+done
+check "20 requests through the VIP were answered" [ "$answered" -eq 20 ]
+after=$(scrape)
+check "flows made moved by the 20 connections" \
+  [ "$(( $(metric_sum "$after" portico_flows_created_total) - $(metric_sum "$before" portico_flows_created_total) ))" -ge 20 ]
+check "the clients port's received frames moved" \
+  [ "$(metric_sum "$after" portico_port_received_packets_total port=clients)" -gt "$(metric_sum "$before" portico_port_received_packets_total port=clients)" ]
+check "frames to the backend moved" \
+  [ "$(metric_sum "$after" portico_to_backend_total)" -gt "$(metric_sum "$before" portico_to_backend_total)" ]
+
+# Every counter the dataplane's own report shows as moved is on /metrics, at least as high
+# (the scrape comes after the report).
+report=$(lab_dataplane_stats "$work/dp.log")
+after=$(scrape)
+every_counter_exported() {
+  local pair name value family label
+  for pair in $report; do
+    name=${pair%%=*}
+    value=${pair#*=}
+    case $name in
+      stats | total | tsc_hz | dropped | busy_cycles | active_flows | l7_held_buffers | tcp_connections | tcp_buffer_chunks) continue ;;
+    esac
+    [ "$value" -gt 0 ] 2>/dev/null || continue
+    family="portico_${name}_total" label=""
+    [[ $name == drop.* ]] && family=portico_drops_total label="reason=${name#drop.}"
+    if [ "$(metric_sum "$after" "$family" "$label")" -lt "$value" ]; then
+      echo "$name=$value in the report, $family{$label} $(metric_sum "$after" "$family" "$label") on /metrics"
+      return 1
+    fi
+  done
+}
+check "every counter the report shows as moved is on /metrics" every_counter_exported
+check "promtool check metrics accepts the exposition" bash -c "promtool check metrics <<<\"\$1\"" _ "$after"
+
+# A real Prometheus server, in the dataplane's namespace, scraping every second.
+cat >"$work/prometheus.yml" <<YAML
+global: {scrape_interval: 1s}
+scrape_configs:
+  - job_name: portico-dataplane
+    static_configs: [{targets: ["127.0.0.1:9464"]}]
+YAML
+in_dp prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+  --web.listen-address=127.0.0.1:9090 >"$work/prometheus.log" 2>&1 &
+LAB_PIDS+=("$!")
+flows_in_prometheus() {
+  in_dp curl -s --max-time 2 'http://127.0.0.1:9090/api/v1/query?query=sum(portico_flows_created_total)' |
+    python3 -c "import json, sys; r = json.load(sys.stdin)['data']['result']; sys.exit(0 if r and float(r[0]['value'][1]) >= 20 else 1)"
+}
+check "Prometheus scraped the dataplane and its query API returns the flows made" \
+  lab_wait_until 60 "Prometheus answering with the dataplane's counters" flows_in_prometheus
+check "Prometheus sees the target up" bash -c "ip netns exec $dp curl -s 'http://127.0.0.1:9090/api/v1/query?query=up' | grep -q '\"value\":\[[0-9.]*,\"1\"\]'"
+lab_finish
