@@ -4,6 +4,8 @@
 //   portico-controlplane --config controlplane.yaml [--kubeconfig FILE | --manifests DIR]
 // With neither, it runs in-cluster (the pod's service account).
 
+#include <systemd/sd-daemon.h>
+
 #include <malloc.h>
 #include <unistd.h>
 
@@ -173,6 +175,7 @@ int main(int argc, char** argv) {
   std::string lastContent;
   std::set<std::string> reported;
   bool announcedProgrammed = false;
+  bool notifiedReady = false;
   bool reload = true;
   std::optional<Translation> translated;  // the latest, kept for status writes
   CertificateMemory lastGoodCertificates;  // what a Secret served before a bad edit
@@ -184,6 +187,7 @@ int main(int argc, char** argv) {
   std::string lastWait;
   std::chrono::steady_clock::time_point lastTrim{};
   while (!gStop.load()) {
+    sd_notify(0, "WATCHDOG=1");  // the loop turns at least once a second plus the debounce
     bool statusDirty = false;
     if (reload) {
       std::vector<Problem> problems;
@@ -198,6 +202,11 @@ int main(int argc, char** argv) {
         continue;
       }
       lastWait.clear();
+      if (!notifiedReady) {
+        // The state is read: the service is up whether or not a dataplane answers yet.
+        sd_notify(0, "READY=1");
+        notifiedReady = true;
+      }
       const ClusterState& state = *loaded;
       translated = translate(state, lastGoodCertificates);
       lastGoodCertificates = translated->goodCertificates;
@@ -284,6 +293,7 @@ int main(int argc, char** argv) {
     const bool awaitingAck = !allAcked && std::chrono::steady_clock::now() - pushedAt < std::chrono::seconds(2);
     reload = from.waitForChange(std::chrono::milliseconds(awaitingAck ? 2 : 200), std::chrono::milliseconds(cfg.debounceMs));
   }
+  sd_notify(0, "STOPPING=1");
   logLine("stopping; the dataplanes keep serving version " + std::to_string(version));
   return 0;
 }

@@ -1,6 +1,9 @@
 // portico-dataplane: parse the config, bring up the EAL and ports, launch the workers,
 // and run the control duties (announcements, counters) until SIGINT or SIGTERM.
 
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -72,10 +75,33 @@ int usage(const char* msg) {
   return 2;
 }
 
+// Under systemd with WatchdogSec=, the watchdog is fed at half its period while every
+// worker keeps finishing loop passes; a stuck worker stops the feeding, and systemd
+// restarts the service (Restart=on-failure) instead of leaving a VIP black-holed.
+void feedWatchdog(portico::dp::runtime::Runtime& rt, std::chrono::steady_clock::time_point now) {
+  static uint64_t periodUs = [] {
+    uint64_t us = 0;
+    return sd_watchdog_enabled(0, &us) > 0 ? us / 2 : 0;
+  }();
+  static std::chrono::steady_clock::time_point next = now;
+  static bool stuckReported = false;
+  if (periodUs == 0 || now < next) return;
+  next = now + std::chrono::microseconds(periodUs);
+  if (rt.workersProgressed()) {
+    sd_notify(0, "WATCHDOG=1");
+    stuckReported = false;
+  } else if (!stuckReported) {
+    std::fprintf(stderr, "portico-dataplane: a worker has not finished a loop pass for %llu ms; the watchdog is no longer fed\n",
+                 static_cast<unsigned long long>(periodUs / 1000));
+    stuckReported = true;
+  }
+}
+
 void controlLoop(portico::dp::runtime::Runtime& rt, const std::string& configPath) {
   while (!gStop.load()) {
     if (gReload.exchange(false)) reload(rt, configPath);
     rt.tick(std::chrono::steady_clock::now());
+    feedWatchdog(rt, std::chrono::steady_clock::now());
     if (gDumpStats.exchange(false)) {
       std::fputs(rt.statsReport().c_str(), stdout);
       std::fflush(stdout);
@@ -194,10 +220,13 @@ int main(int argc, char** argv) {
       rc = 1;
     } else {
       std::printf("portico-dataplane: ready, %zu workers\n", runtime.workers().size());
+      sd_notifyf(0, "READY=1\nSTATUS=serving version %llu with %zu workers",
+                 static_cast<unsigned long long>(runtime.version()), runtime.workers().size());
     }
     std::fflush(stdout);
     std::thread control(controlLoop, std::ref(runtime), configPath);
     runtime.wait();
+    sd_notify(0, "STOPPING=1");
     control.join();
     if (metrics) metrics->shutdown();
     (*api)->shutdown();

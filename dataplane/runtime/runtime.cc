@@ -344,6 +344,7 @@ Status Runtime::launch(const std::atomic<bool>& stop) {
       }
     });
   }
+  livenessToken_ = snapshots_->livenessToken();
   launched_.store(true);
   return Ok{};
 }
@@ -431,6 +432,12 @@ void Runtime::sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint
     rte_pktmbuf_free(m);
     controlCounters().drop(DropReason::kCtrlTxFull);
   }
+}
+
+bool Runtime::workersProgressed() {
+  const bool progressed = snapshots_->passedSince(livenessToken_);
+  if (progressed) livenessToken_ = snapshots_->livenessToken();
+  return progressed;
 }
 
 std::string Runtime::statsReport() const {

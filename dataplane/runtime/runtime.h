@@ -84,6 +84,10 @@ class Runtime {
   // The same counters, the ports' own statistics, capacities and the served state's
   // version and age, in Prometheus's text format (GET /metrics).
   std::string metricsText() const;
+  // Whether every worker has finished a loop pass since the previous call (the first
+  // call: since launch). A worker stuck in one pass (a bug, a livelock) makes it false;
+  // the control thread stops feeding the service manager's watchdog then.
+  bool workersProgressed();
   // The workers run and a state is served (GET /readyz).
   bool serving() const { return launched_.load() && version_.load() > 0; }
   // Up to `limit` live flows of every worker, asked of the workers themselves (each
@@ -149,6 +153,7 @@ class Runtime {
   snapshot::DesiredState fromConfig_, fromControlPlane_, desired_;
   std::atomic<uint64_t> version_{0};
   std::atomic<bool> launched_{false};
+  uint64_t livenessToken_ = 0;
   std::atomic<int64_t> publishedAtNs_{0};  // steady clock, when version_ was installed
 };
 

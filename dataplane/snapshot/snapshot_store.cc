@@ -37,4 +37,8 @@ void SnapshotStore::unregisterWorker(unsigned worker) {
 
 void SnapshotStore::quiescent(unsigned worker) { rte_rcu_qsbr_quiescent(qsbr_, worker); }
 
+uint64_t SnapshotStore::livenessToken() { return rte_rcu_qsbr_start(qsbr_); }
+
+bool SnapshotStore::passedSince(uint64_t token) const { return rte_rcu_qsbr_check(qsbr_, token, false) == 1; }
+
 }  // namespace portico::dp::snapshot

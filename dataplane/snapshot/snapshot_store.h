@@ -32,6 +32,11 @@ class SnapshotStore {
   const Snapshot* current() const { return current_.load(std::memory_order_acquire); }
   void quiescent(unsigned worker);
 
+  // Liveness, for the service manager's watchdog: a token now, and later whether every
+  // registered worker has passed a quiescent state since (never blocks).
+  uint64_t livenessToken();
+  bool passedSince(uint64_t token) const;
+
  private:
   std::atomic<const Snapshot*> current_{nullptr};
   rte_rcu_qsbr* qsbr_ = nullptr;
