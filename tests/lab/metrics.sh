@@ -122,4 +122,35 @@ flows_in_prometheus() {
 check "Prometheus scraped the dataplane and its query API returns the flows made" \
   lab_wait_until 60 "Prometheus answering with the dataplane's counters" flows_in_prometheus
 check "Prometheus sees the target up" bash -c "ip netns exec $dp curl -s 'http://127.0.0.1:9090/api/v1/query?query=up' | grep -q '\"value\":\[[0-9.]*,\"1\"\]'"
+
+# The Grafana dashboard: every metric it names is exported, and Prometheus accepts every
+# expression (with the dashboard's $instance variable at "all").
+dashboard=$LAB_ROOT/configs/grafana/portico-dataplane.json
+dashboard_names_exported() {
+  printf '%s\n' "$after" >"$work/scrape.txt"
+  python3 - "$dashboard" "$work/scrape.txt" <<'PY'
+import json, re, sys
+exported = {l.split()[2] for l in open(sys.argv[2]) if l.startswith("# TYPE ")}
+named = set()
+for panel in json.load(open(sys.argv[1]))["panels"]:
+    for t in panel["targets"]:
+        named |= set(re.findall(r"\bportico_[a-z0-9_]+", t["expr"]))
+missing = sorted(named - exported)
+print("named:", len(named), "missing:", missing)
+sys.exit(1 if missing or not named else 0)
+PY
+}
+check "the Grafana dashboard names only metrics the dataplane exports" dashboard_names_exported
+dashboard_queries_accepted() {
+  local expr
+  while IFS= read -r expr; do
+    in_dp curl -s --max-time 5 -G http://127.0.0.1:9090/api/v1/query --data-urlencode "query=$expr" |
+      grep -q '"status":"success"' || { echo "refused: $expr"; return 1; }
+  done < <(python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["panels"]:
+    for t in p["targets"]:
+        print(t["expr"].replace("$instance", ".*"))' "$dashboard")
+}
+check "Prometheus accepts every expression of the dashboard" dashboard_queries_accepted
 lab_finish
