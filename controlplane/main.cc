@@ -19,9 +19,11 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics/metrics_http.h"
 #include "controlplane/bgp/announce_policy.h"
 #include "controlplane/bgp/gobgp_speaker.h"
 #include "controlplane/config/config.h"
+#include "controlplane/metrics/controlplane_metrics.h"
 #include "controlplane/push/dataplane_client.h"
 #include "controlplane/push/desired_state.h"
 #include "controlplane/source/k8s/k8s_source.h"
@@ -144,6 +146,18 @@ int main(int argc, char** argv) {
 
   std::vector<std::unique_ptr<DataplaneClient>> clients;
   for (const auto& target : cfg.dataplanes) clients.push_back(std::make_unique<DataplaneClient>(target, logLine));
+  ControlplaneMetrics metrics(cfg.dataplanes, kube != nullptr);
+  std::unique_ptr<portico::common::MetricsHttp> metricsHttp;
+  if (!cfg.metricsListen.empty()) {
+    std::string error;
+    metricsHttp = portico::common::MetricsHttp::start(
+        cfg.metricsListen, {[&metrics] { return metrics.text(); }, [&metrics] { return metrics.ready(); }}, error);
+    if (!metricsHttp) {
+      std::fprintf(stderr, "portico-controlplane: %s: %s\n", configPath.c_str(), error.c_str());
+      return 1;
+    }
+    logLine("metrics on http://" + cfg.metricsListen + "/metrics (and /healthz, /readyz)");
+  }
 
   // Status goes back to Kubernetes from whichever control plane holds the lease; every
   // one of them keeps its dataplanes programmed.
@@ -161,7 +175,10 @@ int main(int argc, char** argv) {
                         std::string(host) + "_" + std::to_string(getpid()),
                         std::chrono::seconds(cfg.kubernetes.leaseDurationS)};
     election = std::make_unique<LeaderElection>(kube->api(), lease, logLine,
-                                                [&writer](bool leader) { writer->setLeader(leader); });
+                                                [&writer, &metrics](bool leader) {
+                                                  writer->setLeader(leader);
+                                                  metrics.leader(leader);
+                                                });
   }
   StateSource& from = kube ? static_cast<StateSource&>(*kube) : *source;
 
@@ -197,6 +214,7 @@ int main(int argc, char** argv) {
         std::string why;
         for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p.toString();
         if (why != lastWait) logLine(why + "; keeping version " + std::to_string(version));
+        metrics.stateRead(false, problems.size());
         lastWait = why;
         reload = from.waitForChange(std::chrono::milliseconds(1000), std::chrono::milliseconds(cfg.debounceMs)) || true;
         continue;
@@ -208,7 +226,10 @@ int main(int argc, char** argv) {
         notifiedReady = true;
       }
       const ClusterState& state = *loaded;
+      const auto translateStart = std::chrono::steady_clock::now();
       translated = translate(state, lastGoodCertificates);
+      const double translateSeconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - translateStart).count();
       lastGoodCertificates = translated->goodCertificates;
       namingUs = routesNamingUs(state);
       const Translation& translation = *translated;
@@ -234,6 +255,8 @@ int main(int argc, char** argv) {
         if (!reported.count(line)) logLine(line);
       }
       reported = now;
+      metrics.stateRead(true, now.size());
+      metrics.translated(translateSeconds, ours.size());
       auto desired = buildDesiredState(translation, addresses);
       const std::string content = desired.SerializeAsString();
       if (content != lastContent) {
@@ -244,6 +267,7 @@ int main(int argc, char** argv) {
             std::to_string(desired.vips_size()) + " VIPs");
         for (auto& c : clients) c->setState(desired);
         pushedAt = std::chrono::steady_clock::now();
+        metrics.pushed(version, static_cast<std::size_t>(desired.vips_size()), pushedAt);
         announcedProgrammed = false;
       }
       // Only status writes need the translation after this.
@@ -256,6 +280,8 @@ int main(int argc, char** argv) {
       malloc_trim(0);
       lastTrim = std::chrono::steady_clock::now();
     }
+    const auto turn = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < clients.size(); ++i) metrics.dataplane(i, clients[i]->ackedVersion(), clients[i]->healthy(), turn);
     const bool allAcked = std::all_of(clients.begin(), clients.end(), [&](const auto& c) { return c->ackedVersion() == version; });
     if (allAcked && !announcedProgrammed && version != 0) {
       logLine("programmed: every dataplane serves version " + std::to_string(version));
@@ -285,6 +311,7 @@ int main(int argc, char** argv) {
         if (auto it = announceable.find(c->ackedVersion()); it != announceable.end()) vips.insert(it->second.begin(), it->second.end());
       }
       speaker->announce(vips);
+      metrics.announced(vips.size());
       announceable.erase(announceable.begin(), announceable.lower_bound(std::max<uint64_t>(oldest, 1)));
     }
     // For a while after a push, look at the ACKs often: "programmed" (and status) follow
@@ -294,6 +321,7 @@ int main(int argc, char** argv) {
     reload = from.waitForChange(std::chrono::milliseconds(awaitingAck ? 2 : 200), std::chrono::milliseconds(cfg.debounceMs));
   }
   sd_notify(0, "STOPPING=1");
+  if (metricsHttp) metricsHttp->shutdown();
   logLine("stopping; the dataplanes keep serving version " + std::to_string(version));
   return 0;
 }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "dataplane/api/api_server.h"
-#include "dataplane/api/metrics_http.h"
+#include "common/metrics/metrics_http.h"
 #include "dataplane/config/config.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/tls/ticket_keys.h"
@@ -199,18 +199,19 @@ int main(int argc, char** argv) {
     std::printf("portico-dataplane: api on%s%s\n", cfg->api.socket.empty() ? "" : (" unix:" + cfg->api.socket).c_str(),
                 cfg->api.listen.empty() ? "" : (" " + cfg->api.listen + " (mutual TLS)").c_str());
 
-    std::unique_ptr<portico::dp::api::MetricsHttp> metrics;
+    std::unique_ptr<portico::common::MetricsHttp> metrics;
     if (!cfg->metrics.listen.empty()) {
-      auto m = portico::dp::api::MetricsHttp::start(
-          cfg->metrics.listen, {[&runtime] { return runtime.metricsText(); }, [&runtime] { return runtime.serving(); }});
-      if (!m) {
-        std::fprintf(stderr, "portico-dataplane: %s: %s\n", configPath.c_str(), m.error().toString().c_str());
+      std::string error;
+      metrics = portico::common::MetricsHttp::start(
+          cfg->metrics.listen, {[&runtime] { return runtime.metricsText(); }, [&runtime] { return runtime.serving(); }},
+          error);
+      if (!metrics) {
+        std::fprintf(stderr, "portico-dataplane: %s: %s\n", configPath.c_str(), error.c_str());
         (*api)->shutdown();
         rt.value().reset();
         portico::drv::cleanupEal();
         return 1;
       }
-      metrics = std::move(*m);
       std::printf("portico-dataplane: metrics on http://%s/metrics (and /healthz, /readyz)\n", cfg->metrics.listen.c_str());
     }
 

@@ -87,6 +87,9 @@ printf '$ curl -s http://127.0.0.1:9464/metrics | grep <a few families>\n'
 ip netns exec "$(lab_ns dp)" curl -s http://127.0.0.1:9464/metrics |
   grep -E '^portico_(flows_created_total|to_backend_total|active_flows|port_received_packets_total|snapshot_version|ready)(\{thread="worker0"\}|\{port=[^}]*\}|) ' |
   sed 's/^/  /'
+printf '$ curl -s http://127.0.0.1:9465/metrics | grep <the control plane'"'"'s pushes>\n'
+curl -s http://127.0.0.1:9465/metrics | grep -E '^portico_controlplane_(pushed_version|dataplane_acked_version|push_seconds_(count|sum))' |
+  sed 's/^/  /'
 
 step "The dataplane's counters (SIGUSR1)"
 lab_dataplane_stats "$work/dp.log" | sed 's/^stats total //' | tr ' ' '\n' | sed 's/^/  /'

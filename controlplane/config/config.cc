@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/listen_address.h"
+
 namespace portico::cp {
 
 namespace {
@@ -112,7 +114,7 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
   try {
     const YAML::Node root = YAML::Load(yaml);
     if (!root.IsDefined() || root.IsNull()) throw KeyError{"", "the file is empty"};
-    known(root, "", {"dataplanes", "address_pools", "debounce_ms", "bgp", "kubernetes"});
+    known(root, "", {"dataplanes", "address_pools", "debounce_ms", "bgp", "kubernetes", "metrics"});
     const YAML::Node dps = root["dataplanes"];
     if (!dps || !dps.IsSequence() || dps.size() == 0) throw KeyError{"dataplanes", "must list at least one dataplane API address"};
     for (std::size_t i = 0; i < dps.size(); ++i) out.dataplanes.push_back(text(dps[i], "dataplanes[" + std::to_string(i) + "]"));
@@ -146,6 +148,17 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
         throw KeyError{"debounce_ms", "must be a number of milliseconds"};
       }
       if (out.debounceMs > 60000) throw KeyError{"debounce_ms", "must be at most 60000"};
+    }
+    if (const YAML::Node m = root["metrics"]) {
+      known(m, "metrics", {"listen"});
+      if (m["listen"]) {
+        out.metricsListen = text(m["listen"], "metrics.listen");
+        std::string address;
+        int port = 0;
+        if (!common::splitListenAddress(out.metricsListen, address, port)) {
+          throw KeyError{"metrics.listen", "\"" + out.metricsListen + "\" is not address:port (an IP literal, [v6]:port for IPv6)"};
+        }
+      }
     }
     if (const YAML::Node bgp = root["bgp"]) readBgp(bgp, out.bgp);
     if (const YAML::Node k = root["kubernetes"]) {

@@ -22,6 +22,7 @@ struct ControlPlaneConfig {
   std::vector<std::string> dataplanes;  // gRPC targets, e.g. "unix:/run/portico/dataplane.sock"
   std::vector<AddressPool> addressPools;
   unsigned debounceMs = 200;  // changes closer together than this become one push
+  std::string metricsListen;  // "address:port" of GET /metrics, /healthz, /readyz; empty: none
   BgpConfig bgp;
   KubernetesConfig kubernetes;
 };

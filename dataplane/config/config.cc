@@ -1,6 +1,6 @@
 #include "dataplane/config/config.h"
 
-#include "dataplane/common/listen_address.h"
+#include "common/listen_address.h"
 #include "dataplane/lb/maglev.h"
 
 #include <yaml-cpp/yaml.h>
@@ -328,7 +328,7 @@ DataplaneConfig readConfig(const YAML::Node& root) {
       cfg.metrics.listen = scalar<std::string>(metrics["listen"], "metrics.listen", "address:port");
       std::string address;
       int port = 0;
-      if (!splitListenAddress(cfg.metrics.listen, address, port)) {
+      if (!common::splitListenAddress(cfg.metrics.listen, address, port)) {
         throw KeyError{"metrics.listen", "\"" + cfg.metrics.listen + "\" is not address:port (an IP literal, [v6]:port for IPv6)"};
       }
     }

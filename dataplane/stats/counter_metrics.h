@@ -11,9 +11,11 @@
 #include <string>
 
 #include "dataplane/stats/counters.h"
-#include "dataplane/stats/prometheus_text.h"
+#include "common/metrics/prometheus_text.h"
 
 namespace portico::dp {
+
+using common::PrometheusText;
 
 struct ThreadCounters {
   std::string thread;  // "worker0", "control", "host": a label of bounded cardinality

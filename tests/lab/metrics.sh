@@ -4,11 +4,14 @@
 # every counter the dataplane's own report (SIGUSR1) shows as moved is on /metrics;
 # promtool accepts the exposition; a real Prometheus server scrapes it and answers a
 # query over its HTTP API.
+# The control plane's /metrics likewise: what it pushed, each dataplane's ACK and the
+# push-to-ACK histogram.
 # usage: metrics.sh PATH/TO/portico-dataplane [WORKER_LCORES]
 set -u
 DATAPLANE=$1
 WORKERS=${2:-[1]}
 . "$(dirname "$0")/../../scripts/lib/lab.sh"
+. "$LAB_ROOT/scripts/lib/manifests.sh"
 lab_init "pmx$$"
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
@@ -105,12 +108,39 @@ every_counter_exported() {
 check "every counter the report shows as moved is on /metrics" every_counter_exported
 check "promtool check metrics accepts the exposition" bash -c "promtool check metrics <<<\"\$1\"" _ "$after"
 
-# A real Prometheus server, in the dataplane's namespace, scraping every second.
+# The control plane, pushing a Gateway to this dataplane, with its own /metrics.
+mkdir -p "$work/manifests"
+{
+  manifest_gatewayclass
+  manifest_gateway metrics 192.0.2.120
+  manifest_service app 80 8080 198.51.100.11
+  manifest_route HTTPRoute app metrics app.example.com app 80
+} >"$work/manifests/state.yaml"
+printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\nmetrics: {listen: "127.0.0.1:9465"}\n' "$work/api.sock" >"$work/controlplane.yaml"
+in_dp "$(dirname "$DATAPLANE")/../controlplane/portico-controlplane" --config "$work/controlplane.yaml" \
+  --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
+LAB_PIDS+=("$!")
+check "the control plane programs the dataplane" \
+  lab_wait_until 30 "the control plane's programmed line" grep -q "programmed: every dataplane serves version 1" "$work/cp.log"
+cp_scrape() { in_dp curl -s --max-time 5 http://127.0.0.1:9465/metrics; }
+check "the control plane's /readyz answers 200" \
+  bash -c "[ \"\$(ip netns exec $dp curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9465/readyz)\" = 200 ]"
+cp_metrics=$(cp_scrape)
+check "it reports version 1 pushed" [ "$(metric_sum "$cp_metrics" portico_controlplane_pushed_version)" = 1 ]
+check "it reports the dataplane's ACK of version 1, labelled by its target" \
+  bash -c "grep -qx 'portico_controlplane_dataplane_acked_version{dataplane=\"unix:$work/api.sock\"} 1' <<<\"\$1\"" _ "$cp_metrics"
+check "the push-to-ACK histogram counted the push" [ "$(metric_sum "$cp_metrics" portico_controlplane_push_seconds_count)" -ge 1 ]
+check "the dataplane is up for it" [ "$(metric_sum "$cp_metrics" portico_controlplane_dataplane_up)" = 1 ]
+check "promtool check metrics accepts the control plane's exposition" bash -c "promtool check metrics <<<\"\$1\"" _ "$cp_metrics"
+
+# A real Prometheus server, in the dataplane's namespace, scraping both every second.
 cat >"$work/prometheus.yml" <<YAML
 global: {scrape_interval: 1s}
 scrape_configs:
   - job_name: portico-dataplane
     static_configs: [{targets: ["127.0.0.1:9464"]}]
+  - job_name: portico-controlplane
+    static_configs: [{targets: ["127.0.0.1:9465"]}]
 YAML
 in_dp prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
   --web.listen-address=127.0.0.1:9090 >"$work/prometheus.log" 2>&1 &
@@ -121,7 +151,13 @@ flows_in_prometheus() {
 }
 check "Prometheus scraped the dataplane and its query API returns the flows made" \
   lab_wait_until 60 "Prometheus answering with the dataplane's counters" flows_in_prometheus
-check "Prometheus sees the target up" bash -c "ip netns exec $dp curl -s 'http://127.0.0.1:9090/api/v1/query?query=up' | grep -q '\"value\":\[[0-9.]*,\"1\"\]'"
+pushes_in_prometheus() {
+  in_dp curl -s --max-time 2 'http://127.0.0.1:9090/api/v1/query?query=sum(portico_controlplane_push_seconds_count)' |
+    python3 -c "import json, sys; r = json.load(sys.stdin)['data']['result']; sys.exit(0 if r and float(r[0]['value'][1]) >= 1 else 1)"
+}
+check "Prometheus scraped the control plane and returns its push histogram" \
+  lab_wait_until 60 "Prometheus answering with the control plane's counters" pushes_in_prometheus
+check "Prometheus sees both targets up" bash -c "ip netns exec $dp curl -s 'http://127.0.0.1:9090/api/v1/query?query=sum(up)' | grep -q '\"value\":\[[0-9.]*,\"2\"\]'"
 
 # The Grafana dashboard: every metric it names is exported, and Prometheus accepts every
 # expression (with the dashboard's $instance variable at "all").

@@ -59,6 +59,18 @@ TEST(ControlPlaneConfig, BgpAndPoolPolicy) {
   EXPECT_TRUE(l.cfg.addressPools.at(0).keepWithoutEndpoints);
 }
 
+TEST(ControlPlaneConfig, MetricsListen) {
+  Loaded l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\n");
+  ASSERT_TRUE(l.ok) << l.problem;
+  EXPECT_TRUE(l.cfg.metricsListen.empty()) << "not served unless asked for";
+  l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\nmetrics: {listen: \"[::1]:9465\"}\n");
+  ASSERT_TRUE(l.ok) << l.problem;
+  EXPECT_EQ(l.cfg.metricsListen, "[::1]:9465");
+  l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\nmetrics: {listen: \"any:9465\"}\n");
+  EXPECT_FALSE(l.ok);
+  EXPECT_NE(l.problem.find("metrics.listen"), std::string::npos) << l.problem;
+}
+
 TEST(ControlPlaneConfig, NoBgpSectionMeansNoBgp) {
   const Loaded l = load("dataplanes: [\"unix:/x\"]\n");
   ASSERT_TRUE(l.ok) << l.problem;

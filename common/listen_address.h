@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace portico::dp {
+namespace portico::common {
 
 // False when `listen` is neither form, the port is not 1-65535, or the address is not an
 // IPv4 or IPv6 literal.
@@ -30,4 +30,4 @@ inline bool splitListenAddress(const std::string& listen, std::string& address, 
   return literal && port >= 1 && port <= 65535;
 }
 
-}  // namespace portico::dp
+}  // namespace portico::common

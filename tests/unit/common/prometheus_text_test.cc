@@ -1,18 +1,14 @@
-// The text exposition format's rules, and the dataplane's counters written in it.
+// The text exposition format's rules.
 
-#include "dataplane/stats/prometheus_text.h"
+#include "common/metrics/prometheus_text.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-#include <set>
-#include <sstream>
 
-#include "dataplane/stats/counter_metrics.h"
-#include "dataplane/stats/report.h"
 
-namespace portico::dp {
+namespace portico::common {
 namespace {
 
 using Type = PrometheusText::Type;
@@ -67,39 +63,22 @@ TEST(PrometheusText, RefusesBadNamesRepeatsAndOrphanSamples) {
   EXPECT_EQ(t.text(), "# HELP a:b_c h\n# TYPE a:b_c gauge\n");
 }
 
-// Every counter of the report appears once per thread, under a valid name, and every
-// drop reason is a series even at zero.
-TEST(CounterMetrics, ExportEveryCounterPerThread) {
-  LcoreCounters w0, control;
-  LcoreCounters::bump(w0.rxPackets, 5);
-  LcoreCounters::bump(w0.busyCycles, 3'000'000'000);
-  w0.activeFlows.store(7);
-  w0.drop(DropReason::kTxFull, 2);
-  const ThreadCounters threads[] = {{"worker0", &w0}, {"control", &control}};
+TEST(PrometheusText, WritesHistogramsWithCumulativeBucketsSumAndCount) {
   PrometheusText t;
-  ASSERT_TRUE(appendCounterMetrics(t, threads, 2'000'000'000));
-  const std::string& text = t.text();
-  EXPECT_NE(text.find("portico_rx_packets_total{thread=\"worker0\"} 5\n"), std::string::npos);
-  EXPECT_NE(text.find("portico_rx_packets_total{thread=\"control\"} 0\n"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE portico_active_flows gauge\nportico_active_flows{thread=\"worker0\"} 7\n"), std::string::npos);
-  EXPECT_NE(text.find("portico_busy_seconds_total{thread=\"worker0\"} 1.5\n"), std::string::npos);
-  EXPECT_NE(text.find("portico_drops_total{thread=\"worker0\",reason=\"tx_full\"} 2\n"), std::string::npos);
-  EXPECT_EQ(text.find("busy_cycles"), std::string::npos);
-  // One family per counter of the report (but the sum and the drops, which are one family).
-  std::set<std::string> families;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("# TYPE ", 0) == 0) families.insert(line.substr(7, line.find(' ', 7) - 7));
-  }
-  std::size_t reported = 0;
-  for (const auto& [name, value] : counterValues(w0)) reported += name != "dropped" && name.rfind("drop.", 0) != 0;
-  EXPECT_EQ(families.size(), reported + 1);
-  std::size_t drops = 0;
-  for (std::size_t at = text.find("portico_drops_total{"); at != std::string::npos; at = text.find("portico_drops_total{", at + 1)) {
-    ++drops;
-  }
-  EXPECT_EQ(drops, 2 * kDropReasonCount);
+  ASSERT_TRUE(t.family("push_seconds", Type::kHistogram, "Push to ACK"));
+  const double bounds[] = {0.001, 0.01};
+  const uint64_t cumulative[] = {3, 5};
+  ASSERT_TRUE(t.histogram({{"dataplane", "a"}}, bounds, cumulative, 0.0125, 6));
+  EXPECT_EQ(t.text(),
+            "# HELP push_seconds Push to ACK\n"
+            "# TYPE push_seconds histogram\n"
+            "push_seconds_bucket{dataplane=\"a\",le=\"0.001\"} 3\n"
+            "push_seconds_bucket{dataplane=\"a\",le=\"0.01\"} 5\n"
+            "push_seconds_bucket{dataplane=\"a\",le=\"+Inf\"} 6\n"
+            "push_seconds_sum{dataplane=\"a\"} 0.0125\n"
+            "push_seconds_count{dataplane=\"a\"} 6\n");
+  EXPECT_FALSE(t.histogram({{"le", "x"}}, bounds, cumulative, 0, 0)) << "le is the histogram's own label";
 }
 
 }  // namespace
-}  // namespace portico::dp
+}  // namespace portico::common

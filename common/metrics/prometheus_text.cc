@@ -1,10 +1,10 @@
-#include "dataplane/stats/prometheus_text.h"
+#include "common/metrics/prometheus_text.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
-namespace portico::dp {
+namespace portico::common {
 
 namespace {
 
@@ -51,7 +51,7 @@ bool PrometheusText::family(std::string_view name, Type type, std::string_view h
   escapeInto(text_, help, false);
   text_ += "\n# TYPE ";
   text_ += name;
-  text_ += type == Type::kCounter ? " counter\n" : " gauge\n";
+  text_ += type == Type::kCounter ? " counter\n" : type == Type::kGauge ? " gauge\n" : " histogram\n";
   return true;
 }
 
@@ -65,9 +65,10 @@ bool PrometheusText::labelsValid(const Labels& labels) const {
   return true;
 }
 
-void PrometheusText::writeLabels(const Labels& labels) {
+void PrometheusText::writeLabels(const Labels& labels, std::string_view suffix, std::string_view le) {
   text_ += current_;
-  if (labels.empty()) return;
+  text_ += suffix;
+  if (labels.empty() && le.empty()) return;
   text_ += '{';
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) text_ += ',';
@@ -76,21 +77,33 @@ void PrometheusText::writeLabels(const Labels& labels) {
     escapeInto(text_, labels[i].second, true);
     text_ += '"';
   }
+  if (!le.empty()) {
+    text_ += labels.empty() ? "le=\"" : ",le=\"";
+    text_ += le;
+    text_ += '"';
+  }
   text_ += '}';
 }
 
-bool PrometheusText::sample(const Labels& labels, double value) {
-  if (current_.empty() || !labelsValid(labels)) return false;
-  writeLabels(labels);
+void PrometheusText::writeValue(double value) {
   if (std::isnan(value)) {
     text_ += " NaN\n";
   } else if (std::isinf(value)) {
     text_ += value > 0 ? " +Inf\n" : " -Inf\n";
   } else {
+    // The shortest text that reads back as the same double (0.0125, not 0.012500000000000001).
     char buf[32];
-    std::snprintf(buf, sizeof buf, " %.17g\n", value);
-    text_ += buf;
+    const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+    text_ += ' ';
+    text_.append(buf, end);
+    text_ += '\n';
   }
+}
+
+bool PrometheusText::sample(const Labels& labels, double value) {
+  if (current_.empty() || !labelsValid(labels)) return false;
+  writeLabels(labels);
+  writeValue(value);
   return true;
 }
 
@@ -103,4 +116,25 @@ bool PrometheusText::sample(const Labels& labels, uint64_t value) {
   return true;
 }
 
-}  // namespace portico::dp
+bool PrometheusText::histogram(const Labels& labels, std::span<const double> bounds, std::span<const uint64_t> cumulative,
+                               double sum, uint64_t count) {
+  if (current_.empty() || bounds.size() != cumulative.size() || !labelsValid(labels)) return false;
+  for (const auto& l : labels) {
+    if (l.first == "le") return false;
+  }
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    char le[32];
+    const auto end = std::to_chars(le, le + sizeof le, bounds[i]).ptr;
+    writeLabels(labels, "_bucket", std::string_view(le, static_cast<std::size_t>(end - le)));
+    text_ += ' ' + std::to_string(cumulative[i]) + '\n';
+  }
+  writeLabels(labels, "_bucket", "+Inf");
+  text_ += ' ' + std::to_string(count) + '\n';
+  writeLabels(labels, "_sum");
+  writeValue(sum);
+  writeLabels(labels, "_count");
+  text_ += ' ' + std::to_string(count) + '\n';
+  return true;
+}
+
+}  // namespace portico::common

@@ -1,15 +1,18 @@
-#include "dataplane/api/metrics_http.h"
+#include "common/metrics/metrics_http.h"
 
 #include <httplib.h>
 
-#include "dataplane/common/listen_address.h"
+#include "common/listen_address.h"
 
-namespace portico::dp::api {
+namespace portico::common {
 
-Result<std::unique_ptr<MetricsHttp>> MetricsHttp::start(const std::string& listen, Handlers handlers) {
+std::unique_ptr<MetricsHttp> MetricsHttp::start(const std::string& listen, Handlers handlers, std::string& error) {
   std::string address;
   int port = 0;
-  if (!splitListenAddress(listen, address, port)) return Error{"metrics.listen " + listen, "is not address:port"};
+  if (!splitListenAddress(listen, address, port)) {
+    error = "metrics.listen " + listen + ": is not address:port";
+    return nullptr;
+  }
   std::unique_ptr<MetricsHttp> m(new MetricsHttp());
   m->server_ = std::make_unique<httplib::Server>();
   httplib::Server& s = *m->server_;
@@ -23,7 +26,10 @@ Result<std::unique_ptr<MetricsHttp>> MetricsHttp::start(const std::string& liste
     res.set_content(ready ? "ready\n" : "not ready: the workers are not running or no state is served yet\n",
                     "text/plain");
   });
-  if (!s.bind_to_port(address, port)) return Error{"metrics.listen " + listen, "cannot bind (in use, or not an address of this host)"};
+  if (!s.bind_to_port(address, port)) {
+    error = "metrics.listen " + listen + ": cannot bind (in use, or not an address of this host)";
+    return nullptr;
+  }
   m->thread_ = std::thread([&s] { s.listen_after_bind(); });
   return m;
 }
@@ -35,4 +41,4 @@ void MetricsHttp::shutdown() {
 
 MetricsHttp::~MetricsHttp() { shutdown(); }
 
-}  // namespace portico::dp::api
+}  // namespace portico::common
