@@ -13,11 +13,15 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <grpcpp/security/credentials.h>
 
 #include "common/metrics/metrics_http.h"
 #include "controlplane/bgp/announce_policy.h"
@@ -144,8 +148,31 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
+  std::shared_ptr<grpc::ChannelCredentials> tls;
+  if (!cfg.dataplaneTls.ca.empty()) {
+    grpc::SslCredentialsOptions options;
+    const std::pair<const char*, std::string*> files[] = {{"certificate", &options.pem_cert_chain},
+                                                          {"key", &options.pem_private_key},
+                                                          {"ca", &options.pem_root_certs}};
+    const std::string* paths[] = {&cfg.dataplaneTls.certificate, &cfg.dataplaneTls.key, &cfg.dataplaneTls.ca};
+    for (std::size_t i = 0; i < 3; ++i) {
+      std::ifstream in(*paths[i]);
+      std::stringstream text;
+      text << in.rdbuf();
+      *files[i].second = text.str();
+      if (!in || files[i].second->empty()) {
+        std::fprintf(stderr, "portico-controlplane: %s: dataplane_tls.%s: cannot read %s\n", configPath.c_str(),
+                     files[i].first, paths[i]->c_str());
+        return 2;
+      }
+    }
+    tls = grpc::SslCredentials(options);
+  }
   std::vector<std::unique_ptr<DataplaneClient>> clients;
-  for (const auto& target : cfg.dataplanes) clients.push_back(std::make_unique<DataplaneClient>(target, logLine));
+  for (const auto& target : cfg.dataplanes) {
+    clients.push_back(std::make_unique<DataplaneClient>(
+        target, target.rfind("unix:", 0) == 0 ? grpc::InsecureChannelCredentials() : tls, logLine));
+  }
   ControlplaneMetrics metrics(cfg.dataplanes, kube != nullptr);
   std::unique_ptr<portico::common::MetricsHttp> metricsHttp;
   if (!cfg.metricsListen.empty()) {

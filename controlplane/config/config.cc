@@ -114,10 +114,24 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
   try {
     const YAML::Node root = YAML::Load(yaml);
     if (!root.IsDefined() || root.IsNull()) throw KeyError{"", "the file is empty"};
-    known(root, "", {"dataplanes", "address_pools", "debounce_ms", "bgp", "kubernetes", "metrics"});
+    known(root, "", {"dataplanes", "dataplane_tls", "address_pools", "debounce_ms", "bgp", "kubernetes", "metrics"});
     const YAML::Node dps = root["dataplanes"];
     if (!dps || !dps.IsSequence() || dps.size() == 0) throw KeyError{"dataplanes", "must list at least one dataplane API address"};
     for (std::size_t i = 0; i < dps.size(); ++i) out.dataplanes.push_back(text(dps[i], "dataplanes[" + std::to_string(i) + "]"));
+    if (const YAML::Node t = root["dataplane_tls"]) {
+      known(t, "dataplane_tls", {"certificate", "key", "ca"});
+      if (t["certificate"]) out.dataplaneTls.certificate = text(t["certificate"], "dataplane_tls.certificate");
+      if (t["key"]) out.dataplaneTls.key = text(t["key"], "dataplane_tls.key");
+      if (t["ca"]) out.dataplaneTls.ca = text(t["ca"], "dataplane_tls.ca");
+    }
+    const DataplaneTls& tls = out.dataplaneTls;
+    for (std::size_t i = 0; i < out.dataplanes.size(); ++i) {
+      // A dataplane's TCP API takes nothing but mutual TLS.
+      if (out.dataplanes[i].rfind("unix:", 0) != 0 && (tls.certificate.empty() || tls.key.empty() || tls.ca.empty())) {
+        throw KeyError{"dataplanes[" + std::to_string(i) + "]",
+                       "a host:port dataplane needs mutual TLS: set dataplane_tls.certificate, key and ca"};
+      }
+    }
     if (const YAML::Node pools = root["address_pools"]) {
       if (!pools.IsSequence()) throw KeyError{"address_pools", "must be a list"};
       for (std::size_t i = 0; i < pools.size(); ++i) {

@@ -18,11 +18,19 @@ struct KubernetesConfig {
   unsigned watchTimeoutS = 300;
 };
 
+// The control plane's side of the dataplanes' mutual TLS (their api.listen): its client
+// certificate and key, and the CA that signed the dataplanes' server certificates. PEM
+// paths; needed for every dataplane given as host:port.
+struct DataplaneTls {
+  std::string certificate, key, ca;
+};
+
 struct ControlPlaneConfig {
   std::vector<std::string> dataplanes;  // gRPC targets, e.g. "unix:/run/portico/dataplane.sock"
   std::vector<AddressPool> addressPools;
   unsigned debounceMs = 200;  // changes closer together than this become one push
   std::string metricsListen;  // "address:port" of GET /metrics, /healthz, /readyz; empty: none
+  DataplaneTls dataplaneTls;
   BgpConfig bgp;
   KubernetesConfig kubernetes;
 };

@@ -16,10 +16,10 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 constexpr auto kPushDeadline = std::chrono::seconds(10);
 }  // namespace
 
-DataplaneClient::DataplaneClient(std::string target, Log log)
+DataplaneClient::DataplaneClient(std::string target, std::shared_ptr<grpc::ChannelCredentials> credentials, Log log)
     : target_(std::move(target)),
       log_(std::move(log)),
-      stub_(pb::Dataplane::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()))),
+      stub_(pb::Dataplane::NewStub(grpc::CreateChannel(target_, std::move(credentials)))),
       thread_([this] { run(); }) {}
 
 DataplaneClient::~DataplaneClient() {
@@ -42,7 +42,9 @@ void DataplaneClient::setState(const pb::DesiredState& state) {
 bool DataplaneClient::settle(const grpc::Status& st, const pb::PushReply& reply, uint64_t version,
                              const std::string& how) {
   if (!st.ok()) {
-    if (reachable_) log_(target_ + ": unreachable (" + st.error_message() + "); retrying");
+    // Said once when it goes away, and once if it was never reached (a wrong address or
+    // certificate must not go unexplained).
+    if (reachable_ || !settled_) log_(target_ + ": unreachable (" + st.error_message() + "); retrying");
     reachable_ = false;
     settled_ = true;
     return false;

@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include <grpcpp/security/credentials.h>
+
 #include "controlplane/push/state_delta.h"
 #include "proto/dataplane.grpc.pb.h"
 
@@ -24,7 +26,9 @@ class DataplaneClient {
  public:
   using Log = std::function<void(const std::string&)>;
 
-  DataplaneClient(std::string target, Log log);
+  // `credentials`: insecure for a unix: socket, mutual TLS for host:port (see
+  // channelCredentials in the config).
+  DataplaneClient(std::string target, std::shared_ptr<grpc::ChannelCredentials> credentials, Log log);
   ~DataplaneClient();
 
   void setState(const portico::dataplane::v1::DesiredState& state);

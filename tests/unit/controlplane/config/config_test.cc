@@ -71,6 +71,18 @@ TEST(ControlPlaneConfig, MetricsListen) {
   EXPECT_NE(l.problem.find("metrics.listen"), std::string::npos) << l.problem;
 }
 
+TEST(ControlPlaneConfig, ATcpDataplaneNeedsMutualTls) {
+  Loaded l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\", \"192.0.2.2:50051\"]\n");
+  EXPECT_FALSE(l.ok);
+  EXPECT_NE(l.problem.find("dataplanes[1]: a host:port dataplane needs mutual TLS"), std::string::npos) << l.problem;
+  l = load("dataplanes: [\"192.0.2.2:50051\"]\ndataplane_tls: {certificate: /etc/portico/cp.crt, key: /etc/portico/cp.key}\n");
+  EXPECT_FALSE(l.ok) << "the CA is needed too";
+  l = load("dataplanes: [\"192.0.2.2:50051\"]\n"
+           "dataplane_tls: {certificate: /etc/portico/cp.crt, key: /etc/portico/cp.key, ca: /etc/portico/ca.crt}\n");
+  ASSERT_TRUE(l.ok) << l.problem;
+  EXPECT_EQ(l.cfg.dataplaneTls.ca, "/etc/portico/ca.crt");
+}
+
 TEST(ControlPlaneConfig, NoBgpSectionMeansNoBgp) {
   const Loaded l = load("dataplanes: [\"unix:/x\"]\n");
   ASSERT_TRUE(l.ok) << l.problem;
