@@ -10,8 +10,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/build}
 build=$root/build
+# What is built is packaged: this script does not build (run scripts/setup.sh, or ninja -C build, first).
 [ -x "$build/dataplane/portico-dataplane" ] || { echo "package: no release build in $build (run scripts/setup.sh)" >&2; exit 1; }
-ninja -C "$build" >/dev/null
 version=$(meson introspect --projectinfo "$build" | python3 -c "import json, sys; print(json.load(sys.stdin)['version'])")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -33,7 +33,7 @@ install -D -m 0644 "$root/configs/default/portico-controlplane" "$p/etc/default/
 for u in portico-dataplane portico-controlplane; do
   install -D -m 0644 "$root/configs/systemd/$u.service" "$p/lib/systemd/system/$u.service"
 done
-for f in gatewayclass.yaml namespace.yaml rbac.yaml README.md; do
+for f in gatewayclass.yaml namespace.yaml rbac.yaml controlplane.yaml README.md; do
   install -D -m 0644 "$root/configs/k8s/$f" "$p/usr/share/portico/k8s/$f"
 done
 install -D -m 0644 "$root/README.md" "$p/usr/share/doc/portico/README.md"
