@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "dataplane/api/api_server.h"
 #include "common/metrics/metrics_http.h"
+#include "dataplane/api/api_server.h"
 #include "dataplane/config/config.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/tls/ticket_keys.h"
