@@ -12,9 +12,16 @@ if ! ./scripts/setup.sh || ! ./scripts/sanitize.sh --build-only; then
   exit 1
 fi
 
-# What the tests may leave behind: network namespaces and DPDK runtime folders. Those
-# that were not here before the run must be gone after it.
-leftovers() { { ip netns list 2>/dev/null | cut -d' ' -f1 | sed 's/^/netns /'; ls /var/run/dpdk 2>/dev/null | sed 's|^|/var/run/dpdk/|'; } | sort; }
+# What the tests may leave behind: network namespaces, DPDK runtime folders, and the
+# programs they start (ours, and the Prometheus server of the metrics test). Those that
+# were not here before the run must be gone after it.
+leftovers() {
+  {
+    ip netns list 2>/dev/null | cut -d' ' -f1 | sed 's/^/netns /'
+    ls /var/run/dpdk 2>/dev/null | sed 's|^|/var/run/dpdk/|'
+    ps -eo stat=,args= | awk '$1 !~ /^Z/ && $2 ~ /(portico-dataplane|portico-controlplane|prometheus)$/ { $1 = "process"; print }'
+  } | sort
+}
 before=$(leftovers)
 
 total_passed=0

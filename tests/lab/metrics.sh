@@ -117,7 +117,9 @@ mkdir -p "$work/manifests"
   manifest_route HTTPRoute app metrics app.example.com app 80
 } >"$work/manifests/state.yaml"
 printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\nmetrics: {listen: "127.0.0.1:9465"}\n' "$work/api.sock" >"$work/controlplane.yaml"
-in_dp "$(dirname "$DATAPLANE")/../controlplane/portico-controlplane" --config "$work/controlplane.yaml" \
+# Started by ip netns exec itself, not through a function: $! must be the program's pid,
+# or the cleanup would end a subshell and leave the program running.
+ip netns exec "$dp" "$(dirname "$DATAPLANE")/../controlplane/portico-controlplane" --config "$work/controlplane.yaml" \
   --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
 LAB_PIDS+=("$!")
 check "the control plane programs the dataplane" \
@@ -142,7 +144,7 @@ scrape_configs:
   - job_name: portico-controlplane
     static_configs: [{targets: ["127.0.0.1:9465"]}]
 YAML
-in_dp prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+ip netns exec "$dp" prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
   --web.listen-address=127.0.0.1:9090 >"$work/prometheus.log" 2>&1 &
 LAB_PIDS+=("$!")
 flows_in_prometheus() {
