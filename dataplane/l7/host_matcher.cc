@@ -42,9 +42,11 @@ Result<std::unique_ptr<HostMatcher>> HostMatcher::build(const std::vector<HostPa
     }
   }
   if (suffixes.size() <= kDirectWildcards) {
-    // Longest suffix first, so the first that matches is the most specific.
-    std::stable_sort(suffixes.begin(), suffixes.end(),
-                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    // Longest suffix first, so the first that matches is the most specific; equal ones
+    // side by side, so a repeat is seen (two suffixes of one length never both match).
+    std::sort(suffixes.begin(), suffixes.end(), [](const auto& a, const auto& b) {
+      return a.first.size() != b.first.size() ? a.first.size() > b.first.size() : a.first < b.first;
+    });
     for (std::size_t i = 0; i < suffixes.size(); ++i) {
       if (i > 0 && suffixes[i].first == suffixes[i - 1].first) return Error{"hostname *" + suffixes[i].first, "listed twice"};
       m->directSuffixes_.push_back(suffixes[i].first);

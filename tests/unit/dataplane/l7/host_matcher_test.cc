@@ -86,6 +86,9 @@ TEST(HostMatcherErrors, NameThePattern) {
   m = HostMatcher::build(many);
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().toString(), "hostname *.h3.com: listed twice");
+  m = HostMatcher::build({{"*.a.com", 1}, {"*.b.com", 2}, {"*.A.com", 3}});
+  ASSERT_FALSE(m) << "a repeat among few wildcards, with another of its length between";
+  EXPECT_EQ(m.error().toString(), "hostname *.a.com: listed twice");
 }
 
 TEST_P(HostMatcherTest, TenThousandWildcards) {
