@@ -6,7 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ./scripts/setup.sh || ! ./scripts/sanitize.sh --build-only; then
+# Each fuzz target runs 10 s here (the whole run must stay under 30 minutes on CI's
+# machine); scripts/sanitize.sh alone gives them 20, and docs/reliability.md a long run.
+if ! ./scripts/setup.sh || ! ./scripts/sanitize.sh --build-only 10; then
   echo "test: setup or build failed"
   echo "0 passed, 1 failed"
   exit 1
