@@ -36,6 +36,7 @@
 #include "controlplane/status/status_json.h"
 #include "controlplane/status/status_writer.h"
 #include "controlplane/translate/addresses.h"
+#include "controlplane/translate/load_balancers.h"
 #include "controlplane/translate/translation.h"
 
 namespace {
@@ -76,10 +77,24 @@ std::vector<std::string> routesNamingUs(const ClusterState& state) {
 
 // Every status translation wants written, keyed "Kind namespace/name", and the detaching of
 // routes that name us in their status but no longer attach to any of our Gateways.
-std::map<std::string, StatusTarget> wantedStatuses(const Translation& t,
+// A LoadBalancer Service gets its addresses once every dataplane serves them (MetalLB
+// writes them at assignment; a client that reads them then may find nothing answering).
+std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const std::vector<LoadBalancerService>& loadBalancers,
                                                    const std::map<std::string, std::vector<std::string>>& addresses,
                                                    bool programmed, const std::vector<std::string>& namingUs) {
   std::map<std::string, StatusTarget> out;
+  for (const auto& lb : loadBalancers) {
+    const auto slash = lb.key.find('/');
+    StatusTarget target;
+    target.kind = "Service";
+    target.ns = lb.key.substr(0, slash);
+    target.name = lb.key.substr(slash + 1);
+    const auto a = addresses.find(lb.claim.key);
+    if (!programmed && a != addresses.end()) continue;  // not yet: the next write has them
+    target.desired = loadBalancerStatus(a != addresses.end() ? a->second : std::vector<std::string>{});
+    target.text = target.desired.dump();
+    out.emplace(lb.claim.key, std::move(target));
+  }
   for (const auto& s : t.statuses) {
     const auto slash = s.key.find('/');
     StatusTarget target;
@@ -222,6 +237,7 @@ int main(int argc, char** argv) {
   bool notifiedReady = false;
   bool reload = true;
   std::optional<Translation> translated;  // the latest, kept for status writes
+  std::vector<LoadBalancerService> loadBalancers;
   CertificateMemory lastGoodCertificates;  // what a Secret served before a bad edit
   std::vector<std::string> namingUs;  // routes whose status names our controller, from the same state
   std::optional<std::chrono::steady_clock::time_point> statusChangedAt;
@@ -265,7 +281,11 @@ int main(int argc, char** argv) {
       for (const auto& g : state.gateways) {
         if (translation.gateway(g.meta.key()) != nullptr) ours.push_back(&g);
       }
-      addresses = assignAddresses(ours, cfg.addressPools, addresses, problems);
+      // Gateways and LoadBalancer Services draw on the same pools: one assignment.
+      loadBalancers = translateLoadBalancers(state, cfg.loadBalancers, addresses, problems);
+      std::vector<AddressClaim> claims = gatewayClaims(ours, addresses);
+      for (const auto& lb : loadBalancers) claims.push_back(lb.claim);
+      addresses = assignAddresses(claims, cfg.addressPools, problems);
       std::set<std::string> now;
       for (const auto& p : problems) now.insert(p.toString());
       // A listener's unresolved references (a bad certificate, a missing grant): with
@@ -284,14 +304,15 @@ int main(int argc, char** argv) {
       reported = now;
       metrics.stateRead(true, now.size());
       metrics.translated(translateSeconds, ours.size());
-      auto desired = buildDesiredState(translation, addresses);
+      auto desired = buildDesiredState(translation, addresses, loadBalancers);
       const std::string content = desired.SerializeAsString();
       if (content != lastContent) {
         lastContent = content;
         desired.set_version(++version);
         if (speaker) announceable[version] = announceableVips(desired, cfg.addressPools);
         logLine("version " + std::to_string(version) + ": " + std::to_string(translation.gateways.size()) + " gateways, " +
-            std::to_string(desired.vips_size()) + " VIPs");
+                std::to_string(loadBalancers.size()) + " LoadBalancer services, " + std::to_string(desired.vips_size()) +
+                " VIPs");
         for (auto& c : clients) c->setState(desired);
         pushedAt = std::chrono::steady_clock::now();
         metrics.pushed(version, static_cast<std::size_t>(desired.vips_size()), pushedAt);
@@ -322,7 +343,7 @@ int main(int argc, char** argv) {
     wasAllAcked = allAcked;
     if (writer && translated && statusChangedAt &&
         (allAcked || std::chrono::steady_clock::now() - *statusChangedAt > kStatusWait)) {
-      writer->update(wantedStatuses(*translated, addresses, allAcked && version != 0, namingUs));
+      writer->update(wantedStatuses(*translated, loadBalancers, addresses, allAcked && version != 0, namingUs));
       statusChangedAt.reset();
     }
     const bool settled = std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->settled(); });

@@ -114,7 +114,8 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
   try {
     const YAML::Node root = YAML::Load(yaml);
     if (!root.IsDefined() || root.IsNull()) throw KeyError{"", "the file is empty"};
-    known(root, "", {"dataplanes", "dataplane_tls", "address_pools", "debounce_ms", "bgp", "kubernetes", "metrics"});
+    known(root, "", {"dataplanes", "dataplane_tls", "address_pools", "load_balancer_services", "debounce_ms", "bgp",
+                     "kubernetes", "metrics"});
     const YAML::Node dps = root["dataplanes"];
     if (!dps || !dps.IsSequence() || dps.size() == 0) throw KeyError{"dataplanes", "must list at least one dataplane API address"};
     for (std::size_t i = 0; i < dps.size(); ++i) out.dataplanes.push_back(text(dps[i], "dataplanes[" + std::to_string(i) + "]"));
@@ -153,6 +154,17 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
           if (expandRange(pool.ranges.back(), why).empty()) throw KeyError{akey, why};
         }
         out.addressPools.push_back(pool);
+      }
+    }
+    if (const YAML::Node lb = root["load_balancer_services"]) {
+      known(lb, "load_balancer_services", {"class", "without_class"});
+      if (lb["class"]) out.loadBalancers.loadBalancerClass = text(lb["class"], "load_balancer_services.class");
+      if (const YAML::Node w = lb["without_class"]) {
+        try {
+          out.loadBalancers.withoutClass = w.as<bool>();
+        } catch (const YAML::Exception&) {
+          throw KeyError{"load_balancer_services.without_class", "must be true or false"};
+        }
       }
     }
     if (const YAML::Node d = root["debounce_ms"]) {

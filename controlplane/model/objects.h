@@ -189,6 +189,15 @@ struct ServicePort {
 struct Service {
   ObjectMeta meta;
   std::vector<ServicePort> ports;
+  std::string type = "ClusterIP";  // ClusterIP, NodePort, LoadBalancer, ExternalName
+  std::optional<std::string> loadBalancerClass;
+  std::optional<std::string> loadBalancerIP;  // deprecated in the API, still written
+  std::string externalTrafficPolicy = "Cluster";
+  std::vector<std::string> ipFamilies;  // IPv4, IPv6; set by the API server
+  std::string ipFamilyPolicy = "SingleStack";
+  // status.loadBalancer.ingress[].ip: what a control plane gave it before, kept after a
+  // restart (read leniently: status is not the user's to get right).
+  std::vector<std::string> statusAddresses;
 };
 
 struct EndpointSlice {

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <set>
 
+#include "controlplane/push/l4_services.h"
 #include "controlplane/push/listener_ports.h"
 
 namespace portico::cp {
 
 portico::dataplane::v1::DesiredState buildDesiredState(const Translation& translation,
-                                                       const std::map<std::string, std::vector<std::string>>& addresses) {
+                                                       const std::map<std::string, std::vector<std::string>>& addresses,
+                                                       const std::vector<LoadBalancerService>& loadBalancers) {
   portico::dataplane::v1::DesiredState out;
   std::set<std::string> vips;
   for (const auto& gw : translation.gateways) {
@@ -17,11 +19,16 @@ portico::dataplane::v1::DesiredState buildDesiredState(const Translation& transl
     if (!serving || it == addresses.end()) continue;
     vips.insert(it->second.begin(), it->second.end());
   }
+  for (const auto& lb : loadBalancers) {
+    const auto it = addresses.find(lb.claim.key);
+    if (!lb.ports.empty() && it != addresses.end()) vips.insert(it->second.begin(), it->second.end());
+  }
   for (const auto& v : vips) out.add_vips(v);
   for (const auto& gw : translation.gateways) {
     const auto it = addresses.find(gw.key);
     if (it != addresses.end()) addListenerPorts(gw, it->second, out);
   }
+  addL4Services(loadBalancers, addresses, out);
   return out;
 }
 

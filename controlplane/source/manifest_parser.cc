@@ -365,7 +365,23 @@ ReferenceGrant readReferenceGrant(const YAML::Node& doc, const ObjectMeta& meta)
 Service readService(const YAML::Node& doc, const ObjectMeta& meta) {
   Service s;
   s.meta = meta;
-  eachItem(child(doc, "spec"), "ports", "spec", [&](const YAML::Node& n, const std::string& f) {
+  const YAML::Node spec = child(doc, "spec");
+  s.type = optStr(spec, "type", "spec").value_or("ClusterIP");
+  s.loadBalancerClass = optStr(spec, "loadBalancerClass", "spec");
+  s.loadBalancerIP = optStr(spec, "loadBalancerIP", "spec");
+  s.externalTrafficPolicy = optStr(spec, "externalTrafficPolicy", "spec").value_or("Cluster");
+  s.ipFamilyPolicy = optStr(spec, "ipFamilyPolicy", "spec").value_or("SingleStack");
+  eachItem(spec, "ipFamilies", "spec", [&](const YAML::Node& n, const std::string& f) { s.ipFamilies.push_back(str(n, f)); });
+  const YAML::Node status = child(doc, "status");
+  const YAML::Node lb = status ? child(status, "loadBalancer") : YAML::Node();
+  const YAML::Node ingress = lb ? child(lb, "ingress") : YAML::Node();
+  if (ingress && ingress.IsSequence()) {
+    for (const YAML::Node& i : ingress) {
+      const YAML::Node ip = child(i, "ip");
+      if (ip && ip.IsScalar()) s.statusAddresses.push_back(ip.Scalar());
+    }
+  }
+  eachItem(spec, "ports", "spec", [&](const YAML::Node& n, const std::string& f) {
     ServicePort p;
     p.name = optStr(n, "name", f).value_or("");
     p.port = number(child(n, "port"), join(f, "port"), 1, 65535);

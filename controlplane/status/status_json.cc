@@ -92,6 +92,12 @@ nlohmann::json desiredStatus(const ObjectStatus& s, const std::vector<std::strin
   return out;
 }
 
+nlohmann::json loadBalancerStatus(const std::vector<std::string>& addresses) {
+  json ingress = json::array();
+  for (const auto& a : addresses) ingress.push_back({{"ip", a}, {"ipMode", "VIP"}});
+  return {{"loadBalancer", {{"ingress", std::move(ingress)}}}};
+}
+
 nlohmann::json mergeStatus(const nlohmann::json& existing, const nlohmann::json& desired, const std::string& kind,
                            const std::string& now) {
   const json base = existing.is_object() ? existing : json::object();
@@ -110,6 +116,11 @@ nlohmann::json mergeStatus(const nlohmann::json& existing, const nlohmann::json&
       l["conditions"] = mergeConditions(old != nullptr ? old->value("conditions", none) : none, l["conditions"], now);
       out["listeners"].push_back(std::move(l));
     }
+  }
+  if (kind == "Service") {
+    // The ingress list is ours whole; conditions of the Service stay.
+    out["loadBalancer"] = desired["loadBalancer"];
+    if (out["loadBalancer"]["ingress"].empty()) out["loadBalancer"] = json::object();
   }
   if (desired.contains("parents")) {
     // Other controllers' entries stay; ours are replaced as a whole, so a parent the

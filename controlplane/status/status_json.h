@@ -17,6 +17,10 @@ namespace portico::cp {
 // that carries it, so Programmed conditions pending that acknowledgement become True.
 nlohmann::json desiredStatus(const ObjectStatus& status, const std::vector<std::string>& addresses, bool programmed);
 
+// A LoadBalancer Service's status: its addresses as status.loadBalancer.ingress (ipMode
+// VIP: the address is answered at the gateway, as kube-proxy's own VIPs are).
+nlohmann::json loadBalancerStatus(const std::vector<std::string>& addresses);
+
 // `existing` (the object's status, possibly null) with `desired` written over it;
 // `now` (RFC 3339) stamps conditions that are new or changed status.
 nlohmann::json mergeStatus(const nlohmann::json& existing, const nlohmann::json& desired, const std::string& kind,

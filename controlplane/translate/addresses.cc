@@ -109,74 +109,226 @@ std::vector<std::string> expandRange(const std::string& range, std::string& prob
   return out;
 }
 
-std::map<std::string, std::vector<std::string>> assignAddresses(
-    const std::vector<const Gateway*>& gateways, const std::vector<AddressPool>& pools,
-    const std::map<std::string, std::vector<std::string>>& previous, std::vector<Problem>& problems) {
-  std::map<std::string, std::vector<std::string>> out;
-  std::set<std::string> taken;
-  std::vector<std::string> pool;
-  for (const auto& p : pools) {
-    for (const auto& r : p.ranges) {
-      std::string problem;
-      for (auto& a : expandRange(r, problem)) pool.push_back(std::move(a));
-      if (!problem.empty()) problems.push_back({"controlplane.yaml", "address pool " + p.name, "addresses", problem});
+namespace {
+
+struct PoolAddress {
+  std::string address;
+  const AddressPool* pool;
+  int family;
+};
+
+bool shareSomething(const std::vector<std::string>& a, const std::vector<std::string>& b, std::string& which) {
+  for (const auto& p : a) {
+    if (std::find(b.begin(), b.end(), p) != b.end()) {
+      which = p;
+      return true;
     }
   }
+  return false;
+}
 
-  // Explicit addresses first: they are the operator's; then pool addresses, oldest
-  // Gateway first, each from its own stable starting point onwards.
-  std::vector<const Gateway*> order(gateways);
-  std::sort(order.begin(), order.end(), [](const Gateway* a, const Gateway* b) {
-    return std::tie(a->meta.creationTimestamp, a->meta.ns, a->meta.name) <
-           std::tie(b->meta.creationTimestamp, b->meta.ns, b->meta.name);
-  });
-  for (const Gateway* g : order) {
-    for (const auto& a : g->addresses) {
+class Assigner {
+ public:
+  Assigner(const std::vector<AddressClaim>& claims, const std::vector<AddressPool>& pools, std::vector<Problem>& problems)
+      : claims_(claims), problems_(problems) {
+    for (const auto& p : pools) {
+      poolNames_.insert(p.name);
+      for (const auto& r : p.ranges) {
+        std::string problem;
+        for (auto& a : expandRange(r, problem)) {
+          const int family = a.find(':') == std::string::npos ? 4 : 6;
+          index_[a] = pool_.size();
+          pool_.push_back({std::move(a), &p, family});
+        }
+        if (!problem.empty()) problems.push_back({"controlplane.yaml", "address pool " + p.name, "addresses", problem});
+      }
+    }
+    for (std::size_t i = 0; i < claims.size(); ++i) order_.push_back(i);
+    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+      // Of equal age (manifests seldom carry creationTimestamp) Gateways come first.
+      return std::tie(claims[a].created, claims[a].object) < std::tie(claims[b].created, claims[b].object);
+    });
+  }
+
+  std::map<std::string, std::vector<std::string>> run() {
+    // Addresses a Gateway asks for first: they are the operator's. Then what each claim
+    // held, so that a Service asking for an address another holds is refused rather than
+    // moving it; then what Services ask for; then new pool addresses. Oldest claim first.
+    for (std::size_t c : order_) {
+      if (!claims_[c].requestedInPool) requested(c);
+    }
+    for (std::size_t c : order_) {
+      if (claims_[c].requested.empty()) kept(c);
+    }
+    for (std::size_t c : order_) {
+      if (claims_[c].requestedInPool) requested(c);
+    }
+    for (std::size_t c : order_) {
+      if (claims_[c].requested.empty()) fill(c);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void problem(std::size_t c, const std::string& field, const std::string& message) {
+    problems_.push_back({claims_[c].source, claims_[c].object, field, message});
+  }
+
+  // Empty when claim c may hold `address` beside its holders; else who is in the way.
+  std::string obstacle(std::size_t c, const std::string& address) const {
+    const auto it = holders_.find(address);
+    if (it == holders_.end()) return "";
+    const AddressClaim& claim = claims_[c];
+    for (std::size_t h : it->second) {
+      std::string port;
+      if (claim.sharingKey.empty() || claims_[h].sharingKey != claim.sharingKey) return claims_[h].object;
+      if (shareSomething(claim.ports, claims_[h].ports, port)) return claims_[h].object + " (both use " + port + ")";
+    }
+    return "";
+  }
+
+  void take(std::size_t c, const std::string& address) {
+    holders_[address].push_back(c);
+    out_[claims_[c].key].push_back(address);
+  }
+
+  bool holds(std::size_t c, int family) const {
+    const auto it = out_.find(claims_[c].key);
+    if (it == out_.end()) return false;
+    return family == 0 || std::any_of(it->second.begin(), it->second.end(), [&](const std::string& a) {
+             return (a.find(':') == std::string::npos ? 4 : 6) == family;
+           });
+  }
+
+  // Whether claim c may take pool address i for `family`.
+  bool eligible(std::size_t c, std::size_t i, int family) const {
+    const AddressClaim& claim = claims_[c];
+    return (claim.pool.empty() || pool_[i].pool->name == claim.pool) && (family == 0 || pool_[i].family == family);
+  }
+
+  void requested(std::size_t c) {
+    const AddressClaim& claim = claims_[c];
+    for (const auto& text : claim.requested) {
       Addr parsed;
       int family;
-      if (a.type != "IPAddress" || !parse(a.value, parsed, family)) {
-        problems.push_back({g->meta.source, "Gateway " + g->meta.key(), "spec.addresses",
-                            "'" + a.value + "' is not an IP address (type IPAddress)"});
+      if (!parse(text, parsed, family)) {
+        problem(c, claim.requestedField, "'" + text + "' is not an IP address");
         continue;
       }
       const std::string canonical = format(parsed, family);
-      if (!taken.insert(canonical).second) {
-        problems.push_back({g->meta.source, "Gateway " + g->meta.key(), "spec.addresses",
-                            canonical + " is already the address of another Gateway"});
+      if (holds(c, 0) && std::count(out_[claim.key].begin(), out_[claim.key].end(), canonical)) continue;
+      const auto at = index_.find(canonical);
+      if (claim.requestedInPool && (at == index_.end() || !eligible(c, at->second, 0))) {
+        problem(c, claim.requestedField,
+                canonical + " is in no address pool" + (claim.pool.empty() ? "" : " named " + claim.pool) +
+                    " (an address outside the pools is not given)");
         continue;
       }
-      out[g->meta.key()].push_back(canonical);
-    }
-  }
-  // Pool addresses handed out before stay with their Gateways.
-  const std::set<std::string> inPool(pool.begin(), pool.end());
-  for (const Gateway* g : order) {
-    const auto before = previous.find(g->meta.key());
-    if (!g->addresses.empty() || before == previous.end() || before->second.size() != 1) continue;
-    const std::string& kept = before->second[0];
-    if (inPool.count(kept) && taken.insert(kept).second) out[g->meta.key()] = {kept};
-  }
-  for (const Gateway* g : order) {
-    if (!g->addresses.empty() || out.count(g->meta.key())) continue;
-    if (pool.empty()) {
-      problems.push_back({g->meta.source, "Gateway " + g->meta.key(), "spec.addresses",
-                          "no addresses given and no address pool configured"});
-      continue;
-    }
-    const std::size_t start = stableHash(g->meta.key()) % pool.size();
-    bool assigned = false;
-    for (std::size_t i = 0; i < pool.size() && !assigned; ++i) {
-      const std::string& candidate = pool[(start + i) % pool.size()];
-      if (taken.insert(candidate).second) {
-        out[g->meta.key()].push_back(candidate);
-        assigned = true;
+      if (const std::string who = obstacle(c, canonical); !who.empty()) {
+        problem(c, claim.requestedField, canonical + " is already the address of " + who);
+        continue;
       }
+      take(c, canonical);
     }
-    if (!assigned) {
-      problems.push_back({g->meta.source, "Gateway " + g->meta.key(), "", "every address of the pools is taken"});
+  }
+
+  void kept(std::size_t c) {
+    for (const auto& text : claims_[c].kept) {
+      const auto at = index_.find(text);
+      if (at == index_.end() || !eligible(c, at->second, 0) || !obstacle(c, text).empty()) continue;
+      const int family = pool_[at->second].family;
+      const bool wanted = std::any_of(claims_[c].families.begin(), claims_[c].families.end(),
+                                      [&](int f) { return f == 0 ? !holds(c, 0) : f == family && !holds(c, f); });
+      if (wanted) take(c, text);
     }
+  }
+
+  void fill(std::size_t c) {
+    const AddressClaim& claim = claims_[c];
+    const std::string field = claim.requestedField;
+    std::vector<std::string> missing;
+    for (int family : claim.families) {
+      if (holds(c, family)) continue;
+      std::vector<std::size_t> candidates;
+      for (std::size_t i = 0; i < pool_.size(); ++i) {
+        if (eligible(c, i, family)) candidates.push_back(i);
+      }
+      const std::string what = family == 0 ? "" : "IPv" + std::to_string(family) + " ";
+      if (candidates.empty()) {
+        if (pool_.empty()) {
+          problem(c, field, "no addresses given and no address pool configured");
+        } else if (!claim.pool.empty() && !poolNames_.count(claim.pool)) {
+          missing.push_back("no address pool is named " + claim.pool);
+          break;
+        } else {
+          missing.push_back("no " + what + "address in " + (claim.pool.empty() ? "the pools" : "pool " + claim.pool));
+        }
+        continue;
+      }
+      std::string chosen;
+      // Sharing: an address a claim of the same key holds, when the ports allow.
+      for (std::size_t i = 0; i < candidates.size() && chosen.empty() && !claim.sharingKey.empty(); ++i) {
+        const std::string& a = pool_[candidates[i]].address;
+        if (holders_.count(a) && obstacle(c, a).empty()) chosen = a;
+      }
+      const std::size_t start = stableHash(claim.key) % candidates.size();
+      for (std::size_t i = 0; i < candidates.size() && chosen.empty(); ++i) {
+        const std::string& a = pool_[candidates[(start + i) % candidates.size()]].address;
+        if (!holders_.count(a)) chosen = a;
+      }
+      if (chosen.empty()) {
+        missing.push_back("every " + what + "address of " + (claim.pool.empty() ? "the pools" : "pool " + claim.pool) +
+                          " is taken");
+        continue;
+      }
+      take(c, chosen);
+    }
+    // PreferDualStack: one family is enough.
+    if (!claim.familiesRequired && holds(c, 0)) return;
+    for (const auto& m : missing) problem(c, "", m);
+  }
+
+  const std::vector<AddressClaim>& claims_;
+  std::vector<Problem>& problems_;
+  std::vector<PoolAddress> pool_;
+  std::map<std::string, std::size_t> index_;  // address -> its place in pool_
+  std::set<std::string> poolNames_;
+  std::vector<std::size_t> order_;
+  std::map<std::string, std::vector<std::size_t>> holders_;
+  std::map<std::string, std::vector<std::string>> out_;
+};
+
+}  // namespace
+
+std::map<std::string, std::vector<std::string>> assignAddresses(const std::vector<AddressClaim>& claims,
+                                                                 const std::vector<AddressPool>& pools,
+                                                                 std::vector<Problem>& problems) {
+  return Assigner(claims, pools, problems).run();
+}
+
+std::vector<AddressClaim> gatewayClaims(const std::vector<const Gateway*>& gateways,
+                                        const std::map<std::string, std::vector<std::string>>& previous) {
+  std::vector<AddressClaim> out;
+  for (const Gateway* g : gateways) {
+    AddressClaim c;
+    c.key = g->meta.key();
+    c.object = "Gateway " + c.key;
+    c.source = g->meta.source;
+    c.created = g->meta.creationTimestamp;
+    c.requestedField = "spec.addresses";
+    // Another type (Hostname, a named address) can never parse as an IP address: it is
+    // reported as what it is.
+    for (const auto& a : g->addresses) c.requested.push_back(a.type == "IPAddress" ? a.value : a.type + " " + a.value);
+    if (const auto it = previous.find(c.key); it != previous.end()) c.kept = it->second;
+    out.push_back(std::move(c));
   }
   return out;
+}
+
+std::map<std::string, std::vector<std::string>> assignAddresses(
+    const std::vector<const Gateway*>& gateways, const std::vector<AddressPool>& pools,
+    const std::map<std::string, std::vector<std::string>>& previous, std::vector<Problem>& problems) {
+  return assignAddresses(gatewayClaims(gateways, previous), pools, problems);
 }
 
 }  // namespace portico::cp

@@ -1,9 +1,9 @@
 #pragma once
 
-// VIP assignment: a Gateway's spec.addresses when it gives them, otherwise an address
-// from the address pools (like MetalLB's IPAddressPool). Pure and deterministic: the
-// same Gateways get the same addresses on every run and every control plane, and a new
-// Gateway never takes an address an older one holds.
+// VIP assignment, for Gateways and LoadBalancer Services alike: the addresses an object
+// asks for when it gives them, otherwise one from the address pools (like MetalLB's
+// IPAddressPool). Pure and deterministic: the same objects get the same addresses on every
+// run and every control plane, and a new object never takes an address an older one holds.
 
 #include <map>
 #include <string>
@@ -22,10 +22,46 @@ struct AddressPool {
   bool keepWithoutEndpoints = false;
 };
 
-// Gateway key -> its addresses (canonical text). A Gateway keeps the pool address
-// `previous` gave it while that address is still in a pool and not claimed explicitly.
-// Gateways that cannot get one (bad or duplicate spec.addresses, pools exhausted) are
-// reported and left without.
+// One object that wants addresses: a Gateway, or a LoadBalancer Service (which MetalLB
+// would have served).
+struct AddressClaim {
+  std::string key;     // how the result names it: "namespace/name" for a Gateway, "Service namespace/name"
+  std::string object;  // for messages: "Gateway namespace/name"
+  std::string source;  // where it was read
+  std::string created;  // creationTimestamp: older claims choose first
+  std::vector<std::string> requested;  // asked for by the object itself
+  std::string requestedField;           // where, for messages
+  // A tenant's claim (a Service): what it requests must lie in a pool, and never takes an
+  // address another claim held. An operator's (a Gateway) may ask for any address, first.
+  bool requestedInPool = false;
+  std::string pool;              // only this pool's addresses; "" any
+  // Without requested addresses, one pool address of each family (4, 6); {0}: one of
+  // either family. `familiesRequired` false (PreferDualStack): a family the pools lack is
+  // no problem as long as one is given.
+  std::vector<int> families{0};
+  bool familiesRequired = true;
+  // Claims with the same non-empty key may hold one address if their ports differ
+  // (MetalLB's allow-shared-ip).
+  std::string sharingKey;
+  std::vector<std::string> ports;  // "53/UDP"
+  std::vector<std::string> kept;   // what it held before (the last assignment, or its status)
+};
+
+// Claim key -> its addresses (canonical text). A claim keeps an address it held while
+// that address is still in a pool it may use and not requested by another; a new one
+// starts from a point of the pool its key chooses, so the same objects get the same
+// addresses on every control plane. Claims that cannot get one (a bad or taken request,
+// exhausted pools) are reported and left without.
+std::map<std::string, std::vector<std::string>> assignAddresses(const std::vector<AddressClaim>& claims,
+                                                                 const std::vector<AddressPool>& pools,
+                                                                 std::vector<Problem>& problems);
+
+// The claims of Gateways: spec.addresses requested, anything else from any pool; `previous`
+// (an earlier assignAddresses result) gives what each held.
+std::vector<AddressClaim> gatewayClaims(const std::vector<const Gateway*>& gateways,
+                                        const std::map<std::string, std::vector<std::string>>& previous);
+
+// Gateways alone: assignAddresses(gatewayClaims(gateways, previous), pools, problems).
 std::map<std::string, std::vector<std::string>> assignAddresses(
     const std::vector<const Gateway*>& gateways, const std::vector<AddressPool>& pools,
     const std::map<std::string, std::vector<std::string>>& previous, std::vector<Problem>& problems);

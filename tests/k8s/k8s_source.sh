@@ -3,8 +3,9 @@
 # HTTPS, its own CA and token): initial sync, watch updates, a dropped watch resumed
 # without losing an event, 410 Gone relisted, status written with the right conditions
 # and only when it changed (409 conflicts retried), Secrets and EndpointSlices followed,
-# a bad object reported while the rest serves, the API server going away and coming back,
-# and two control planes electing one leader that hands over when it stops.
+# a bad object reported while the rest serves, LoadBalancer Services (addresses, sharing,
+# status, endpoints draining and going), the API server going away and coming back, and
+# two control planes electing one leader that hands over when it stops.
 # usage: k8s_source.sh PATH/TO/portico-dataplane
 set -u
 DATAPLANE=$1
@@ -26,6 +27,7 @@ dataplane_config() {  # dataplane_config NAME: a dataplane on null ports, API so
 dataplanes: ["unix:$work/$1.sock"]
 debounce_ms: 50
 kubernetes: {lease_duration_s: 3, secret_refresh_s: 1, watch_timeout_s: 20}
+address_pools: [{name: lab, addresses: [192.0.2.200-192.0.2.203]}]
 YAML
 }
 start_dataplane() {  # start_dataplane NAME
@@ -166,6 +168,59 @@ k8s_replace /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/stale/
 check "a stale parent entry of ours that this control plane never wrote is taken out; another controller's stays" \
   eventually 10 condition /apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/stale \
   "[p['controllerName'] for p in o['status']['parents']] == ['example.com/other']"
+
+# LoadBalancer Services, as MetalLB serves them: of our class only, an address from the
+# pool (or the one asked for), every port on the L4 path, status.loadBalancer written.
+SVC=/api/v1/namespaces/db/services
+lb_service() {  # lb_service NAME CLASS PORTS_JSON [ANNOTATIONS_JSON [SPEC_EXTRA]]
+  printf '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "%s", "namespace": "db", "annotations": %s}, "spec": {"type": "LoadBalancer", "loadBalancerClass": "%s", "ports": %s%s}}' \
+    "$1" "${4:-null}" "$2" "$3" "${5:-}"
+}
+lb_slice() {  # lb_slice SERVICE PORT ENDPOINTS_JSON
+  printf '{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "%s-1", "namespace": "db", "labels": {"kubernetes.io/service-name": "%s"}}, "addressType": "IPv4", "ports": [{"name": "p", "port": %s}], "endpoints": %s}' \
+    "$1" "$1" "$2" "$3"
+}
+lb_ip() { k8s_api GET "$SVC/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["loadBalancer"]["ingress"][0]["ip"])'; }
+# l4 ADDRESS PORT PROTOCOL PYTHON_EXPR: the dataplane's L4 service there (`s`) meets the expression.
+l4() {
+  "$CTL" vips --api "unix:$work/one.sock" | python3 -c "
+import json, sys
+s = next((s for s in json.load(sys.stdin)['services'] if s['vip'] == '$1' and s['port'] == $2 and s['protocol'] == '$3'), None)
+sys.exit(0 if ($4) else 1)"
+}
+k8s_create "$(lb_service pg portico.dev/lb '[{"name": "p", "port": 5432}]')"
+k8s_create "$(lb_slice pg 5432 '[{"addresses": ["198.51.100.20"], "conditions": {"ready": true}}, {"addresses": ["198.51.100.21"], "conditions": {"ready": true}}]')"
+k8s_create "$(lb_service theirs example.com/lb '[{"name": "p", "port": 5432}]')"
+check "a LoadBalancer Service of our class gets an address of the pool in status.loadBalancer" eventually 10 \
+  condition "$SVC/pg" "o['status']['loadBalancer']['ingress'][0]['ip'].startswith('192.0.2.20') and o['status']['loadBalancer']['ingress'][0]['ipMode'] == 'VIP'"
+pg=$(lb_ip pg)
+check "... and the dataplane serves its port on the L4 path to both ready endpoints ($pg)" eventually 5 l4 "$pg" 5432 tcp \
+  "s and s['name'] == 'Service db/pg port 5432/TCP' and sorted((b['address'], b['port'], b['state']) for b in s['backends']) == [('198.51.100.20', 5432, 'active'), ('198.51.100.21', 5432, 'active')]"
+check "a LoadBalancer Service of another class is left alone: no status" condition "$SVC/theirs" "not o.get('status', {}).get('loadBalancer')"
+shared='{"metallb.universe.tf/allow-shared-ip": "dns"}'
+k8s_create "$(lb_service dns-udp portico.dev/lb '[{"name": "p", "port": 53, "protocol": "UDP"}]' "$shared" ', "loadBalancerIP": "192.0.2.203"')"
+k8s_create "$(lb_service dns-tcp portico.dev/lb '[{"name": "p", "port": 53, "protocol": "TCP"}]' \
+  '{"metallb.universe.tf/allow-shared-ip": "dns", "metallb.universe.tf/loadBalancerIPs": "192.0.2.203"}')"
+check "a requested address is given (spec.loadBalancerIP), and shared with a Service of the same key on another port" \
+  eventually 10 bash -c "$(declare -f k8s_api condition); $(fake_k8s_env); SVC=$SVC; condition \$SVC/dns-udp \"o['status']['loadBalancer']['ingress'][0]['ip'] == '192.0.2.203'\" && condition \$SVC/dns-tcp \"o['status']['loadBalancer']['ingress'][0]['ip'] == '192.0.2.203'\""
+check "... both served on it: 53/UDP and 53/TCP" eventually 5 bash -c \
+  "$(declare -f l4); CTL='$CTL' work='$work'; l4 192.0.2.203 53 udp 's is not None' && l4 192.0.2.203 53 tcp 's is not None'"
+k8s_replace /apis/discovery.k8s.io/v1/namespaces/db/endpointslices/pg-1 \
+  "$(lb_slice pg 5432 '[{"addresses": ["198.51.100.20"], "conditions": {"ready": true}}, {"addresses": ["198.51.100.21"], "conditions": {"ready": false}}]')"
+check "an endpoint that goes not-ready drains (open flows stay, new ones go to the ready one)" eventually 5 l4 "$pg" 5432 tcp \
+  "sorted((b['address'], b['state']) for b in s['backends']) == [('198.51.100.20', 'active'), ('198.51.100.21', 'draining')]"
+k8s_replace /apis/discovery.k8s.io/v1/namespaces/db/endpointslices/pg-1 \
+  "$(lb_slice pg 5432 '[{"addresses": ["198.51.100.20"], "conditions": {"ready": true}}]')"
+check "an endpoint that goes away is no longer a backend (its flows end)" eventually 5 l4 "$pg" 5432 tcp \
+  "[b['address'] for b in s['backends']] == ['198.51.100.20']"
+k8s_api DELETE "$SVC/pg" >/dev/null
+check "a deleted Service's address is withdrawn from the dataplane" eventually 5 bash -c \
+  "! '$CTL' vips --api 'unix:$work/one.sock' | grep -q '\"$pg\"'"
+k8s_create "$(lb_service pg2 portico.dev/lb '[{"name": "p", "port": 5432}]' "{\"metallb.io/loadBalancerIPs\": \"$pg\"}")"
+check "... and freed: another Service may ask for it" eventually 10 condition "$SVC/pg2" "o['status']['loadBalancer']['ingress'][0]['ip'] == '$pg'"
+k8s_create "$(lb_service taken portico.dev/lb '[{"name": "p", "port": 5432}]' null ', "loadBalancerIP": "192.0.2.203"')"
+check "an address that cannot be given is logged with the Service and the field" wait_log \
+  "Service db/taken: spec.loadBalancerIP: 192.0.2.203 is already the address of Service db/dns-" "$work/cp-one.log" 10
 
 # The service-account token rotates: the file changes and the old token stops working.
 k8s_api POST /fake/token?value=rotated >/dev/null

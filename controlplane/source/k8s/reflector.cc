@@ -34,7 +34,8 @@ double jitter() {
 
 // Status is not the cache's business, except which controllers wrote a route's parent
 // entries: that is how a control plane finds entries of ours no one stands behind any
-// more (written by an earlier leader or run). The rest of it is dropped.
+// more (written by an earlier leader or run); and a LoadBalancer Service's addresses. The
+// rest of it is dropped.
 void slimStatus(json& object) {
   json controllers = json::array();
   const auto status = object.find("status");
@@ -46,8 +47,20 @@ void slimStatus(json& object) {
       }
     }
   }
+  // A LoadBalancer Service's addresses: the one a control plane gave it before keeps it
+  // across restarts.
+  json ingress = json::array();
+  if (status != object.end() && status->is_object() && status->contains("loadBalancer")) {
+    const json& lb = (*status)["loadBalancer"];
+    if (lb.is_object() && lb.contains("ingress") && lb["ingress"].is_array()) {
+      for (const json& i : lb["ingress"]) {
+        if (i.is_object() && i.contains("ip") && i["ip"].is_string()) ingress.push_back({{"ip", i["ip"]}});
+      }
+    }
+  }
   object.erase("status");
   if (!controllers.empty()) object["status"] = {{"parents", std::move(controllers)}};
+  if (!ingress.empty()) object["status"]["loadBalancer"] = {{"ingress", std::move(ingress)}};
 }
 
 }  // namespace

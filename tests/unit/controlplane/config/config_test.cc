@@ -71,6 +71,21 @@ TEST(ControlPlaneConfig, MetricsListen) {
   EXPECT_NE(l.problem.find("metrics.listen"), std::string::npos) << l.problem;
 }
 
+TEST(ControlPlaneConfig, LoadBalancerServices) {
+  Loaded l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\n");
+  ASSERT_TRUE(l.ok) << l.problem;
+  EXPECT_EQ(l.cfg.loadBalancers.loadBalancerClass, "portico.dev/lb");
+  EXPECT_FALSE(l.cfg.loadBalancers.withoutClass) << "Services of no class are another load balancer's unless asked";
+  l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\n"
+           "load_balancer_services: {class: example.com/edge, without_class: true}\n");
+  ASSERT_TRUE(l.ok) << l.problem;
+  EXPECT_EQ(l.cfg.loadBalancers.loadBalancerClass, "example.com/edge");
+  EXPECT_TRUE(l.cfg.loadBalancers.withoutClass);
+  l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\nload_balancer_services: {without_class: maybe}\n");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(l.problem, "controlplane.yaml: load_balancer_services.without_class: must be true or false");
+}
+
 TEST(ControlPlaneConfig, ATcpDataplaneNeedsMutualTls) {
   Loaded l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\", \"192.0.2.2:50051\"]\n");
   EXPECT_FALSE(l.ok);
