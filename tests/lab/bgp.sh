@@ -2,7 +2,8 @@
 # BGP mode, as a router behind the appliance sees it: BIRD 2 in namespace "rtr" peers with
 # gobgpd, which the control plane runs beside the dataplane and which talks through the
 # dataplane's port and host path. A client behind the router reaches each VIP through the
-# route BIRD learned. The session is signed with TCP MD5. The route goes away when the VIP loses its last endpoint (policy
+# route BIRD learned, a Gateway's and a LoadBalancer Service's alike. The session is signed
+# with TCP MD5. The route goes away when the VIP loses its last endpoint (policy
 # withdraw) or stays and answers 503 (policy keep); it survives a control-plane restart
 # and a flood at the appliance's address; it is withdrawn when the dataplane stops, and
 # comes back when it starts again.
@@ -77,6 +78,7 @@ debounce_ms: 100
 address_pools:
   - {name: edge, addresses: [203.0.113.200], no_endpoints: withdraw}
   - {name: sticky, addresses: [203.0.113.201], no_endpoints: keep}
+  - {name: services, addresses: [203.0.113.202], no_endpoints: withdraw}
 bgp:
   asn: 64512
   router_id: 192.0.2.2
@@ -97,6 +99,21 @@ write_manifests() {  # write_manifests READY_OF_APP
     manifest_gateway kept 203.0.113.201
     manifest_service kept 80 8080 198.51.100.11 false
     manifest_route HTTPRoute kept kept kept.example.com kept 80
+    # A LoadBalancer Service (L4), from the pool its annotation names.
+    cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lb, namespace: apps, annotations: {metallb.io/address-pool: services}}
+spec: {type: LoadBalancer, loadBalancerClass: portico.dev/lb, ports: [{name: p, port: 80, targetPort: 8080}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: lb-1, namespace: apps, labels: {kubernetes.io/service-name: lb}}
+addressType: IPv4
+ports: [{name: p, port: 8080}]
+endpoints: [{addresses: [198.51.100.11], conditions: {ready: $1}}]
+YAML
   } >"$work/manifests/lab.tmp"
   mv "$work/manifests/lab.tmp" "$work/manifests/lab.yaml"
 }
@@ -127,6 +144,9 @@ check "BIRD learns the VIP /32 with the appliance as next hop" wait_route 203.0.
 check "the route carries the configured community" bash -c "$(declare -f birdc); work=$work; birdc show route all 203.0.113.200/32 | grep -q 'BGP.community: (64512,100)'"
 check "a client behind the router reaches the VIP through the learned route" \
   bash -c "[ \"\$($(declare -f get); far=$far; get 203.0.113.200 app.example.com)\" = be1 ]"
+check "a LoadBalancer Service's address is announced too" wait_route 203.0.113.202 present 10
+check "... and a client behind the router reaches its backend through the L4 path" \
+  bash -c "[ \"\$(ip netns exec $far curl -s --max-time 5 http://203.0.113.202/)\" = be1 ]"
 check "policy keep: a VIP without endpoints stays announced" wait_route 203.0.113.201 present 5
 keep_503() { get 203.0.113.201 kept.example.com >/dev/null; ip netns exec "$far" curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: kept.example.com" http://203.0.113.201/ | grep -q 503; }
 check "policy keep: that VIP answers 503" keep_503
@@ -163,6 +183,7 @@ check "gobgpd killed: the control plane starts it again, the session comes back,
 
 write_manifests false
 check "policy withdraw: the VIP's last endpoint gone, the route is withdrawn" wait_route 203.0.113.200 absent 10
+check "... and the LoadBalancer Service's, whose endpoint went not-ready" wait_route 203.0.113.202 absent 10
 write_manifests true
 check "the endpoint back, the route is back" wait_route 203.0.113.200 present 10
 
