@@ -72,6 +72,12 @@ std::vector<std::string> routesNamingUs(const ClusterState& state) {
   for (const auto& r : state.tlsRoutes) {
     if (namesUs(r)) out.push_back("TLSRoute " + r.meta.key());
   }
+  for (const auto& r : state.tcpRoutes) {
+    if (namesUs(r)) out.push_back("TCPRoute " + r.meta.key());
+  }
+  for (const auto& r : state.udpRoutes) {
+    if (namesUs(r)) out.push_back("UDPRoute " + r.meta.key());
+  }
   return out;
 }
 

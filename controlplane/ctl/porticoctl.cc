@@ -1,5 +1,5 @@
 // porticoctl: the operator's view of Portico, sharing the control plane's translation.
-//   porticoctl explain --manifests DIR --gateway NS/NAME --port N [--host H] [--sni S]
+//   porticoctl explain --manifests DIR --gateway NS/NAME --port N [--protocol tcp|udp] [--host H] [--sni S]
 //                      [--path P] [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']
 //   porticoctl status --manifests DIR
 
@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -23,7 +24,8 @@ using nlohmann::json;
 using namespace portico::cp;
 
 constexpr const char* kUsage =
-    "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--host H] [--sni S] [--path P]\n"
+    "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--protocol tcp|udp] [--host H] [--sni S]\n"
+    "                          [--path P]\n"
     "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
     "       porticoctl status --manifests DIR\n"
     "       porticoctl vips|routes|stats|flows [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
@@ -158,13 +160,44 @@ int flows(const std::string& address, uint32_t limit) {
   return 0;
 }
 
-int explain(const std::string& dir, const std::string& gatewayKey, const Request& request) {
+// A TCP or UDP listener: no request to route, its connections spread over the backendRefs
+// of its routes by weight.
+json explainL4(const ListenerState& l) {
+  json out = {{"listener", l.name}, {"protocol", l.protocol}, {"routes", json::array()}, {"backends", json::array()}};
+  for (const auto& route : l.routes) {
+    out["routes"].push_back(route.kind + " " + route.key);
+    for (const auto& rule : route.rules) {
+      for (const auto& b : rule.backends) {
+        out["backends"].push_back({{"ref", b.ref},
+                                   {"weight", b.weight},
+                                   {"endpoints", b.outcome == ResolvedBackend::Outcome::kServed ? b.endpoints.size() : 0},
+                                   {"draining", b.draining.size()},
+                                   {"reason", b.reason}});
+      }
+    }
+  }
+  const bool any = std::any_of(out["backends"].begin(), out["backends"].end(),
+                               [](const json& b) { return b["endpoints"].get<std::size_t>() > 0; });
+  out["status"] = any ? "forward" : "reject";
+  out["reason"] = any ? "a new flow goes to an endpoint of these backendRefs, in proportion to their weights"
+                      : "no backendRef has a ready endpoint: new flows are refused";
+  return out;
+}
+
+int explain(const std::string& dir, const std::string& gatewayKey, const Request& request, const std::string& protocol) {
   const Translation t = translate(load(dir));
   const GatewayState* gw = t.gateway(gatewayKey);
   if (gw == nullptr) {
     std::fprintf(stderr, "porticoctl: %s is not a Gateway of a GatewayClass with controllerName %s in %s\n",
                  gatewayKey.c_str(), kControllerName, dir.c_str());
     return 1;
+  }
+  for (const auto& l : gw->listeners) {
+    const bool l4 = l.protocol == "TCP" || l.protocol == "UDP";
+    if (l4 && l.accepted && l.port == request.port && (protocol.empty() || l.protocol == protocol)) {
+      std::cout << explainL4(l).dump() << "\n";
+      return 0;
+    }
   }
   const RoutingDecision d = routeRequest(*gw, request);
   json out;
@@ -212,7 +245,7 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  std::string manifests, gateway, api = "unix:/run/portico/dataplane.sock";
+  std::string manifests, gateway, protocol, api = "unix:/run/portico/dataplane.sock";
   uint32_t limit = 1000;
   Request request;
   bool havePort = false;
@@ -239,6 +272,9 @@ int main(int argc, char** argv) {
       } catch (const std::exception&) {
       }
       if (!havePort) return usage("--port '" + value + "' is not a port number");
+    } else if (arg == "--protocol") {
+      if (value != "tcp" && value != "udp") return usage("--protocol '" + value + "' is not tcp or udp");
+      protocol = value == "tcp" ? "TCP" : "UDP";
     } else if (arg == "--host") {
       request.host = value;
     } else if (arg == "--sni") {
@@ -268,7 +304,7 @@ int main(int argc, char** argv) {
   if (command == "explain") {
     if (gateway.find('/') == std::string::npos) return usage("--gateway must be NAMESPACE/NAME");
     if (!havePort) return usage("--port is required");
-    return explain(manifests, gateway, request);
+    return explain(manifests, gateway, request, protocol);
   }
   return usage("unknown command " + command);
 }

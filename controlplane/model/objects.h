@@ -162,6 +162,15 @@ struct TlsRoute {
   std::vector<std::string> statusControllers;  // controllerName of each status.parents entry
 };
 
+// TCPRoute and UDPRoute (Gateway API's experimental channel, v1alpha2): no hostnames, their
+// rules' backendRefs share a TCP or UDP listener's flows by weight.
+struct L4Route {
+  ObjectMeta meta;
+  std::vector<ParentReference> parentRefs;
+  std::vector<std::vector<BackendRef>> rules;  // each rule's backendRefs
+  std::vector<std::string> statusControllers;
+};
+
 struct ReferenceGrant {
   ObjectMeta meta;
   struct From {
@@ -236,6 +245,8 @@ struct ClusterState {
   std::vector<Gateway> gateways;
   std::vector<HttpRoute> httpRoutes;
   std::vector<TlsRoute> tlsRoutes;
+  std::vector<L4Route> tcpRoutes;
+  std::vector<L4Route> udpRoutes;
   std::vector<ReferenceGrant> referenceGrants;
   std::vector<Service> services;
   std::vector<EndpointSlice> endpointSlices;

@@ -26,7 +26,9 @@ portico::dataplane::v1::DesiredState buildDesiredState(const Translation& transl
   for (const auto& v : vips) out.add_vips(v);
   for (const auto& gw : translation.gateways) {
     const auto it = addresses.find(gw.key);
-    if (it != addresses.end()) addListenerPorts(gw, it->second, out);
+    if (it == addresses.end()) continue;
+    addListenerPorts(gw, it->second, out);
+    addGatewayL4Services(gw, it->second, out);
   }
   addL4Services(loadBalancers, addresses, out);
   return out;

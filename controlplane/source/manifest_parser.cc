@@ -349,6 +349,16 @@ TlsRoute readTlsRoute(const YAML::Node& doc, const ObjectMeta& meta) {
   return r;
 }
 
+L4Route readL4Route(const YAML::Node& doc, const ObjectMeta& meta) {
+  L4Route r;
+  r.meta = meta;
+  const YAML::Node spec = child(doc, "spec");
+  r.parentRefs = readParentRefs(spec);
+  r.statusControllers = readStatusControllers(doc);
+  eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) { r.rules.push_back(readBackendRefs(n, f)); });
+  return r;
+}
+
 ReferenceGrant readReferenceGrant(const YAML::Node& doc, const ObjectMeta& meta) {
   ReferenceGrant g;
   g.meta = meta;
@@ -443,6 +453,8 @@ bool knownVersion(const std::string& kind, const std::string& apiVersion) {
       {"Gateway", {"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"}},
       {"HTTPRoute", {"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"}},
       {"TLSRoute", {"gateway.networking.k8s.io/v1alpha2", "gateway.networking.k8s.io/v1alpha3", "gateway.networking.k8s.io/v1"}},
+      {"TCPRoute", {"gateway.networking.k8s.io/v1alpha2"}},
+      {"UDPRoute", {"gateway.networking.k8s.io/v1alpha2"}},
       {"ReferenceGrant", {"gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1alpha2", "gateway.networking.k8s.io/v1"}},
       {"Service", {"v1"}},
       {"Namespace", {"v1"}},
@@ -501,6 +513,10 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
       addUnique(into.httpRoutes, readHttpRoute(doc, meta), kind, into.sources, problems);
     } else if (kind == "TLSRoute") {
       addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, into.sources, problems);
+    } else if (kind == "TCPRoute") {
+      addUnique(into.tcpRoutes, readL4Route(doc, meta), kind, into.sources, problems);
+    } else if (kind == "UDPRoute") {
+      addUnique(into.udpRoutes, readL4Route(doc, meta), kind, into.sources, problems);
     } else if (kind == "ReferenceGrant") {
       addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, into.sources, problems);
     } else if (kind == "Service") {

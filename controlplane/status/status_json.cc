@@ -81,7 +81,7 @@ nlohmann::json desiredStatus(const ObjectStatus& s, const std::vector<std::strin
                                   {"conditions", conditions(l.conditions, programmed)}});
     }
   }
-  if (s.kind == "HTTPRoute" || s.kind == "TLSRoute") {
+  if (isRouteKind(s.kind)) {
     out["parents"] = json::array();
     for (const auto& p : s.parents) {
       out["parents"].push_back({{"parentRef", parentRef(p.parentRef)},

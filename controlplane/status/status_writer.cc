@@ -50,7 +50,7 @@ void StatusWriter::update(std::map<std::string, StatusTarget> wanted) {
     for (const auto& [key, text] : written_) {
       const auto space = key.find(' '), slash = key.find('/');
       const std::string kind = key.substr(0, space);
-      if (wanted.count(key) || (kind != "HTTPRoute" && kind != "TLSRoute") || slash == std::string::npos) continue;
+      if (wanted.count(key) || !isRouteKind(kind) || slash == std::string::npos) continue;
       StatusTarget detach = detachedRoute(key);
       if (text != detach.text) wanted.emplace(key, std::move(detach));
     }
@@ -157,7 +157,7 @@ void StatusWriter::run() {
     // the next update() detaches them.
     const std::string detached = detachedStatus().dump();
     for (auto it = written_.begin(); it != written_.end();) {
-      const bool route = it->first.rfind("HTTPRoute ", 0) == 0 || it->first.rfind("TLSRoute ", 0) == 0;
+      const bool route = isRouteKind(it->first.substr(0, it->first.find(' ')));
       const bool keep = wanted_.count(it->first) || (route && it->second != detached);
       it = keep ? std::next(it) : written_.erase(it);
     }

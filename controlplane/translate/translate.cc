@@ -74,12 +74,18 @@ bool selectorMatches(const LabelSelector& sel, const std::map<std::string, std::
 std::vector<std::string> kindsFor(const std::string& protocol) {
   if (protocol == "HTTP" || protocol == "HTTPS") return {"HTTPRoute"};
   if (protocol == "TLS") return {"TLSRoute"};
+  if (protocol == "TCP") return {"TCPRoute"};
+  if (protocol == "UDP") return {"UDPRoute"};
   return {};
 }
 
-// Listeners on one port share a protocol family: HTTP alone, or HTTPS and TLS (both
-// start with a ClientHello and are told apart by SNI).
-std::string family(const std::string& protocol) { return protocol == "HTTP" ? "HTTP" : "TLS"; }
+// Listeners on one port share a protocol family: HTTP alone, TCP alone, or HTTPS and TLS
+// (both start with a ClientHello and are told apart by SNI). UDP ports are another space:
+// a UDP listener shares its number with any TCP one.
+std::string family(const std::string& protocol) {
+  return protocol == "HTTP" || protocol == "TCP" || protocol == "UDP" ? protocol : "TLS";
+}
+bool samePortSpace(const std::string& a, const std::string& b) { return (a == "UDP") == (b == "UDP"); }
 
 struct ListenerWork {
   ListenerState state;
@@ -105,7 +111,7 @@ void validateListeners(const Gateway& gw, const Index& index, const CertificateM
     if (supported.empty()) {
       accepted = false;
       acceptedReason = "UnsupportedProtocol";
-      acceptedMessage = "protocol " + l.protocol + " is not supported (HTTP, HTTPS, TLS)";
+      acceptedMessage = "protocol " + l.protocol + " is not supported (HTTP, HTTPS, TLS, TCP, UDP)";
     } else if (l.hostname && !hostnameProblem(*l.hostname).empty()) {
       accepted = false;
       acceptedReason = "UnsupportedValue";
@@ -192,7 +198,7 @@ void validateListeners(const Gateway& gw, const Index& index, const CertificateM
     for (std::size_t j = 0; j < out.size(); ++j) {
       // Listeners of an unsupported protocol take no port, so they conflict with none.
       if (i == j || out[i].spec->port != out[j].spec->port || kindsFor(out[j].spec->protocol).empty() ||
-          kindsFor(out[i].spec->protocol).empty()) {
+          kindsFor(out[i].spec->protocol).empty() || !samePortSpace(out[i].spec->protocol, out[j].spec->protocol)) {
         continue;
       }
       if (family(out[i].spec->protocol) != family(out[j].spec->protocol)) {
@@ -248,7 +254,7 @@ ResolvedBackend resolveBackend(const Index& index, const std::string& routeKind,
 
   // Endpoints: the slices' port of the Service port's name gives the target port; ready
   // endpoints serve, and only when none is ready do serving-but-terminating ones.
-  std::vector<Endpoint> ready, terminating;
+  std::vector<Endpoint> ready, terminating, others;
   const auto slices = index.slicesByService.find(ns + "/" + ref.name);
   if (slices != index.slicesByService.end()) {
     for (const EndpointSlice* slice : slices->second) {
@@ -265,11 +271,14 @@ ResolvedBackend resolveBackend(const Index& index, const std::string& routeKind,
         for (const auto& a : ep.addresses) {
           if (isReady) ready.push_back({a, *port});
           else if (serving && term) terminating.push_back({a, *port});
+          else others.push_back({a, *port});
         }
       }
     }
   }
   out.endpoints = ready.empty() ? terminating : ready;
+  out.draining = std::move(others);
+  if (!ready.empty()) out.draining.insert(out.draining.end(), terminating.begin(), terminating.end());
   if (out.endpoints.empty()) {
     out.outcome = ResolvedBackend::Outcome::kNoEndpoints;
     out.reason = "Service " + ns + "/" + ref.name + " has no ready endpoints";
@@ -283,7 +292,7 @@ struct RouteView {
   const std::vector<ParentReference>* parentRefs;
   const std::vector<std::string>* hostnames;
   const HttpRoute* http = nullptr;
-  const TlsRoute* tls = nullptr;
+  const std::vector<std::vector<BackendRef>>* refRules = nullptr;  // TLS, TCP and UDP routes: each rule's backendRefs
 };
 
 // The rules of a route with their backends resolved; weight 0 takes no traffic.
@@ -321,7 +330,7 @@ std::vector<AttachedRule> resolveRules(const Index& index, const RouteView& rout
       rules.push_back(std::move(a));
     }
   } else {
-    for (const auto& refs : route.tls->rules) {
+    for (const auto& refs : *route.refRules) {
       AttachedRule a;
       a.backends = resolveAll(refs);
       rules.push_back(std::move(a));
@@ -389,8 +398,11 @@ Translation translate(const ClusterState& state, const CertificateMemory& lastGo
 
   // Routes attach to listeners through their parentRefs.
   std::vector<RouteView> routes;
+  static const std::vector<std::string> kNoHostnames;
   for (const auto& r : state.httpRoutes) routes.push_back({"HTTPRoute", &r.meta, &r.parentRefs, &r.hostnames, &r, nullptr});
-  for (const auto& r : state.tlsRoutes) routes.push_back({"TLSRoute", &r.meta, &r.parentRefs, &r.hostnames, nullptr, &r});
+  for (const auto& r : state.tlsRoutes) routes.push_back({"TLSRoute", &r.meta, &r.parentRefs, &r.hostnames, nullptr, &r.rules});
+  for (const auto& r : state.tcpRoutes) routes.push_back({"TCPRoute", &r.meta, &r.parentRefs, &kNoHostnames, nullptr, &r.rules});
+  for (const auto& r : state.udpRoutes) routes.push_back({"UDPRoute", &r.meta, &r.parentRefs, &kNoHostnames, nullptr, &r.rules});
   for (const RouteView& route : routes) {
     ObjectStatus status{route.kind, route.meta->key(), {}, {}, {}};
     std::string refsReason, refsMessage, unsupported;

@@ -24,6 +24,11 @@ struct Condition {
   int64_t observedGeneration = 0;
 };
 
+// The route kinds this controller attaches to Gateways (and writes parent status for).
+inline bool isRouteKind(const std::string& kind) {
+  return kind == "HTTPRoute" || kind == "TLSRoute" || kind == "TCPRoute" || kind == "UDPRoute";
+}
+
 // The condition of a type in a list, or nullptr.
 const Condition* findCondition(const std::vector<Condition>& conditions, const std::string& type);
 
@@ -65,6 +70,9 @@ struct ResolvedBackend {
   Outcome outcome = Outcome::kServed;
   std::string reason;  // why it is invalid or has no endpoints
   std::vector<Endpoint> endpoints;
+  // Listed but not taking new connections (not ready, or terminating while others are
+  // ready): an L4 listener keeps their open flows.
+  std::vector<Endpoint> draining;
   std::vector<HttpRouteFilter> filters;  // HTTPRoute backendRef filters (header modifiers)
 };
 
@@ -78,7 +86,7 @@ struct AttachedRule {
 };
 
 struct AttachedRoute {
-  std::string kind;  // HTTPRoute or TLSRoute
+  std::string kind;  // HTTPRoute, TLSRoute, TCPRoute or UDPRoute
   std::string key;
   std::string creationTimestamp;
   std::vector<std::string> hostnames;  // intersected with the listener's; "" = any

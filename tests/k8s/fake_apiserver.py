@@ -42,6 +42,8 @@ RESOURCES = {
     "gateways": (GW, ["v1"], "Gateway", True),
     "httproutes": (GW, ["v1"], "HTTPRoute", True),
     "tlsroutes": (GW, ["v1alpha2"], "TLSRoute", True),
+    "tcproutes": (GW, ["v1alpha2"], "TCPRoute", True),
+    "udproutes": (GW, ["v1alpha2"], "UDPRoute", True),
     "referencegrants": (GW, ["v1beta1"], "ReferenceGrant", True),
     "services": ("", ["v1"], "Service", True),
     "namespaces": ("", ["v1"], "Namespace", False),

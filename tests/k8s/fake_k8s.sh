@@ -69,6 +69,7 @@ import json, sys
 o = json.loads(sys.argv[1])
 group, _, version = o["apiVersion"].rpartition("/")
 plural = {"GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes", "TLSRoute": "tlsroutes",
+          "TCPRoute": "tcproutes", "UDPRoute": "udproutes",
           "ReferenceGrant": "referencegrants", "Service": "services", "EndpointSlice": "endpointslices",
           "Namespace": "namespaces", "Secret": "secrets"}[o["kind"]]
 base = "/apis/%s/%s" % (group, version) if group else "/api/" + version

@@ -222,6 +222,14 @@ k8s_create "$(lb_service taken portico.dev/lb '[{"name": "p", "port": 5432}]' nu
 check "an address that cannot be given is logged with the Service and the field" wait_log \
   "Service db/taken: spec.loadBalancerIP: 192.0.2.203 is already the address of Service db/dns-" "$work/cp-one.log" 10
 
+k8s_create "$(k8s_gateway infra l4 192.0.2.103 '[{"name": "tcp", "port": 7000, "protocol": "TCP", "allowedRoutes": {"namespaces": {"from": "All"}}}]')"
+k8s_create '{"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "TCPRoute", "metadata": {"name": "tcp", "namespace": "shop"}, "spec": {"parentRefs": [{"name": "l4", "namespace": "infra"}], "rules": [{"backendRefs": [{"name": "app", "port": 80}]}]}}'
+check "a TCPRoute (v1alpha2) on a TCP listener gets Accepted in its status" eventually 10 condition \
+  /apis/gateway.networking.k8s.io/v1alpha2/namespaces/shop/tcproutes/tcp \
+  "any(c['type']=='Accepted' and c['status']=='True' for p in o['status']['parents'] if p['controllerName']=='portico.dev/gateway-controller' for c in p['conditions'])"
+check "... and its listener is an L4 service of the dataplane" eventually 5 l4 192.0.2.103 7000 tcp \
+  "s and s['name'] == 'Gateway infra/l4 listener tcp' and [b['address'] for b in s['backends']] == ['198.51.100.11']"
+
 # The service-account token rotates: the file changes and the old token stops working.
 k8s_api POST /fake/token?value=rotated >/dev/null
 printf rotated >"$work/k8s.token"

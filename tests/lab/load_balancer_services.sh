@@ -4,7 +4,8 @@
 # from manifests, and real Linux clients reach the backends through the dataplane, which
 # answers ARP for the address; a Service of another class gets nothing. An endpoint that
 # goes not-ready drains (its open download completes intact, new connections avoid it);
-# one that goes away gets no connection.
+# one that goes away gets no connection. A Gateway's TCP and UDP listeners serve a TCPRoute
+# and a UDPRoute the same way.
 # usage: load_balancer_services.sh PATH/TO/portico-dataplane [WORKER_LCORES]
 set -u
 DATAPLANE=$1
@@ -91,6 +92,35 @@ metadata: {name: dns-1, namespace: apps, labels: {kubernetes.io/service-name: dn
 addressType: IPv4
 ports: [{name: dns, port: 5353, protocol: UDP}]
 endpoints: $1
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: portico.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: l4, namespace: apps}
+spec:
+  gatewayClassName: portico
+  addresses: [{type: IPAddress, value: 192.0.2.210}]
+  listeners:
+    - {name: tcp, port: 7000, protocol: TCP}
+    - {name: udp, port: 5300, protocol: UDP}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: web, namespace: apps}
+spec:
+  parentRefs: [{name: l4, sectionName: tcp}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: UDPRoute
+metadata: {name: dns, namespace: apps}
+spec:
+  parentRefs: [{name: l4, sectionName: udp}]
+  rules: [{backendRefs: [{name: dns, port: 53}]}]
 YAML
   mv "$work/manifests/lab.tmp" "$work/manifests/lab.yaml"
 }
@@ -114,7 +144,7 @@ ip netns exec "$(lab_ns dp)" "$BIN/portico-controlplane" --config "$work/control
 LAB_PIDS+=("$!")
 check "the control plane programs both Services" lab_wait_until 30 "the first push acknowledged" \
   grep -q "programmed: every dataplane serves version 1" "$work/cp.log"
-check "... and leaves the Service of another class alone" grep -q "version 1: 0 gateways, 2 LoadBalancer services, 1 VIPs" "$work/cp.log"
+check "... and leaves the Service of another class alone" grep -q "version 1: 1 gateways, 2 LoadBalancer services, 2 VIPs" "$work/cp.log"
 
 check "a TCP client reaches a backend through the Service's address" lab_wait_http client http://192.0.2.200/
 mac=$(ip -n "$(lab_ns dp)" -br link show pdp0 | awk '{print $3}')
@@ -135,6 +165,20 @@ udp_spread() {
 check "40 UDP queries from as many ports are all answered, by both backends (53/UDP shares the address)" udp_spread
 check "the Service of another class is not served: its address gets no answer" \
   bash -c "! ip netns exec $client curl -s --max-time 2 http://192.0.2.201/"
+
+tcp_route() {
+  urls=$(for i in $(seq 1 40); do printf 'http://192.0.2.210:7000/?%d ' "$i"; done)
+  ip netns exec "$client" curl -s --max-time 30 -H 'Connection: close' $urls >"$work/names-tcp"
+  sort "$work/names-tcp" | uniq -c
+  [ "$(wc -l <"$work/names-tcp")" -eq 40 ] && grep -q '^be1$' "$work/names-tcp" && grep -q '^be2$' "$work/names-tcp"
+}
+check "a Gateway's TCP listener serves its TCPRoute: 40 connections, both backends" tcp_route
+udp_route() {
+  ip netns exec "$client" python3 "$HERE/udp_ask.py" 192.0.2.210 5300 20 >"$work/udp-route"
+  sort "$work/udp-route" | uniq -c
+  ! grep -q '^-$' "$work/udp-route" && grep -q '^be1$' "$work/udp-route" && grep -q '^be2$' "$work/udp-route"
+}
+check "... and its UDP listener its UDPRoute: 20 queries, all answered, by both backends" udp_route
 
 # Draining: a long download stays on its backend when that endpoint goes not-ready.
 size=$((16 * 1024 * 1024))

@@ -15,6 +15,8 @@ bool forKind(Maps& c, const std::string& kind, F&& f) {
   if (kind == "Gateway") return f(c.gateways, &ClusterState::gateways), true;
   if (kind == "HTTPRoute") return f(c.httpRoutes, &ClusterState::httpRoutes), true;
   if (kind == "TLSRoute") return f(c.tlsRoutes, &ClusterState::tlsRoutes), true;
+  if (kind == "TCPRoute") return f(c.tcpRoutes, &ClusterState::tcpRoutes), true;
+  if (kind == "UDPRoute") return f(c.udpRoutes, &ClusterState::udpRoutes), true;
   if (kind == "ReferenceGrant") return f(c.referenceGrants, &ClusterState::referenceGrants), true;
   if (kind == "Service") return f(c.services, &ClusterState::services), true;
   if (kind == "EndpointSlice") return f(c.endpointSlices, &ClusterState::endpointSlices), true;
@@ -79,7 +81,7 @@ ClusterState ObjectCache::state() const {
     into.reserve(map.size());
     for (const auto& [key, object] : map) into.push_back(object);
   };
-  for (const char* kind : {"GatewayClass", "Gateway", "HTTPRoute", "TLSRoute", "ReferenceGrant", "Service",
+  for (const char* kind : {"GatewayClass", "Gateway", "HTTPRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant", "Service",
                            "EndpointSlice", "Namespace", "Secret"}) {
     forKind(maps_, kind, [&](const auto& map, auto member) { copy(map, out.*member); });
   }

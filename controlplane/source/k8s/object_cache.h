@@ -46,6 +46,8 @@ class ObjectCache {
     Map<Gateway> gateways;
     Map<HttpRoute> httpRoutes;
     Map<TlsRoute> tlsRoutes;
+    Map<L4Route> tcpRoutes;
+    Map<L4Route> udpRoutes;
     Map<ReferenceGrant> referenceGrants;
     Map<Service> services;
     Map<EndpointSlice> endpointSlices;

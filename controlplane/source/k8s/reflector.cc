@@ -71,6 +71,8 @@ const std::vector<Resource>& watchedResources() {
       {"Gateway", kGatewayGroup, "gateways", {"v1", "v1beta1"}},
       {"HTTPRoute", kGatewayGroup, "httproutes", {"v1", "v1beta1"}},
       {"TLSRoute", kGatewayGroup, "tlsroutes", {"v1", "v1alpha3", "v1alpha2"}},
+      {"TCPRoute", kGatewayGroup, "tcproutes", {"v1alpha2"}},
+      {"UDPRoute", kGatewayGroup, "udproutes", {"v1alpha2"}},
       {"ReferenceGrant", kGatewayGroup, "referencegrants", {"v1", "v1beta1"}},
       {"Service", "", "services", {"v1"}},
       {"EndpointSlice", "discovery.k8s.io", "endpointslices", {"v1"}},

@@ -70,6 +70,27 @@ check "and its Location" '"https://old.sjc.example.com/x?a=1"' \
 check "a rewrite shows the request the backend gets" \
   '{"headers": {"add": {}, "remove": [], "set": {"X-Env": "lab"}}, "host": "prometheus.sjc.example.com", "path": "/v1/query"}' \
   "$(explain "$work/filters" --host old.sjc.example.com --path /api/query | field request)"
+cat >"$work/filters/monitoring/l4.yaml" <<'YAML'
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: l4, namespace: portico-gateway}
+spec:
+  gatewayClassName: portico
+  listeners: [{name: prom, port: 9090, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: prom, namespace: monitoring}
+spec:
+  parentRefs: [{name: l4, namespace: portico-gateway}]
+  rules: [{backendRefs: [{name: kube-prometheus-stack-prometheus, port: 9090, weight: 2}]}]
+YAML
+l4() { "$ctl" explain --manifests "$work/filters" --gateway portico-gateway/l4 --port 9090 "$@"; }
+check "a TCP listener is explained by its routes' backendRefs and weights" \
+  '[{"draining": 0, "endpoints": 2, "reason": "", "ref": "monitoring/kube-prometheus-stack-prometheus:9090", "weight": 2}]' \
+  "$(l4 | field backends)"
+check "... which take its new flows" '"forward"' "$(l4 --protocol tcp | field status)"
+check "a UDP port without a listener is no L4 listener" '"listener"' "$(l4 --protocol udp | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps("listener" if d.get("protocol") is None else "l4"))')"
 "$ctl" explain --manifests "$examples" --gateway nope/none --port 80 >/dev/null 2>"$work/err"
 check "an unknown gateway is an error" '1' "$?"
 "$ctl" explain --manifests "$examples" >/dev/null 2>&1

@@ -225,8 +225,11 @@ spec:
     - {name: b, port: 80, protocol: HTTP, hostname: x.example.com}
     - {name: c, port: 443, protocol: HTTP}
     - {name: d, port: 443, protocol: TLS, tls: {mode: Passthrough}}
-    - {name: e, port: 9000, protocol: UDP}
+    - {name: e, port: 9000, protocol: SCTP}
     - {name: f, port: 9001, protocol: HTTP, hostname: "Bad_Name"}
+    - {name: g, port: 8080, protocol: TCP}
+    - {name: h, port: 8080, protocol: HTTP}
+    - {name: i, port: 9001, protocol: UDP}
 )");
   const ObjectStatus* s = t.status("Gateway", "infra/other");
   auto get = [&](std::size_t i, const char* type) { return *s->listeners.at(i).condition(type); };
@@ -237,7 +240,74 @@ spec:
   EXPECT_EQ(get(4, "Accepted").reason, "UnsupportedProtocol");
   EXPECT_EQ(get(5, "Accepted").reason, "UnsupportedValue");
   EXPECT_EQ(get(0, "Programmed").status, "False");
-  EXPECT_EQ(s->condition("Accepted")->reason, "ListenersNotValid");
+  EXPECT_EQ(get(6, "Conflicted").reason, "ProtocolConflict") << "TCP and HTTP on one port";
+  EXPECT_EQ(get(8, "Conflicted").status, "False") << "UDP ports are another space than TCP's";
+  EXPECT_EQ(get(8, "Accepted").status, "True");
+  EXPECT_EQ(s->condition("Accepted")->reason, "Accepted") << "the UDP listener is valid";
+}
+
+TEST_F(Translate, TcpAndUdpRoutesBecomeL4ServicesByWeight) {
+  const auto t = run(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: l4, namespace: infra}
+spec:
+  gatewayClassName: portico
+  listeners:
+    - {name: pg, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}
+    - {name: dns, port: 53, protocol: UDP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: pg, namespace: app, generation: 2}
+spec:
+  parentRefs: [{name: l4, namespace: infra, sectionName: pg}]
+  rules: [{backendRefs: [{name: svc, port: 80, weight: 3}, {name: one, port: 80, weight: 1}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: UDPRoute
+metadata: {name: dns, namespace: app}
+spec:
+  parentRefs: [{name: l4, namespace: infra}]
+  rules: [{backendRefs: [{name: one, port: 80}]}]
+---
+)" + route("app", "web", "[{name: l4, namespace: infra, sectionName: pg}]", "[a.example.com]") + "---\n" +
+                     service("app", "svc") +
+                     "---\napiVersion: v1\nkind: Service\nmetadata: {name: one, namespace: app}\n"
+                     "spec: {ports: [{name: web, port: 80, targetPort: 9000}]}\n---\n"
+                     "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: one-1, namespace: app, "
+                     "labels: {kubernetes.io/service-name: one}}\naddressType: IPv4\nports: [{name: web, port: 9000}]\n"
+                     "endpoints: [{addresses: [198.51.100.13]}]\n");
+  const ObjectStatus* pg = t.status("TCPRoute", "app/pg");
+  ASSERT_NE(pg, nullptr);
+  EXPECT_EQ(pg->parent("infra/l4", "pg")->conditions[0].status, "True");
+  EXPECT_EQ(pg->parent("infra/l4", "pg")->conditions[0].observedGeneration, 2);
+  ASSERT_NE(t.status("UDPRoute", "app/dns"), nullptr);
+  EXPECT_EQ(t.status("UDPRoute", "app/dns")->parent("infra/l4", std::nullopt)->conditions[0].status, "True");
+  const RouteParentStatus* web = t.status("HTTPRoute", "app/web")->parent("infra/l4", "pg");
+  EXPECT_EQ(web->conditions[0].reason, "NotAllowedByListeners") << "an HTTPRoute cannot attach to a TCP listener";
+
+  namespace pb = portico::dataplane::v1;
+  const pb::DesiredState d = buildDesiredState(t, {{"infra/l4", {"192.0.2.150"}}});
+  std::map<std::string, const pb::Service*> byName;
+  for (const auto& svc : d.services()) byName[svc.name()] = &svc;
+  ASSERT_EQ(byName.size(), 2u);
+  const pb::Service& tcp = *byName.at("Gateway infra/l4 listener pg");
+  EXPECT_EQ(tcp.vip(), "192.0.2.150");
+  EXPECT_EQ(tcp.port(), 5432u);
+  EXPECT_EQ(tcp.protocol(), pb::PROTOCOL_TCP);
+  std::map<std::string, std::pair<uint32_t, pb::BackendState>> backends;
+  for (const auto& b : tcp.backends()) backends[b.address() + ":" + std::to_string(b.port())] = {b.weight(), b.state()};
+  // svc (weight 3) has one ready endpoint and one terminating (draining while another is
+  // ready); one (weight 1) has one: 3 to 1.
+  EXPECT_EQ(backends.at("198.51.100.11:8080"), std::make_pair(3000u, pb::BACKEND_STATE_ACTIVE));
+  EXPECT_EQ(backends.at("198.51.100.12:8080").second, pb::BACKEND_STATE_DRAINING);
+  EXPECT_EQ(backends.at("198.51.100.13:9000"), std::make_pair(1000u, pb::BACKEND_STATE_ACTIVE));
+  const pb::Service& udp = *byName.at("Gateway infra/l4 listener dns");
+  EXPECT_EQ(udp.protocol(), pb::PROTOCOL_UDP);
+  ASSERT_EQ(udp.backends_size(), 1);
+  EXPECT_EQ(udp.backends(0).address(), "198.51.100.13");
+  EXPECT_EQ(d.listener_ports_size(), 0) << "TCP and UDP listeners are not L7 ports";
 }
 
 TEST_F(Translate, HttpsCertificatesAreCheckedWithOpenSsl) {
@@ -316,14 +386,14 @@ spec:
   gatewayClassName: portico
   listeners:
     - {name: http, port: 80, protocol: HTTP, allowedRoutes: {kinds: [{kind: HTTPRoute}, {kind: GRPCRoute}]}}
-    - {name: tcp, port: 80, protocol: TCP}
+    - {name: sctp, port: 80, protocol: SCTP}
 ---
 )" + route("infra", "r", "[{name: kinds, sectionName: http}]", "[]"));
   const ObjectStatus* gw = t.status("Gateway", "infra/kinds");
   ASSERT_NE(gw, nullptr);
   auto get = [&](const char* type) { return *gw->listeners.at(0).condition(type); };
   EXPECT_EQ(get("ResolvedRefs").reason, "InvalidRouteKinds");
-  EXPECT_EQ(get("Conflicted").status, "False");  // the unsupported TCP listener takes no port
+  EXPECT_EQ(get("Conflicted").status, "False");  // the unsupported SCTP listener takes no port
   const ObjectStatus* r = t.status("HTTPRoute", "infra/r");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->parents.at(0).conditions.at(0).status, "True");
