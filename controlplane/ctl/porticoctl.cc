@@ -92,7 +92,23 @@ int vips(const std::string& address) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   if (auto st = connect(address)->GetState(&ctx, pb::GetStateRequest{}, &state); !st.ok()) return rpcFailed(address, st);
-  json out = {{"version", state.version()}, {"vips", state.vips()}, {"services", json::array()}};
+  json out = {{"version", state.version()}, {"vips", state.vips()}, {"owners", json::object()}, {"services", json::array()}};
+  // Who each address serves: the Gateway of a listener ("ns/gateway/listener") or an L4
+  // service ("Service ns/name port 53/UDP", "Gateway ns/name listener tcp"), or a name
+  // from dataplane.yaml.
+  auto own = [&out](const std::string& vip, const std::string& owner) {
+    json& list = out["owners"][vip];
+    if (!list.is_array()) list = json::array();
+    if (std::find(list.begin(), list.end(), owner) == list.end()) list.push_back(owner);
+  };
+  for (const auto& lp : state.listener_ports()) {
+    for (const auto& l : lp.listeners()) own(lp.vip(), "Gateway " + l.name().substr(0, l.name().rfind('/')));
+  }
+  for (const auto& s : state.services()) {
+    const std::string& n = s.name();
+    const auto cut = n.rfind(n.rfind("Service ", 0) == 0 ? " port " : " listener ");
+    own(s.vip(), (n.rfind("Service ", 0) == 0 || n.rfind("Gateway ", 0) == 0) && cut != std::string::npos ? n.substr(0, cut) : n);
+  }
   for (const auto& s : state.services()) {
     json svc = {{"name", s.name()}, {"vip", s.vip()}, {"port", s.port()},
                 {"protocol", s.protocol() == pb::PROTOCOL_TCP ? "tcp" : "udp"}, {"backends", json::array()}};

@@ -146,6 +146,14 @@ check "the control plane programs both Services" lab_wait_until 30 "the first pu
   grep -q "programmed: every dataplane serves version 1" "$work/cp.log"
 check "... and leaves the Service of another class alone" grep -q "version 1: 1 gateways, 2 LoadBalancer services, 2 VIPs" "$work/cp.log"
 
+owners() {
+  "$BIN/porticoctl" vips --api "unix:$work/api.sock" | python3 -c "
+import json, sys
+o = json.load(sys.stdin)['owners']
+print(o)
+sys.exit(0 if {k: sorted(v) for k, v in o.items()} == {'192.0.2.200': ['Service apps/dns', 'Service apps/web'], '192.0.2.210': ['Gateway apps/l4']} else 1)"
+}
+check "porticoctl vips names the Services and the Gateway behind each address" owners
 check "a TCP client reaches a backend through the Service's address" lab_wait_http client http://192.0.2.200/
 mac=$(ip -n "$(lab_ns dp)" -br link show pdp0 | awk '{print $3}')
 check "the address is answered by ARP from the dataplane's port ($mac)" \
