@@ -98,9 +98,14 @@ stats_total() {
   grep '^stats total' "$2" | tail -n 1
 }
 
-# portico PCAP CAPACITY MBUFS: prints "MPPS CYCLES_PER_PACKET FLOWS_CREATED_PER_S".
+# portico PCAP CAPACITY MBUFS [pushed]: prints "MPPS CYCLES_PER_PACKET FLOWS_CREATED_PER_S".
+# With "pushed" the service is not in dataplane.yaml: the control plane pushes it from a
+# LoadBalancer Service manifest, as a cluster would have it.
 portico() {
-  local cfg="$work/dp.yaml" log="$work/dp-$(basename "$1").log"
+  local cfg="$work/dp.yaml" log="$work/dp-$(basename "$1")${4:+-$4}.log"
+  local service="services:
+  - {name: web, vip: 192.0.2.100, port: 80, protocol: tcp, backends: [{address: 198.51.100.11, port: 8080}]}"
+  [ "${4:-}" = pushed ] && service=""
   cat >"$cfg" <<YAML
 lcores: {main: 0, workers: [1]}
 eal: [--no-huge, -m, "1536", --no-pci, --file-prefix, portico-bench-dp, --log-level, "*:error"]
@@ -112,17 +117,39 @@ ports:
     device: "net_null0,no-rx=1"
     ipv4: 198.51.100.2/24
     neighbors: {198.51.100.11: "02:be:00:00:00:11"}
-services:
-  - {name: web, vip: 192.0.2.100, port: 80, protocol: tcp, backends: [{address: 198.51.100.11, port: 8080}]}
+$service
 flows: {capacity: $2}
 announce: {count: 0}
 YAML
   start_dataplane "$cfg" "$log"
-  local pid=$DP_PID
+  local pid=$DP_PID cp=""
+  if [ "${4:-}" = pushed ]; then
+    mkdir -p "$work/lb-manifests"
+    cat >"$work/lb-manifests/web.yaml" <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: bench}
+spec: {type: LoadBalancer, loadBalancerClass: portico.dev/lb, loadBalancerIP: 192.0.2.100, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: bench, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: [198.51.100.11]}]
+YAML
+    printf 'dataplanes: ["unix:%s"]\naddress_pools: [{name: bench, addresses: [192.0.2.100]}]\n' "$work/api.sock" >"$work/lb-cp.yaml"
+    build/controlplane/portico-controlplane --config "$work/lb-cp.yaml" --manifests "$work/lb-manifests" >"$work/lb-cp.log" 2>&1 &
+    cp=$!
+    pids+=("$cp")
+    lab_wait_until 60 "the control plane pushing the LoadBalancer Service" \
+      grep -q 'programmed: every dataplane serves version 1' "$work/lb-cp.log" >&2 || { cat "$work/lb-cp.log" >&2; exit 1; }
+  fi
   sleep 1  # warm-up: the replay and the flow table reach their steady state
   local a; a=$(stats_total "$pid" "$log")
   sleep "$seconds"  # the measured interval
   local b; b=$(stats_total "$pid" "$log")
+  [ -n "$cp" ] && { kill -TERM "$cp"; wait "$cp" 2>/dev/null || true; }
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   c() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
   awk -v r1="$(c "$a" rx_packets)" -v r2="$(c "$b" rx_packets)" -v b1="$(c "$a" busy_cycles)" \
@@ -142,6 +169,11 @@ emit arp.replies.cycles_per_packet "$arp_cycles" cycles null "busy TSC cycles pe
 read -r est_mpps est_cycles _ < <(portico "$work/established.pcap" 65536 16384)
 emit l4.established.mpps_per_core "$est_mpps" Mpps "$io" "256 established TCP flows, full-NAT to 1 backend, $devices"
 emit l4.established.cycles_per_packet "$est_cycles" cycles null "busy TSC cycles per packet of the worker, same run"
+
+read -r lb_mpps lb_cycles _ < <(portico "$work/established.pcap" 65536 16384 pushed)
+emit l4.established.mpps_per_core_load_balancer_service "$lb_mpps" Mpps "$est_mpps" \
+  "the same flows to a LoadBalancer Service the control plane pushed from manifests, against the hand-configured service just before"
+emit l4.established.cycles_per_packet_load_balancer_service "$lb_cycles" cycles null "busy TSC cycles per packet, same run"
 
 read -r _ new_cycles new_per_s < <(portico "$work/syns.pcap" 16384 98304)
 emit l4.new_flows.per_s_per_core "$new_per_s" flows/s null "SYNs from 65536 clients into a 16384-flow table: each a Maglev pick, SNAT port choice and insert (with eviction)"

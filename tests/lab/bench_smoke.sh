@@ -28,6 +28,7 @@ figure() {
 tap "bench.sh --smoke ran" ./scripts/bench.sh --smoke --json "$out" --chart "$chart"
 for name in floor.testpmd_io.mpps_per_core floor.testpmd_macswap.mpps_per_core arp.replies.mpps_per_core \
   l4.established.mpps_per_core l4.established.cycles_per_packet l4.new_flows.per_s_per_core \
+  l4.established.mpps_per_core_load_balancer_service \
   maglev.build_ms.n_1000 maglev.moved_share.n_1000 flow.bytes_per_flow memory.flow_table_rss_mb.flows_1000000 \
   http.bytes_per_idle_connection \
   config.translate_ms.routes_10000 config.ack_ms.routes_10000 config.delta_ack_ms.routes_10000 \
