@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # LoadBalancer Services in L2 mode, as a MetalLB user has them: the control plane reads a
-# TCP and a UDP Service of class portico.dev/lb sharing one address (allow-shared-ip)
-# from manifests, and real Linux clients reach the backends through the dataplane, which
+# TCP and a UDP Service of class portico.dev/lb sharing one address (allow-shared-ip), the
+# TCP one dual-stack, from manifests, and real Linux clients reach the backends through the dataplane, which
 # answers ARP for the address; a Service of another class gets nothing. An endpoint that
 # goes not-ready drains (its open download completes intact, new connections avoid it);
 # one that goes away gets no connection. A Gateway's TCP and UDP listeners serve a TCPRoute
@@ -22,6 +22,8 @@ lab_backend_link 2
 client=$(lab_ns client)
 for i in 1 2; do
   lab_start_backend "$i"
+  ip netns exec "$(lab_ns "be$i")" python3 "$HERE/backend_server.py" "be$i" "2001:db8:1::1$i" 8080 &
+  LAB_PIDS+=("$!")
   ip netns exec "$(lab_ns "be$i")" python3 "$HERE/udp_echo.py" "be$i" "198.51.100.1$i" 5353 &
   LAB_PIDS+=("$!")
 done
@@ -31,19 +33,20 @@ lcores: {main: 0, workers: $WORKERS}
 eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
 api: {socket: "$work/api.sock"}
 ports:
-  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24}
-  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
+  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24, ipv6: "2001:db8::2/64"}
+  - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24, ipv6: "2001:db8:1::2/64"}
 flows: {capacity: 65536}
 announce: {count: 1}
 YAML
 cat >"$work/controlplane.yaml" <<YAML
 dataplanes: ["unix:$work/api.sock"]
 debounce_ms: 50
-address_pools: [{name: l2, addresses: [192.0.2.200-192.0.2.201]}]
+address_pools: [{name: l2, addresses: [192.0.2.200-192.0.2.201, "2001:db8::200-2001:db8::201"]}]
 YAML
 
-# write_manifests ENDPOINTS_YAML: web (80/TCP to 8080) and dns (53/UDP to 5353) on
-# 192.0.2.200, both with ENDPOINTS_YAML; a Service of another class asking for .201.
+# write_manifests ENDPOINTS_YAML ENDPOINTS6_YAML: web (80/TCP to 8080, on 192.0.2.200 and
+# 2001:db8::200) and dns (53/UDP to 5353, on 192.0.2.200), with these endpoints; a Service
+# of another class asking for .201.
 write_manifests() {
   mkdir -p "$work/manifests"
   cat >"$work/manifests/lab.tmp" <<YAML
@@ -52,11 +55,12 @@ kind: Service
 metadata:
   name: web
   namespace: apps
-  annotations: {metallb.universe.tf/allow-shared-ip: edge}
+  annotations: {metallb.universe.tf/allow-shared-ip: edge, metallb.universe.tf/loadBalancerIPs: "192.0.2.200,2001:db8::200"}
 spec:
   type: LoadBalancer
   loadBalancerClass: portico.dev/lb
-  loadBalancerIP: 192.0.2.200
+  ipFamilyPolicy: RequireDualStack
+  ipFamilies: [IPv4, IPv6]
   ports: [{name: http, port: 80, targetPort: 8080}]
 ---
 apiVersion: v1
@@ -85,6 +89,13 @@ metadata: {name: web-1, namespace: apps, labels: {kubernetes.io/service-name: we
 addressType: IPv4
 ports: [{name: http, port: 8080}]
 endpoints: $1
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-2, namespace: apps, labels: {kubernetes.io/service-name: web}}
+addressType: IPv6
+ports: [{name: http, port: 8080}]
+endpoints: $2
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
@@ -124,16 +135,16 @@ spec:
 YAML
   mv "$work/manifests/lab.tmp" "$work/manifests/lab.yaml"
 }
-endpoints() {  # endpoints READY_OF_BE1 READY_OF_BE2 (absent: not listed)
+endpoints() {  # endpoints PREFIX READY_OF_BE1 READY_OF_BE2 (absent: not listed)
   local out="" i ready
   for i in 1 2; do
-    ready=${!i}
+    ready=${@:$((i + 1)):1}
     [ "$ready" = absent ] && continue
-    out="$out${out:+, }{addresses: [198.51.100.1$i], conditions: {ready: $ready}}"
+    out="$out${out:+, }{addresses: [\"$1$i\"], conditions: {ready: $ready}}"
   done
   echo "[$out]"
 }
-write_manifests "$(endpoints true true)"
+write_manifests "$(endpoints 198.51.100.1 true true)" "$(endpoints 2001:db8:1::1 true true)"
 
 if ! lab_start_dataplane dp "$DATAPLANE" "$work/dataplane.yaml" "$work/dp.log"; then
   echo "Bail out! the dataplane did not start"
@@ -144,14 +155,14 @@ ip netns exec "$(lab_ns dp)" "$BIN/portico-controlplane" --config "$work/control
 LAB_PIDS+=("$!")
 check "the control plane programs both Services" lab_wait_until 30 "the first push acknowledged" \
   grep -q "programmed: every dataplane serves version 1" "$work/cp.log"
-check "... and leaves the Service of another class alone" grep -q "version 1: 1 gateways, 2 LoadBalancer services, 2 VIPs" "$work/cp.log"
+check "... and leaves the Service of another class alone" grep -q "version 1: 1 gateways, 2 LoadBalancer services, 3 VIPs" "$work/cp.log"
 
 owners() {
   "$BIN/porticoctl" vips --api "unix:$work/api.sock" | python3 -c "
 import json, sys
 o = json.load(sys.stdin)['owners']
 print(o)
-sys.exit(0 if {k: sorted(v) for k, v in o.items()} == {'192.0.2.200': ['Service apps/dns', 'Service apps/web'], '192.0.2.210': ['Gateway apps/l4']} else 1)"
+sys.exit(0 if {k: sorted(v) for k, v in o.items()} == {'192.0.2.200': ['Service apps/dns', 'Service apps/web'], '2001:db8::200': ['Service apps/web'], '192.0.2.210': ['Gateway apps/l4']} else 1)"
 }
 check "porticoctl vips names the Services and the Gateway behind each address" owners
 check "a TCP client reaches a backend through the Service's address" lab_wait_http client http://192.0.2.200/
@@ -170,6 +181,13 @@ udp_spread() {
   sort "$work/udp" | uniq -c
   ! grep -q '^-$' "$work/udp" && grep -q '^be1$' "$work/udp" && grep -q '^be2$' "$work/udp"
 }
+spread6() {
+  urls=$(for i in $(seq 1 40); do printf 'http://[2001:db8::200]/?%d ' "$i"; done)
+  ip netns exec "$client" curl -s -6 --max-time 30 -H 'Connection: close' $urls >"$work/names6"
+  sort "$work/names6" | uniq -c
+  [ "$(wc -l <"$work/names6")" -eq 40 ] && grep -q '^be1$' "$work/names6" && grep -q '^be2$' "$work/names6"
+}
+check "a dual-stack Service: 40 IPv6 connections to its IPv6 address (found by NDP) reach both IPv6 endpoints" spread6
 check "40 UDP queries from as many ports are all answered, by both backends (53/UDP shares the address)" udp_spread
 check "the Service of another class is not served: its address gets no answer" \
   bash -c "! ip netns exec $client curl -s --max-time 2 http://192.0.2.201/"
@@ -200,12 +218,12 @@ check "a long download started on a backend ($serving)" test -n "$serving"
 other=$([ "$serving" = be1 ] && echo be2 || echo be1)
 ready=(true true)
 ready[${serving#be} - 1]=false
-write_manifests "$(endpoints "${ready[@]}")"
+write_manifests "$(endpoints 198.51.100.1 "${ready[@]}")" "$(endpoints 2001:db8:1::1 true true)"
 ctl="$BIN/porticoctl"
 backend_state() {  # backend_state ADDRESS STATE: of the web Service, as the dataplane serves it
   "$ctl" vips --api "unix:$work/api.sock" | python3 -c "
 import json, sys
-s = next(s for s in json.load(sys.stdin)['services'] if s['port'] == 80)
+s = next(s for s in json.load(sys.stdin)['services'] if s['port'] == 80 and s['vip'] == '192.0.2.200')
 states = {b['address']: b['state'] for b in s['backends']}
 print(states)
 sys.exit(0 if states.get('$1', 'gone') == '$2' else 1)"
@@ -232,7 +250,7 @@ print(h.hexdigest())")
 check "the draining endpoint's open download completes intact" download_intact
 
 ready[${serving#be} - 1]=absent
-write_manifests "$(endpoints "${ready[@]}")"
+write_manifests "$(endpoints 198.51.100.1 "${ready[@]}")" "$(endpoints 2001:db8:1::1 true true)"
 check "an endpoint that goes away is no longer a backend" lab_wait_until 10 "$serving gone" \
   backend_state "198.51.100.1${serving#be}" gone
 check "... and gets no connection" avoid "$serving"
