@@ -64,6 +64,20 @@ Result<uint32_t> Compiler::addBackend(const BackendSpec& b, const std::string& w
   return id;
 }
 
+std::vector<BackendSpec> Compiler::reachable(const std::vector<BackendSpec>& endpoints, uint8_t family,
+                                             const std::string& where) {
+  std::vector<BackendSpec> out;
+  for (const BackendSpec& e : endpoints) {
+    if (e.address.family == family && route(e.address)) {
+      out.push_back(e);
+    } else {
+      warnings_.push_back(where + " endpoint " + e.address.toString() +
+                          ": no port reaches it (or its family differs from the VIP's); left out");
+    }
+  }
+  return out;
+}
+
 Result<BackendSet> Compiler::backendSet(const std::vector<BackendSpec>& endpoints, uint8_t family,
                                         const std::string& where, BackendIds& ids, std::vector<BackendEntry>& backends,
                                         std::vector<BackendRefCount>& refs, uint32_t tableSize) {
@@ -114,7 +128,8 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
     svc.family = spec.vip.family;
     svc.id = static_cast<uint16_t>(si);
     svc.name = spec.name;
-    auto set = backendSet(spec.backends, spec.vip.family, describe(spec), ids, backends, serviceRefs);
+    auto set = backendSet(reachable(spec.backends, spec.vip.family, describe(spec)), spec.vip.family, describe(spec), ids,
+                          backends, serviceRefs);
     if (!set) return set.error();
     svc.maglev = std::move(set->maglev);
     svc.backendIds = std::move(set->backendIds);

@@ -62,6 +62,10 @@ class Compiler {
                                 uint32_t tableSize = 0);
   // The L7 listener ports (l7_compiler.cc).
   Status compileL7(const DesiredState& desired, Snapshot& snap, BackendIds& ids, std::vector<BackendEntry>& backends);
+  // The endpoints this dataplane can reach (a port's subnet or gateway, the VIP's family);
+  // each other one is left out with a warning naming `where`, as if it were not ready:
+  // one bad endpoint from a cluster must not keep everything else from serving.
+  std::vector<BackendSpec> reachable(const std::vector<BackendSpec>& endpoints, uint8_t family, const std::string& where);
   Result<uint32_t> l7BackendSet(const L7BackendSpec& bs, uint8_t family, const std::string& rwhere, BackendIds& ids,
                                 std::vector<BackendEntry>& backends, VirtualHost& vhost);
   Result<std::shared_ptr<const VirtualHost>> compileVirtualHost(const VirtualHostSpec& spec, uint8_t family,

@@ -80,19 +80,9 @@ ScratchSet::~ScratchSet() {
 // The endpoints of one backendRef as a backend set of `vhost`; its index.
 Result<uint32_t> Compiler::l7BackendSet(const L7BackendSpec& bs, uint8_t family, const std::string& rwhere,
                                         BackendIds& ids, std::vector<BackendEntry>& backends, VirtualHost& vhost) {
-  // An endpoint this dataplane cannot reach is left out (and reported), as if not ready:
-  // one bad endpoint must not keep every other route from serving.
-  std::vector<BackendSpec> reachable;
-  for (const BackendSpec& e : bs.endpoints) {
-    if (e.address.family == family && this->route(e.address)) {
-      reachable.push_back(e);
-    } else {
-      warnings_.push_back(rwhere + " " + bs.name + " endpoint " + e.address.toString() +
-                          ": no port reaches it (or its family differs from the VIP's); left out");
-    }
-  }
-  auto set = backendSet(reachable, family, rwhere + " " + bs.name, ids, backends, vhost.refs,
-                        lb::MaglevTable::sizeFor(reachable.size(), maglevSize_));
+  const std::vector<BackendSpec> usable = reachable(bs.endpoints, family, rwhere + " " + bs.name);
+  auto set = backendSet(usable, family, rwhere + " " + bs.name, ids, backends, vhost.refs,
+                        lb::MaglevTable::sizeFor(usable.size(), maglevSize_));
   if (!set) return set.error();
   for (const uint16_t slot : set->maglev.slots()) {
     set->slots.push_back(slot == lb::MaglevTable::kNoBackend ? kNoBackendId : set->backendIds[slot]);

@@ -117,11 +117,11 @@ TEST_F(Api, RejectedPushNamesTheFieldAndKeepsServing) {
   EXPECT_EQ(reply.error(), "services[0] (web).backends[0].address: '198.51.100.300' is not an IP address");
   EXPECT_EQ(reply.serving_version(), 1u);
 
-  b->set_address("203.0.113.9");  // parses, but no port reaches it
+  b->set_address("198.51.100.11");
+  *bad.add_services() = *svc;  // the same address, port and protocol twice
   reply = push(bad);
   EXPECT_FALSE(reply.accepted());
-  EXPECT_EQ(reply.error(), "service web (192.0.2.150:80/tcp) backend 203.0.113.9:8080: no port reaches it: it is in no "
-                           "port's subnet and no port has a gateway");
+  EXPECT_EQ(reply.error(), "service web (192.0.2.150:80/tcp): another service already uses this address, port and protocol");
   client_.inject(pool_, arpRequest("192.0.2.100"));
   poll();
   EXPECT_EQ(client_.collect().size(), 1u) << "the previous state still serves";

@@ -445,14 +445,27 @@ TEST_F(L4, ExhaustedSnatPortsAreReclaimedFromHalfOpenFlows) {
 TEST_F(L4, BadStateIsRejectedAndTheLastGoodOneServes) {
   startWith(1);
   auto bad = cfg_.desired;
-  bad.services[0].backends.push_back({ip("203.0.113.9"), 80, 1, dp::snapshot::BackendState::kActive});
+  bad.services.push_back(bad.services[0]);
   const auto st = rt_->publish(dp::runtime::Runtime::Source::kConfig, bad);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().toString(),
-            "service web (192.0.2.100:80/tcp) backend 203.0.113.9:80: no port reaches it: it is in no port's "
-            "subnet and no port has a gateway");
+  EXPECT_EQ(st.error().toString(), "service web (192.0.2.100:80/tcp): another service already uses this address, port and protocol");
   EXPECT_EQ(rt_->version(), 1u);
   EXPECT_EQ(clientSends(fromClient(40000, kSyn, 1, 0)).size(), 1u);
+}
+
+// An endpoint from a cluster that no port reaches is left out (with a warning), as L7's
+// are: one bad address must not hold every other change back.
+TEST_F(L4, AnUnreachableBackendIsLeftOutAndTheRestServes) {
+  startWith(1);
+  auto state = cfg_.desired;
+  state.services[0].backends.push_back({ip("203.0.113.9"), 80, 1, dp::snapshot::BackendState::kActive});
+  ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, state).ok());
+  EXPECT_EQ(rt_->version(), 2u);
+  for (uint16_t port = 40000; port < 40032; ++port) {
+    const auto out = clientSends(fromClient(port, kSyn, 1, 0));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(dstIpOf(out[0]), "198.51.100.11") << "every flow goes to the reachable backend";
+  }
 }
 
 }  // namespace

@@ -81,12 +81,20 @@ TEST_F(CompilerTest, ErrorsNameTheServiceAndBackend) {
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.error().toString(),
             "service web (192.0.2.100:80/tcp): another service already uses this address, port and protocol");
-  d.services = {web({{ip("2001:db8::1"), 80}})};
-  auto family = compiler_->compile(d, 1);
-  ASSERT_FALSE(family.ok());
-  EXPECT_EQ(family.error().toString(),
-            "service web (192.0.2.100:80/tcp) backend 2001:db8::1:80: address family differs from the VIP's (NAT "
-            "between IPv4 and IPv6 is not supported)");
+}
+
+// As an L7 endpoint's: a service backend of the other family, or that no port reaches, is
+// left out with a warning naming the service, and the rest compiles.
+TEST_F(CompilerTest, UnusableServiceBackendsAreLeftOutNotFatal) {
+  DesiredState d;
+  d.services = {web({{ip("2001:db8::1"), 80}, {ip("198.51.100.11"), 80}})};
+  auto snap = compiler_->compile(d, 1);
+  ASSERT_TRUE(snap.ok()) << snap.error().toString();
+  ASSERT_EQ(compiler_->warnings().size(), 1u);
+  EXPECT_EQ(compiler_->warnings()[0],
+            "service web (192.0.2.100:80/tcp) endpoint 2001:db8::1: no port reaches it (or its family differs from the "
+            "VIP's); left out");
+  EXPECT_EQ((*snap)->services[0].backendIds.size(), 1u);
 }
 
 L7PortSpec httpPort(std::vector<BackendSpec> endpoints, const std::string& path = "/",
