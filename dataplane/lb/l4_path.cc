@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dataplane/lb/nat.h"
+#include "dataplane/tcp/segment_writer.h"
 
 namespace portico::dp::lb {
 
@@ -79,6 +80,32 @@ const snapshot::BackendEntry* liveBackend(uint32_t rec, const L4Context& ctx) {
   return nullptr;
 }
 
+// A client segment of a flow whose backend was removed (its endpoint left the cluster):
+// answered <SEQ=SEG.ACK><CTL=RST> (RFC 9293) in place, so the client gives up the
+// connection now rather than retransmitting into silence. The flow is gone already, so
+// each connection gets one reset; later segments are dropped as strays.
+Verdict resetRemoved(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FlowKey& key, const L4Context& ctx) {
+  if (p.l4Proto != kProtoTcp || (tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
+  const auto* tcp = headerAt<TcpHdr>(frame, p.l4Offset);
+  tcp::SegmentSpec s;
+  s.srcMac = ctx.ports[ctx.rxPort].mac;
+  s.dstMac = headerAt<EthHdr>(frame, 0)->src;
+  s.family = key.family;
+  s.src = key.dst;
+  s.dst = key.src;
+  s.srcPortBe = key.dstPort;
+  s.dstPortBe = key.srcPort;
+  const bool acks = (tcp->flags & kTcpAck) != 0;
+  // Without an ACK there is no SEG.ACK to echo: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+  s.seq = acks ? ntoh32(tcp->ack) : 0;
+  s.ack = acks ? 0 : ntoh32(tcp->seq) + static_cast<uint32_t>(p.l3End - p.payloadOffset);
+  s.flags = acks ? kTcpRst : kTcpRst | kTcpAck;
+  const uint16_t n = tcp::writeSegment(frame, len, s);
+  if (n == 0) return Verdict::drop(DropReason::kBackendRemoved);
+  LcoreCounters::bump(ctx.counters.l4BackendResets);
+  return Verdict::reply(n);
+}
+
 // The SNAT source address on a port for a family, if the port has one.
 bool snatAddress(const arp::PortAddresses& port, uint8_t family, Ipv6Addr& out) {
   if (family == 4 && port.ipv4) {
@@ -151,7 +178,7 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
   if (hit && !hit->reverse) {
     rec = hit->record;
     be = liveBackend(rec, ctx);
-    if (be == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
+    if (be == nullptr) return resetRemoved(frame, len, p, key, ctx);
   } else {
     // Only a SYN opens a TCP flow: a stray segment must not buy state.
     if (tcp && (flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) return Verdict::drop(DropReason::kNoFlow);

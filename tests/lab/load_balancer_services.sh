@@ -4,7 +4,7 @@
 # TCP one dual-stack, from manifests, and real Linux clients reach the backends through the dataplane, which
 # answers ARP for the address; a Service of another class gets nothing. An endpoint that
 # goes not-ready drains (its open download completes intact, new connections avoid it);
-# one that goes away gets no connection. A Gateway's TCP and UDP listeners serve a TCPRoute
+# one that goes away gets no connection, and an open download on it is reset. A Gateway's TCP and UDP listeners serve a TCPRoute
 # and a UDPRoute the same way.
 # usage: load_balancer_services.sh PATH/TO/portico-dataplane [WORKER_LCORES]
 set -u
@@ -256,4 +256,26 @@ check "an endpoint that goes away is no longer a backend" lab_wait_until 10 "$se
 check "... and gets no connection" avoid "$serving"
 check "UDP queries go to the remaining endpoint ($other) only" bash -c \
   "ip netns exec $client python3 $HERE/udp_ask.py 192.0.2.200 53 10 | sort | uniq -c | tee /dev/stderr | grep -qx ' *10 $other'"
+# An endpoint that goes away ends its flows: an open download on it is reset at once
+# (the client's next segment is answered with RST), rather than left to time out.
+ip netns exec "$client" curl -s --max-time 60 --limit-rate 2M -D "$work/headers2" -o /dev/null \
+  "http://192.0.2.200/big?bytes=$size" &
+download=$!
+LAB_PIDS+=("$download")
+lab_wait_until 10 "the second download's headers" grep -qi '^x-backend' "$work/headers2"
+ready=(true true)
+ready[${other#be} - 1]=absent
+started=$(date +%s)
+write_manifests "$(endpoints 198.51.100.1 "${ready[@]}")" "$(endpoints 2001:db8:1::1 true true)"
+reset_now() {
+  wait "$download"
+  local code=$? took=$(($(date +%s) - started))
+  echo "curl exit $code after $took s (56: connection reset)"
+  [ "$code" -eq 56 ] && [ "$took" -lt 30 ]
+}
+check "an open download on an endpoint that goes away is reset, not left hanging" reset_now
+stats=$(lab_dataplane_stats "$work/dp.log")
+check "... by the dataplane (l4_backend_resets counts it)" test "$(lab_counter l4_backend_resets "$stats")" -ge 1
+check "... and the endpoint back in the Service takes connections again" lab_wait_until 10 "$serving active" \
+  backend_state "198.51.100.1${serving#be}" active
 lab_finish

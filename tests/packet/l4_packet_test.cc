@@ -405,8 +405,17 @@ TEST_F(L4, DrainingKeepsOpenFlowsAndTakesNoNewOnes) {
 
   for (auto& s : next.services) s.backends[0].state = dp::snapshot::BackendState::kRemoved;
   ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, next).ok());
-  EXPECT_TRUE(clientSends(fromClient(pinned, kAck, 3, 1)).empty());
-  EXPECT_EQ(drops(dp::DropReason::kBackendRemoved), 1u);
+  EXPECT_TRUE(clientSends(fromClient(pinned, kAck, 3, 7)).empty());
+  // The removed backend's flow ends, and the client hears it: <SEQ=SEG.ACK><CTL=RST>.
+  const auto reset = client_.collect();
+  ASSERT_EQ(reset.size(), 1u);
+  EXPECT_EQ(reset[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                  segment4("192.0.2.100", "192.0.2.1", 80, pinned, kRst, 7, 0, {}, 0)));
+  EXPECT_EQ(counters().l4BackendResets.load(), 1u);
+  // One reset per connection: the flow is gone, a later segment is a stray.
+  EXPECT_TRUE(clientSends(fromClient(pinned, kAck, 3, 7)).empty());
+  EXPECT_TRUE(client_.collect().empty());
+  EXPECT_EQ(drops(dp::DropReason::kNoFlow), 1u);
 }
 
 // A full table evicts the flow with the least time left: a flood's half-open flows (10 s)

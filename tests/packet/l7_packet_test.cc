@@ -23,14 +23,6 @@ constexpr uint32_t kIsn = 1000;
 
 Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
-// A frame the appliance builds itself (not rewritten from one it received).
-Bytes originated4(const Mac& dst, const Mac& src, const char* sip, const char* dip, const Bytes& l4) {
-  Ipv4Options o;
-  o.id = 0;
-  o.fragOff = 0x4000;
-  return ethernet(dst, src, 0x0800, ipv4(v4(sip), v4(dip), 6, l4, o));
-}
-
 L7BackendSpec backend(int i, uint16_t port = 8080) {
   L7BackendSpec b;
   b.name = std::string("default/svc-") + std::to_string(i);

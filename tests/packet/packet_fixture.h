@@ -52,6 +52,15 @@ inline Bytes frame4(const Mac& dst, const Mac& src, const char* sip, const char*
   return ethernet(dst, src, 0x0800, ipv4(v4(sip), v4(dip), proto, l4, o));
 }
 
+// A TCP frame the appliance builds itself (not rewritten from one it received): IP id 0,
+// don't fragment.
+inline Bytes originated4(const Mac& dst, const Mac& src, const char* sip, const char* dip, const Bytes& l4) {
+  Ipv4Options o;
+  o.id = 0;
+  o.fragOff = 0x4000;
+  return ethernet(dst, src, 0x0800, ipv4(v4(sip), v4(dip), 6, l4, o));
+}
+
 // Fields of an untagged IPv4 TCP frame.
 inline uint16_t srcPortOf(const Bytes& f) { return static_cast<uint16_t>(f[14 + 20] << 8 | f[14 + 20 + 1]); }
 inline uint32_t seqOf(const Bytes& f) {
