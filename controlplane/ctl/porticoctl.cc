@@ -1,7 +1,7 @@
 // porticoctl: the operator's view of Portico, sharing the control plane's translation.
 //   porticoctl explain --manifests DIR --gateway NS/NAME --port N [--protocol tcp|udp] [--host H] [--sni S]
 //                      [--path P] [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']
-//   porticoctl status --manifests DIR
+//   porticoctl status --manifests DIR [--config controlplane.yaml]
 
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
@@ -10,9 +10,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "controlplane/config/config.h"
 #include "controlplane/source/manifest_parser.h"
 #include "controlplane/translate/request_match.h"
 #include "controlplane/translate/translation.h"
@@ -27,7 +29,7 @@ constexpr const char* kUsage =
     "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--protocol tcp|udp] [--host H] [--sni S]\n"
     "                          [--path P]\n"
     "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
-    "       porticoctl status --manifests DIR\n"
+    "       porticoctl status --manifests DIR [--config controlplane.yaml]\n"
     "       porticoctl vips|routes|stats|flows [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
 
 int usage(const std::string& problem) {
@@ -53,11 +55,40 @@ ClusterState load(const std::string& dir) {
   return s;
 }
 
-int status(const std::string& dir) {
-  const Translation t = translate(load(dir));
+// With controlplane.yaml, the addresses the control plane would give: each Gateway's, and
+// each LoadBalancer Service's (which then appear too), as a fresh control plane assigns
+// them (one that ran before keeps what it gave, which this cannot know).
+int status(const std::string& dir, const std::string& configPath) {
+  const ClusterState state = load(dir);
+  const Translation t = translate(state);
+  std::map<std::string, std::vector<std::string>> addresses;
+  std::vector<LoadBalancerService> loadBalancers;
+  if (!configPath.empty()) {
+    ControlPlaneConfig cfg;
+    Problem problem;
+    if (!loadControlPlaneConfig(configPath, cfg, problem)) {
+      std::fprintf(stderr, "porticoctl: %s\n", problem.toString().c_str());
+      return 2;
+    }
+    std::vector<Problem> problems;
+    loadBalancers = translateLoadBalancers(state, cfg.loadBalancers, {}, problems);
+    std::vector<const Gateway*> ours;
+    for (const auto& g : state.gateways) {
+      if (t.gateway(g.meta.key()) != nullptr) ours.push_back(&g);
+    }
+    std::vector<AddressClaim> claims = gatewayClaims(ours, {});
+    for (const auto& lb : loadBalancers) claims.push_back(lb.claim);
+    addresses = assignAddresses(claims, cfg.addressPools, problems);
+    for (const auto& p : problems) std::fprintf(stderr, "porticoctl: %s\n", p.toString().c_str());
+  }
+  const auto addressesOf = [&addresses](const std::string& key) {
+    const auto it = addresses.find(key);
+    return it == addresses.end() ? json::array() : json(it->second);
+  };
   json out = json::array();
   for (const auto& s : t.statuses) {
     json o = {{"kind", s.kind}, {"name", s.key}};
+    if (s.kind == "Gateway" && !configPath.empty()) o["addresses"] = addressesOf(s.key);
     if (!s.conditions.empty()) o["conditions"] = conditionsJson(s.conditions);
     for (const auto& l : s.listeners) {
       o["listeners"].push_back(
@@ -70,6 +101,11 @@ int status(const std::string& dir) {
       o["parents"].push_back({{"parentRef", ref}, {"conditions", conditionsJson(p.conditions)}});
     }
     out.push_back(o);
+  }
+  for (const auto& lb : loadBalancers) {
+    json ports = json::array();
+    for (const auto& p : lb.ports) ports.push_back(std::to_string(p.port) + "/" + p.protocol);
+    out.push_back({{"kind", "Service"}, {"name", lb.key}, {"addresses", addressesOf(lb.claim.key)}, {"ports", ports}});
   }
   std::cout << out.dump(2) << "\n";
   return 0;
@@ -261,7 +297,7 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  std::string manifests, gateway, protocol, api = "unix:/run/portico/dataplane.sock";
+  std::string manifests, gateway, protocol, config, api = "unix:/run/portico/dataplane.sock";
   uint32_t limit = 1000;
   Request request;
   bool havePort = false;
@@ -271,6 +307,8 @@ int main(int argc, char** argv) {
     const std::string value = argv[++i];
     if (arg == "--manifests") {
       manifests = value;
+    } else if (arg == "--config") {
+      config = value;
     } else if (arg == "--api") {
       api = value;
     } else if (arg == "--limit") {
@@ -316,7 +354,7 @@ int main(int argc, char** argv) {
   if (command == "stats") return stats(api);
   if (command == "flows") return flows(api, limit);
   if (manifests.empty()) return usage("--manifests DIR is required");
-  if (command == "status") return status(manifests);
+  if (command == "status") return status(manifests, config);
   if (command == "explain") {
     if (gateway.find('/') == std::string::npos) return usage("--gateway must be NAMESPACE/NAME");
     if (!havePort) return usage("--port is required");

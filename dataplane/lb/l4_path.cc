@@ -80,30 +80,57 @@ const snapshot::BackendEntry* liveBackend(uint32_t rec, const L4Context& ctx) {
   return nullptr;
 }
 
-// A client segment of a flow whose backend was removed (its endpoint left the cluster):
-// answered <SEQ=SEG.ACK><CTL=RST> (RFC 9293) in place, so the client gives up the
-// connection now rather than retransmitting into silence. The flow is gone already, so
-// each connection gets one reset; later segments are dropped as strays.
-Verdict resetRemoved(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FlowKey& key, const L4Context& ctx) {
-  if (p.l4Proto != kProtoTcp || (tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
-  const auto* tcp = headerAt<TcpHdr>(frame, p.l4Offset);
+// The flow's backend was removed (its endpoint left the cluster): the frame in hand
+// becomes a reset from the VIP to the client, `forward` being the flow's client-to-VIP
+// key, so the client gives up the connection now rather than retransmitting into silence.
+Verdict resetClient(uint8_t* frame, uint32_t len, const FlowKey& forward, const MacAddr& clientMac, uint8_t clientPort,
+                    uint32_t seq, uint32_t ack, uint8_t flags, const L4Context& ctx) {
   tcp::SegmentSpec s;
-  s.srcMac = ctx.ports[ctx.rxPort].mac;
-  s.dstMac = headerAt<EthHdr>(frame, 0)->src;
-  s.family = key.family;
-  s.src = key.dst;
-  s.dst = key.src;
-  s.srcPortBe = key.dstPort;
-  s.dstPortBe = key.srcPort;
-  const bool acks = (tcp->flags & kTcpAck) != 0;
-  // Without an ACK there is no SEG.ACK to echo: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-  s.seq = acks ? ntoh32(tcp->ack) : 0;
-  s.ack = acks ? 0 : ntoh32(tcp->seq) + static_cast<uint32_t>(p.l3End - p.payloadOffset);
-  s.flags = acks ? kTcpRst : kTcpRst | kTcpAck;
+  s.srcMac = ctx.ports[clientPort].mac;
+  s.dstMac = clientMac;
+  s.family = forward.family;
+  s.src = forward.dst;
+  s.dst = forward.src;
+  s.srcPortBe = forward.dstPort;
+  s.dstPortBe = forward.srcPort;
+  s.seq = seq;
+  s.ack = ack;
+  s.flags = flags;
   const uint16_t n = tcp::writeSegment(frame, len, s);
   if (n == 0) return Verdict::drop(DropReason::kBackendRemoved);
   LcoreCounters::bump(ctx.counters.l4BackendResets);
-  return Verdict::reply(n);
+  return Verdict::forward(clientPort, n);
+}
+
+bool removed(const snapshot::BackendEntry* be) { return be == nullptr || be->state == snapshot::BackendState::kRemoved; }
+
+// A client segment on such a flow: <SEQ=SEG.ACK><CTL=RST> (RFC 9293), or without an ACK
+// to echo, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Its sequence number is exactly what
+// the client expects, so the client takes it; the flow ends here, and later segments are
+// strays.
+Verdict resetFromClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, uint32_t rec, const L4Context& ctx) {
+  const FlowRecord r = ctx.flows.record(rec);
+  ctx.flows.remove(rec);
+  if (p.l4Proto != kProtoTcp || (tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
+  const auto* tcp = headerAt<TcpHdr>(frame, p.l4Offset);
+  const bool acks = (tcp->flags & kTcpAck) != 0;
+  return resetClient(frame, len, r.forward, headerAt<EthHdr>(frame, 0)->src, ctx.rxPort, acks ? ntoh32(tcp->ack) : 0,
+                     acks ? 0 : ntoh32(tcp->seq) + static_cast<uint32_t>(p.l3End - p.payloadOffset),
+                     acks ? kTcpRst : kTcpRst | kTcpAck, ctx);
+}
+
+// A backend segment on such a flow (a stream keeps coming from an endpoint that is gone):
+// a reset with the segment's sequence number. The client takes it when that is the byte
+// it expects next; otherwise (a zero-window probe, a retransmission) RFC 5961 has it
+// answer with a challenge ACK, which finds the flow still here and gets the exact reset
+// above. The flow is kept for that, as reset: it expires within seconds.
+Verdict resetFromBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, uint32_t rec, const L4Context& ctx) {
+  FlowRecord& r = ctx.flows.record(rec);
+  if (p.l4Proto != kProtoTcp || (tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
+  r.state = FlowState::kReset;
+  r.lastSeenMs = ctx.nowMs;
+  return resetClient(frame, len, r.forward, r.clientNextHop, r.clientPort, ntoh32(headerAt<TcpHdr>(frame, p.l4Offset)->seq),
+                     0, kTcpRst, ctx);
 }
 
 // The SNAT source address on a port for a family, if the port has one.
@@ -177,8 +204,8 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
   }
   if (hit && !hit->reverse) {
     rec = hit->record;
-    be = liveBackend(rec, ctx);
-    if (be == nullptr) return resetRemoved(frame, len, p, key, ctx);
+    be = ctx.snap.backend(ctx.flows.record(rec).backendId);
+    if (removed(be)) return resetFromClient(frame, len, p, rec, ctx);
   } else {
     // Only a SYN opens a TCP flow: a stray segment must not buy state.
     if (tcp && (flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) return Verdict::drop(DropReason::kNoFlow);
@@ -216,7 +243,7 @@ Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Keye
 
 Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowTable::Hit hit, const L4Context& ctx) {
   if (!hit || !hit->reverse) return Verdict::drop(DropReason::kNoHostPath);
-  if (liveBackend(hit->record, ctx) == nullptr) return Verdict::drop(DropReason::kBackendRemoved);
+  if (removed(ctx.snap.backend(ctx.flows.record(hit->record).backendId))) return resetFromBackend(frame, len, p, hit->record, ctx);
   FlowRecord& r = ctx.flows.record(hit->record);
   if (p.l4Proto == kProtoTcp) r.state = nextTcpState(r.state, tcpFlags(frame, p), true);
   rememberFirstFragment(frame, p, hit->record, true, ctx);

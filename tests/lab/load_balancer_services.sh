@@ -165,6 +165,14 @@ print(o)
 sys.exit(0 if {k: sorted(v) for k, v in o.items()} == {'192.0.2.200': ['Service apps/dns', 'Service apps/web'], '2001:db8::200': ['Service apps/web'], '192.0.2.210': ['Gateway apps/l4']} else 1)"
 }
 check "porticoctl vips names the Services and the Gateway behind each address" owners
+offline_addresses() {
+  "$BIN/porticoctl" status --manifests "$work/manifests" --config "$work/controlplane.yaml" | python3 -c "
+import json, sys
+a = {o['kind'] + ' ' + o['name']: o.get('addresses') for o in json.load(sys.stdin) if o['kind'] in ('Gateway', 'Service')}
+print(a)
+sys.exit(0 if a == {'Gateway apps/l4': ['192.0.2.210'], 'Service apps/web': ['192.0.2.200', '2001:db8::200'], 'Service apps/dns': ['192.0.2.200']} else 1)"
+}
+check "porticoctl status --config prints the addresses the control plane gave, offline" offline_addresses
 check "a TCP client reaches a backend through the Service's address" lab_wait_http client http://192.0.2.200/
 mac=$(ip -n "$(lab_ns dp)" -br link show pdp0 | awk '{print $3}')
 check "the address is answered by ARP from the dataplane's port ($mac)" \

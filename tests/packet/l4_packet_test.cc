@@ -418,6 +418,34 @@ TEST_F(L4, DrainingKeepsOpenFlowsAndTakesNoNewOnes) {
   EXPECT_EQ(drops(dp::DropReason::kNoFlow), 1u);
 }
 
+// A removed backend that keeps sending (a stream from an endpoint that left) ends the flow
+// too: the client gets a reset with the segment's sequence number.
+TEST_F(L4, ARemovedBackendsSegmentResetsTheClient) {
+  startWith(1);
+  const uint16_t snat = establish(40000);
+  auto next = cfg_.desired;
+  for (auto& s : next.services) s.backends[0].state = dp::snapshot::BackendState::kRemoved;
+  ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, next).ok());
+  const Bytes data{'x', 'y'};
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6,
+                                segment4("198.51.100.11", "198.51.100.2", 8080, snat, kAck | kPsh, 5001, 1001, data)));
+  poll();
+  const auto reset = client_.collect();
+  ASSERT_EQ(reset.size(), 1u);
+  EXPECT_EQ(reset[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                  segment4("192.0.2.100", "192.0.2.1", 80, 40000, kRst, 5001, 0, {}, 0)));
+  EXPECT_EQ(counters().l4BackendResets.load(), 1u);
+  // Had the client not taken it (the probe's sequence number was not the next it
+  // expects), its challenge ACK (RFC 5961) gets the exact reset; then the flow is gone.
+  EXPECT_TRUE(clientSends(fromClient(40000, kAck, 1001, 5003)).empty());
+  auto exact = client_.collect();
+  ASSERT_EQ(exact.size(), 1u);
+  EXPECT_EQ(exact[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                  segment4("192.0.2.100", "192.0.2.1", 80, 40000, kRst, 5003, 0, {}, 0)));
+  EXPECT_TRUE(clientSends(fromClient(40000, kAck, 1001, 5003)).empty());
+  EXPECT_TRUE(client_.collect().empty()) << "the flow is gone: a later segment is a stray";
+}
+
 // A full table evicts the flow with the least time left: a flood's half-open flows (10 s)
 // go before an established connection (15 min), though the connection is idler.
 TEST_F(L4, AFullTableEvictsHalfOpenFloodsBeforeEstablishedConnections) {

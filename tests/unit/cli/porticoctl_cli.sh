@@ -91,6 +91,9 @@ check "a TCP listener is explained by its routes' backendRefs and weights" \
   "$(l4 | field backends)"
 check "... which take its new flows" '"forward"' "$(l4 --protocol tcp | field status)"
 check "a UDP port without a listener is no L4 listener" '"listener"' "$(l4 --protocol udp | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps("listener" if d.get("protocol") is None else "l4"))')"
+printf 'dataplanes: ["unix:/x.sock"]\naddress_pools: [{name: p, addresses: [192.0.2.150]}]\n' >"$work/cp.yaml"
+check "status --config prints the address the pool gives a Gateway" '["192.0.2.150"]' \
+  "$("$ctl" status --manifests "$examples" --config "$work/cp.yaml" | python3 -c 'import json,sys; print(json.dumps([o["addresses"] for o in json.load(sys.stdin) if o["kind"] == "Gateway"][0]))')"
 "$ctl" explain --manifests "$examples" --gateway nope/none --port 80 >/dev/null 2>"$work/err"
 check "an unknown gateway is an error" '1' "$?"
 "$ctl" explain --manifests "$examples" >/dev/null 2>&1
