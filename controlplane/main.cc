@@ -283,15 +283,9 @@ int main(int argc, char** argv) {
       namingUs = routesNamingUs(state);
       const Translation& translation = *translated;
       statusDirty = true;
-      std::vector<const Gateway*> ours;
-      for (const auto& g : state.gateways) {
-        if (translation.gateway(g.meta.key()) != nullptr) ours.push_back(&g);
-      }
-      // Gateways and LoadBalancer Services draw on the same pools: one assignment.
-      loadBalancers = translateLoadBalancers(state, cfg.loadBalancers, addresses, problems);
-      std::vector<AddressClaim> claims = gatewayClaims(ours, addresses);
-      for (const auto& lb : loadBalancers) claims.push_back(lb.claim);
-      addresses = assignAddresses(claims, cfg.addressPools, problems);
+      Assignment assigned = assignAll(state, translation, cfg.addressPools, cfg.loadBalancers, addresses, problems);
+      loadBalancers = std::move(assigned.loadBalancers);
+      addresses = std::move(assigned.addresses);
       std::set<std::string> now;
       for (const auto& p : problems) now.insert(p.toString());
       // A listener's unresolved references (a bad certificate, a missing grant): with
@@ -309,7 +303,7 @@ int main(int argc, char** argv) {
       }
       reported = now;
       metrics.stateRead(true, now.size());
-      metrics.translated(translateSeconds, ours.size());
+      metrics.translated(translateSeconds, translation.gateways.size());
       auto desired = buildDesiredState(translation, addresses, loadBalancers);
       const std::string content = desired.SerializeAsString();
       if (content != lastContent) {

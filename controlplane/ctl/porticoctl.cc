@@ -71,14 +71,9 @@ int status(const std::string& dir, const std::string& configPath) {
       return 2;
     }
     std::vector<Problem> problems;
-    loadBalancers = translateLoadBalancers(state, cfg.loadBalancers, {}, problems);
-    std::vector<const Gateway*> ours;
-    for (const auto& g : state.gateways) {
-      if (t.gateway(g.meta.key()) != nullptr) ours.push_back(&g);
-    }
-    std::vector<AddressClaim> claims = gatewayClaims(ours, {});
-    for (const auto& lb : loadBalancers) claims.push_back(lb.claim);
-    addresses = assignAddresses(claims, cfg.addressPools, problems);
+    Assignment assigned = assignAll(state, t, cfg.addressPools, cfg.loadBalancers, {}, problems);
+    loadBalancers = std::move(assigned.loadBalancers);
+    addresses = std::move(assigned.addresses);
     for (const auto& p : problems) std::fprintf(stderr, "porticoctl: %s\n", p.toString().c_str());
   }
   const auto addressesOf = [&addresses](const std::string& key) {

@@ -338,24 +338,21 @@ HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
   return r;
 }
 
-TlsRoute readTlsRoute(const YAML::Node& doc, const ObjectMeta& meta) {
-  TlsRoute r;
+// A route whose rules are backendRefs alone: TLSRoute, TCPRoute, UDPRoute.
+template <typename Route>
+Route readBackendRoute(const YAML::Node& doc, const ObjectMeta& meta) {
+  Route r;
   r.meta = meta;
   const YAML::Node spec = child(doc, "spec");
   r.parentRefs = readParentRefs(spec);
-  r.hostnames = readHostnames(spec);
   r.statusControllers = readStatusControllers(doc);
   eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) { r.rules.push_back(readBackendRefs(n, f)); });
   return r;
 }
 
-L4Route readL4Route(const YAML::Node& doc, const ObjectMeta& meta) {
-  L4Route r;
-  r.meta = meta;
-  const YAML::Node spec = child(doc, "spec");
-  r.parentRefs = readParentRefs(spec);
-  r.statusControllers = readStatusControllers(doc);
-  eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) { r.rules.push_back(readBackendRefs(n, f)); });
+TlsRoute readTlsRoute(const YAML::Node& doc, const ObjectMeta& meta) {
+  TlsRoute r = readBackendRoute<TlsRoute>(doc, meta);
+  r.hostnames = readHostnames(child(doc, "spec"));
   return r;
 }
 
@@ -514,9 +511,9 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
     } else if (kind == "TLSRoute") {
       addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, into.sources, problems);
     } else if (kind == "TCPRoute") {
-      addUnique(into.tcpRoutes, readL4Route(doc, meta), kind, into.sources, problems);
+      addUnique(into.tcpRoutes, readBackendRoute<L4Route>(doc, meta), kind, into.sources, problems);
     } else if (kind == "UDPRoute") {
-      addUnique(into.udpRoutes, readL4Route(doc, meta), kind, into.sources, problems);
+      addUnique(into.udpRoutes, readBackendRoute<L4Route>(doc, meta), kind, into.sources, problems);
     } else if (kind == "ReferenceGrant") {
       addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, into.sources, problems);
     } else if (kind == "Service") {

@@ -148,4 +148,19 @@ std::vector<LoadBalancerService> translateLoadBalancers(const ClusterState& stat
   return out;
 }
 
+Assignment assignAll(const ClusterState& state, const Translation& translation, const std::vector<AddressPool>& pools,
+                     const LoadBalancerSettings& settings,
+                     const std::map<std::string, std::vector<std::string>>& previous, std::vector<Problem>& problems) {
+  Assignment out;
+  out.loadBalancers = translateLoadBalancers(state, settings, previous, problems);
+  std::vector<const Gateway*> ours;
+  for (const auto& g : state.gateways) {
+    if (translation.gateway(g.meta.key()) != nullptr) ours.push_back(&g);
+  }
+  std::vector<AddressClaim> claims = gatewayClaims(ours, previous);
+  for (const auto& lb : out.loadBalancers) claims.push_back(lb.claim);
+  out.addresses = assignAddresses(claims, pools, problems);
+  return out;
+}
+
 }  // namespace portico::cp

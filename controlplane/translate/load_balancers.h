@@ -13,6 +13,7 @@
 #include "controlplane/model/objects.h"
 #include "controlplane/model/problem.h"
 #include "controlplane/translate/addresses.h"
+#include "controlplane/translate/translation.h"
 
 namespace portico::cp {
 
@@ -51,6 +52,17 @@ struct LoadBalancerService {
 std::vector<LoadBalancerService> translateLoadBalancers(const ClusterState& state, const LoadBalancerSettings& settings,
                                                         const std::map<std::string, std::vector<std::string>>& previous,
                                                         std::vector<Problem>& problems);
+
+struct Assignment {
+  std::vector<LoadBalancerService> loadBalancers;
+  std::map<std::string, std::vector<std::string>> addresses;  // assignAddresses' result
+};
+
+// The Gateways `translation` serves and the LoadBalancer Services of `state`, drawing on
+// the same pools: one assignment, so the two never collide. `previous`: the last one.
+Assignment assignAll(const ClusterState& state, const Translation& translation, const std::vector<AddressPool>& pools,
+                     const LoadBalancerSettings& settings,
+                     const std::map<std::string, std::vector<std::string>>& previous, std::vector<Problem>& problems);
 
 // Whether a Service is one of ours: type LoadBalancer and of our class.
 bool servesLoadBalancer(const Service& service, const LoadBalancerSettings& settings);

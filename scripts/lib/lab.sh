@@ -306,6 +306,17 @@ while left > 0:
 print(h.hexdigest())"
 }
 
+# lab_download_intact PID FILE BYTES: waits for the download running as PID (a child of
+# this shell) and fails unless it succeeded and FILE holds BYTES of the backends' pattern.
+lab_download_intact() {
+  wait "$1" || { echo "the download failed (exit $?)"; return 1; }
+  local expected actual
+  expected=$(lab_pattern_sha "$3")
+  actual=$(sha256sum "$2" | cut -d' ' -f1)
+  echo "expected $expected, got $actual ($(stat -c %s "$2") bytes)"
+  [ "$expected" = "$actual" ]
+}
+
 # lab_download BYTES FILE [CURL OPTIONS]: BYTES of the pattern from app.example.com on
 # 192.0.2.100 into FILE; fails unless they arrived intact.
 lab_download() {

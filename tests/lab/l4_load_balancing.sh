@@ -103,17 +103,7 @@ avoid_draining() {
 }
 check "new connections avoid the draining backend" avoid_draining
 
-download_intact() {
-  wait "$download" || return 1
-  expected=$(python3 -c "import hashlib,sys; b=bytes(range(256))*256; n=$size; h=hashlib.sha256()
-while n>0:
-    c=b[:min(n,len(b))]; h.update(c); n-=len(c)
-print(h.hexdigest())")
-  actual=$(sha256sum "$work/big" | cut -d' ' -f1)
-  echo "expected $expected, got $actual ($(stat -c %s "$work/big") bytes)"
-  [ "$expected" = "$actual" ]
-}
-check "the draining backend's open download completes with the right checksum" download_intact
+check "the draining backend's open download completes with the right checksum" lab_download_intact "$download" "$work/big" "$size"
 
 states[${serving#be} - 1]=removed
 write_config "${states[@]}"

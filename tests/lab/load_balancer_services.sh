@@ -245,17 +245,7 @@ avoid() {  # avoid NAME: 40 new connections, every one answered, none by NAME
   [ "$(wc -l <"$work/names2")" -eq 40 ] && ! grep -q "^$1\$" "$work/names2"
 }
 check "new connections avoid the draining endpoint" avoid "$serving"
-download_intact() {
-  wait "$download" || return 1
-  expected=$(python3 -c "import hashlib; b=bytes(range(256))*256; n=$size; h=hashlib.sha256()
-while n>0:
-    c=b[:min(n,len(b))]; h.update(c); n-=len(c)
-print(h.hexdigest())")
-  actual=$(sha256sum "$work/big" | cut -d' ' -f1)
-  echo "expected $expected, got $actual ($(stat -c %s "$work/big") bytes)"
-  [ "$expected" = "$actual" ]
-}
-check "the draining endpoint's open download completes intact" download_intact
+check "the draining endpoint's open download completes intact" lab_download_intact "$download" "$work/big" "$size"
 
 ready[${serving#be} - 1]=absent
 write_manifests "$(endpoints 198.51.100.1 "${ready[@]}")" "$(endpoints 2001:db8:1::1 true true)"

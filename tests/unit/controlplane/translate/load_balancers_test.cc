@@ -36,12 +36,11 @@ class LoadBalancers : public ::testing::Test {
     ASSERT_TRUE(problems_.empty()) << problems_[0].toString();
   }
 
-  // Translates and assigns as the control plane does, with one Gateway-less claim set.
+  // Translates and assigns as the control plane does.
   void assign(const std::vector<AddressPool>& pools, const std::map<std::string, std::vector<std::string>>& previous = {}) {
-    services_ = translateLoadBalancers(state_, settings_, previous, problems_);
-    std::vector<AddressClaim> claims = gatewayClaims(gateways_, previous);
-    for (const auto& lb : services_) claims.push_back(lb.claim);
-    addresses_ = assignAddresses(claims, pools, problems_);
+    Assignment a = assignAll(state_, translate(state_), pools, settings_, previous, problems_);
+    services_ = std::move(a.loadBalancers);
+    addresses_ = std::move(a.addresses);
   }
 
   std::vector<std::string> problemTexts() const {
@@ -53,7 +52,6 @@ class LoadBalancers : public ::testing::Test {
   ClusterState state_;
   std::vector<Problem> problems_;
   LoadBalancerSettings settings_;
-  std::vector<const Gateway*> gateways_;
   std::vector<LoadBalancerService> services_;
   std::map<std::string, std::vector<std::string>> addresses_;
 };
@@ -99,15 +97,13 @@ TEST_F(LoadBalancers, RequestedAddressesComeFromThePoolsOnly) {
 }
 
 TEST_F(LoadBalancers, AServiceNeverTakesAGatewaysAddress) {
-  Gateway gw;
-  gw.meta.ns = "infra";
-  gw.meta.name = "gw";
-  gw.meta.source = "g.yaml";
-  gw.addresses.push_back({"IPAddress", "192.0.2.200"});
-  gateways_ = {&gw};
   load(service("pg", "", std::string(kOurs) + "  loadBalancerIP: 192.0.2.200\n  ports: [{port: 5432}]\n") +
        service("dns", "  annotations: {metallb.universe.tf/allow-shared-ip: k}\n", std::string(kOurs) +
-               "  loadBalancerIP: 192.0.2.200\n  ports: [{port: 53, protocol: UDP}]\n"));
+               "  loadBalancerIP: 192.0.2.200\n  ports: [{port: 53, protocol: UDP}]\n") +
+       "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: portico}\n"
+       "spec: {controllerName: portico.dev/gateway-controller}\n"
+       "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\n"
+       "spec: {gatewayClassName: portico, addresses: [{value: 192.0.2.200}], listeners: [{name: h, port: 80, protocol: HTTP}]}\n");
   assign({{"lab", {"192.0.2.200"}}});
   EXPECT_EQ(addresses_.at("infra/gw"), std::vector<std::string>{"192.0.2.200"});
   EXPECT_EQ(addresses_.count("Service db/pg"), 0u);
