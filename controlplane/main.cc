@@ -83,8 +83,9 @@ std::vector<std::string> routesNamingUs(const ClusterState& state) {
 
 // Every status translation wants written, keyed "Kind namespace/name", and the detaching of
 // routes that name us in their status but no longer attach to any of our Gateways.
-// A LoadBalancer Service gets its addresses once every dataplane serves them (MetalLB
-// writes them at assignment; a client that reads them then may find nothing answering).
+// A LoadBalancer Service's addresses are written with the rest: once every dataplane
+// serves them, or when one has not acknowledged in kStatusWait (MetalLB writes them at
+// assignment, when a client that reads them may find nothing answering yet).
 std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const std::vector<LoadBalancerService>& loadBalancers,
                                                    const std::map<std::string, std::vector<std::string>>& addresses,
                                                    bool programmed, const std::vector<std::string>& namingUs) {
@@ -96,7 +97,6 @@ std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const s
     target.ns = lb.key.substr(0, slash);
     target.name = lb.key.substr(slash + 1);
     const auto a = addresses.find(lb.claim.key);
-    if (!programmed && a != addresses.end()) continue;  // not yet: the next write has them
     target.desired = loadBalancerStatus(a != addresses.end() ? a->second : std::vector<std::string>{});
     target.text = target.desired.dump();
     out.emplace(lb.claim.key, std::move(target));
@@ -114,7 +114,7 @@ std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const s
     out.emplace(s.kind + " " + s.key, std::move(target));
   }
   for (const std::string& key : namingUs) {
-    if (!out.count(key)) out.emplace(key, detachedRoute(key));
+    if (!out.count(key)) out.emplace(key, releasedStatus(key));
   }
   return out;
 }

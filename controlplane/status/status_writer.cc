@@ -11,18 +11,20 @@ namespace {
 constexpr int kAttempts = 5;
 constexpr auto kRetryFailed = std::chrono::seconds(5);
 
-// A route status with none of our parent entries (mergeStatus keeps other controllers').
-nlohmann::json detachedStatus() { return {{"parents", nlohmann::json::array()}}; }
+// Kinds whose status we take back when we no longer stand behind the object.
+bool releasable(const std::string& kind) { return isRouteKind(kind) || kind == "Service"; }
 
 }  // namespace
 
-StatusTarget detachedRoute(const std::string& key) {
+StatusTarget releasedStatus(const std::string& key) {
   const auto space = key.find(' '), slash = key.find('/', space);
   StatusTarget t;
   t.kind = key.substr(0, space);
   t.ns = key.substr(space + 1, slash - space - 1);
   t.name = slash == std::string::npos ? "" : key.substr(slash + 1);
-  t.desired = detachedStatus();
+  // A route keeps other controllers' parent entries (mergeStatus); a Service loses the
+  // addresses we gave it.
+  t.desired = t.kind == "Service" ? loadBalancerStatus({}) : nlohmann::json{{"parents", nlohmann::json::array()}};
   t.text = t.desired.dump();
   return t;
 }
@@ -45,14 +47,14 @@ void StatusWriter::update(std::map<std::string, StatusTarget> wanted) {
   {
     std::lock_guard lock(mutex_);
     // A route we wrote status for that no longer attaches to any of our Gateways loses
-    // our parent entries (other controllers' stay); else `kubectl get` would show it
-    // accepted by a Gateway that no longer serves it.
+    // our parent entries (other controllers' stay), and a Service that is no longer ours
+    // (its type or class changed) the address we gave it; else `kubectl get` would show
+    // what no longer serves it.
     for (const auto& [key, text] : written_) {
       const auto space = key.find(' '), slash = key.find('/');
-      const std::string kind = key.substr(0, space);
-      if (wanted.count(key) || !isRouteKind(kind) || slash == std::string::npos) continue;
-      StatusTarget detach = detachedRoute(key);
-      if (text != detach.text) wanted.emplace(key, std::move(detach));
+      if (wanted.count(key) || !releasable(key.substr(0, space)) || slash == std::string::npos) continue;
+      StatusTarget release = releasedStatus(key);
+      if (text != release.text) wanted.emplace(key, std::move(release));
     }
     wanted_ = std::move(wanted);
     dirty_ = true;
@@ -153,12 +155,11 @@ void StatusWriter::run() {
         written_[key] = std::move(want);
       }
     }
-    // Forget what is no longer wanted, except routes still carrying our parent entry:
-    // the next update() detaches them.
-    const std::string detached = detachedStatus().dump();
+    // Forget what is no longer wanted, except objects still carrying what we wrote: the
+    // next update() releases them.
     for (auto it = written_.begin(); it != written_.end();) {
-      const bool route = isRouteKind(it->first.substr(0, it->first.find(' ')));
-      const bool keep = wanted_.count(it->first) || (route && it->second != detached);
+      const bool held = releasable(it->first.substr(0, it->first.find(' '))) && it->second != releasedStatus(it->first).text;
+      const bool keep = wanted_.count(it->first) || held;
       it = keep ? std::next(it) : written_.erase(it);
     }
     behind = failed;

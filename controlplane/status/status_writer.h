@@ -27,9 +27,10 @@ struct StatusTarget {
   std::string text;        // desired.dump(), made once: what tells whether it changed
 };
 
-// The status of route `key` ("Kind namespace/name") with our parent entries taken out
-// (other controllers' stay): for a route that no longer attaches to any of our Gateways.
-StatusTarget detachedRoute(const std::string& key);
+// What we write to object `key` ("Kind namespace/name") once we no longer stand behind
+// it: a route's status with our parent entries taken out (other controllers' stay), a
+// Service's with no load balancer addresses.
+StatusTarget releasedStatus(const std::string& key);
 
 class StatusWriter {
  public:

@@ -222,6 +222,9 @@ k8s_create "$(lb_service taken portico.dev/lb '[{"name": "p", "port": 5432}]' nu
 check "an address that cannot be given is logged with the Service and the field" wait_log \
   "Service db/taken: spec.loadBalancerIP: 192.0.2.203 is already the address of Service db/dns-" "$work/cp-one.log" 10
 
+k8s_replace "$SVC/dns-tcp" "$(lb_service dns-tcp portico.dev/lb '[{"name": "p", "port": 53, "protocol": "TCP"}]' | sed 's/"LoadBalancer"/"ClusterIP"/')"
+check "a Service that stops being a LoadBalancer has our address taken out of its status" eventually 10 \
+  condition "$SVC/dns-tcp" "not o.get('status', {}).get('loadBalancer')"
 k8s_create "$(k8s_gateway infra l4 192.0.2.103 '[{"name": "tcp", "port": 7000, "protocol": "TCP", "allowedRoutes": {"namespaces": {"from": "All"}}}]')"
 k8s_create '{"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "TCPRoute", "metadata": {"name": "tcp", "namespace": "shop"}, "spec": {"parentRefs": [{"name": "l4", "namespace": "infra"}], "rules": [{"backendRefs": [{"name": "app", "port": 80}]}]}}'
 check "a TCPRoute (v1alpha2) on a TCP listener gets Accepted in its status" eventually 10 condition \
