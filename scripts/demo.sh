@@ -24,8 +24,9 @@ lab_backend_link 3
 client=$(lab_ns client)
 for i in 1 2 3; do lab_start_backend "$i"; done
 
-step "Start portico-dataplane --config configs/dataplane.yaml (VIP 192.0.2.100:80 over be1..be3, VIP 2001:db8::100)"
-lab_start_dataplane dp build/dataplane/portico-dataplane configs/dataplane.yaml "$work/dp.log"
+step "Start portico-dataplane: configs/dataplane.yaml (VIP 192.0.2.100:80 over be1..be3, VIP 2001:db8::100) with health: {port: 8081}"
+{ cat configs/dataplane.yaml; printf '\nhealth: {port: 8081}\n'; } >"$work/dataplane.yaml"
+lab_start_dataplane dp build/dataplane/portico-dataplane "$work/dataplane.yaml" "$work/dp.log"
 sed 's/^/  /' "$work/dp.log" | grep -v '^  EAL' || true
 sleep 0.5
 
@@ -83,6 +84,8 @@ fi
 
 step "Metrics and health, as Prometheus and an F5 monitor see them (metrics.listen in configs/dataplane.yaml)"
 show ip netns exec "$(lab_ns dp)" curl -s http://127.0.0.1:9464/readyz
+printf '$ curl -s http://192.0.2.100:8081/healthz   # the VIP'"'"'s own health endpoint, for an F5 pool monitor\n'
+ip netns exec "$client" curl -s http://192.0.2.100:8081/healthz | sed 's/^/  /'
 printf '$ curl -s http://127.0.0.1:9464/metrics | grep <a few families>\n'
 ip netns exec "$(lab_ns dp)" curl -s http://127.0.0.1:9464/metrics |
   grep -E '^portico_(flows_created_total|to_backend_total|active_flows|port_received_packets_total|snapshot_version|ready)(\{thread="worker0"\}|\{port=[^}]*\}|) ' |

@@ -30,7 +30,7 @@ constexpr const char* kUsage =
     "                          [--path P]\n"
     "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
     "       porticoctl status --manifests DIR [--config controlplane.yaml]\n"
-    "       porticoctl vips|routes|stats|flows [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
+    "       porticoctl vips|routes|stats|flows|drain|undrain [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
 
 int usage(const std::string& problem) {
   std::fprintf(stderr, "porticoctl: %s\n%s", problem.c_str(), kUsage);
@@ -187,6 +187,25 @@ int stats(const std::string& address) {
     out["workers"].push_back(worker);
   }
   std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+// Drains the dataplane, or ends the drain: its VIPs' health checks answer 503 DRAINING
+// (connections are still served), so the load balancer in front moves traffic away.
+int drain(const std::string& address, bool draining) {
+  pb::SetDrainingRequest request;
+  request.set_draining(draining);
+  pb::SetDrainingReply reply;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (auto st = connect(address)->SetDraining(&ctx, request, &reply); !st.ok()) return rpcFailed(address, st);
+  json out = {{"draining", reply.draining()}};
+  if (reply.health_port() != 0) {
+    out["health_port"] = reply.health_port();
+  } else {
+    out["note"] = "no health endpoint is configured (dataplane.yaml health.port): nothing in front can see the drain";
+  }
+  std::cout << out.dump() << "\n";
   return 0;
 }
 
@@ -348,6 +367,7 @@ int main(int argc, char** argv) {
   if (command == "routes") return routes(api);
   if (command == "stats") return stats(api);
   if (command == "flows") return flows(api, limit);
+  if (command == "drain" || command == "undrain") return drain(api, command == "drain");
   if (manifests.empty()) return usage("--manifests DIR is required");
   if (command == "status") return status(manifests, config);
   if (command == "explain") {

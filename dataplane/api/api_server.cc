@@ -106,6 +106,18 @@ class DataplaneService final : public pb::Dataplane::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status SetDraining(grpc::ServerContext*, const pb::SetDrainingRequest* request,
+                           pb::SetDrainingReply* reply) override {
+    if (rt_.draining() != request->draining()) {
+      std::fprintf(stderr, "portico-dataplane: %s\n", request->draining() ? "drained: health checks answer 503 DRAINING"
+                                                                           : "drain ended: health checks answer again");
+    }
+    rt_.setDraining(request->draining());
+    reply->set_draining(rt_.draining());
+    reply->set_health_port(rt_.healthPort());
+    return grpc::Status::OK;
+  }
+
  private:
   grpc::Status answer(const Status& st, uint64_t pushed, pb::PushReply* reply) {
     reply->set_accepted(st.ok());

@@ -253,7 +253,8 @@ void readFlows(const YAML::Node& node, FlowConfig& flows) {
 }
 
 DataplaneConfig readConfig(const YAML::Node& root) {
-  rejectUnknownKeys(root, "", {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "l7", "announce", "api", "metrics"});
+  rejectUnknownKeys(root, "",
+                    {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "l7", "announce", "api", "metrics", "health"});
   DataplaneConfig cfg;
 
   const auto lcores = root["lcores"];
@@ -322,6 +323,15 @@ DataplaneConfig readConfig(const YAML::Node& root) {
     }
   }
 
+  if (const auto health = root["health"]) {
+    rejectUnknownKeys(health, "health", {"port", "path"});
+    if (!health["port"]) throw KeyError{"health.port", "is required (the port every VIP answers health checks on)"};
+    cfg.l7.healthPort = static_cast<uint16_t>(boundedUnsigned(health["port"], "health.port", 1, 65535));
+    if (health["path"]) {
+      cfg.l7.healthPath = scalar<std::string>(health["path"], "health.path", "a path");
+      if (cfg.l7.healthPath.empty() || cfg.l7.healthPath[0] != '/') throw KeyError{"health.path", "must start with /"};
+    }
+  }
   if (const auto metrics = root["metrics"]) {
     rejectUnknownKeys(metrics, "metrics", {"listen"});
     if (metrics["listen"]) {

@@ -8,19 +8,23 @@ namespace portico::dp::l7 {
 namespace {
 
 struct Text {
+  unsigned code;
   const char* reason;
   const char* body;
 };
 
 Text textOf(AnswerStatus s) {
   switch (s) {
-    case AnswerStatus::kBadRequest: return {"Bad Request", "malformed request\n"};
-    case AnswerStatus::kRequestTimeout: return {"Request Timeout", "the request head took too long\n"};
-    case AnswerStatus::kNotFound: return {"Not Found", "no route matches this host and path\n"};
-    case AnswerStatus::kInternalError: return {"Internal Server Error", "the route's backend reference is invalid\n"};
-    case AnswerStatus::kUnavailable: return {"Service Unavailable", "no ready endpoint for this route\n"};
+    case AnswerStatus::kBadRequest: return {400, "Bad Request", "malformed request\n"};
+    case AnswerStatus::kRequestTimeout: return {408, "Request Timeout", "the request head took too long\n"};
+    case AnswerStatus::kNotFound: return {404, "Not Found", "no route matches this host and path\n"};
+    case AnswerStatus::kInternalError: return {500, "Internal Server Error", "the route's backend reference is invalid\n"};
+    case AnswerStatus::kUnavailable: return {503, "Service Unavailable", "no ready endpoint for this route\n"};
+    case AnswerStatus::kHealthy: return {200, "OK", "OK\n"};
+    case AnswerStatus::kNotReady: return {503, "Service Unavailable", "no ready endpoint behind this address\n"};
+    case AnswerStatus::kDraining: return {503, "Service Unavailable", "DRAINING\n"};
   }
-  return {"Error", "error\n"};
+  return {500, "Error", "error\n"};
 }
 
 }  // namespace
@@ -31,7 +35,7 @@ uint32_t writeAnswer(AnswerStatus status, std::span<uint8_t> out) {
   const int n = std::snprintf(reinterpret_cast<char*>(out.data()), out.size(),
                               "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                               "Connection: close\r\nServer: portico\r\n\r\n%s",
-                              static_cast<unsigned>(status), t.reason, std::strlen(t.body), t.body);
+                              t.code, t.reason, std::strlen(t.body), t.body);
   return n > 0 && static_cast<std::size_t>(n) < out.size() ? static_cast<uint32_t>(n) : 0;
 }
 

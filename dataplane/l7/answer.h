@@ -8,7 +8,17 @@
 
 namespace portico::dp::l7 {
 
-enum class AnswerStatus : uint16_t { kBadRequest = 400, kNotFound = 404, kRequestTimeout = 408, kInternalError = 500, kUnavailable = 503 };
+enum class AnswerStatus : uint16_t {
+  kBadRequest,
+  kNotFound,
+  kRequestTimeout,
+  kInternalError,
+  kUnavailable,
+  // The health endpoint's answers (health.h).
+  kHealthy,
+  kNotReady,
+  kDraining,
+};
 
 // Writes the response into `out`; returns its length (0 when it does not fit).
 uint32_t writeAnswer(AnswerStatus status, std::span<uint8_t> out);

@@ -6,6 +6,7 @@
 
 #include "dataplane/l7/answer.h"
 #include "dataplane/l7/client_hello.h"
+#include "dataplane/l7/health.h"
 #include "dataplane/l7/http_request_head.h"
 #include "dataplane/l7/proxy_protocol.h"
 #include "dataplane/l7/route_select.h"
@@ -331,6 +332,10 @@ Verdict receive(uint8_t* frame, uint32_t capacity, const Segment& seg, uint32_t 
     if (o.status == ParseStatus::kFailed) {
       ctx.counters.drop(o.reason);
       return fail(frame, capacity, id, AnswerStatus::kBadRequest, ctx, l7);
+    }
+    if (port.health) {
+      const bool drained = l7.draining != nullptr && l7.draining->load(std::memory_order_relaxed);
+      return fail(frame, capacity, id, healthAnswer(ctx.snap, port, head.path, l7.settings.healthPath, drained), ctx, l7);
     }
     choice = routeHttp(port, head, scratch, hash);
     if (refuseFilters(choice)) ctx.counters.drop(DropReason::kL7FiltersNeedProxy);

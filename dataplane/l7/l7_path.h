@@ -10,6 +10,7 @@
 // client's numbers pass unchanged). Requests no backend can take get the appliance's own
 // answer (HTTP) or a reset (TLS).
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -55,6 +56,7 @@ struct L7Worker {
   std::vector<uint8_t> scratch;  // a ClientHello split over records is joined here
   unsigned worker;
   FrameSink* sink = nullptr;
+  const std::atomic<bool>* draining = nullptr;  // the runtime's: the health endpoint says DRAINING
   std::unique_ptr<RelayWorker> relay;  // relay-mode listeners' connections
   // Resets for segments of connections this worker does not hold (10 000 a second on the
   // microsecond clock, 1 000 at once): a client of a restarted dataplane learns at once

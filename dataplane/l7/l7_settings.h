@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "dataplane/pkt/ip_prefix.h"
@@ -15,6 +16,11 @@ namespace portico::dp::l7 {
 // allocated at start.
 struct L7Settings {
   uint32_t connections = 65'536;  // L7 connections a worker tracks at once
+  // The health endpoint a load balancer in front monitors on every VIP (0: none): GET
+  // healthPath answers 200 while the address has a ready endpoint, 503 otherwise, and
+  // 503 DRAINING while the dataplane is drained (l7/health.h).
+  uint16_t healthPort = 0;
+  std::string healthPath = "/healthz";
   uint32_t buffers = 1'024;       // connections holding their first bytes at once
   uint32_t bufferBytes = 16'384;  // the most a request head or ClientHello may take
   uint16_t initialRtoMs = 200;    // first retransmission of a backend SYN, held bytes or an answer

@@ -94,6 +94,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
   rt->resolver_ = std::make_unique<arp::NeighborResolver>(*rt->neighbors_, addresses);
   rt->compiler_ =
       std::make_unique<snapshot::Compiler>(std::move(routes), *rt->neighbors_, cfg.flows.maglevSize, workers);
+  rt->compiler_->serveHealth(cfg.l7.healthPort);
+  rt->healthPort_ = cfg.l7.healthPort;
   if (auto st = rt->buildWorkers(cfg); !st) return st.error();
   return rt;
 }
@@ -184,6 +186,7 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
     ctx.fragments = std::make_unique<lb::FragmentTable>();
     ctx.flowDump = std::make_unique<worker::FlowDump>();
     ctx.l7 = std::make_unique<l7::L7Worker>(cfg.l7, cookieKey, w, counters_[w]);
+    ctx.l7->draining = &draining_;
     ctx.flows->setRemovalHook(l7::releaseConnection, ctx.l7.get());
     ctx.pool = pool_;
     ctx.snat = std::make_unique<lb::SnatPorts>(w, workers);

@@ -90,6 +90,11 @@ class Runtime {
   bool workersProgressed();
   // The workers run and a state is served (GET /readyz).
   bool serving() const { return launched_.load() && version_.load() > 0; }
+  // Drained: every VIP's health endpoint answers 503 DRAINING, so the load balancer in
+  // front moves traffic away; connections are still served meanwhile.
+  void setDraining(bool draining) { draining_.store(draining); }
+  bool draining() const { return draining_.load(); }
+  uint16_t healthPort() const { return healthPort_; }  // 0: no health endpoint
   // Up to `limit` live flows of every worker, asked of the workers themselves (each
   // answers between two bursts); a worker that does not answer within `wait` is skipped.
   struct ListedFlow {
@@ -155,6 +160,8 @@ class Runtime {
   std::atomic<bool> launched_{false};
   uint64_t livenessToken_ = 0;
   std::atomic<int64_t> publishedAtNs_{0};  // steady clock, when version_ was installed
+  std::atomic<bool> draining_{false};
+  uint16_t healthPort_ = 0;
 };
 
 }  // namespace portico::dp::runtime

@@ -60,6 +60,8 @@ std::string Runtime::metricsText() const {
   out.sample({}, at == 0 ? 0.0 : static_cast<double>(now - at) / 1e9);
   out.family("portico_ready", Type::kGauge, "1 while the workers run and a state is served (GET /readyz)");
   out.sample({}, static_cast<uint64_t>(serving() ? 1 : 0));
+  out.family("portico_draining", Type::kGauge, "1 while drained (porticoctl drain): health checks answer 503 DRAINING");
+  out.sample({}, static_cast<uint64_t>(draining() ? 1 : 0));
   return out.text();
 }
 

@@ -143,6 +143,28 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
     vips.push_back(l7.vip);
   }
   if (auto st = compileL7(desired, *snap, ids, backends); !st) return st.error();
+  if (healthPort_ != 0) {
+    // The health endpoint: an HTTP port with no listeners on every VIP.
+    for (const pkt::IpAddress& vip : std::set<pkt::IpAddress>(vips.begin(), vips.end())) {
+      if (!seen.emplace(vip, healthPort_, 6).second) {
+        warnings_.push_back("health endpoint " + vip.toString() + ":" + std::to_string(healthPort_) +
+                            ": a listener or service of the address uses the port; no health endpoint there");
+        continue;
+      }
+      L7Port port;
+      port.vip = vip.family == 4 ? lb::v4Mapped(vip.v4) : vip.v6;
+      port.portBe = pkt::hton16(healthPort_);
+      port.family = vip.family;
+      port.protocol = ListenerProtocol::kHttp;
+      port.mode = L7Mode::kSplice;
+      port.health = true;
+      auto matcher = l7::HostMatcher::build(std::vector<l7::HostPattern>{});
+      if (!matcher) return Error{"health endpoint", matcher.error().what};
+      port.listenerMatcher = std::move(*matcher);
+      snap->l7Ports.push_back(std::move(port));
+    }
+    std::sort(snap->l7Ports.begin(), snap->l7Ports.end(), [](const L7Port& a, const L7Port& b) { return a.key() < b.key(); });
+  }
   std::sort(snap->services.begin(), snap->services.end(),
             [](const ServiceEntry& a, const ServiceEntry& b) { return a.key() < b.key(); });
   backends.resize(ids.size());

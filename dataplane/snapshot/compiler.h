@@ -39,6 +39,9 @@ class Compiler {
   // copied. The error names the host; nothing is changed then.
   Result<std::unique_ptr<Snapshot>> applyDelta(const Snapshot& base, const std::vector<VirtualHostChange>& changes,
                                                uint64_t version);
+  // Every VIP gets the health endpoint on this port (l7/health.h), unless a listener or
+  // service of the VIP takes the port; 0: none.
+  void serveHealth(uint16_t port) { healthPort_ = port; }
   // What the last compile left out without failing (unreachable L7 endpoints).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -86,6 +89,7 @@ class Compiler {
   std::vector<RefCounts> counts_;           // by backend id, for the last snapshot made
   std::vector<BackendRefCount> serviceRefs_; // the L4 services' share of counts_
   std::vector<std::string> warnings_;
+  uint16_t healthPort_ = 0;
 };
 
 }  // namespace portico::dp::snapshot

@@ -141,6 +141,8 @@ struct L7Port {
   // One listener, and every virtual host's name within its hostname: the host lookup
   // alone then decides, and the listener lookup is skipped.
   bool hostsDecide = false;
+  // The health endpoint's port on this VIP (no listeners): l7/health.h answers it.
+  bool health = false;
 
   auto key() const { return std::tie(vip, portBe); }
 };

@@ -244,7 +244,8 @@ YAML
 # LAB_GATEWAY_ANNOTATIONS (a YAML flow map) annotates the Gateway; LAB_IMPAIRED=1 runs
 # both links through impairment relays (lab_impair). LAB_BACKENDS=N starts be1..beN
 # (198.51.100.11..) as Services alpha, beta, gamma, ...; LAB_MANIFESTS names a file of
-# more manifests (routes) to serve alongside.
+# more manifests (routes) to serve alongside; LAB_DATAPLANE_YAML more top-level keys of
+# dataplane.yaml.
 lab_gateway() {
   local work=$1 dataplane=$2 workers=$3 l7=$4 impaired="" i
   local controlplane; controlplane="$(dirname "$dataplane")/../controlplane/portico-controlplane"
@@ -263,6 +264,7 @@ ports:
 flows: {capacity: 65536}
 l7: $l7
 announce: {count: 1}
+${LAB_DATAPLANE_YAML:-}
 YAML
   printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/api.sock" >"$work/controlplane.yaml"
   mkdir -p "$work/manifests"

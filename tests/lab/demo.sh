@@ -29,6 +29,7 @@ expect_l7 "Host prometheus.sjc.example.com reaches a Prometheus stand-in" "^  be
 expect_l7 "Host grafana.sjc.example.com reaches the Grafana stand-in" "^  be3$"
 expect_l7 "a name no route serves gets the appliance's 404" "HTTP/1.1 404 Not Found"
 expect "the dataplane says it is ready on /readyz" "^  ready$"
+expect "the VIP's health endpoint says OK" "^  OK$"
 expect "a scrape of /metrics shows the flows made" '^  portico_flows_created_total{thread="worker0"} [1-9]'
 expect "a scrape of the control plane shows the dataplane's ACK" '^  portico_controlplane_dataplane_acked_version{dataplane="unix:/run/portico/dataplane.sock"} [1-9]'
 expect "everything is stopped" "dataplane stopped, namespaces removed"

@@ -53,6 +53,26 @@ TEST(Config, MetricsListenTakesIpv4AndBracketedIpv6) {
   EXPECT_FALSE(cfg.ok()) << "an IPv6 address takes brackets";
 }
 
+TEST(Config, HealthEndpoint) {
+  const std::string base = "lcores: {workers: [1]}\nports: [{name: a, device: net_null0}]\n";
+  auto cfg = parseConfig(base, "f.yaml");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_EQ(cfg->l7.healthPort, 0u) << "none unless asked for";
+  cfg = parseConfig(base + "health: {port: 8081}", "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->l7.healthPort, 8081u);
+  EXPECT_EQ(cfg->l7.healthPath, "/healthz");
+  cfg = parseConfig(base + "health: {port: 8081, path: /ready}", "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->l7.healthPath, "/ready");
+  cfg = parseConfig(base + "health: {port: 8081, path: ready}", "f.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(cfg.error().toString(), "f.yaml: health.path: must start with /");
+  cfg = parseConfig(base + "health: {path: /ready}", "f.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.error().toString().find("health.port"), std::string::npos);
+}
+
 TEST(Config, ShippedDefaultParses) {
   auto cfg = loadConfig(PORTICO_SOURCE_ROOT "/configs/dataplane.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.error().toString();

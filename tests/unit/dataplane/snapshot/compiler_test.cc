@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dataplane/l7/health.h"
 #include "dataplane/lb/flow_key.h"
 #include "tests/common/frames.h"
 
@@ -95,6 +96,42 @@ TEST_F(CompilerTest, UnusableServiceBackendsAreLeftOutNotFatal) {
             "service web (192.0.2.100:80/tcp) endpoint 2001:db8::1: no port reaches it (or its family differs from the "
             "VIP's); left out");
   EXPECT_EQ((*snap)->services[0].backendIds.size(), 1u);
+}
+
+// The health endpoint: every VIP gets an HTTP port of no listeners, which says 200 while
+// the VIP has an active backend; a VIP whose listener takes the port goes without.
+TEST_F(CompilerTest, EveryVipGetsTheHealthEndpoint) {
+  compiler_->serveHealth(8081);
+  DesiredState d;
+  d.vips = {ip("192.0.2.150")};
+  d.services = {web({{ip("198.51.100.11"), 80}})};
+  ServiceSpec clash = web({});
+  clash.vip = ip("192.0.2.160");
+  clash.port = 8081;
+  d.services.push_back(clash);
+  auto snap = compiler_->compile(d, 1);
+  ASSERT_TRUE(snap.ok()) << snap.error().toString();
+  const auto* health = (*snap)->findL7Port(lb::v4Mapped(htonl(test::v4("192.0.2.100"))), htons(8081));
+  ASSERT_NE(health, nullptr);
+  EXPECT_TRUE(health->health);
+  EXPECT_TRUE(health->listeners.empty());
+  EXPECT_EQ(l7::healthAnswer(**snap, *health, "/healthz", "/healthz", false), l7::AnswerStatus::kHealthy);
+  EXPECT_EQ(l7::healthAnswer(**snap, *health, "/healthz", "/healthz", true), l7::AnswerStatus::kDraining);
+  EXPECT_EQ(l7::healthAnswer(**snap, *health, "/", "/healthz", false), l7::AnswerStatus::kNotFound);
+  const auto* bare = (*snap)->findL7Port(lb::v4Mapped(htonl(test::v4("192.0.2.150"))), htons(8081));
+  ASSERT_NE(bare, nullptr) << "a VIP without services answers too";
+  EXPECT_EQ(l7::healthAnswer(**snap, *bare, "/healthz", "/healthz", false), l7::AnswerStatus::kNotReady);
+  EXPECT_EQ((*snap)->findL7Port(lb::v4Mapped(htonl(test::v4("192.0.2.160"))), htons(8081)), nullptr);
+  ASSERT_EQ(compiler_->warnings().size(), 1u);
+  EXPECT_EQ(compiler_->warnings()[0], "health endpoint 192.0.2.160:8081: a listener or service of the address uses the "
+                                      "port; no health endpoint there");
+
+  // The backend draining: no active one, so 503.
+  d.services[0].backends[0].state = BackendState::kDraining;
+  snap = compiler_->compile(d, 2);
+  ASSERT_TRUE(snap.ok());
+  health = (*snap)->findL7Port(lb::v4Mapped(htonl(test::v4("192.0.2.100"))), htons(8081));
+  EXPECT_EQ(l7::healthAnswer(**snap, *health, "/healthz", "/healthz", false), l7::AnswerStatus::kNotReady);
 }
 
 L7PortSpec httpPort(std::vector<BackendSpec> endpoints, const std::string& path = "/",
