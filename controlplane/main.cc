@@ -360,6 +360,7 @@ int main(int argc, char** argv) {
       }
       speaker->announce(vips);
       metrics.announced(vips.size());
+      metrics.bgpPeers(speaker->peersEstablished());
       announceable.erase(announceable.begin(), announceable.lower_bound(std::max<uint64_t>(oldest, 1)));
     }
     // For a while after a push, look at the ACKs often: "programmed" (and status) follow

@@ -278,6 +278,30 @@ bool GobgpSpeaker::reconcile(const std::set<std::string>& wanted) {
   return true;
 }
 
+std::map<std::string, bool> GobgpSpeaker::peersEstablished() const {
+  std::lock_guard lock(mutex_);
+  return established_;
+}
+
+void GobgpSpeaker::checkPeers() {
+  std::map<std::string, bool> now;
+  for (const BgpPeer& p : cfg_.peers) now[p.address] = false;
+  if (configured_) {
+    grpc::ClientContext ctx;
+    deadline(ctx);
+    auto reader = stub_->ListPeer(&ctx, apipb::ListPeerRequest{});
+    apipb::ListPeerResponse response;
+    while (reader->Read(&response)) {
+      const auto& state = response.peer().state();
+      const auto it = now.find(state.neighbor_address());
+      if (it != now.end()) it->second = state.session_state() == apipb::PeerState::ESTABLISHED;
+    }
+    reader->Finish();  // a failed call leaves every peer down, which is what it means
+  }
+  std::lock_guard lock(mutex_);
+  established_ = std::move(now);
+}
+
 void GobgpSpeaker::run() {
   std::unique_lock lock(mutex_);
   while (!stop_) {
@@ -292,6 +316,7 @@ void GobgpSpeaker::run() {
         lock.unlock();
       }
     }
+    checkPeers();
     lock.lock();
     if (ok && dirty_) {
       const std::set<std::string> wanted = wanted_;

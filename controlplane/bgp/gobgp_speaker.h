@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -29,8 +30,12 @@ class GobgpSpeaker {
   ~GobgpSpeaker();  // stops reconciling; gobgpd keeps running with its routes
 
   void announce(const std::set<std::string>& vips);
+  // Each configured peer's address and whether its session is established, as gobgpd
+  // said at its last check (every second); false while gobgpd does not answer.
+  std::map<std::string, bool> peersEstablished() const;
 
  private:
+  void checkPeers();
   void run();
   bool ensureDaemon();
   bool configure();
@@ -43,7 +48,8 @@ class GobgpSpeaker {
   bool restarted_ = false;
   unsigned exits_ = 0;  // of gobgpd, since it last answered
   bool configured_ = false;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::map<std::string, bool> established_;
   std::condition_variable wake_;
   bool told_ = false;
   std::set<std::string> wanted_;

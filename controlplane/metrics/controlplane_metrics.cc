@@ -60,6 +60,11 @@ void ControlplaneMetrics::announced(std::size_t vips) {
   announced_ = vips;
 }
 
+void ControlplaneMetrics::bgpPeers(std::map<std::string, bool> established) {
+  std::lock_guard lock(mutex_);
+  bgpPeers_ = std::move(established);
+}
+
 bool ControlplaneMetrics::ready() const {
   std::lock_guard lock(mutex_);
   return read_;
@@ -91,6 +96,11 @@ std::string ControlplaneMetrics::text() const {
         elects_ ? "1 while this replica holds the Lease and writes status" : "1: without Kubernetes there is no election",
         elects_ ? (leader_ ? 1 : 0) : 1);
   gauge("portico_controlplane_bgp_announced_vips", "VIPs the BGP speaker announces now", static_cast<double>(announced_));
+  if (!bgpPeers_.empty()) {
+    // One series per configured peer: bounded by controlplane.yaml.
+    out.family("portico_controlplane_bgp_peer_established", Type::kGauge, "1 while the BGP session to the peer is established");
+    for (const auto& [peer, up] : bgpPeers_) out.sample({{"peer", peer}}, static_cast<uint64_t>(up ? 1 : 0));
+  }
   out.family("portico_controlplane_dataplane_acked_version", Type::kGauge, "The state version each dataplane ACKed");
   for (const auto& d : dataplanes_) out.sample({{"dataplane", d.target}}, d.acked);
   out.family("portico_controlplane_dataplane_up", Type::kGauge, "1 while the dataplane answers and has ACKed a state");

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ class ControlplaneMetrics {
   void dataplane(std::size_t i, uint64_t acked, bool up, std::chrono::steady_clock::time_point now);
   void leader(bool leader);
   void announced(std::size_t vips);
+  // Each configured BGP peer and whether its session is established.
+  void bgpPeers(std::map<std::string, bool> established);
 
   // True once a state has been read (GET /readyz).
   bool ready() const;
@@ -54,6 +57,7 @@ class ControlplaneMetrics {
   uint64_t version_ = 0;
   std::chrono::steady_clock::time_point pushedAt_{};
   bool leader_ = false;
+  std::map<std::string, bool> bgpPeers_;
 };
 
 }  // namespace portico::cp

@@ -75,6 +75,7 @@ YAML
 cat >"$work/controlplane.yaml" <<YAML
 dataplanes: ["unix:$work/api.sock"]
 debounce_ms: 100
+metrics: {listen: "127.0.0.1:9465"}
 address_pools:
   - {name: edge, addresses: [203.0.113.200], no_endpoints: withdraw}
   - {name: sticky, addresses: [203.0.113.201], no_endpoints: keep}
@@ -141,6 +142,11 @@ wait_route() {  # wait_route VIP present|absent SECONDS
 get() { ip netns exec "$far" curl -s --max-time 5 -H "Host: $2" "http://$1/"; }
 
 check "BIRD learns the VIP /32 with the appliance as next hop" wait_route 203.0.113.200 present 40
+peer_metric() {  # peer_metric 0|1: the control plane's gauge of the session to BIRD says so (10 s at most)
+  lab_wait_until 10 "portico_controlplane_bgp_peer_established to be $1" bash -c \
+    "ip netns exec $dp curl -s http://127.0.0.1:9465/metrics | grep -qx 'portico_controlplane_bgp_peer_established{peer=\"192.0.2.1\"} $1'"
+}
+check "/metrics shows the session to the peer established" peer_metric 1
 check "the route carries the configured community" bash -c "$(declare -f birdc); work=$work; birdc show route all 203.0.113.200/32 | grep -q 'BGP.community: (64512,100)'"
 check "a client behind the router reaches the VIP through the learned route" \
   bash -c "[ \"\$($(declare -f get); far=$far; get 203.0.113.200 app.example.com)\" = be1 ]"
@@ -193,6 +199,7 @@ start=$(date +%s%N)
 # BIRD drops the route when the hold time runs out.
 check "the dataplane stopped: the route is withdrawn within the hold time (9 s)" wait_route 203.0.113.200 absent 10
 echo "# withdrawn $(( ($(date +%s%N) - start) / 1000000 )) ms after the dataplane exited"
+check "... and /metrics shows the session down" peer_metric 0
 
 # The dataplane started again: BIRD's session comes back through the new host path (the
 # control plane and gobgpd never stopped) and the route with it.

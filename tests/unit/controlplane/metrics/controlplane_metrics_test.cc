@@ -52,5 +52,14 @@ TEST(ControlplaneMetrics, LeaderFollowsTheLeaseWithKubernetes) {
   EXPECT_FALSE(m.ready()) << "a failed first read is not ready";
 }
 
+TEST(ControlplaneMetrics, OneSeriesPerConfiguredBgpPeer) {
+  ControlplaneMetrics m({}, false);
+  EXPECT_EQ(m.text().find("bgp_peer_established"), std::string::npos) << "no BGP, no family";
+  m.bgpPeers({{"192.0.2.1", true}, {"2001:db8::1", false}});
+  const std::string t = m.text();
+  EXPECT_NE(t.find("portico_controlplane_bgp_peer_established{peer=\"192.0.2.1\"} 1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("portico_controlplane_bgp_peer_established{peer=\"2001:db8::1\"} 0\n"), std::string::npos) << t;
+}
+
 }  // namespace
 }  // namespace portico::cp
