@@ -126,7 +126,11 @@ Verdict resetFromClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, uin
 // above. The flow is kept for that, as reset: it expires within seconds.
 Verdict resetFromBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, uint32_t rec, const L4Context& ctx) {
   FlowRecord& r = ctx.flows.record(rec);
-  if (p.l4Proto != kProtoTcp || (tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
+  if (p.l4Proto != kProtoTcp) {
+    ctx.flows.remove(rec);  // no session to end on the client's side: the flow just goes
+    return Verdict::drop(DropReason::kBackendRemoved);
+  }
+  if ((tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
   r.state = FlowState::kReset;
   r.lastSeenMs = ctx.nowMs;
   return resetClient(frame, len, r.forward, r.clientNextHop, r.clientPort, ntoh32(headerAt<TcpHdr>(frame, p.l4Offset)->seq),

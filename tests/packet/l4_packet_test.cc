@@ -446,6 +446,26 @@ TEST_F(L4, ARemovedBackendsSegmentResetsTheClient) {
   EXPECT_TRUE(client_.collect().empty()) << "the flow is gone: a later segment is a stray";
 }
 
+// UDP has no session to reset: a removed backend's datagram is dropped and its flow goes.
+TEST_F(L4, ARemovedBackendsUdpFlowGoesQuietly) {
+  startWith(1);
+  const Bytes query{1, 2, 3};
+  auto out = clientSends(frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 17,
+                                withChecksumV4(v4("192.0.2.1"), v4("192.0.2.100"), 17, udp(5000, 53, query))));
+  ASSERT_EQ(out.size(), 1u);
+  const uint16_t snat = srcPortOf(out[0]);
+  auto next = cfg_.desired;
+  for (auto& s : next.services) s.backends[0].state = dp::snapshot::BackendState::kRemoved;
+  ASSERT_TRUE(rt_->publish(dp::runtime::Runtime::Source::kConfig, next).ok());
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 17,
+                                withChecksumV4(v4("198.51.100.11"), v4("198.51.100.2"), 17, udp(5353, snat, query))));
+  poll();
+  EXPECT_TRUE(client_.collect().empty());
+  EXPECT_EQ(drops(dp::DropReason::kBackendRemoved), 1u);
+  EXPECT_EQ(counters().l4BackendResets.load(), 0u);
+  EXPECT_EQ(rt_->workerContext(0).flows->size(), 0u) << "the flow went with its backend";
+}
+
 // A full table evicts the flow with the least time left: a flood's half-open flows (10 s)
 // go before an established connection (15 min), though the connection is idler.
 TEST_F(L4, AFullTableEvictsHalfOpenFloodsBeforeEstablishedConnections) {
