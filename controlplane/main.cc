@@ -66,18 +66,15 @@ std::vector<std::string> routesNamingUs(const ClusterState& state) {
     return std::find(route.statusControllers.begin(), route.statusControllers.end(), kControllerName) !=
            route.statusControllers.end();
   };
-  for (const auto& r : state.httpRoutes) {
-    if (namesUs(r)) out.push_back("HTTPRoute " + r.meta.key());
-  }
-  for (const auto& r : state.tlsRoutes) {
-    if (namesUs(r)) out.push_back("TLSRoute " + r.meta.key());
-  }
-  for (const auto& r : state.tcpRoutes) {
-    if (namesUs(r)) out.push_back("TCPRoute " + r.meta.key());
-  }
-  for (const auto& r : state.udpRoutes) {
-    if (namesUs(r)) out.push_back("UDPRoute " + r.meta.key());
-  }
+  const auto add = [&](const char* kind, const auto& routes) {
+    for (const auto& r : routes) {
+      if (namesUs(r)) out.push_back(std::string(kind) + " " + r.meta.key());
+    }
+  };
+  add("HTTPRoute", state.httpRoutes);
+  add("TLSRoute", state.tlsRoutes);
+  add("TCPRoute", state.tcpRoutes);
+  add("UDPRoute", state.udpRoutes);
   return out;
 }
 
@@ -90,28 +87,16 @@ std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const s
                                                    const std::map<std::string, std::vector<std::string>>& addresses,
                                                    bool programmed, const std::vector<std::string>& namingUs) {
   std::map<std::string, StatusTarget> out;
+  const auto addressesOf = [&addresses](const std::string& key) {
+    const auto a = addresses.find(key);
+    return a == addresses.end() ? std::vector<std::string>{} : a->second;
+  };
   for (const auto& lb : loadBalancers) {
-    const auto slash = lb.key.find('/');
-    StatusTarget target;
-    target.kind = "Service";
-    target.ns = lb.key.substr(0, slash);
-    target.name = lb.key.substr(slash + 1);
-    const auto a = addresses.find(lb.claim.key);
-    target.desired = loadBalancerStatus(a != addresses.end() ? a->second : std::vector<std::string>{});
-    target.text = target.desired.dump();
-    out.emplace(lb.claim.key, std::move(target));
+    out.emplace(lb.claim.key, statusTarget("Service", lb.key, loadBalancerStatus(addressesOf(lb.claim.key))));
   }
   for (const auto& s : t.statuses) {
-    const auto slash = s.key.find('/');
-    StatusTarget target;
-    target.kind = s.kind;
-    target.ns = slash == std::string::npos ? "" : s.key.substr(0, slash);
-    target.name = slash == std::string::npos ? s.key : s.key.substr(slash + 1);
-    const auto a = addresses.find(s.key);
-    target.desired = desiredStatus(s, s.kind == "Gateway" && a != addresses.end() ? a->second : std::vector<std::string>{},
-                                   programmed);
-    target.text = target.desired.dump();
-    out.emplace(s.kind + " " + s.key, std::move(target));
+    const std::vector<std::string> gatewayAddresses = s.kind == "Gateway" ? addressesOf(s.key) : std::vector<std::string>{};
+    out.emplace(s.kind + " " + s.key, statusTarget(s.kind, s.key, desiredStatus(s, gatewayAddresses, programmed)));
   }
   for (const std::string& key : namingUs) {
     if (!out.count(key)) out.emplace(key, releasedStatus(key));

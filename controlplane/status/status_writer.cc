@@ -16,17 +16,24 @@ bool releasable(const std::string& kind) { return isRouteKind(kind) || kind == "
 
 }  // namespace
 
-StatusTarget releasedStatus(const std::string& key) {
-  const auto space = key.find(' '), slash = key.find('/', space);
+StatusTarget statusTarget(const std::string& kind, const std::string& key, nlohmann::json desired) {
+  const auto slash = key.find('/');
   StatusTarget t;
-  t.kind = key.substr(0, space);
-  t.ns = key.substr(space + 1, slash - space - 1);
-  t.name = slash == std::string::npos ? "" : key.substr(slash + 1);
-  // A route keeps other controllers' parent entries (mergeStatus); a Service loses the
-  // addresses we gave it.
-  t.desired = t.kind == "Service" ? loadBalancerStatus({}) : nlohmann::json{{"parents", nlohmann::json::array()}};
+  t.kind = kind;
+  t.ns = slash == std::string::npos ? "" : key.substr(0, slash);
+  t.name = slash == std::string::npos ? key : key.substr(slash + 1);
+  t.desired = std::move(desired);
   t.text = t.desired.dump();
   return t;
+}
+
+StatusTarget releasedStatus(const std::string& key) {
+  const auto space = key.find(' ');
+  const std::string kind = key.substr(0, space);
+  // A route keeps other controllers' parent entries (mergeStatus); a Service loses the
+  // addresses we gave it.
+  return statusTarget(kind, key.substr(space + 1),
+                      kind == "Service" ? loadBalancerStatus({}) : nlohmann::json{{"parents", nlohmann::json::array()}});
 }
 
 StatusWriter::StatusWriter(const k8s::ApiClient& api, PathOf pathOf, Log log)

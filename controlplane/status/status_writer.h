@@ -27,6 +27,10 @@ struct StatusTarget {
   std::string text;        // desired.dump(), made once: what tells whether it changed
 };
 
+// The target for writing `desired` to the object of `kind` named `key` (namespace/name, or
+// name for cluster-scoped kinds).
+StatusTarget statusTarget(const std::string& kind, const std::string& key, nlohmann::json desired);
+
 // What we write to object `key` ("Kind namespace/name") once we no longer stand behind
 // it: a route's status with our parent entries taken out (other controllers' stay), a
 // Service's with no load balancer addresses.

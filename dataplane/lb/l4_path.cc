@@ -72,10 +72,12 @@ Verdict sendToClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowRe
   return emit(frame, len, p, k.dst, k.src, k.dstPort, k.srcPort, r.clientPort, ctx);
 }
 
+bool removed(const snapshot::BackendEntry* be) { return be == nullptr || be->state == snapshot::BackendState::kRemoved; }
+
 // The backend of a flow if it still exists; a flow whose backend was removed ends here.
 const snapshot::BackendEntry* liveBackend(uint32_t rec, const L4Context& ctx) {
   const snapshot::BackendEntry* be = ctx.snap.backend(ctx.flows.record(rec).backendId);
-  if (be != nullptr && be->state != snapshot::BackendState::kRemoved) return be;
+  if (!removed(be)) return be;
   ctx.flows.remove(rec);
   return nullptr;
 }
@@ -101,8 +103,6 @@ Verdict resetClient(uint8_t* frame, uint32_t len, const FlowKey& forward, const 
   LcoreCounters::bump(ctx.counters.l4BackendResets);
   return Verdict::forward(clientPort, n);
 }
-
-bool removed(const snapshot::BackendEntry* be) { return be == nullptr || be->state == snapshot::BackendState::kRemoved; }
 
 // A client segment on such a flow: <SEQ=SEG.ACK><CTL=RST> (RFC 9293), or without an ACK
 // to echo, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Its sequence number is exactly what

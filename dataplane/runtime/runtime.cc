@@ -95,7 +95,6 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
   rt->compiler_ =
       std::make_unique<snapshot::Compiler>(std::move(routes), *rt->neighbors_, cfg.flows.maglevSize, workers);
   rt->compiler_->serveHealth(cfg.l7.healthPort);
-  rt->healthPort_ = cfg.l7.healthPort;
   if (auto st = rt->buildWorkers(cfg); !st) return st.error();
   return rt;
 }

@@ -94,7 +94,8 @@ class Runtime {
   // front moves traffic away; connections are still served meanwhile.
   void setDraining(bool draining) { draining_.store(draining); }
   bool draining() const { return draining_.load(); }
-  uint16_t healthPort() const { return healthPort_; }  // 0: no health endpoint
+  // 0: no health endpoint.
+  uint16_t healthPort() const { return contexts_.empty() ? 0 : contexts_[0].l7->settings.healthPort; }
   // Up to `limit` live flows of every worker, asked of the workers themselves (each
   // answers between two bursts); a worker that does not answer within `wait` is skipped.
   struct ListedFlow {
@@ -161,7 +162,6 @@ class Runtime {
   uint64_t livenessToken_ = 0;
   std::atomic<int64_t> publishedAtNs_{0};  // steady clock, when version_ was installed
   std::atomic<bool> draining_{false};
-  uint16_t healthPort_ = 0;
 };
 
 }  // namespace portico::dp::runtime

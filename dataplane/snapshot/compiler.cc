@@ -142,9 +142,9 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
     }
     vips.push_back(l7.vip);
   }
-  if (auto st = compileL7(desired, *snap, ids, backends); !st) return st.error();
   if (healthPort_ != 0) {
-    // The health endpoint: an HTTP port with no listeners on every VIP.
+    // The health endpoint: an HTTP port with no listeners on every VIP (compileL7 sorts
+    // it in with the listener ports).
     for (const pkt::IpAddress& vip : std::set<pkt::IpAddress>(vips.begin(), vips.end())) {
       if (!seen.emplace(vip, healthPort_, 6).second) {
         warnings_.push_back("health endpoint " + vip.toString() + ":" + std::to_string(healthPort_) +
@@ -163,8 +163,8 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
       port.listenerMatcher = std::move(*matcher);
       snap->l7Ports.push_back(std::move(port));
     }
-    std::sort(snap->l7Ports.begin(), snap->l7Ports.end(), [](const L7Port& a, const L7Port& b) { return a.key() < b.key(); });
   }
+  if (auto st = compileL7(desired, *snap, ids, backends); !st) return st.error();
   std::sort(snap->services.begin(), snap->services.end(),
             [](const ServiceEntry& a, const ServiceEntry& b) { return a.key() < b.key(); });
   backends.resize(ids.size());

@@ -308,6 +308,20 @@ while left > 0:
 print(h.hexdigest())"
 }
 
+# lab_slow_download URL RATE OUT HEADERS: a download from the client namespace, slowed to
+# RATE (curl's --limit-rate) so it is still running when a test changes its backend, into
+# OUT with its response head in HEADERS. Runs in the background as $LAB_DOWNLOAD; returns
+# once the head (X-Backend names the backend) has arrived.
+lab_slow_download() {
+  ip netns exec "$(lab_ns client)" curl -s --max-time 60 --limit-rate "$2" -D "$4" -o "$3" "$1" &
+  LAB_DOWNLOAD=$!
+  LAB_PIDS+=("$LAB_DOWNLOAD")
+  lab_wait_until 10 "the download's response head" grep -qi '^x-backend' "$4"
+}
+
+# lab_backend_in HEADERS: the backend (be1, be2, ...) a response head names.
+lab_backend_in() { sed -n 's/^[Xx]-[Bb]ackend: *\(be[0-9]\).*/\1/p' "$1" | tr -d '\r'; }
+
 # lab_download_intact PID FILE BYTES: waits for the download running as PID (a child of
 # this shell) and fails unless it succeeded and FILE holds BYTES of the backends' pattern.
 lab_download_intact() {

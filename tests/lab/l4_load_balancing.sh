@@ -63,12 +63,9 @@ check "300 short connections all succeed and split close to evenly" spread
 
 # A long download, slowed so it is still running when its backend starts draining.
 size=$((24 * 1024 * 1024))
-ip netns exec "$client" curl -s --max-time 60 --limit-rate 4M -D "$work/headers" -o "$work/big" \
-  "http://192.0.2.100/big?bytes=$size" &
-download=$!
-LAB_PIDS+=("$download")
-for _ in $(seq 1 50); do grep -qi '^x-backend' "$work/headers" 2>/dev/null && break; sleep 0.1; done
-serving=$(sed -n 's/^[Xx]-[Bb]ackend: *\(be[0-9]\).*/\1/p' "$work/headers" | tr -d '\r')
+lab_slow_download "http://192.0.2.100/big?bytes=$size" 4M "$work/big" "$work/headers"
+download=$LAB_DOWNLOAD
+serving=$(lab_backend_in "$work/headers")
 check "the long download started on a backend ($serving)" test -n "$serving"
 
 states=(active active active)

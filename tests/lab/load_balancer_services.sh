@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # LoadBalancer Services in L2 mode, as a MetalLB user has them: the control plane reads a
 # TCP and a UDP Service of class portico.dev/lb sharing one address (allow-shared-ip), the
-# TCP one dual-stack, from manifests, and real Linux clients reach the backends through the dataplane, which
-# answers ARP for the address; a Service of another class gets nothing. An endpoint that
-# goes not-ready drains (its open download completes intact, new connections avoid it);
-# one that goes away gets no connection, and an open download on it is reset. A Gateway's TCP and UDP listeners serve a TCPRoute
-# and a UDPRoute the same way.
+# TCP one dual-stack, from manifests, and real Linux clients reach the backends through
+# the dataplane, which answers ARP for the address; a Service of another class gets
+# nothing. An endpoint that goes not-ready drains (its open download completes intact,
+# new connections avoid it); one that goes away gets no connection, and an open download
+# on it is reset. A Gateway's TCP and UDP listeners serve a TCPRoute and a UDPRoute the
+# same way.
 # usage: load_balancer_services.sh PATH/TO/portico-dataplane [WORKER_LCORES]
 set -u
 DATAPLANE=$1
@@ -216,12 +217,9 @@ check "... and its UDP listener its UDPRoute: 20 queries, all answered, by both 
 
 # Draining: a long download stays on its backend when that endpoint goes not-ready.
 size=$((16 * 1024 * 1024))
-ip netns exec "$client" curl -s --max-time 60 --limit-rate 3M -D "$work/headers" -o "$work/big" \
-  "http://192.0.2.200/big?bytes=$size" &
-download=$!
-LAB_PIDS+=("$download")
-lab_wait_until 10 "the download's headers" grep -qi '^x-backend' "$work/headers"
-serving=$(sed -n 's/^[Xx]-[Bb]ackend: *\(be[0-9]\).*/\1/p' "$work/headers" | tr -d '\r')
+lab_slow_download "http://192.0.2.200/big?bytes=$size" 3M "$work/big" "$work/headers"
+download=$LAB_DOWNLOAD
+serving=$(lab_backend_in "$work/headers")
 check "a long download started on a backend ($serving)" test -n "$serving"
 other=$([ "$serving" = be1 ] && echo be2 || echo be1)
 ready=(true true)
@@ -254,13 +252,10 @@ check "an endpoint that goes away is no longer a backend" lab_wait_until 10 "$se
 check "... and gets no connection" avoid "$serving"
 check "UDP queries go to the remaining endpoint ($other) only" bash -c \
   "ip netns exec $client python3 $HERE/udp_ask.py 192.0.2.200 53 10 | sort | uniq -c | tee /dev/stderr | grep -qx ' *10 $other'"
-# An endpoint that goes away ends its flows: an open download on it is reset at once
-# (the client's next segment is answered with RST), rather than left to time out.
-ip netns exec "$client" curl -s --max-time 60 --limit-rate 2M -D "$work/headers2" -o /dev/null \
-  "http://192.0.2.200/big?bytes=$size" &
-download=$!
-LAB_PIDS+=("$download")
-lab_wait_until 10 "the second download's headers" grep -qi '^x-backend' "$work/headers2"
+# An endpoint that goes away ends its flows: an open download on it (on the one endpoint
+# left) is reset at once, by the dataplane, rather than left to time out.
+lab_slow_download "http://192.0.2.200/big?bytes=$size" 2M /dev/null "$work/headers2"
+download=$LAB_DOWNLOAD
 ready=(true true)
 ready[${other#be} - 1]=absent
 started=$(date +%s)
