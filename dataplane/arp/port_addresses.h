@@ -15,6 +15,9 @@ struct PortAddresses {
   std::optional<pkt::Ipv6Addr> ipv6;
   // Frames for these addresses that nothing here claims go to the kernel (the host path).
   bool hostPath = false;
+  // The port's MSS clamp (config::PortConfig::mss), 0 for none; here because every path
+  // that writes or forwards a SYN already holds the ports' addresses.
+  uint16_t mss = 0;
 
   bool ownsV4(uint32_t be) const { return ipv4 && *ipv4 == be; }
   bool ownsV6(const pkt::Ipv6Addr& a) const { return ipv6 && *ipv6 == a; }

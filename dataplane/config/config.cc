@@ -79,7 +79,7 @@ pkt::IpAddress addressWithPrefix(const YAML::Node& node, const std::string& key,
 
 PortConfig readPort(const YAML::Node& node, const std::string& key) {
   rejectUnknownKeys(node, key, {"name", "device", "mac", "ipv4", "ipv6", "gateway4", "gateway6", "neighbors",
-                                "rx_descriptors", "tx_descriptors", "host"});
+                                "rx_descriptors", "tx_descriptors", "host", "mss"});
   PortConfig port;
   if (!node["name"]) throw KeyError{key + ".name", "is required"};
   port.name = scalar<std::string>(node["name"], key + ".name", "a string");
@@ -111,6 +111,8 @@ PortConfig readPort(const YAML::Node& node, const std::string& key) {
   }
   if (node["rx_descriptors"]) port.rxDescriptors = boundedUnsigned(node["rx_descriptors"], key + ".rx_descriptors", 64, 32768);
   if (node["tx_descriptors"]) port.txDescriptors = boundedUnsigned(node["tx_descriptors"], key + ".tx_descriptors", 64, 32768);
+  // 536 is IPv4's least (576-byte datagrams); 9 000 covers jumbo frames.
+  if (node["mss"]) port.mss = static_cast<uint16_t>(boundedUnsigned(node["mss"], key + ".mss", 536, 9000));
   if (const auto host = node["host"]) {
     const std::string hkey = key + ".host";
     if (!host.IsMap()) throw KeyError{hkey, "must be a map (interface or device, rate_pps)"};

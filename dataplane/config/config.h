@@ -28,6 +28,10 @@ struct PortConfig {
   std::vector<std::pair<pkt::IpAddress, pkt::MacAddr>> staticNeighbors;  // never resolved by ARP/NDP
   uint16_t rxDescriptors = 1024;
   uint16_t txDescriptors = 1024;
+  // MSS clamping (0: none): TCP SYNs crossing the port offer at most this, and the
+  // workers' own TCP neither sends nor asks for more on it. For links whose path carries
+  // less than 1 500-byte packets (a tunnel, a smaller MTU towards the clients).
+  uint16_t mss = 0;
   // The host path: frames for the port's own addresses that no flow claims (BGP, SSH,
   // ping, ...) go to the kernel through this device, and what the kernel sends there
   // leaves through the port. Off when both are empty.

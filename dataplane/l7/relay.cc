@@ -323,6 +323,7 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
   path.remotePortBe = k.key.srcPort;
   path.family = k.key.family;
   path.port = ctx.rxPort;
+  path.mssClamp = ctx.ports[ctx.rxPort].mss;
   const tcp::SynOptions peer{options->mss, options->windowScale, options->sackPermitted};
   makeRoom(rw, ctx);
   const uint32_t id = rw.endpoint.accept(path, seg.ack - 1, seg.seq - 1, peer, seg.window);
@@ -452,6 +453,7 @@ uint32_t openUpstream(RelayWorker& rw, uint32_t backendId, uint8_t family, uint3
   path.remotePortBe = reply.srcPort;
   path.family = reply.family;
   path.port = be->egressPort;
+  path.mssClamp = ctx.ports[be->egressPort].mss;
   // RFC 6528: an ISN no one outside can guess, from the 4-tuple and the clock.
   const uint64_t nowUs = nowUsOf(ctx);
   const auto iss = static_cast<uint32_t>(reply.hash() ^ (reply.hash() >> 32)) + static_cast<uint32_t>(nowUs / 4);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dataplane/lb/nat.h"
+#include "dataplane/tcp/tcp_options.h"
 #include "dataplane/tcp/segment_writer.h"
 
 namespace portico::dp::lb {
@@ -21,6 +22,10 @@ uint8_t tcpFlags(const uint8_t* frame, const ParsedPacket& p) {
 Verdict emit(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Ipv6Addr& src, const Ipv6Addr& dst,
              uint16_t srcPort, uint16_t dstPort, uint8_t egress, const L4Context& ctx) {
   if (!decrementHopLimit(frame, p)) return Verdict::drop(DropReason::kTtlExpired);
+  if (p.l4Proto == kProtoTcp && !p.laterFragment && (tcpFlags(frame, p) & kTcpSyn) != 0) {
+    // Both ends learn the smaller path's MSS from the SYNs they exchange.
+    tcp::clampMss(frame + p.l4Offset, tcp::tighterMss(ctx.ports[ctx.rxPort].mss, ctx.ports[egress].mss));
+  }
   rewriteFlow(frame, p, src, dst, srcPort, dstPort);
   headerAt<EthHdr>(frame, 0)->src = ctx.ports[egress].mac;
   return Verdict::forward(egress, static_cast<uint16_t>(len));

@@ -117,6 +117,7 @@ Status Runtime::openPorts(const config::DataplaneConfig& cfg) {
     port.info = *opened;
     port.addresses.mac = opened->mac;
     port.addresses.ipv4 = pc.ipv4;
+    port.addresses.mss = pc.mss;
     port.addresses.ipv6 = pc.ipv6;
     // Two producers: the control thread and the host path.
     port.controlTx = makeRing("portico_ctl_" + std::to_string(port.info.portId), kControlRingSize, RING_F_SC_DEQ);

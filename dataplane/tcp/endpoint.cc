@@ -19,7 +19,11 @@ uint32_t msOf(uint64_t us) { return static_cast<uint32_t>(us / 1000); }
 // 0 means "off" for the millisecond timers; a deadline that falls on 0 moves to 1.
 uint32_t deadline(uint32_t ms) { return ms == 0 ? 1 : ms; }
 bool expired(uint32_t dueMs, uint32_t nowMs) { return dueMs != 0 && static_cast<int32_t>(nowMs - dueMs) >= 0; }
-uint16_t localMss(uint8_t family) { return family == 4 ? 1460 : 1440; }
+// The largest segment on a path: Ethernet's, or the port's clamp when that is less.
+uint16_t localMss(const Path& p) {
+  const uint16_t ethernet = p.family == 4 ? 1460 : 1440;
+  return p.mssClamp != 0 && p.mssClamp < ethernet ? p.mssClamp : ethernet;
+}
 
 SegmentSpec specOf(const Path& p) {
   SegmentSpec s;
@@ -94,7 +98,7 @@ void Endpoint::initSend(Tcb& t, uint32_t iss, uint16_t peerMss) {
   t.sndUna = iss;
   t.sndNxt = iss + 1;
   t.sndEnd = iss + 1;
-  t.mss = std::min<uint16_t>(std::max(peerMss, kMinMss), localMss(t.path.family));
+  t.mss = std::min<uint16_t>(std::max(peerMss, kMinMss), localMss(t.path));
   t.cc.init(t.mss, settings_.initialWindowSegments);
   t.quickAcks = settings_.quickAckSegments;
 }
@@ -129,7 +133,7 @@ uint32_t Endpoint::connect(const Path& path, uint32_t iss, uint64_t nowUs) {
   Tcb& t = tcbs_[id];
   t.path = path;
   t.state = State::kSynSent;
-  initSend(t, iss, localMss(path.family));
+  initSend(t, iss, localMss(path));
   t.rcvScale = settings_.windowScale;
   sendSyn(t);
   t.synSentUs = nowUs;
@@ -143,7 +147,7 @@ void Endpoint::sendSyn(const Tcb& t) {
   s.seq = t.iss;
   s.flags = kSyn;
   s.window = static_cast<uint16_t>(std::min<uint32_t>(settings_.receiveBufferBytes, 0xffff));
-  s.mss = localMss(t.path.family);
+  s.mss = localMss(t.path);
   s.windowScale = settings_.windowScale;
   s.sackPermitted = true;
   uint32_t capacity = 0;
@@ -282,7 +286,7 @@ void Endpoint::inputSynSent(uint32_t id, const SegmentIn& seg, uint64_t nowUs) {
   }
   t.sackOk = seg.syn.sackPermitted;
   t.sndUna = t.iss + 1;
-  t.mss = std::min<uint16_t>(std::max(seg.syn.mss, kMinMss), localMss(t.path.family));
+  t.mss = std::min<uint16_t>(std::max(seg.syn.mss, kMinMss), localMss(t.path));
   t.cc.init(t.mss, settings_.initialWindowSegments);
   t.sndWnd = seg.window;  // never scaled in a SYN
   t.maxSndWnd = t.sndWnd;
@@ -807,7 +811,7 @@ uint32_t Endpoint::openPipe(const Path& path) {
   t.iss = 0;
   t.sndUna = t.sndNxt = t.sndEnd = 1;
   t.rcvNxt = t.rcvRead = 1;
-  t.mss = localMss(path.family);
+  t.mss = localMss(path);
   return id;
 }
 

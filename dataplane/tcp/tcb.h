@@ -39,6 +39,7 @@ struct Path {
   uint16_t remotePortBe = 0;
   uint8_t family = 4;
   uint8_t port = 0;  // the port index frames leave through
+  uint16_t mssClamp = 0;  // the port's MSS clamp (0: none): we send and ask for no more
 };
 
 // What a connection has to tell its application (bits, accumulated until drained).

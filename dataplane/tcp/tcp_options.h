@@ -63,6 +63,31 @@ inline SynOptions parseSynOptions(uint8_t* tcp) {
   return o;
 }
 
+// Lowers a SYN's MSS option to `limit` (0: no limit), keeping the TCP checksum right: a
+// port whose path carries less than Ethernet's 1 500 bytes (a tunnel, a smaller MTU on
+// the way to the clients) would otherwise see full-size segments dropped or fragmented.
+// A SYN without the option is left alone: its peer sends 536-byte segments already.
+inline void clampMss(uint8_t* tcp, uint16_t limit) {
+  if (limit == 0) return;
+  auto* hdr = reinterpret_cast<pkt::TcpHdr*>(tcp);
+  forEachOption(tcp, [&](uint8_t kind, uint8_t* d, unsigned n) {
+    if (kind != kOptMss || n != 2 || (d[0] << 8 | d[1]) <= limit) return;
+    // After an odd number of NOPs the option straddles two checksum words: its bytes
+    // count swapped.
+    const bool odd = ((d - tcp) & 1) != 0;
+    const auto word = [odd](uint8_t hi, uint8_t lo) {
+      return pkt::hton16(static_cast<uint16_t>(odd ? lo << 8 | hi : hi << 8 | lo));
+    };
+    const auto hi = static_cast<uint8_t>(limit >> 8), lo = static_cast<uint8_t>(limit);
+    hdr->checksum = pkt::updateChecksum16(hdr->checksum, word(d[0], d[1]), word(hi, lo));
+    d[0] = hi;
+    d[1] = lo;
+  });
+}
+
+// The smaller of two MSS limits, 0 meaning none.
+inline uint16_t tighterMss(uint16_t a, uint16_t b) { return a == 0 ? b : b == 0 ? a : (a < b ? a : b); }
+
 // Adds `delta` to every SACK block edge, keeping the TCP checksum right.
 inline void shiftSackBlocks(uint8_t* tcp, uint32_t delta) {
   if (delta == 0 || (tcp[12] >> 4) <= 5) return;

@@ -245,7 +245,7 @@ YAML
 # both links through impairment relays (lab_impair). LAB_BACKENDS=N starts be1..beN
 # (198.51.100.11..) as Services alpha, beta, gamma, ...; LAB_MANIFESTS names a file of
 # more manifests (routes) to serve alongside; LAB_DATAPLANE_YAML more top-level keys of
-# dataplane.yaml.
+# dataplane.yaml; LAB_CLIENT_PORT_OPTIONS more keys of its client-side port.
 lab_gateway() {
   local work=$1 dataplane=$2 workers=$3 l7=$4 impaired="" i
   local controlplane; controlplane="$(dirname "$dataplane")/../controlplane/portico-controlplane"
@@ -259,7 +259,7 @@ lcores: {main: 0, workers: $workers}
 eal: [--no-huge, -m, "512", --no-pci, --file-prefix, "$LAB_PREFIX", --log-level, "*:warning"]
 api: {socket: "$work/api.sock"}
 ports:
-  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24}
+  - {name: clients, device: "net_af_packet0,iface=pdp0", ipv4: 192.0.2.2/24${LAB_CLIENT_PORT_OPTIONS:+, $LAB_CLIENT_PORT_OPTIONS}}
   - {name: backends, device: "net_af_packet1,iface=pdp1", ipv4: 198.51.100.2/24}
 flows: {capacity: 65536}
 l7: $l7

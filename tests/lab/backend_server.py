@@ -10,10 +10,12 @@
   GET .../slow?ms=N  its name after N milliseconds
   GET /ws (Upgrade)  101 Switching Protocols, then every byte echoed until the close
   GET /seen          the request lines it received so far, one per line (mirrors)
+  GET /mss           the MSS its side of this connection sends with (TCP_MAXSEG)
 Echo answers carry X-Server-Note, a field a gateway's response filters can remove.
 usage: backend_server.py NAME ADDRESS PORT"""
 import hashlib
 import http.server
+import socket
 import socketserver
 import sys
 import time
@@ -75,6 +77,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.startswith("/seen"):
             return self.reply(("\n".join(SEEN) + "\n").encode())
+        if self.path.startswith("/mss"):
+            return self.reply(str(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)).encode())
         SEEN.append(self.requestline)
         del SEEN[:-1000]
         if self.path.startswith("/echo"):

@@ -19,6 +19,7 @@ class L4 : public PacketTest {
     auto cfg = baseConfig();
     cfg.announce.count = 0;
     cfg.flows.capacity = flowCapacity;
+    cfg.ports[0].mss = clientPortMss_;
     for (uint8_t proto : {uint8_t{6}, uint8_t{17}}) {
       dp::snapshot::ServiceSpec svc;
       svc.name = proto == 6 ? "web" : "dns";
@@ -90,6 +91,7 @@ class L4 : public PacketTest {
   }
 
   dp::config::DataplaneConfig cfg_;
+  uint16_t clientPortMss_ = 0;
 };
 
 TEST_F(L4, TcpConnectionThroughFullNatBothWays) {
@@ -141,6 +143,38 @@ TEST_F(L4, TcpConnectionThroughFullNatBothWays) {
   EXPECT_EQ(counters().flowsCreated.load(), 1u);
   EXPECT_EQ(counters().toBackend.load(), 3u);
   EXPECT_EQ(counters().toClient.load(), 3u);
+}
+
+// The client-side port clamps the MSS at 1400 (a tunnel towards the clients): the SYN
+// reaches the backend and the SYN-ACK the client offering no more, with checksums a
+// fresh computation gives; an MSS already below the clamp and non-SYN segments pass as
+// they are.
+TEST_F(L4, SynsCrossingAClampedPortOfferNoMoreThanItsMss) {
+  clientPortMss_ = 1400;
+  startWith(1);
+  const Bytes mss1460{2, 4, 0x05, 0xb4}, mss1400{2, 4, 0x05, 0x78}, mss1300{2, 4, 0x05, 0x14};
+  auto out = clientSends(frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6,
+                                segment4("192.0.2.1", "192.0.2.100", 40000, 80, kSyn, 1000, 0, {}, 65535, mss1460)));
+  ASSERT_EQ(out.size(), 1u);
+  const uint16_t snat = srcPortOf(out[0]);
+  EXPECT_EQ(out[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", "198.51.100.11", 6,
+                           segment4("198.51.100.2", "198.51.100.11", snat, 8080, kSyn, 1000, 0, {}, 65535, mss1400), 63));
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6,
+                                segment4("198.51.100.11", "198.51.100.2", 8080, snat, kSyn | kAck, 5000, 1001, {},
+                                         65535, mss1460)));
+  poll();
+  out = client_.collect();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1", 6,
+                           segment4("192.0.2.100", "192.0.2.1", 80, 40000, kSyn | kAck, 5000, 1001, {}, 65535, mss1400),
+                           63));
+  out = clientSends(frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6,
+                           segment4("192.0.2.1", "192.0.2.100", 40001, 80, kSyn, 7000, 0, {}, 65535, mss1300)));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], frame4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", "198.51.100.11", 6,
+                           segment4("198.51.100.2", "198.51.100.11", srcPortOf(out[0]), 8080, kSyn, 7000, 0, {}, 65535,
+                                    mss1300),
+                           63));
 }
 
 TEST_F(L4, UdpBothWays) {

@@ -536,3 +536,40 @@ TEST_F(L7SlowHeads, AFullPoolGivesUpTheOldestHeadOfAll) {
 
 }  // namespace
 }  // namespace portico::test
+
+namespace portico::test {
+namespace {
+
+// Ports with MSS clamps (the client side behind a tunnel at 1400, the backends' at 1300).
+class L7Clamped : public L7 {
+ protected:
+  void tune(dp::config::DataplaneConfig& cfg) override {
+    cfg.ports[0].mss = 1400;
+    cfg.ports[1].mss = 1300;
+  }
+};
+
+// The SYN-ACK asks the client for no more than its port's clamp, and the backend SYN
+// offers no more than the backend port's, though both peers offered 1460.
+TEST_F(L7Clamped, SynsOfferNoMoreThanTheirPortsMss) {
+  const Bytes clamped1400{2, 4, 0x05, 0x78, 1, 1, 4, 2, 1, 3, 3, 7};
+  const Bytes clamped1300{2, 4, 0x05, 0x14, 1, 1, 4, 2, 1, 3, 3, 7};
+  auto out = sendFromClient(fromClient(40100, kSyn, kIsn, 0, {}, kSynOptions));
+  ASSERT_EQ(out.size(), 1u);
+  const uint32_t cookie = seqOf(out[0]);
+  EXPECT_EQ(out[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                segment4("192.0.2.100", "192.0.2.1", 80, 40100, kSyn | kAck, cookie, kIsn + 1, {},
+                                         16384, clamped1400)));
+  EXPECT_TRUE(sendFromClient(fromClient(40100, kAck, kIsn + 1, cookie + 1)).empty());
+  const Bytes request = text("GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  sendFromClient(fromClient(40100, kAck | kPsh, kIsn + 1, cookie + 1, request));
+  const auto toBackend = backend_.collect();
+  ASSERT_EQ(toBackend.size(), 1u);
+  const uint16_t snat = srcPortOf(toBackend[0]);
+  EXPECT_EQ(toBackend[0], originated4(kBackendMacs[0], kBackendPortMac, "198.51.100.2", kBackendIps[0],
+                                      segment4("198.51.100.2", kBackendIps[0], snat, 8080, kSyn, kIsn, 0, {}, 65535,
+                                               clamped1300)));
+}
+
+}  // namespace
+}  // namespace portico::test

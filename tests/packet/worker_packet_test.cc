@@ -150,5 +150,23 @@ TEST_F(Answers, PublishedSnapshotReachesRunningWorker) {
   EXPECT_EQ(rt_->version(), 2u);
 }
 
+// The watchdog's question: a worker that is online but stops finishing loop passes (stuck
+// in one, as a livelock would hold it) makes workersProgressed() false, so the control
+// thread stops feeding systemd's watchdog; its next pass makes it true again.
+TEST_F(Answers, AWorkerStuckInAPassStopsTheWatchdogsFeeding) {
+  dp::worker::LcoreContext& ctx = rt_->workerContext(0);
+  ctx.snapshots->registerWorker(ctx.index);  // online, as Worker::run makes it
+  dp::worker::Worker w(ctx);
+  w.pollOnce();
+  EXPECT_TRUE(rt_->workersProgressed());
+  EXPECT_FALSE(rt_->workersProgressed()) << "no pass finished since the last question";
+  EXPECT_FALSE(rt_->workersProgressed());
+  w.pollOnce();
+  EXPECT_TRUE(rt_->workersProgressed());
+  // A stopped worker (offline) holds nothing up.
+  ctx.snapshots->unregisterWorker(ctx.index);
+  EXPECT_TRUE(rt_->workersProgressed());
+}
+
 }  // namespace
 }  // namespace portico::test

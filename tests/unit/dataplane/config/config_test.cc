@@ -73,6 +73,17 @@ TEST(Config, HealthEndpoint) {
   EXPECT_NE(cfg.error().toString().find("health.port"), std::string::npos);
 }
 
+TEST(Config, PortMssClamp) {
+  auto cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0}, {name: b, device: net_null1, mss: 1400}]",
+                         "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->ports[0].mss, 0u) << "no clamp unless asked for";
+  EXPECT_EQ(cfg->ports[1].mss, 1400u);
+  cfg = parseConfig("lcores: {workers: [1]}\nports: [{name: a, device: net_null0, mss: 100}]", "f.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(cfg.error().toString(), "f.yaml: ports[0].mss: 100 is out of range [536, 9000]");
+}
+
 TEST(Config, ShippedDefaultParses) {
   auto cfg = loadConfig(PORTICO_SOURCE_ROOT "/configs/dataplane.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.error().toString();

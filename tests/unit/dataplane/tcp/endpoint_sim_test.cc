@@ -200,6 +200,24 @@ TEST(EndpointSim, OptionsAreNegotiated) {
   EXPECT_EQ(server.mismatches, 0u);
 }
 
+// A port with an MSS clamp (a tunnel towards this peer): the SYN asks for no more and no
+// segment carries more, though the peer offers 1460; both sides settle on the clamp.
+TEST(EndpointSim, APortsMssClampHoldsBothWays) {
+  Sim sim(settings(), settings(), {}, {}, 10);
+  sim.connectorMssClamp = 1200;
+  App client, server;
+  client.toSend = 1u << 20;
+  client.shutAfterSend = true;
+  server.toSend = 1u << 20;
+  sim.open(40016, &client, &server);
+  EXPECT_TRUE(sim.run(sim.now() + 600'000'000ull, [&] { return client.closed && server.closed; }));
+  EXPECT_EQ(server.received, 1u << 20);
+  EXPECT_EQ(client.received, 1u << 20);
+  EXPECT_EQ(client.mismatches + server.mismatches, 0u);
+  EXPECT_LE(sim.largestPayload(), 1200u);
+  EXPECT_EQ(sim.largestPayload(), 1200u) << "full-size segments use the clamp";
+}
+
 TEST(EndpointSim, NewRenoWithoutSackRecoversFromLoss) {
   Impairment lossy = with(0.02, 0, 0, 1'000);
   for (uint32_t seed : {11u, 12u}) {

@@ -106,3 +106,39 @@ TEST(SynOptionsParse, AnMssBelowTheFloorIsRaisedAndZeroIgnored) {
 
 }  // namespace
 }  // namespace portico::dp::tcp
+
+namespace portico::dp::tcp {
+namespace {
+
+// MSS clamping rewrites the option in place and keeps the checksum exactly what a fresh
+// computation gives, wherever the option sits (after one NOP it straddles two checksum
+// words); an option already below the limit, or no limit, leaves the segment untouched.
+TEST(ClampMss, LowersTheOptionAndKeepsTheChecksum) {
+  auto syn = [](uint16_t mss, bool afterNop) {
+    test::Bytes options;
+    if (afterNop) options.push_back(kOptNop);
+    options.insert(options.end(), {kOptMss, 4, static_cast<uint8_t>(mss >> 8), static_cast<uint8_t>(mss)});
+    while (options.size() % 4 != 0) options.push_back(kOptNop);
+    return test::withChecksumV4(test::v4("192.0.2.1"), test::v4("192.0.2.100"), 6,
+                                test::tcpHeader(40000, 80, 0x02, options, {}));
+  };
+  for (const bool afterNop : {false, true}) {
+    test::Bytes seg = syn(1460, afterNop);
+    clampMss(seg.data(), 1400);
+    EXPECT_EQ(seg, syn(1400, afterNop)) << (afterNop ? "after a NOP" : "first option");
+    EXPECT_EQ(parseSynOptions(seg.data()).mss, 1400);
+
+    test::Bytes small = syn(1200, afterNop);
+    clampMss(small.data(), 1400);
+    EXPECT_EQ(small, syn(1200, afterNop));
+    clampMss(small.data(), 0);
+    EXPECT_EQ(small, syn(1200, afterNop));
+  }
+  EXPECT_EQ(tighterMss(0, 1400), 1400);
+  EXPECT_EQ(tighterMss(1300, 0), 1300);
+  EXPECT_EQ(tighterMss(1300, 1400), 1300);
+  EXPECT_EQ(tighterMss(0, 0), 0);
+}
+
+}  // namespace
+}  // namespace portico::dp::tcp

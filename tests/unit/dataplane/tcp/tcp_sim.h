@@ -155,10 +155,12 @@ class Sim {
 
   // What b's listener offers in its SYN-ACK.
   SynOptions listenerOptions{1460, 7, true};
+  uint16_t connectorMssClamp = 0;  // a's port's MSS clamp
 
   // Opens a connection from a (local port `port`) to b:80 with `app` on a's side.
   uint32_t open(uint16_t port, App* app, App* peerApp) {
     Path p = pathOf(a_, b_, port, 80);
+    p.mssClamp = connectorMssClamp;
     const uint32_t id = a_.endpoint.connect(p, 1'000'000u * port, now_);
     a_.byLocalPort[port] = id;
     apps_[{0, id}] = app;
@@ -211,12 +213,17 @@ class Sim {
     if (app->peerClosed && !app->holdOpen && app->sent == app->toSend) e.shutdown(id);
   }
 
+  // The most payload any delivered segment carried, either way.
+  uint32_t largestPayload() const { return largestPayload_; }
+
   App* appOf(int host, uint32_t id) {
     auto it = apps_.find({host, id});
     return it == apps_.end() ? nullptr : it->second;
   }
 
  private:
+  uint32_t largestPayload_ = 0;
+
   static Path pathOf(const Host& self, const Host& peer, uint16_t localPort, uint16_t remotePort) {
     Path p;
     p.localMac = self.macAddr;
@@ -256,6 +263,7 @@ class Sim {
     if (!pkt::parseFrame(f.data(), static_cast<uint32_t>(f.size()), p).ok || p.l4Proto != pkt::kProtoTcp) return;
     uint8_t* tcp = f.data() + p.l4Offset;
     const SegmentIn seg = readSegment(tcp, f.data() + p.payloadOffset, static_cast<uint32_t>(p.l3End - p.payloadOffset));
+    largestPayload_ = std::max<uint32_t>(largestPayload_, static_cast<uint32_t>(p.l3End - p.payloadOffset));
     const uint16_t dport = pkt::ntoh16(reinterpret_cast<pkt::TcpHdr*>(tcp)->dstPort);
     const uint16_t sport = pkt::ntoh16(reinterpret_cast<pkt::TcpHdr*>(tcp)->srcPort);
     if (h == 1) {
