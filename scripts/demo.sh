@@ -88,7 +88,7 @@ printf '$ curl -s http://192.0.2.100:8081/healthz   # the VIP'"'"'s own health e
 ip netns exec "$client" curl -s http://192.0.2.100:8081/healthz | sed 's/^/  /'
 printf '$ curl -s http://127.0.0.1:9464/metrics | grep <a few families>\n'
 ip netns exec "$(lab_ns dp)" curl -s http://127.0.0.1:9464/metrics |
-  grep -E '^portico_(flows_created_total|to_backend_total|active_flows|port_received_packets_total|snapshot_version|ready)(\{thread="worker0"\}|\{port=[^}]*\}|) ' |
+  grep -E '^portico_(flows_created_total|to_backend_total|active_flows|port_received_packets_total|vip_(connections|sent_bytes)_total|snapshot_version|ready)(\{thread="worker0"\}|\{port=[^}]*\}|\{vip=[^}]*\}|) ' |
   sed 's/^/  /'
 printf '$ curl -s http://127.0.0.1:9465/metrics | grep <the control plane'"'"'s pushes>\n'
 curl -s http://127.0.0.1:9465/metrics | grep -E '^portico_controlplane_(pushed_version|dataplane_acked_version|push_seconds_(count|sum))' |

@@ -419,6 +419,7 @@ Verdict spliceToClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, cons
   eth->dst = r.clientNextHop;
   eth->src = ctx.ports[r.clientPort].mac;
   LcoreCounters::bump(ctx.counters.toClient);
+  ctx.counters.vipSent(r.vipSlot, len);
   return Verdict::forward(r.clientPort, static_cast<uint16_t>(len));
 }
 
@@ -495,6 +496,8 @@ uint32_t acceptCookie(uint8_t* frame, const Segment& seg, const lb::KeyedPacket&
   r.state = lb::FlowState::kSynSeen;
   r.backendId = 0xffffffffu;
   r.l7 = id;
+  r.vipSlot = ctx.snap.vips.slotOfMapped(k.key.dst);
+  ctx.counters.vipConnected(r.vipSlot);
   Connection& c = l7.conns[id];
   c.flow = rec;
   c.tls = port.protocol == ListenerProtocol::kTls;

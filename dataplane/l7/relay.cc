@@ -338,8 +338,10 @@ uint32_t acceptClient(const tcp::SegmentIn& seg, uint8_t* frame, const lb::Keyed
   r.state = lb::FlowState::kEstablished;
   r.backendId = 0xffffffffu;
   r.l7 = kRelayFlow | id;
+  r.vipSlot = ctx.snap.vips.slotOfMapped(k.key.dst);
   rw.flowOf[id] = rec;
   LcoreCounters::bump(ctx.counters.l7Connections);
+  ctx.counters.vipConnected(r.vipSlot);
   if (proxied) {
     const bool trusted = rw.heads.sourceOf(k.key.src) == HeadGuard::kTrusted;
     if (!rw.http->start(rw, id, k.hash, trusted, ctx)) {

@@ -20,6 +20,7 @@
 
 #include "dataplane/lb/flow_key.h"
 #include "dataplane/lb/tcp_state.h"
+#include "dataplane/stats/vip_traffic.h"
 
 namespace portico::dp::lb {
 
@@ -54,7 +55,7 @@ struct FlowRecord {
   FlowState state = FlowState::kSynSeen;
   uint32_t backendId = 0;       // stable id from the snapshot, never a pointer into it
   uint32_t lastSeenMs = 0;
-  uint16_t serviceId = 0;
+  uint16_t vipSlot = kUncountedVip;  // where the VIP's traffic is counted (stats/vip_traffic.h)
   uint8_t backendPort = 0;      // index of the port the backend is behind
   uint8_t inUse = 0;
   uint32_t l7 = 0xffffffffu;    // the L7 connection's state, for flows an L7 listener splices

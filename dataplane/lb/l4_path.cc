@@ -22,10 +22,6 @@ uint8_t tcpFlags(const uint8_t* frame, const ParsedPacket& p) {
 Verdict emit(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Ipv6Addr& src, const Ipv6Addr& dst,
              uint16_t srcPort, uint16_t dstPort, uint8_t egress, const L4Context& ctx) {
   if (!decrementHopLimit(frame, p)) return Verdict::drop(DropReason::kTtlExpired);
-  if (p.l4Proto == kProtoTcp && !p.laterFragment && (tcpFlags(frame, p) & kTcpSyn) != 0) {
-    // Both ends learn the smaller path's MSS from the SYNs they exchange.
-    tcp::clampMss(frame + p.l4Offset, tcp::tighterMss(ctx.ports[ctx.rxPort].mss, ctx.ports[egress].mss));
-  }
   rewriteFlow(frame, p, src, dst, srcPort, dstPort);
   headerAt<EthHdr>(frame, 0)->src = ctx.ports[egress].mac;
   return Verdict::forward(egress, static_cast<uint16_t>(len));
@@ -72,9 +68,16 @@ Verdict sendToBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowR
 Verdict sendToClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowRecord& r, const L4Context& ctx) {
   r.lastSeenMs = ctx.nowMs;
   LcoreCounters::bump(ctx.counters.toClient);
+  ctx.counters.vipSent(r.vipSlot, len);
   headerAt<EthHdr>(frame, 0)->dst = r.clientNextHop;
   const FlowKey& k = r.forward;
   return emit(frame, len, p, k.dst, k.src, k.dstPort, k.srcPort, r.clientPort, ctx);
+}
+
+// A SYN (or SYN-ACK) between two ports: both ends learn the smaller path's MSS from the
+// SYNs they exchange (ports[].mss).
+void clampSyn(uint8_t* frame, const ParsedPacket& p, uint8_t egress, const L4Context& ctx) {
+  tcp::clampMss(frame + p.l4Offset, tcp::tighterMss(ctx.ports[ctx.rxPort].mss, ctx.ports[egress].mss));
 }
 
 bool removed(const snapshot::BackendEntry* be) { return be == nullptr || be->state == snapshot::BackendState::kRemoved; }
@@ -232,7 +235,8 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
     rec = ctx.flows.insert(key, hash, reply, reply.hash(), ctx.nowMs);
     FlowRecord& r = ctx.flows.record(rec);
     r.backendId = backendId;
-    r.serviceId = svc->id;
+    r.vipSlot = ctx.snap.vips.slotOfMapped(key.dst);
+    ctx.counters.vipConnected(r.vipSlot);
     r.clientNextHop = headerAt<EthHdr>(frame, 0)->src;
     r.clientPort = ctx.rxPort;
     r.backendPort = be->egressPort;
@@ -242,6 +246,7 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
 
   FlowRecord& r = ctx.flows.record(rec);
   if (tcp) r.state = nextTcpState(r.state, flags, false);
+  if (flags & kTcpSyn) clampSyn(frame, p, be->egressPort, ctx);
   rememberFirstFragment(frame, p, rec, false, ctx);
   return sendToBackend(frame, len, p, r, *be, ctx);
 }
@@ -254,7 +259,11 @@ Verdict toClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, FlowTable:
   if (!hit || !hit->reverse) return Verdict::drop(DropReason::kNoHostPath);
   if (removed(ctx.snap.backend(ctx.flows.record(hit->record).backendId))) return resetFromBackend(frame, len, p, hit->record, ctx);
   FlowRecord& r = ctx.flows.record(hit->record);
-  if (p.l4Proto == kProtoTcp) r.state = nextTcpState(r.state, tcpFlags(frame, p), true);
+  if (p.l4Proto == kProtoTcp) {
+    const uint8_t flags = tcpFlags(frame, p);
+    r.state = nextTcpState(r.state, flags, true);
+    if (flags & kTcpSyn) clampSyn(frame, p, r.clientPort, ctx);
+  }
   rememberFirstFragment(frame, p, hit->record, true, ctx);
   return sendToClient(frame, len, p, r, ctx);
 }

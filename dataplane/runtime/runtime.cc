@@ -67,6 +67,10 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
   }
   // One writer each: the workers, the control thread, the host-path thread.
   rt->counters_ = std::make_unique<LcoreCounters[]>(workers + 2);
+  for (unsigned w = 0; w < workers; ++w) {
+    rt->vipTraffic_.push_back(std::make_unique<VipTraffic[]>(kVipSlots));
+    rt->counters_[w].vips = rt->vipTraffic_.back().get();
+  }
   rt->snapshots_ = std::make_unique<snapshot::SnapshotStore>(workers);
   rt->neighbors_ = std::make_unique<arp::NeighborCache>();
   if (auto st = rt->openPorts(cfg); !st) return st.error();
@@ -317,6 +321,7 @@ void Runtime::install(std::unique_ptr<snapshot::Snapshot> next) {
                            std::chrono::steady_clock::now().time_since_epoch()).count());
   const lb::VipTable before = snapshots_->latest() ? snapshots_->latest()->vips : lb::VipTable{};
   announcer_->vipsChanged(before, next->vips);
+  updateVipSeries(next->vips);
   std::vector<bool> usedSlots;
   for (const auto& be : next->backends) {
     if (be.state == snapshot::BackendState::kRemoved) continue;
@@ -326,6 +331,23 @@ void Runtime::install(std::unique_ptr<snapshot::Snapshot> next) {
   snapshots_->publish(std::move(next));
   // Every worker has left the previous snapshot: its next hops may go.
   neighbors_->retainOnly(usedSlots);
+}
+
+void Runtime::updateVipSeries(const lb::VipTable& served) {
+  std::vector<VipSeries> next;
+  const auto add = [&](const pkt::IpAddress& vip, uint16_t slot) {
+    if (slot >= kVipSlots) return;
+    next.push_back({vip.toString(), slot, {}});
+  };
+  for (std::size_t i = 0; i < served.v4().size(); ++i) add(pkt::IpAddress::fromV4(served.v4()[i]), served.v4Slots()[i]);
+  for (std::size_t i = 0; i < served.v6().size(); ++i) add(pkt::IpAddress::fromV6(served.v6()[i]), served.v6Slots()[i]);
+  std::lock_guard lock(vipSeriesLock_);
+  for (VipSeries& s : next) {
+    const auto kept = std::find_if(vipSeries_.begin(), vipSeries_.end(),
+                                   [&](const VipSeries& o) { return o.slot == s.slot && o.vip == s.vip; });
+    s.base = kept != vipSeries_.end() ? kept->base : sumVipTraffic(vipTraffic_, s.slot);
+  }
+  vipSeries_ = std::move(next);
 }
 
 Status Runtime::launch(const std::atomic<bool>& stop) {

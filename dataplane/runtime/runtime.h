@@ -162,6 +162,17 @@ class Runtime {
   uint64_t livenessToken_ = 0;
   std::atomic<int64_t> publishedAtNs_{0};  // steady clock, when version_ was installed
   std::atomic<bool> draining_{false};
+  // Per-VIP traffic: each worker's counters, and the VIPs /metrics names with what their
+  // slot held before they got it (a slot freed by a VIP that left is handed out again).
+  std::vector<std::unique_ptr<VipTraffic[]>> vipTraffic_;
+  struct VipSeries {
+    std::string vip;
+    uint16_t slot;
+    VipTotals base;
+  };
+  void updateVipSeries(const lb::VipTable& served);
+  mutable std::mutex vipSeriesLock_;
+  std::vector<VipSeries> vipSeries_;
 };
 
 }  // namespace portico::dp::runtime

@@ -51,6 +51,26 @@ std::string Runtime::metricsText() const {
     const uint64_t capacity = contexts_[w].l7 ? contexts_[w].l7->settings.relayConnections : 0;
     out.sample({{"thread", threads[w].thread}}, capacity);
   }
+  {
+    std::lock_guard lock(vipSeriesLock_);
+    std::vector<VipTotals> totals;
+    for (const VipSeries& v : vipSeries_) {
+      VipTotals t = sumVipTraffic(vipTraffic_, v.slot);
+      for (std::size_t i = 0; i < t.size(); ++i) t[i] -= v.base[i];
+      totals.push_back(t);
+    }
+    const auto vipFamily = [&](const char* name, const char* help, std::size_t field) {
+      out.family(name, Type::kCounter, help);
+      for (std::size_t i = 0; i < vipSeries_.size(); ++i) out.sample({{"vip", vipSeries_[i].vip}}, totals[i][field]);
+    };
+    vipFamily("portico_vip_received_packets_total",
+              "Frames that arrived for the VIP, whatever became of them (forwarded, answered, dropped)", 0);
+    vipFamily("portico_vip_received_bytes_total", "Bytes of those frames, Ethernet headers included", 1);
+    vipFamily("portico_vip_sent_packets_total",
+              "Frames sent to clients from the VIP: L4 flows' replies and the L7 endpoint's segments", 2);
+    vipFamily("portico_vip_sent_bytes_total", "Bytes of those frames, Ethernet headers included", 3);
+    vipFamily("portico_vip_connections_total", "L4 flows and L7 connections opened to the VIP", 4);
+  }
   out.family("portico_snapshot_version", Type::kGauge, "Version of the state the workers serve (each publish adds one)");
   out.sample({}, version_.load());
   const int64_t at = publishedAtNs_.load();

@@ -179,7 +179,14 @@ Result<std::unique_ptr<Snapshot>> Compiler::compile(const DesiredState& desired,
   }
   for (std::size_t id = 0; id < backends.size(); ++id) backends[id].state = stateOf(counts[id]);
   snap->backends = std::move(backends);
-  snap->vips = lb::VipTable(vips);
+  VipSlots slots = vipSlots_;
+  slots.assign(std::set<pkt::IpAddress>(vips.begin(), vips.end()));
+  if (const std::size_t n = slots.uncounted(); n != 0) {
+    warnings_.push_back(std::to_string(n) + " VIPs beyond the " + std::to_string(kVipSlots) +
+                        " whose traffic is counted: they are served, and their traffic is missing from /metrics");
+  }
+  snap->vips = lb::VipTable(vips, [&](const pkt::IpAddress& a) { return slots.slotOf(a); });
+  vipSlots_ = std::move(slots);
   backendIds_ = std::move(ids);
   counts_ = std::move(counts);
   serviceRefs_ = std::move(serviceRefs);

@@ -10,6 +10,7 @@
 #include "dataplane/common/result.h"
 #include "dataplane/snapshot/snapshot.h"
 #include "dataplane/snapshot/state_delta.h"
+#include "dataplane/snapshot/vip_slots.h"
 
 namespace portico::dp::snapshot {
 
@@ -86,6 +87,7 @@ class Compiler {
   uint32_t maglevSize_;
   unsigned workers_;
   BackendIds backendIds_;
+  VipSlots vipSlots_;  // kept across snapshots, so a VIP's counters stay in one place
   std::vector<RefCounts> counts_;           // by backend id, for the last snapshot made
   std::vector<BackendRefCount> serviceRefs_; // the L4 services' share of counts_
   std::vector<std::string> warnings_;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "dataplane/stats/drop_reasons.h"
+#include "dataplane/stats/vip_traffic.h"
 
 namespace portico::dp {
 
@@ -71,6 +72,22 @@ struct alignas(64) LcoreCounters {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   void drop(DropReason reason, uint64_t n = 1) { bump(drops[static_cast<std::size_t>(reason)], n); }
+
+  // This worker's per-VIP traffic, by slot (null on threads that count none).
+  VipTraffic* vips = nullptr;
+  void vipReceived(uint16_t slot, uint32_t bytes, uint32_t frames = 1) {
+    if (slot >= kVipSlots || vips == nullptr) return;
+    bump(vips[slot].receivedPackets, frames);
+    bump(vips[slot].receivedBytes, bytes);
+  }
+  void vipSent(uint16_t slot, uint32_t bytes) {
+    if (slot >= kVipSlots || vips == nullptr) return;
+    bump(vips[slot].sentPackets);
+    bump(vips[slot].sentBytes, bytes);
+  }
+  void vipConnected(uint16_t slot) {
+    if (slot < kVipSlots && vips != nullptr) bump(vips[slot].connections);
+  }
 };
 
 }  // namespace portico::dp

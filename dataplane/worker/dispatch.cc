@@ -101,7 +101,7 @@ Verdict dispatchIpv4(uint8_t* frame, uint32_t len, uint32_t capacity, const Prep
   const ParsedPacket& p = prep.parsed;
   const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
   const arp::PortAddresses& port = ctx.ports[ctx.rxPort];
-  if (ctx.snap.vips.containsV4(ip->dst)) {
+  if (prep.vip != kNotAVip) {
     if (p.l4Proto == kProtoIcmp && !p.laterFragment && frame[p.l4Offset] == kIcmpEchoRequest) {
       const Verdict v = arp::answerEcho4(frame, len, p, port);
       if (v.isReply()) LcoreCounters::bump(ctx.counters.echoReplies);
@@ -126,7 +126,7 @@ Verdict dispatchIpv6(uint8_t* frame, uint32_t len, uint32_t capacity, const Prep
   }
   // Advertisements for our own address answer the control thread's solicitations.
   if (icmp && frame[p.l4Offset] == kIcmp6NeighborAdvert && port.ownsV6(ip->dst)) return Verdict::toControl();
-  if (ctx.snap.vips.containsV6(ip->dst)) {
+  if (prep.vip != kNotAVip) {
     if (icmp && frame[p.l4Offset] == kIcmp6EchoRequest) {
       const Verdict v = arp::answerEcho6(frame, len, p, port);
       if (v.isReply()) LcoreCounters::bump(ctx.counters.echo6Replies);
@@ -164,9 +164,13 @@ Verdict decide(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& 
 
 }  // namespace
 
-void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows, Prepared& out) {
+void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows, const lb::VipTable& vips,
+                  Prepared& out) {
   out.result = parseFrame(frame, len, out.parsed);
   const ParsedPacket& p = out.parsed;
+  out.vip = kNotAVip;
+  if (out.result.ok && p.etherType == kEtherTypeIpv4) out.vip = vips.slotV4(headerAt<Ipv4Hdr>(frame, p.l3Offset)->dst);
+  if (out.result.ok && p.etherType == kEtherTypeIpv6) out.vip = vips.slotV6(headerAt<Ipv6Hdr>(frame, p.l3Offset)->dst);
   out.keyed = out.result.ok && flows != nullptr && isTcpOrUdp(p) && !p.laterFragment;
   if (!out.keyed) return;
   lb::keyOf(frame, p, out.flow);

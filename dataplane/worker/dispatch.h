@@ -47,9 +47,12 @@ struct Prepared {
   pkt::ParseResult result;
   bool keyed = false;
   lb::KeyedPacket flow;
+  uint16_t vip = kNotAVip;  // the destination VIP's counter slot, or kNotAVip
 };
 
-void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows, Prepared& out);
+// The caller counts the frame as the VIP's (a burst loop adds up runs of one VIP first).
+void prepareFrame(const uint8_t* frame, uint32_t len, const lb::FlowTable* flows, const lb::VipTable& vips,
+                  Prepared& out);
 
 // Decides one received frame: answer what the appliance answers (ARP, NDP, echo for
 // VIPs), load-balance TCP/UDP for VIP services, route and splice TCP for L7 listener
@@ -62,7 +65,8 @@ pkt::Verdict dispatchPrepared(uint8_t* frame, uint32_t len, uint32_t capacity, c
 // Both stages for a single frame.
 inline pkt::Verdict dispatchFrame(uint8_t* frame, uint32_t len, uint32_t capacity, const FrameContext& ctx) {
   Prepared prep;
-  prepareFrame(frame, len, ctx.l4 != nullptr ? &ctx.l4->flows : nullptr, prep);
+  prepareFrame(frame, len, ctx.l4 != nullptr ? &ctx.l4->flows : nullptr, ctx.snap.vips, prep);
+  ctx.counters.vipReceived(prep.vip, len);
   return dispatchPrepared(frame, len, capacity, prep, ctx);
 }
 

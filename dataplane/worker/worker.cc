@@ -7,6 +7,8 @@
 #include <rte_ring.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 
 #include "dataplane/snapshot/snapshot_store.h"
 
@@ -43,6 +45,21 @@ uint8_t* Worker::MbufSink::begin(uint32_t& capacity) {
 void Worker::MbufSink::commit(uint8_t port, uint16_t length) {
   // A buffer given back stays pending for the next frame.
   if (pending_ == nullptr || length == 0) return;
+  if (const snapshot::Snapshot* snap = worker_.passSnap_) {
+    // The L7 path's frames towards clients leave from the VIP: counted as its traffic.
+    const uint8_t* f = rte_pktmbuf_mtod(pending_, const uint8_t*);
+    uint16_t vip = kNotAVip;
+    if (f[12] == 0x08 && f[13] == 0x00) {
+      uint32_t src;
+      std::memcpy(&src, f + sizeof(pkt::EthHdr) + offsetof(pkt::Ipv4Hdr, src), 4);
+      vip = snap->vips.slotV4(src);
+    } else if (f[12] == 0x86 && f[13] == 0xdd) {
+      pkt::Ipv6Addr src;
+      std::memcpy(src.data(), f + sizeof(pkt::EthHdr) + offsetof(pkt::Ipv6Hdr, src), 16);
+      vip = snap->vips.slotV6(src);
+    }
+    worker_.ctx_.counters->vipSent(vip, length);
+  }
   rte_pktmbuf_append(pending_, length);
   worker_.transmit(port, pending_);
   pending_ = nullptr;
@@ -132,16 +149,28 @@ void Worker::receive(const FrameContext& fctx, rte_mbuf** burst, uint16_t n) {
     burst[i]->port = portId;
     rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
   }
+  // Frames for one VIP come in runs: counted once a run, not once a frame.
+  uint16_t runVip = kNotAVip;
+  uint32_t runFrames = 0, runBytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
-    prepareFrame(rte_pktmbuf_mtod(burst[i], const uint8_t*), rte_pktmbuf_data_len(burst[i]), ctx_.flows.get(),
-                 prepared_[i]);
+    const uint32_t len = rte_pktmbuf_data_len(burst[i]);
+    prepareFrame(rte_pktmbuf_mtod(burst[i], const uint8_t*), len, ctx_.flows.get(), fctx.snap.vips, prepared_[i]);
+    if (prepared_[i].vip != runVip) {
+      fctx.counters.vipReceived(runVip, runBytes, runFrames);
+      runVip = prepared_[i].vip;
+      runFrames = runBytes = 0;
+    }
+    ++runFrames;
+    runBytes += len;
   }
+  fctx.counters.vipReceived(runVip, runBytes, runFrames);
   for (uint16_t i = 0; i < n; ++i) handle(burst[i], fctx, &prepared_[i]);
 }
 
 unsigned Worker::pollOnce() {
   // Read the snapshot once per pass; it stays valid until the quiescent report below.
   const snapshot::Snapshot* snap = ctx_.snapshots->current();
+  passSnap_ = snap;
   const uint64_t start = rte_get_tsc_cycles();
   const auto nowMs = static_cast<uint32_t>(start / ctx_.tscPerMs);
   const uint64_t nowUs = start * 1000 / ctx_.tscPerMs;
@@ -200,6 +229,7 @@ unsigned Worker::pollOnce() {
   }
   if (ctx_.flowDump) ctx_.flowDump->serve(*ctx_.flows, nowMs);
   if (handled > 0) LcoreCounters::bump(ctx_.counters->busyCycles, rte_get_tsc_cycles() - start);
+  passSnap_ = nullptr;  // not to be read after the quiescent report
   ctx_.snapshots->quiescent(ctx_.index);
   return handled;
 }

@@ -50,6 +50,7 @@ class Worker {
   LcoreContext& ctx_;
   FlowState l4_;
   MbufSink sink_{*this};
+  const snapshot::Snapshot* passSnap_ = nullptr;  // during a pass: the snapshot it reads
   Prepared prepared_[kBurstSize];  // first-stage results of the burst being decided
 };
 

@@ -83,6 +83,16 @@ check "the clients port's received frames moved" \
   [ "$(metric_sum "$after" portico_port_received_packets_total port=clients)" -gt "$(metric_sum "$before" portico_port_received_packets_total port=clients)" ]
 check "frames to the backend moved" \
   [ "$(metric_sum "$after" portico_to_backend_total)" -gt "$(metric_sum "$before" portico_to_backend_total)" ]
+vip_moved() {  # vip_moved FAMILY AT_LEAST [VIP]: the VIP's series moved by at least that much
+  local vip=${3:-192.0.2.100}
+  local moved=$(( $(metric_sum "$after" "$1" "vip=$vip") - $(metric_sum "$before" "$1" "vip=$vip") ))
+  echo "$1{vip=\"$vip\"} moved by $moved"
+  [ "$moved" -ge "$2" ]
+}
+check "the VIP's connections moved by the 20" vip_moved portico_vip_connections_total 20
+check "... its received frames by at least 3 a connection (SYN, request, ACKs)" vip_moved portico_vip_received_packets_total 60
+check "... its sent frames by at least 2 a connection (SYN-ACK, response)" vip_moved portico_vip_sent_packets_total 40
+check "... and its sent bytes with them" vip_moved portico_vip_sent_bytes_total 2400
 
 # Every counter the dataplane's own report shows as moved is on /metrics, at least as high
 # (the scrape comes after the report).
@@ -124,6 +134,16 @@ ip netns exec "$dp" "$(dirname "$DATAPLANE")/../controlplane/portico-controlplan
 LAB_PIDS+=("$!")
 check "the control plane programs the dataplane" \
   lab_wait_until 30 "the control plane's programmed line" grep -q "programmed: every dataplane serves version 1" "$work/cp.log"
+l7_answered() {
+  for _ in 1 2 3 4 5; do
+    [ "$(ip netns exec "$client" curl -s --max-time 5 -H 'Host: app.example.com' http://192.0.2.120/)" = be1 ] || return 1
+  done
+}
+before=$(scrape)
+check "5 requests through the Gateway's address (the L7 proxy) were answered" l7_answered
+after=$(scrape)
+check "that VIP's connections moved by the 5" vip_moved portico_vip_connections_total 5 192.0.2.120
+check "... and its sent bytes by the responses (the L7 endpoint's frames)" vip_moved portico_vip_sent_bytes_total 1000 192.0.2.120
 cp_scrape() { in_dp curl -s --max-time 5 http://127.0.0.1:9465/metrics; }
 check "the control plane's /readyz answers 200" \
   bash -c "[ \"\$(ip netns exec $dp curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9465/readyz)\" = 200 ]"

@@ -177,6 +177,35 @@ TEST_F(L4, SynsCrossingAClampedPortOfferNoMoreThanItsMss) {
                            63));
 }
 
+// Per-VIP traffic on /metrics: a connection's SYN and ACK arrive for the VIP, its SYN-ACK
+// leaves from it, one flow opened; a SYN to a port with no service arrives (and is
+// dropped) all the same.
+TEST_F(L4, TrafficIsCountedPerVip) {
+  startWith(1);
+  const Bytes syn = fromClient(40000, kSyn, 1000, 0), ack = fromClient(40000, kAck, 1001, 5001);
+  const auto toBackend = clientSends(syn);
+  ASSERT_EQ(toBackend.size(), 1u);
+  backend_.inject(pool_, frame4(kBackendPortMac, kBackendMacs[0], "198.51.100.11", "198.51.100.2", 6,
+                                segment4("198.51.100.11", "198.51.100.2", 8080, srcPortOf(toBackend[0]), kSyn | kAck,
+                                         5000, 1001)));
+  poll();
+  const auto synAcks = client_.collect();
+  ASSERT_EQ(synAcks.size(), 1u);
+  const Bytes& synAck = synAcks[0];
+  ASSERT_EQ(clientSends(ack).size(), 1u);
+  const Bytes stray = frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6,
+                             segment4("192.0.2.1", "192.0.2.100", 40001, 81, kSyn, 1, 0));
+  EXPECT_TRUE(clientSends(stray).empty());
+  const std::string text = rt_->metricsText();
+  const auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  EXPECT_TRUE(has("portico_vip_received_packets_total{vip=\"192.0.2.100\"} 3")) << text;
+  EXPECT_TRUE(has("portico_vip_received_bytes_total{vip=\"192.0.2.100\"} " +
+                  std::to_string(syn.size() + ack.size() + stray.size())));
+  EXPECT_TRUE(has("portico_vip_sent_packets_total{vip=\"192.0.2.100\"} 1"));
+  EXPECT_TRUE(has("portico_vip_sent_bytes_total{vip=\"192.0.2.100\"} " + std::to_string(synAck.size())));
+  EXPECT_TRUE(has("portico_vip_connections_total{vip=\"192.0.2.100\"} 1"));
+}
+
 TEST_F(L4, UdpBothWays) {
   startWith(1);
   const Bytes query{1, 2, 3, 4, 5};
