@@ -36,6 +36,7 @@
 #include "controlplane/status/status_json.h"
 #include "controlplane/status/status_writer.h"
 #include "controlplane/translate/addresses.h"
+#include "controlplane/translate/ingress.h"
 #include "controlplane/translate/load_balancers.h"
 #include "controlplane/translate/translation.h"
 
@@ -259,7 +260,15 @@ int main(int argc, char** argv) {
         sd_notify(0, "READY=1");
         notifiedReady = true;
       }
-      const ClusterState& state = *loaded;
+      // Ingresses of ours are served as what they convert to, translated with the rest.
+      std::optional<ClusterState> withIngress;
+      std::vector<std::string> ingressNotes;
+      if (cfg.ingress.enabled) {
+        const IngressConversion conversion = convertIngresses(*loaded, cfg.ingress);
+        for (const auto& n : conversion.notes) ingressNotes.push_back(n.toString());
+        withIngress = withIngresses(*loaded, conversion, cfg.ingress);
+      }
+      const ClusterState& state = withIngress ? *withIngress : *loaded;
       const auto translateStart = std::chrono::steady_clock::now();
       translated = translate(state, lastGoodCertificates);
       const double translateSeconds =
@@ -271,7 +280,7 @@ int main(int argc, char** argv) {
       Assignment assigned = assignAll(state, translation, cfg.addressPools, cfg.loadBalancers, addresses, problems);
       loadBalancers = std::move(assigned.loadBalancers);
       addresses = std::move(assigned.addresses);
-      std::set<std::string> now;
+      std::set<std::string> now(ingressNotes.begin(), ingressNotes.end());
       for (const auto& p : problems) now.insert(p.toString());
       // A listener's unresolved references (a bad certificate, a missing grant): with
       // manifests the log is where an operator sees them.

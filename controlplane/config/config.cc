@@ -114,8 +114,8 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
   try {
     const YAML::Node root = YAML::Load(yaml);
     if (!root.IsDefined() || root.IsNull()) throw KeyError{"", "the file is empty"};
-    known(root, "", {"dataplanes", "dataplane_tls", "address_pools", "load_balancer_services", "debounce_ms", "bgp",
-                     "kubernetes", "metrics"});
+    known(root, "", {"dataplanes", "dataplane_tls", "address_pools", "load_balancer_services", "ingress", "debounce_ms",
+                     "bgp", "kubernetes", "metrics"});
     const YAML::Node dps = root["dataplanes"];
     if (!dps || !dps.IsSequence() || dps.size() == 0) throw KeyError{"dataplanes", "must list at least one dataplane API address"};
     for (std::size_t i = 0; i < dps.size(); ++i) out.dataplanes.push_back(text(dps[i], "dataplanes[" + std::to_string(i) + "]"));
@@ -166,6 +166,30 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
           throw KeyError{"load_balancer_services.without_class", "must be true or false"};
         }
       }
+    }
+    if (const YAML::Node in = root["ingress"]) {
+      known(in, "ingress", {"gateway", "gateway_class", "addresses", "http_port", "https_port"});
+      IngressSettings& s = out.ingress;
+      s.enabled = true;
+      if (in["gateway"]) {
+        const std::string g = text(in["gateway"], "ingress.gateway");
+        const auto slash = g.find('/');
+        if (slash == std::string::npos || slash == 0 || slash + 1 == g.size()) {
+          throw KeyError{"ingress.gateway", "'" + g + "' is not namespace/name"};
+        }
+        s.gatewayNamespace = g.substr(0, slash);
+        s.gatewayName = g.substr(slash + 1);
+      }
+      if (in["gateway_class"]) s.gatewayClass = text(in["gateway_class"], "ingress.gateway_class");
+      if (const YAML::Node a = in["addresses"]) {
+        if (!a.IsSequence()) throw KeyError{"ingress.addresses", "must be a list of addresses"};
+        for (std::size_t i = 0; i < a.size(); ++i) s.addresses.push_back(text(a[i], "ingress.addresses[" + std::to_string(i) + "]"));
+      }
+      if (in["http_port"]) s.httpPort = number(in["http_port"], "ingress.http_port", 1, 65535);
+      if (in["https_port"]) s.httpsPort = number(in["https_port"], "ingress.https_port", 1, 65535);
+      // Served routes carry a prefix no Kubernetes object name starts with by accident, so
+      // HTTPRoutes a migration applies never collide with them.
+      s.namePrefix = "ingress.";
     }
     if (const YAML::Node d = root["debounce_ms"]) {
       try {

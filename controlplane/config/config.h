@@ -6,6 +6,7 @@
 #include "controlplane/bgp/bgp_config.h"
 #include "controlplane/model/problem.h"
 #include "controlplane/translate/addresses.h"
+#include "controlplane/translate/ingress.h"
 #include "controlplane/translate/load_balancers.h"
 
 namespace portico::cp {
@@ -30,6 +31,7 @@ struct ControlPlaneConfig {
   std::vector<std::string> dataplanes;  // gRPC targets, e.g. "unix:/run/portico/dataplane.sock"
   std::vector<AddressPool> addressPools;
   LoadBalancerSettings loadBalancers;  // load_balancer_services: which Services of type LoadBalancer are ours
+  IngressSettings ingress;             // ingress: where the Ingresses of class portico.dev/ingress-controller are served
   unsigned debounceMs = 200;  // changes closer together than this become one push
   std::string metricsListen;  // "address:port" of GET /metrics, /healthz, /readyz; empty: none
   DataplaneTls dataplaneTls;

@@ -2,6 +2,7 @@
 //   porticoctl explain --manifests DIR --gateway NS/NAME --port N [--protocol tcp|udp] [--host H] [--sni S]
 //                      [--path P] [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']
 //   porticoctl status --manifests DIR [--config controlplane.yaml]
+//   porticoctl migrate-ingress --manifests DIR [--gateway NS/NAME] [--gateway-class NAME] [--address IP]...
 
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "controlplane/config/config.h"
+#include "controlplane/ctl/manifest_writer.h"
+#include "controlplane/translate/ingress.h"
 #include "controlplane/source/manifest_parser.h"
 #include "controlplane/translate/request_match.h"
 #include "controlplane/translate/translation.h"
@@ -29,7 +32,9 @@ constexpr const char* kUsage =
     "usage: porticoctl explain --manifests DIR --gateway NS/NAME --port N [--protocol tcp|udp] [--host H] [--sni S]\n"
     "                          [--path P]\n"
     "                          [--method M] [--header 'Name: value']... [--query 'k=v&k2=v2']\n"
+    "                          [--config controlplane.yaml [--compare-ingress yes]]\n"
     "       porticoctl status --manifests DIR [--config controlplane.yaml]\n"
+    "       porticoctl migrate-ingress --manifests DIR [--gateway NS/NAME] [--gateway-class NAME] [--address IP]...\n"
     "       porticoctl vips|routes|stats|flows|drain|undrain [--api unix:/run/portico/dataplane.sock] [--limit N]\n";
 
 int usage(const std::string& problem) {
@@ -55,21 +60,38 @@ ClusterState load(const std::string& dir) {
   return s;
 }
 
+bool loadConfig(const std::string& path, ControlPlaneConfig& cfg) {
+  Problem problem;
+  if (loadControlPlaneConfig(path, cfg, problem)) return true;
+  std::fprintf(stderr, "porticoctl: %s\n", problem.toString().c_str());
+  return false;
+}
+
+// The state the control plane translates: with `ingress:` configured, the Ingresses it
+// serves added as what they convert to (the notes go to stderr, as its log has them).
+ClusterState served(const std::string& dir, const ControlPlaneConfig& cfg, IngressConversion* conversion = nullptr) {
+  ClusterState state = load(dir);
+  if (!cfg.ingress.enabled) return state;
+  IngressConversion c = convertIngresses(state, cfg.ingress);
+  for (const auto& n : c.notes) std::fprintf(stderr, "porticoctl: %s\n", n.toString().c_str());
+  state = withIngresses(state, c, cfg.ingress);
+  if (conversion != nullptr) *conversion = std::move(c);
+  return state;
+}
+
 // With controlplane.yaml, the addresses the control plane would give: each Gateway's, and
 // each LoadBalancer Service's (which then appear too), as a fresh control plane assigns
-// them (one that ran before keeps what it gave, which this cannot know).
+// them (one that ran before keeps what it gave, which this cannot know); the Ingresses it
+// serves, with the address of the Gateway they are served on.
 int status(const std::string& dir, const std::string& configPath) {
-  const ClusterState state = load(dir);
+  ControlPlaneConfig cfg;
+  if (!configPath.empty() && !loadConfig(configPath, cfg)) return 2;
+  IngressConversion conversion;
+  const ClusterState state = served(dir, cfg, &conversion);
   const Translation t = translate(state);
   std::map<std::string, std::vector<std::string>> addresses;
   std::vector<LoadBalancerService> loadBalancers;
   if (!configPath.empty()) {
-    ControlPlaneConfig cfg;
-    Problem problem;
-    if (!loadControlPlaneConfig(configPath, cfg, problem)) {
-      std::fprintf(stderr, "porticoctl: %s\n", problem.toString().c_str());
-      return 2;
-    }
     std::vector<Problem> problems;
     Assignment assigned = assignAll(state, t, cfg.addressPools, cfg.loadBalancers, {}, problems);
     loadBalancers = std::move(assigned.loadBalancers);
@@ -101,6 +123,12 @@ int status(const std::string& dir, const std::string& configPath) {
     json ports = json::array();
     for (const auto& p : lb.ports) ports.push_back(std::to_string(p.port) + "/" + p.protocol);
     out.push_back({{"kind", "Service"}, {"name", lb.key}, {"addresses", addressesOf(lb.claim.key)}, {"ports", ports}});
+  }
+  for (const auto& key : conversion.ingresses) {
+    out.push_back({{"kind", "Ingress"},
+                   {"name", key},
+                   {"gateway", cfg.ingress.gatewayNamespace + "/" + cfg.ingress.gatewayName},
+                   {"addresses", addressesOf(cfg.ingress.gatewayNamespace + "/" + cfg.ingress.gatewayName)}});
   }
   std::cout << out.dump(2) << "\n";
   return 0;
@@ -250,20 +278,17 @@ json explainL4(const ListenerState& l) {
   return out;
 }
 
-int explain(const std::string& dir, const std::string& gatewayKey, const Request& request, const std::string& protocol) {
-  const Translation t = translate(load(dir));
+// The decision for `request` on one Gateway of a translation, or null when it is not one.
+json decide(const Translation& t, const std::string& gatewayKey, const Request& request, const std::string& protocol) {
   const GatewayState* gw = t.gateway(gatewayKey);
   if (gw == nullptr) {
-    std::fprintf(stderr, "porticoctl: %s is not a Gateway of a GatewayClass with controllerName %s in %s\n",
-                 gatewayKey.c_str(), kControllerName, dir.c_str());
-    return 1;
+    std::fprintf(stderr, "porticoctl: %s is not a Gateway of a GatewayClass with controllerName %s\n", gatewayKey.c_str(),
+                 kControllerName);
+    return nullptr;
   }
   for (const auto& l : gw->listeners) {
     const bool l4 = l.protocol == "TCP" || l.protocol == "UDP";
-    if (l4 && l.accepted && l.port == request.port && (protocol.empty() || l.protocol == protocol)) {
-      std::cout << explainL4(l).dump() << "\n";
-      return 0;
-    }
+    if (l4 && l.accepted && l.port == request.port && (protocol.empty() || l.protocol == protocol)) return explainL4(l);
   }
   const RoutingDecision d = routeRequest(*gw, request);
   json out;
@@ -298,7 +323,53 @@ int explain(const std::string& dir, const std::string& gatewayKey, const Request
       if (!e.mirrors.empty()) out["mirrors"] = e.mirrors;
     }
   }
+  return out;
+}
+
+// One request through a Gateway; with --compare-ingress, through the Gateway the served
+// Ingresses convert to as well, side by side: what an operator checks before cutting
+// over from the Ingresses to the HTTPRoutes a migration wrote.
+int explain(const std::string& dir, const std::string& gatewayKey, const Request& request, const std::string& protocol,
+            const std::string& configPath, bool compare) {
+  ControlPlaneConfig cfg;
+  if (!configPath.empty() && !loadConfig(configPath, cfg)) return 2;
+  if (compare && !cfg.ingress.enabled) {
+    std::fprintf(stderr, "porticoctl: --compare-ingress needs --config with an ingress: section\n");
+    return 2;
+  }
+  const Translation t = translate(served(dir, cfg));
+  json out = decide(t, gatewayKey, request, protocol);
+  if (out.is_null()) return 1;
+  if (compare) {
+    json ingress = decide(t, cfg.ingress.gatewayNamespace + "/" + cfg.ingress.gatewayName, request, protocol);
+    if (ingress.is_null()) return 1;
+    // Routes differ in name by construction; what a client sees must not.
+    const auto seen = [](const json& d) {
+      json v = {{"status", d["status"]}, {"backends", json::array()}};
+      for (const auto& b : d["backends"]) v["backends"].push_back({{"ref", b["ref"]}, {"weight", b["weight"]}});
+      for (const char* k : {"location", "request", "response_headers"}) {
+        if (d.contains(k)) v[k] = d[k];
+      }
+      return v;
+    };
+    out = {{"ingress", ingress}, {"gateway", out}, {"same", seen(ingress) == seen(out)}};
+  }
   std::cout << out.dump() << "\n";
+  return 0;
+}
+
+// The Ingresses as Gateway API YAML on stdout; what does not carry over one to one leads
+// as comments and goes to stderr too.
+int migrateIngress(const std::string& dir, const IngressSettings& settings) {
+  const ClusterState state = load(dir);
+  const IngressConversion c = convertIngresses(state, settings);
+  if (c.ingresses.empty()) {
+    std::fprintf(stderr, "porticoctl: no Ingress in %s has a class whose controller is %s\n", dir.c_str(),
+                 kIngressControllerName);
+    return 1;
+  }
+  for (const auto& n : c.notes) std::fprintf(stderr, "porticoctl: %s\n", n.toString().c_str());
+  std::cout << conversionYaml(c);
   return 0;
 }
 
@@ -312,6 +383,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::string manifests, gateway, protocol, config, api = "unix:/run/portico/dataplane.sock";
+  IngressSettings migrate;
+  migrate.gatewayNamespace = "default";
+  bool compare = false;
   uint32_t limit = 1000;
   Request request;
   bool havePort = false;
@@ -333,6 +407,13 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--gateway") {
       gateway = value;
+    } else if (arg == "--gateway-class") {
+      migrate.gatewayClass = value;
+    } else if (arg == "--address") {
+      migrate.addresses.push_back(value);
+    } else if (arg == "--compare-ingress") {
+      if (value != "yes" && value != "no") return usage("--compare-ingress takes yes or no");
+      compare = value == "yes";
     } else if (arg == "--port") {
       try {
         request.port = static_cast<uint32_t>(std::stoul(value));
@@ -373,7 +454,16 @@ int main(int argc, char** argv) {
   if (command == "explain") {
     if (gateway.find('/') == std::string::npos) return usage("--gateway must be NAMESPACE/NAME");
     if (!havePort) return usage("--port is required");
-    return explain(manifests, gateway, request, protocol);
+    return explain(manifests, gateway, request, protocol, config, compare);
+  }
+  if (command == "migrate-ingress") {
+    if (!gateway.empty()) {
+      const auto slash = gateway.find('/');
+      if (slash == std::string::npos) return usage("--gateway must be NAMESPACE/NAME");
+      migrate.gatewayNamespace = gateway.substr(0, slash);
+      migrate.gatewayName = gateway.substr(slash + 1);
+    }
+    return migrateIngress(manifests, migrate);
   }
   return usage("unknown command " + command);
 }

@@ -239,6 +239,51 @@ struct Secret {
   std::string keyPem;          // data["tls.key"], decoded
 };
 
+// networking.k8s.io/v1 Ingress, served (and converted) through the Gateway API translation.
+struct IngressBackend {
+  std::string service;  // service.name; empty for a resource backend
+  std::optional<uint32_t> portNumber;
+  std::optional<std::string> portName;
+  std::optional<std::string> resource;  // "Kind name" of a resource backend: not served
+};
+
+struct IngressPath {
+  std::string path = "/";
+  std::string pathType = "ImplementationSpecific";  // Exact, Prefix, ImplementationSpecific
+  IngressBackend backend;
+};
+
+struct IngressRule {
+  std::optional<std::string> host;  // exact or "*.suffix"; absent: every host
+  std::vector<IngressPath> paths;
+};
+
+struct IngressTls {
+  std::vector<std::string> hosts;  // empty: the certificate for every host
+  std::string secretName;
+};
+
+struct Ingress {
+  ObjectMeta meta;
+  std::optional<std::string> ingressClassName;  // or the legacy annotation kubernetes.io/ingress.class
+  std::optional<IngressBackend> defaultBackend;
+  std::vector<IngressRule> rules;
+  std::vector<IngressTls> tls;
+  std::vector<std::string> statusAddresses;  // status.loadBalancer.ingress[].ip, as read
+};
+
+struct IngressClass {
+  ObjectMeta meta;
+  std::string controller;
+  bool isDefault = false;  // annotation ingressclass.kubernetes.io/is-default-class: "true"
+};
+
+// Data of a ConfigMap (ingress-nginx's proxy-set-headers names one); read from manifests.
+struct ConfigMap {
+  ObjectMeta meta;
+  std::map<std::string, std::string> data;
+};
+
 // Everything translation reads: the whole cache, by kind.
 struct ClusterState {
   std::vector<GatewayClass> gatewayClasses;
@@ -252,6 +297,9 @@ struct ClusterState {
   std::vector<EndpointSlice> endpointSlices;
   std::vector<Namespace> namespaces;
   std::vector<Secret> secrets;
+  std::vector<Ingress> ingresses;
+  std::vector<IngressClass> ingressClasses;
+  std::vector<ConfigMap> configMaps;
   // "Kind namespace/name" -> where it was read: finds duplicates in one lookup each.
   std::unordered_map<std::string, std::string> sources;
 };

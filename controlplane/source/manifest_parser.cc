@@ -369,6 +369,22 @@ ReferenceGrant readReferenceGrant(const YAML::Node& doc, const ObjectMeta& meta)
   return g;
 }
 
+// status.loadBalancer.ingress[].ip of a Service or an Ingress, read leniently: status is
+// not the user's to get right.
+std::vector<std::string> statusAddresses(const YAML::Node& doc) {
+  std::vector<std::string> out;
+  const YAML::Node status = child(doc, "status");
+  const YAML::Node lb = status ? child(status, "loadBalancer") : YAML::Node();
+  const YAML::Node ingress = lb ? child(lb, "ingress") : YAML::Node();
+  if (ingress && ingress.IsSequence()) {
+    for (const YAML::Node& i : ingress) {
+      const YAML::Node ip = child(i, "ip");
+      if (ip && ip.IsScalar()) out.push_back(ip.Scalar());
+    }
+  }
+  return out;
+}
+
 Service readService(const YAML::Node& doc, const ObjectMeta& meta) {
   Service s;
   s.meta = meta;
@@ -379,15 +395,7 @@ Service readService(const YAML::Node& doc, const ObjectMeta& meta) {
   s.externalTrafficPolicy = optStr(spec, "externalTrafficPolicy", "spec").value_or("Cluster");
   s.ipFamilyPolicy = optStr(spec, "ipFamilyPolicy", "spec").value_or("SingleStack");
   eachItem(spec, "ipFamilies", "spec", [&](const YAML::Node& n, const std::string& f) { s.ipFamilies.push_back(str(n, f)); });
-  const YAML::Node status = child(doc, "status");
-  const YAML::Node lb = status ? child(status, "loadBalancer") : YAML::Node();
-  const YAML::Node ingress = lb ? child(lb, "ingress") : YAML::Node();
-  if (ingress && ingress.IsSequence()) {
-    for (const YAML::Node& i : ingress) {
-      const YAML::Node ip = child(i, "ip");
-      if (ip && ip.IsScalar()) s.statusAddresses.push_back(ip.Scalar());
-    }
-  }
+  s.statusAddresses = statusAddresses(doc);
   eachItem(spec, "ports", "spec", [&](const YAML::Node& n, const std::string& f) {
     ServicePort p;
     p.name = optStr(n, "name", f).value_or("");
@@ -442,6 +450,67 @@ Secret readSecret(const YAML::Node& doc, const ObjectMeta& meta) {
   return s;
 }
 
+IngressBackend readIngressBackend(const YAML::Node& n, const std::string& f) {
+  if (!n || !n.IsMap()) throw FieldError{f, "is required (a service or a resource)"};
+  IngressBackend b;
+  if (const YAML::Node svc = child(n, "service")) {
+    b.service = requiredStr(svc, "name", join(f, "service"));
+    const YAML::Node port = child(svc, "port");
+    if (!port) throw FieldError{join(f, "service.port"), "is required"};
+    b.portNumber = optNumber(port, "number", join(f, "service.port"), 1, 65535);
+    b.portName = optStr(port, "name", join(f, "service.port"));
+    if (!b.portNumber && !b.portName) throw FieldError{join(f, "service.port"), "needs a number or a name"};
+  } else if (const YAML::Node res = child(n, "resource")) {
+    b.resource = requiredStr(res, "kind", join(f, "resource")) + " " + requiredStr(res, "name", join(f, "resource"));
+  } else {
+    throw FieldError{f, "needs a service or a resource"};
+  }
+  return b;
+}
+
+Ingress readIngress(const YAML::Node& doc, const ObjectMeta& meta) {
+  Ingress in;
+  in.meta = meta;
+  const YAML::Node spec = child(doc, "spec");
+  in.ingressClassName = optStr(spec, "ingressClassName", "spec");
+  if (const YAML::Node d = child(spec, "defaultBackend"); d && !d.IsNull()) {
+    in.defaultBackend = readIngressBackend(d, "spec.defaultBackend");
+  }
+  eachItem(spec, "rules", "spec", [&](const YAML::Node& r, const std::string& f) {
+    IngressRule rule;
+    rule.host = optStr(r, "host", f);
+    const YAML::Node http = child(r, "http");
+    if (http) eachItem(http, "paths", join(f, "http"), [&](const YAML::Node& p, const std::string& pf) {
+      IngressPath path;
+      path.path = optStr(p, "path", pf).value_or("/");
+      path.pathType = requiredStr(p, "pathType", pf);
+      if (path.pathType != "Exact" && path.pathType != "Prefix" && path.pathType != "ImplementationSpecific") {
+        throw FieldError{join(pf, "pathType"), "'" + path.pathType + "' is not Exact, Prefix or ImplementationSpecific"};
+      }
+      path.backend = readIngressBackend(child(p, "backend"), join(pf, "backend"));
+      rule.paths.push_back(std::move(path));
+    });
+    in.rules.push_back(std::move(rule));
+  });
+  eachItem(spec, "tls", "spec", [&](const YAML::Node& t, const std::string& f) {
+    IngressTls tls;
+    eachItem(t, "hosts", f, [&](const YAML::Node& h, const std::string& hf) { tls.hosts.push_back(str(h, hf)); });
+    tls.secretName = optStr(t, "secretName", f).value_or("");
+    in.tls.push_back(std::move(tls));
+  });
+  in.statusAddresses = statusAddresses(doc);
+  return in;
+}
+
+IngressClass readIngressClass(const YAML::Node& doc, const ObjectMeta& meta) {
+  IngressClass c;
+  c.meta = meta;
+  c.controller = requiredStr(child(doc, "spec"), "controller", "spec");
+  const auto d = meta.annotations.find("ingressclass.kubernetes.io/is-default-class");
+  c.isDefault = d != meta.annotations.end() && d->second == "true";
+  return c;
+}
+
 // Which apiVersions each kind is read from (v1 first; older versions where clusters may
 // still serve only those).
 bool knownVersion(const std::string& kind, const std::string& apiVersion) {
@@ -457,6 +526,9 @@ bool knownVersion(const std::string& kind, const std::string& apiVersion) {
       {"Namespace", {"v1"}},
       {"Secret", {"v1"}},
       {"EndpointSlice", {"discovery.k8s.io/v1"}},
+      {"Ingress", {"networking.k8s.io/v1"}},
+      {"IngressClass", {"networking.k8s.io/v1"}},
+      {"ConfigMap", {"v1"}},
   };
   const auto it = versions.find(kind);
   return it != versions.end() && it->second.count(apiVersion) > 0;
@@ -499,7 +571,7 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
                                                           " objects are not read (unknown kind or version); ignored"});
       return;
     }
-    const bool namespaced = kind != "GatewayClass" && kind != "Namespace";
+    const bool namespaced = kind != "GatewayClass" && kind != "Namespace" && kind != "IngressClass";
     const ObjectMeta meta = readMeta(doc, namespaced, source);
     object = kind + " " + meta.key();
     if (kind == "GatewayClass") {
@@ -524,6 +596,12 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
       addUnique(into.namespaces, Namespace{meta}, kind, into.sources, problems);
     } else if (kind == "Secret") {
       addUnique(into.secrets, readSecret(doc, meta), kind, into.sources, problems);
+    } else if (kind == "Ingress") {
+      addUnique(into.ingresses, readIngress(doc, meta), kind, into.sources, problems);
+    } else if (kind == "IngressClass") {
+      addUnique(into.ingressClasses, readIngressClass(doc, meta), kind, into.sources, problems);
+    } else if (kind == "ConfigMap") {
+      addUnique(into.configMaps, ConfigMap{meta, stringMap(doc, "data", "")}, kind, into.sources, problems);
     }
   } catch (const FieldError& e) {
     problems.push_back({source, object.empty() ? kind : object, e.field, e.message + "; the object is ignored"});

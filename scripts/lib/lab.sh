@@ -245,7 +245,8 @@ YAML
 # both links through impairment relays (lab_impair). LAB_BACKENDS=N starts be1..beN
 # (198.51.100.11..) as Services alpha, beta, gamma, ...; LAB_MANIFESTS names a file of
 # more manifests (routes) to serve alongside; LAB_DATAPLANE_YAML more top-level keys of
-# dataplane.yaml; LAB_CLIENT_PORT_OPTIONS more keys of its client-side port.
+# dataplane.yaml; LAB_CLIENT_PORT_OPTIONS more keys of its client-side port;
+# LAB_CONTROLPLANE_YAML more top-level keys of controlplane.yaml.
 lab_gateway() {
   local work=$1 dataplane=$2 workers=$3 l7=$4 impaired="" i
   local controlplane; controlplane="$(dirname "$dataplane")/../controlplane/portico-controlplane"
@@ -266,7 +267,7 @@ l7: $l7
 announce: {count: 1}
 ${LAB_DATAPLANE_YAML:-}
 YAML
-  printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/api.sock" >"$work/controlplane.yaml"
+  printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n%s\n' "$work/api.sock" "${LAB_CONTROLPLANE_YAML:-}" >"$work/controlplane.yaml"
   mkdir -p "$work/manifests"
   . "$LAB_ROOT/scripts/lib/manifests.sh"
   {

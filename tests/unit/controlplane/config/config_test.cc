@@ -86,6 +86,26 @@ TEST(ControlPlaneConfig, LoadBalancerServices) {
   EXPECT_EQ(l.problem, "controlplane.yaml: load_balancer_services.without_class: must be true or false");
 }
 
+TEST(ControlPlaneConfig, IngressServing) {
+  Loaded l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\n");
+  ASSERT_TRUE(l.ok) << l.problem;
+  EXPECT_FALSE(l.cfg.ingress.enabled) << "Ingresses are another controller's unless asked";
+  l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\n"
+           "ingress: {gateway: edge/ingress, gateway_class: shared, addresses: [192.0.2.130], https_port: 8443}\n");
+  ASSERT_TRUE(l.ok) << l.problem;
+  EXPECT_TRUE(l.cfg.ingress.enabled);
+  EXPECT_EQ(l.cfg.ingress.gatewayNamespace, "edge");
+  EXPECT_EQ(l.cfg.ingress.gatewayName, "ingress");
+  EXPECT_EQ(l.cfg.ingress.gatewayClass, "shared");
+  EXPECT_EQ(l.cfg.ingress.addresses, std::vector<std::string>{"192.0.2.130"});
+  EXPECT_EQ(l.cfg.ingress.httpPort, 80u);
+  EXPECT_EQ(l.cfg.ingress.httpsPort, 8443u);
+  EXPECT_EQ(l.cfg.ingress.namePrefix, "ingress.");
+  l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\"]\ningress: {gateway: ingress}\n");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(l.problem, "controlplane.yaml: ingress.gateway: 'ingress' is not namespace/name");
+}
+
 TEST(ControlPlaneConfig, ATcpDataplaneNeedsMutualTls) {
   Loaded l = load("dataplanes: [\"unix:/run/portico/dataplane.sock\", \"192.0.2.2:50051\"]\n");
   EXPECT_FALSE(l.ok);
