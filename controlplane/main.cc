@@ -84,9 +84,32 @@ std::vector<std::string> routesNamingUs(const ClusterState& state) {
 // A LoadBalancer Service's addresses are written with the rest: once every dataplane
 // serves them, or when one has not acknowledged in kStatusWait (MetalLB writes them at
 // assignment, when a client that reads them may find nothing answering yet).
+// The Ingresses served get their Gateway's addresses; the objects their conversion made
+// exist only here, and get no status.
+struct ServedIngresses {
+  std::string gateway;                  // namespace/name of the Gateway they are served on
+  std::vector<std::string> ingresses;   // namespace/name
+  std::set<std::string> made;           // "Kind namespace/name" of the objects made for them
+};
+
+ServedIngresses servedIngresses(const IngressConversion& c, const IngressSettings& settings, const ClusterState& before) {
+  ServedIngresses s;
+  s.gateway = settings.gatewayNamespace + "/" + settings.gatewayName;
+  s.ingresses = c.ingresses;
+  if (c.gateway) {
+    s.made.insert("Gateway " + s.gateway);
+    const bool classKnown = std::any_of(before.gatewayClasses.begin(), before.gatewayClasses.end(),
+                                        [&](const GatewayClass& g) { return g.meta.name == settings.gatewayClass; });
+    if (!classKnown) s.made.insert("GatewayClass " + settings.gatewayClass);
+  }
+  for (const auto& r : c.routes) s.made.insert("HTTPRoute " + r.meta.key());
+  return s;
+}
+
 std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const std::vector<LoadBalancerService>& loadBalancers,
                                                    const std::map<std::string, std::vector<std::string>>& addresses,
-                                                   bool programmed, const std::vector<std::string>& namingUs) {
+                                                   bool programmed, const std::vector<std::string>& namingUs,
+                                                   const ServedIngresses& served) {
   std::map<std::string, StatusTarget> out;
   const auto addressesOf = [&addresses](const std::string& key) {
     const auto a = addresses.find(key);
@@ -95,7 +118,11 @@ std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const s
   for (const auto& lb : loadBalancers) {
     out.emplace(lb.claim.key, statusTarget("Service", lb.key, loadBalancerStatus(addressesOf(lb.claim.key))));
   }
+  for (const auto& key : served.ingresses) {
+    out.emplace("Ingress " + key, statusTarget("Ingress", key, loadBalancerStatus(addressesOf(served.gateway), "Ingress")));
+  }
   for (const auto& s : t.statuses) {
+    if (served.made.count(s.kind + " " + s.key)) continue;
     const std::vector<std::string> gatewayAddresses = s.kind == "Gateway" ? addressesOf(s.key) : std::vector<std::string>{};
     out.emplace(s.kind + " " + s.key, statusTarget(s.kind, s.key, desiredStatus(s, gatewayAddresses, programmed)));
   }
@@ -147,6 +174,7 @@ int main(int argc, char** argv) {
     k8s::K8sSettings settings;
     settings.timing.watchTimeoutS = cfg.kubernetes.watchTimeoutS;
     settings.secretRefresh = std::chrono::seconds(cfg.kubernetes.secretRefreshS);
+    settings.ingresses = cfg.ingress.enabled;
     logLine("reading Gateway API objects from " + api->server);
     kube = std::make_unique<k8s::K8sSource>(*api, logLine, settings);
   }
@@ -232,6 +260,7 @@ int main(int argc, char** argv) {
   std::vector<LoadBalancerService> loadBalancers;
   CertificateMemory lastGoodCertificates;  // what a Secret served before a bad edit
   std::vector<std::string> namingUs;  // routes whose status names our controller, from the same state
+  ServedIngresses ingressesServed;     // from the same state
   std::optional<std::chrono::steady_clock::time_point> statusChangedAt;
   bool wasAllAcked = false;
   std::chrono::steady_clock::time_point pushedAt{};  // status not yet handed to the writer
@@ -267,6 +296,7 @@ int main(int argc, char** argv) {
         const IngressConversion conversion = convertIngresses(*loaded, cfg.ingress);
         for (const auto& n : conversion.notes) ingressNotes.push_back(n.toString());
         withIngress = withIngresses(*loaded, conversion, cfg.ingress);
+        ingressesServed = servedIngresses(conversion, cfg.ingress, *loaded);
       }
       const ClusterState& state = withIngress ? *withIngress : *loaded;
       const auto translateStart = std::chrono::steady_clock::now();
@@ -337,7 +367,8 @@ int main(int argc, char** argv) {
     wasAllAcked = allAcked;
     if (writer && translated && statusChangedAt &&
         (allAcked || std::chrono::steady_clock::now() - *statusChangedAt > kStatusWait)) {
-      writer->update(wantedStatuses(*translated, loadBalancers, addresses, allAcked && version != 0, namingUs));
+      writer->update(wantedStatuses(*translated, loadBalancers, addresses, allAcked && version != 0, namingUs,
+                                    ingressesServed));
       statusChangedAt.reset();
     }
     const bool settled = std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->settled(); });

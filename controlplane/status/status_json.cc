@@ -92,9 +92,11 @@ nlohmann::json desiredStatus(const ObjectStatus& s, const std::vector<std::strin
   return out;
 }
 
-nlohmann::json loadBalancerStatus(const std::vector<std::string>& addresses) {
+nlohmann::json loadBalancerStatus(const std::vector<std::string>& addresses, const std::string& kind) {
   json ingress = json::array();
-  for (const auto& a : addresses) ingress.push_back({{"ip", a}, {"ipMode", "VIP"}});
+  for (const auto& a : addresses) {
+    ingress.push_back(kind == "Ingress" ? json{{"ip", a}} : json{{"ip", a}, {"ipMode", "VIP"}});
+  }
   return {{"loadBalancer", {{"ingress", std::move(ingress)}}}};
 }
 
@@ -117,7 +119,7 @@ nlohmann::json mergeStatus(const nlohmann::json& existing, const nlohmann::json&
       out["listeners"].push_back(std::move(l));
     }
   }
-  if (kind == "Service") {
+  if (kind == "Service" || kind == "Ingress") {
     // The ingress list is ours whole; conditions of the Service stay.
     out["loadBalancer"] = desired["loadBalancer"];
     if (out["loadBalancer"]["ingress"].empty()) out["loadBalancer"] = json::object();

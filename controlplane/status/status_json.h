@@ -19,7 +19,8 @@ nlohmann::json desiredStatus(const ObjectStatus& status, const std::vector<std::
 
 // A LoadBalancer Service's status: its addresses as status.loadBalancer.ingress (ipMode
 // VIP: the address is answered at the gateway, as kube-proxy's own VIPs are).
-nlohmann::json loadBalancerStatus(const std::vector<std::string>& addresses);
+// An Ingress's status (networking.k8s.io/v1 IngressLoadBalancerIngress has no ipMode).
+nlohmann::json loadBalancerStatus(const std::vector<std::string>& addresses, const std::string& kind = "Service");
 
 // `existing` (the object's status, possibly null) with `desired` written over it;
 // `now` (RFC 3339) stamps conditions that are new or changed status.

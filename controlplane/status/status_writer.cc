@@ -12,7 +12,7 @@ constexpr int kAttempts = 5;
 constexpr auto kRetryFailed = std::chrono::seconds(5);
 
 // Kinds whose status we take back when we no longer stand behind the object.
-bool releasable(const std::string& kind) { return isRouteKind(kind) || kind == "Service"; }
+bool releasable(const std::string& kind) { return isRouteKind(kind) || kind == "Service" || kind == "Ingress"; }
 
 }  // namespace
 
@@ -30,10 +30,11 @@ StatusTarget statusTarget(const std::string& kind, const std::string& key, nlohm
 StatusTarget releasedStatus(const std::string& key) {
   const auto space = key.find(' ');
   const std::string kind = key.substr(0, space);
-  // A route keeps other controllers' parent entries (mergeStatus); a Service loses the
-  // addresses we gave it.
+  // A route keeps other controllers' parent entries (mergeStatus); a Service or an Ingress
+  // loses the addresses we gave it.
+  const bool addressed = kind == "Service" || kind == "Ingress";
   return statusTarget(kind, key.substr(space + 1),
-                      kind == "Service" ? loadBalancerStatus({}) : nlohmann::json{{"parents", nlohmann::json::array()}});
+                      addressed ? loadBalancerStatus({}, kind) : nlohmann::json{{"parents", nlohmann::json::array()}});
 }
 
 StatusWriter::StatusWriter(const k8s::ApiClient& api, PathOf pathOf, Log log)

@@ -50,6 +50,8 @@ RESOURCES = {
     "secrets": ("", ["v1"], "Secret", True),
     "endpointslices": ("discovery.k8s.io", ["v1"], "EndpointSlice", True),
     "leases": ("coordination.k8s.io", ["v1"], "Lease", True),
+    "ingresses": ("networking.k8s.io", ["v1"], "Ingress", True),
+    "ingressclasses": ("networking.k8s.io", ["v1"], "IngressClass", False),
 }
 
 

@@ -71,7 +71,7 @@ group, _, version = o["apiVersion"].rpartition("/")
 plural = {"GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes", "TLSRoute": "tlsroutes",
           "TCPRoute": "tcproutes", "UDPRoute": "udproutes",
           "ReferenceGrant": "referencegrants", "Service": "services", "EndpointSlice": "endpointslices",
-          "Namespace": "namespaces", "Secret": "secrets"}[o["kind"]]
+          "Namespace": "namespaces", "Secret": "secrets", "Ingress": "ingresses", "IngressClass": "ingressclasses"}[o["kind"]]
 base = "/apis/%s/%s" % (group, version) if group else "/api/" + version
 ns = o["metadata"].get("namespace")
 print(base + ("/namespaces/" + ns if ns else "") + "/" + plural)' "$1"

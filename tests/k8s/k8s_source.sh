@@ -28,6 +28,7 @@ dataplanes: ["unix:$work/$1.sock"]
 debounce_ms: 50
 kubernetes: {lease_duration_s: 3, secret_refresh_s: 1, watch_timeout_s: 20}
 address_pools: [{name: lab, addresses: [192.0.2.200-192.0.2.203]}]
+ingress: {gateway: infra/ingress, addresses: [192.0.2.130]}
 YAML
 }
 start_dataplane() {  # start_dataplane NAME
@@ -232,6 +233,22 @@ check "a TCPRoute (v1alpha2) on a TCP listener gets Accepted in its status" even
   "any(c['type']=='Accepted' and c['status']=='True' for p in o['status']['parents'] if p['controllerName']=='portico.dev/gateway-controller' for c in p['conditions'])"
 check "... and its listener is an L4 service of the dataplane" eventually 5 l4 192.0.2.103 7000 tcp \
   "s and s['name'] == 'Gateway infra/l4 listener tcp' and [b['address'] for b in s['backends']] == ['198.51.100.11']"
+
+# An Ingress of our class: served on the Gateway controlplane.yaml names, its address in
+# the Ingress's status; the objects made for it stay in the control plane.
+k8s_create '{"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "portico"}, "spec": {"controller": "portico.dev/ingress-controller"}}'
+k8s_create '{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "legacy", "namespace": "shop"}, "spec": {"ingressClassName": "portico", "rules": [{"host": "legacy.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "app", "port": {"number": 80}}}}]}}]}}'
+k8s_create '{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "theirs", "namespace": "shop"}, "spec": {"ingressClassName": "nginx", "rules": [{"host": "theirs.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "app", "port": {"number": 80}}}}]}}]}}'
+check "an Ingress of our class is served" eventually 10 serves one legacy.example.com
+check "... with its Gateway's address in status.loadBalancer" eventually 10 condition \
+  /apis/networking.k8s.io/v1/namespaces/shop/ingresses/legacy "o['status']['loadBalancer']['ingress'] == [{'ip': '192.0.2.130'}]"
+theirs_left_alone() {
+  ! serves one theirs.example.com &&
+    condition /apis/networking.k8s.io/v1/namespaces/shop/ingresses/theirs "not o.get('status', {}).get('loadBalancer')"
+}
+check "an Ingress of another class is left alone: not served, no status" theirs_left_alone
+no_made_status() { ! k8s_api GET /fake/log | grep -q 'gateways/ingress/status\|httproutes/ingress\.'; }
+check "no status is written for the Gateway and routes made for it" no_made_status
 
 # The service-account token rotates: the file changes and the old token stops working.
 k8s_api POST /fake/token?value=rotated >/dev/null

@@ -7,6 +7,7 @@ namespace portico::cp::k8s {
 K8sSource::K8sSource(KubeConfig config, Log log, K8sSettings settings)
     : api_(std::move(config)), log_(std::move(log)), settings_(settings) {
   for (const auto& r : watchedResources()) {
+    if (!settings_.ingresses && (r.kind == "Ingress" || r.kind == "IngressClass")) continue;
     reflectors_.push_back(std::make_unique<Reflector>(api_, r, cache_, log_, stop_, settings_.timing));
   }
   for (auto& r : reflectors_) threads_.emplace_back([reflector = r.get()] { reflector->run(); });

@@ -25,6 +25,7 @@ namespace portico::cp::k8s {
 struct K8sSettings {
   ReflectorTiming timing;
   std::chrono::seconds secretRefresh{30};
+  bool ingresses = false;  // watch Ingresses and IngressClasses too (controlplane.yaml ingress:)
 };
 
 class K8sSource final : public StateSource {

@@ -22,6 +22,8 @@ bool forKind(Maps& c, const std::string& kind, F&& f) {
   if (kind == "EndpointSlice") return f(c.endpointSlices, &ClusterState::endpointSlices), true;
   if (kind == "Namespace") return f(c.namespaces, &ClusterState::namespaces), true;
   if (kind == "Secret") return f(c.secrets, &ClusterState::secrets), true;
+  if (kind == "Ingress") return f(c.ingresses, &ClusterState::ingresses), true;
+  if (kind == "IngressClass") return f(c.ingressClasses, &ClusterState::ingressClasses), true;
   return false;
 }
 
@@ -82,7 +84,7 @@ ClusterState ObjectCache::state() const {
     for (const auto& [key, object] : map) into.push_back(object);
   };
   for (const char* kind : {"GatewayClass", "Gateway", "HTTPRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant", "Service",
-                           "EndpointSlice", "Namespace", "Secret"}) {
+                           "EndpointSlice", "Namespace", "Secret", "Ingress", "IngressClass"}) {
     forKind(maps_, kind, [&](const auto& map, auto member) { copy(map, out.*member); });
   }
   return out;

@@ -53,6 +53,8 @@ class ObjectCache {
     Map<EndpointSlice> endpointSlices;
     Map<Namespace> namespaces;
     Map<Secret> secrets;
+    Map<Ingress> ingresses;
+    Map<IngressClass> ingressClasses;
   };
 
   bool upsertLocked(const std::string& kind, const std::string& key, const std::string& json,

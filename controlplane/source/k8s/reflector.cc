@@ -77,6 +77,8 @@ const std::vector<Resource>& watchedResources() {
       {"Service", "", "services", {"v1"}},
       {"EndpointSlice", "discovery.k8s.io", "endpointslices", {"v1"}},
       {"Namespace", "", "namespaces", {"v1"}},
+      {"Ingress", "networking.k8s.io", "ingresses", {"v1"}},
+      {"IngressClass", "networking.k8s.io", "ingressclasses", {"v1"}},
   };
   return resources;
 }
