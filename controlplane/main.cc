@@ -291,16 +291,20 @@ int main(int argc, char** argv) {
       }
       // Ingresses of ours are served as what they convert to, translated with the rest.
       std::optional<ClusterState> withIngress;
+      std::optional<IngressConversion> conversion;
       std::vector<std::string> ingressNotes;
       if (cfg.ingress.enabled) {
-        const IngressConversion conversion = convertIngresses(*loaded, cfg.ingress);
-        for (const auto& n : conversion.notes) ingressNotes.push_back(n.toString());
-        withIngress = withIngresses(*loaded, conversion, cfg.ingress);
-        ingressesServed = servedIngresses(conversion, cfg.ingress, *loaded);
+        conversion = convertIngresses(*loaded, cfg.ingress);
+        for (const auto& n : conversion->notes) ingressNotes.push_back(n.toString());
+        withIngress = withIngresses(*loaded, *conversion, cfg.ingress);
+        ingressesServed = servedIngresses(*conversion, cfg.ingress, *loaded);
       }
       const ClusterState& state = withIngress ? *withIngress : *loaded;
       const auto translateStart = std::chrono::steady_clock::now();
       translated = translate(state, lastGoodCertificates);
+      if (conversion) {
+        for (auto& c : ingressConflicts(*translated, *conversion, cfg.ingress)) ingressNotes.push_back(std::move(c));
+      }
       const double translateSeconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - translateStart).count();
       lastGoodCertificates = translated->goodCertificates;

@@ -89,6 +89,7 @@ int status(const std::string& dir, const std::string& configPath) {
   IngressConversion conversion;
   const ClusterState state = served(dir, cfg, &conversion);
   const Translation t = translate(state);
+  for (const auto& c : ingressConflicts(t, conversion, cfg.ingress)) std::fprintf(stderr, "porticoctl: %s\n", c.c_str());
   std::map<std::string, std::vector<std::string>> addresses;
   std::vector<LoadBalancerService> loadBalancers;
   if (!configPath.empty()) {

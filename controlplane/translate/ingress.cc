@@ -137,6 +137,7 @@ class Converter {
       return std::tie(a->meta.creationTimestamp, a->meta.ns, a->meta.name) <
              std::tie(b->meta.creationTimestamp, b->meta.ns, b->meta.name);
     });
+    if (!ours.empty()) created_ = ours.front()->meta.creationTimestamp;
     for (const Ingress* in : ours) collectTls(*in);
     for (const Ingress* in : ours) convert(*in);
     if (existing_ == nullptr && !out_.ingresses.empty()) out_.gateway = makeGateway();
@@ -190,6 +191,8 @@ class Converter {
     g.meta.ns = settings_.gatewayNamespace;
     g.meta.name = settings_.gatewayName;
     g.meta.source = "ingress conversion";
+    // As old as the oldest Ingress on it: older Gateways keep an address both ask for.
+    g.meta.creationTimestamp = created_;
     g.gatewayClassName = settings_.gatewayClass;
     for (const auto& a : settings_.addresses) g.addresses.push_back({"IPAddress", a});
     Listener http;
@@ -579,6 +582,7 @@ class Converter {
   const IngressSettings& settings_;
   const Gateway* existing_ = nullptr;
   std::vector<TlsListener> tls_;
+  std::string created_;
   bool defaultTaken_ = false;
   IngressConversion out_;
 };
@@ -602,6 +606,35 @@ bool isOurIngress(const Ingress& ingress, const ClusterState& state) {
 
 IngressConversion convertIngresses(const ClusterState& state, const IngressSettings& settings) {
   return Converter(state, settings).run();
+}
+
+std::vector<std::string> ingressConflicts(const Translation& translation, const IngressConversion& conversion,
+                                          const IngressSettings& settings) {
+  std::vector<std::string> out;
+  const GatewayState* gw = translation.gateway(settings.gatewayNamespace + "/" + settings.gatewayName);
+  if (gw == nullptr) return out;
+  std::set<std::string> made;
+  for (const auto& r : conversion.routes) made.insert(r.meta.key());
+  std::set<std::string> said;
+  for (const ListenerState& l : gw->listeners) {
+    std::map<std::string, std::string> ingressHosts;  // hostname -> the made route serving it
+    for (const AttachedRoute& r : l.routes) {
+      if (!made.count(r.key)) continue;
+      for (const auto& h : r.hostnames) ingressHosts.emplace(h, r.key);
+    }
+    for (const AttachedRoute& r : l.routes) {
+      if (made.count(r.key)) continue;
+      for (const auto& h : r.hostnames) {
+        const auto it = ingressHosts.find(h);
+        if (it == ingressHosts.end()) continue;
+        const std::string msg = r.kind + " " + r.key + " and the Ingress served as HTTPRoute " + it->second +
+                                " both serve host " + (h.empty() ? "(any)" : h) + " on Gateway " + gw->key +
+                                ": Gateway API's precedence decides each request between them";
+        if (said.insert(msg).second) out.push_back(msg);
+      }
+    }
+  }
+  return out;
 }
 
 ClusterState withIngresses(const ClusterState& state, const IngressConversion& conversion,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "controlplane/model/objects.h"
+#include "controlplane/translate/translation.h"
 
 namespace portico::cp {
 
@@ -64,6 +65,12 @@ bool isOurIngress(const Ingress& ingress, const ClusterState& state);
 
 // Pure: the same state and settings always give the same objects, in the same order.
 IngressConversion convertIngresses(const ClusterState& state, const IngressSettings& settings);
+
+// Hosts that an Ingress and an HTTPRoute both claim on the Ingresses' Gateway (a route that
+// names it as its parent), one message each: Gateway API's precedence then decides per
+// request, which the operator must know rather than find out.
+std::vector<std::string> ingressConflicts(const Translation& translation, const IngressConversion& conversion,
+                                          const IngressSettings& settings);
 
 // The state with a conversion's objects added (the GatewayClass it needs too), to be
 // translated like any other.

@@ -6,6 +6,7 @@
 
 #include "controlplane/ctl/manifest_writer.h"
 #include "controlplane/source/manifest_parser.h"
+#include "controlplane/translate/addresses.h"
 #include "controlplane/translate/request_match.h"
 #include "controlplane/translate/translation.h"
 
@@ -232,6 +233,66 @@ data: {X-Team: storefront}
   EXPECT_EQ(route("b.example.com", "/"), "302 http://b.example.com/app") << "app-root";
   EXPECT_EQ(route("b.example.com", "/x"), "shop/api:8080") << "the captures' rewrite is left out, not guessed";
   EXPECT_EQ(route("c.example.com", "/any"), "301 https://new.example.com/landing");
+}
+
+// An HTTPRoute that names the Ingresses' Gateway and claims a host an Ingress serves is
+// reported, never left to precedence silently.
+TEST_F(IngressConversionTest, AnHttpRouteOnTheIngressGatewayForAnIngressHostIsReported) {
+  load(ingress("shop", "", "  ingressClassName: portico\n  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n") +
+       R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: portico.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: intruder, namespace: shop}
+spec:
+  parentRefs: [{name: ingress, namespace: portico-system}]
+  hostnames: [shop.example.com, other.example.com]
+  rules: [{backendRefs: [{name: api, port: 8080}]}]
+)");
+  const auto conflicts = ingressConflicts(translation_, conversion_, settings_);
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0],
+            "HTTPRoute shop/intruder and the Ingress served as HTTPRoute shop/ingress.shop both serve host shop.example.com "
+            "on Gateway portico-system/ingress: Gateway API's precedence decides each request between them");
+}
+
+// The Ingresses' Gateway is as old as its oldest Ingress: an operator's older Gateway that
+// asks for the same address keeps it, and the refusal names it.
+TEST_F(IngressConversionTest, AnOlderGatewayKeepsAnAddressTheIngressesAskFor) {
+  settings_.addresses = {"192.0.2.130"};
+  load(R"(
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: shop, creationTimestamp: '2026-06-01T00:00:00Z'}
+spec:
+  ingressClassName: portico
+  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: infra, creationTimestamp: '2026-01-01T00:00:00Z'}
+spec:
+  gatewayClassName: portico
+  addresses: [{type: IPAddress, value: 192.0.2.130}]
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+)");
+  ASSERT_TRUE(conversion_.gateway);
+  EXPECT_EQ(conversion_.gateway->meta.creationTimestamp, "2026-06-01T00:00:00Z");
+  const ClusterState served = withIngresses(state_, conversion_, settings_);
+  std::vector<const Gateway*> gateways;
+  for (const auto& g : served.gateways) gateways.push_back(&g);
+  std::vector<Problem> problems;
+  const auto assigned = assignAddresses(gateways, {}, {}, problems);
+  EXPECT_EQ(assigned.at("infra/web"), std::vector<std::string>{"192.0.2.130"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].toString().find("192.0.2.130 is already the address of Gateway infra/web"), std::string::npos)
+      << problems[0].toString();
 }
 
 // Migrating onto a shared Gateway the cluster has (the seed's flex-gateway): the routes
