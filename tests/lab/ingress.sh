@@ -4,7 +4,8 @@
 # `porticoctl migrate-ingress` converts the same objects into a Gateway on 192.0.2.131 and
 # its HTTPRoutes, which the control plane serves too. Real clients get the same answers
 # from both addresses for a set of requests (hosts, wildcard, paths, the default backend,
-# a rewrite, a header filter); porticoctl status names the Ingresses' address, and
+# a rewrite, a header filter, a tls host served over HTTPS with its Secret's certificate
+# and redirected from HTTP); porticoctl status names the Ingresses' address, and
 # porticoctl explain --compare-ingress finds both decisions the same.
 # usage: ingress.sh PATH/TO/portico-dataplane [WORKER_LCORES]
 set -u
@@ -16,6 +17,27 @@ lab_init "pin$$"
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
 
+# A certificate for secure.example.com, as the Secret an Ingress's tls section names.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=secure.example.com \
+  -addext subjectAltName=DNS:secure.example.com -keyout "$work/secure.key" -out "$work/secure.crt" >/dev/null 2>&1
+cat >"$work/secure.yaml" <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: secure-cert, namespace: apps}
+type: kubernetes.io/tls
+data: {tls.crt: $(base64 -w0 <"$work/secure.crt"), tls.key: $(base64 -w0 <"$work/secure.key")}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: secure, namespace: apps}
+spec:
+  ingressClassName: portico
+  tls: [{hosts: [secure.example.com], secretName: secure-cert}]
+  rules:
+  - host: secure.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: beta, port: {number: 80}}}}]}
+YAML
 cat >"$work/ingress.yaml" <<'YAML'
 ---
 apiVersion: networking.k8s.io/v1
@@ -55,6 +77,7 @@ spec:
   - host: legacy.example.com
     http: {paths: [{path: /old, pathType: Prefix, backend: {service: {name: alpha, port: {number: 80}}}}]}
 YAML
+cat "$work/secure.yaml" >>"$work/ingress.yaml"
 
 if ! LAB_BACKENDS=2 LAB_MANIFESTS="$work/ingress.yaml" \
   LAB_CONTROLPLANE_YAML="ingress: {gateway: infra/ingress, addresses: [192.0.2.130]}" \
@@ -105,6 +128,19 @@ legacy() {
 }
 check "legacy.example.com /old/page is rewritten to /echo alike" legacy
 
+secure() {  # both addresses: HTTP redirects to HTTPS (308), HTTPS serves be2 with the Secret's certificate
+  local ip http https
+  for ip in 192.0.2.130 192.0.2.131; do
+    http=$(ip netns exec "$client" curl -s --max-time 5 -o /dev/null -w '%{http_code} %{redirect_url}' \
+      -H 'Host: secure.example.com' "http://$ip/cart")
+    https=$(ip netns exec "$client" curl -s --max-time 5 --cacert "$work/secure.crt" \
+      --resolve "secure.example.com:443:$ip" https://secure.example.com/)
+    echo "$ip: HTTP $http, HTTPS $https"
+    [ "$http" = "308 https://secure.example.com/cart" ] && [ "$https" = be2 ] || return 1
+  done
+}
+check "a tls host: HTTP redirects with 308 and HTTPS serves it with the Secret's certificate, alike" secure
+
 status_names() {
   "$CTL" status --manifests "$work/manifests" --config "$work/controlplane.yaml" 2>/dev/null >"$work/status.json"
   python3 -c '
@@ -112,7 +148,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 ing = [o for o in s if o["kind"] == "Ingress"]
 print(ing)
-assert {o["name"] for o in ing} == {"apps/shop", "apps/legacy"}
+assert {o["name"] for o in ing} == {"apps/shop", "apps/legacy", "apps/secure"}
 assert all(o["addresses"] == ["192.0.2.130"] for o in ing)' "$work/status.json"
 }
 check "porticoctl status gives both Ingresses the address 192.0.2.130" status_names
