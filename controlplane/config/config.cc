@@ -168,7 +168,7 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
       }
     }
     if (const YAML::Node in = root["ingress"]) {
-      known(in, "ingress", {"gateway", "gateway_class", "addresses", "http_port", "https_port"});
+      known(in, "ingress", {"gateway", "gateway_class", "addresses", "pool", "http_port", "https_port"});
       IngressSettings& s = out.ingress;
       s.enabled = true;
       if (in["gateway"]) {
@@ -185,6 +185,7 @@ bool parseControlPlaneConfig(const std::string& yaml, const std::string& source,
         if (!a.IsSequence()) throw KeyError{"ingress.addresses", "must be a list of addresses"};
         for (std::size_t i = 0; i < a.size(); ++i) s.addresses.push_back(text(a[i], "ingress.addresses[" + std::to_string(i) + "]"));
       }
+      if (in["pool"]) s.pool = text(in["pool"], "ingress.pool");
       if (in["http_port"]) s.httpPort = number(in["http_port"], "ingress.http_port", 1, 65535);
       if (in["https_port"]) s.httpsPort = number(in["https_port"], "ingress.https_port", 1, 65535);
       // Served routes carry a prefix no Kubernetes object name starts with by accident, so

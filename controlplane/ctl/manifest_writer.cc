@@ -12,6 +12,7 @@ void meta(YAML::Emitter& y, const ObjectMeta& m) {
   y << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "name" << YAML::Value << m.name;
   if (!m.ns.empty()) y << YAML::Key << "namespace" << YAML::Value << m.ns;
+  if (!m.annotations.empty()) y << YAML::Key << "annotations" << YAML::Value << m.annotations;
   y << YAML::EndMap;
 }
 

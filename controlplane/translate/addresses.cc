@@ -320,6 +320,10 @@ std::vector<AddressClaim> gatewayClaims(const std::vector<const Gateway*>& gatew
     // reported as what it is.
     for (const auto& a : g->addresses) c.requested.push_back(a.type == "IPAddress" ? a.value : a.type + " " + a.value);
     if (const auto it = previous.find(c.key); it != previous.end()) c.kept = it->second;
+    // A pool address comes from the pool this names, as a LoadBalancer Service's does.
+    if (const auto it = g->meta.annotations.find(kGatewayPoolAnnotation); it != g->meta.annotations.end()) {
+      c.pool = it->second;
+    }
     out.push_back(std::move(c));
   }
   return out;

@@ -56,7 +56,12 @@ std::map<std::string, std::vector<std::string>> assignAddresses(const std::vecto
                                                                  const std::vector<AddressPool>& pools,
                                                                  std::vector<Problem>& problems);
 
-// The claims of Gateways: spec.addresses requested, anything else from any pool; `previous`
+// Gateway annotation: the address pool a Gateway without spec.addresses takes its address
+// from (any pool without it).
+inline constexpr const char* kGatewayPoolAnnotation = "portico.dev/address-pool";
+
+// The claims of Gateways: spec.addresses requested, anything else from any pool (or the
+// one kGatewayPoolAnnotation names); `previous`
 // (an earlier assignAddresses result) gives what each held.
 std::vector<AddressClaim> gatewayClaims(const std::vector<const Gateway*>& gateways,
                                         const std::map<std::string, std::vector<std::string>>& previous);

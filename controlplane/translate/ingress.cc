@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "controlplane/translate/addresses.h"
 #include "controlplane/translate/translation.h"
 
 namespace portico::cp {
@@ -195,6 +196,7 @@ class Converter {
     g.meta.creationTimestamp = created_;
     g.gatewayClassName = settings_.gatewayClass;
     for (const auto& a : settings_.addresses) g.addresses.push_back({"IPAddress", a});
+    if (!settings_.pool.empty()) g.meta.annotations[kGatewayPoolAnnotation] = settings_.pool;
     Listener http;
     http.name = "http";
     http.port = settings_.httpPort;

@@ -28,6 +28,7 @@ struct IngressSettings {
   std::string gatewayName = "ingress";
   std::string gatewayClass = "portico";
   std::vector<std::string> addresses;  // the made Gateway's spec.addresses; none: from a pool
+  std::string pool;                    // that pool ("" any)
   uint32_t httpPort = 80;
   uint32_t httpsPort = 443;
   // Prefix of the made routes' and grants' names (their Ingress's name follows), so that

@@ -295,6 +295,23 @@ spec:
       << problems[0].toString();
 }
 
+// Without addresses, the Ingresses' Gateway takes one from the pool configured (the
+// Gateway annotation portico.dev/address-pool), not merely the first pool.
+TEST_F(IngressConversionTest, ThePoolConfiguredGivesTheAddress) {
+  settings_.pool = "edge";
+  load(ingress("shop", "", "  ingressClassName: portico\n  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n"));
+  ASSERT_TRUE(conversion_.gateway);
+  const ClusterState served = withIngresses(state_, conversion_, settings_);
+  std::vector<const Gateway*> gateways;
+  for (const auto& g : served.gateways) gateways.push_back(&g);
+  std::vector<Problem> problems;
+  const std::vector<AddressPool> pools{{"first", {"192.0.2.150"}}, {"edge", {"192.0.2.140"}}};
+  const auto assigned = assignAddresses(gateways, pools, {}, problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(assigned.at("portico-system/ingress"), std::vector<std::string>{"192.0.2.140"});
+  EXPECT_NE(conversionYaml(conversion_).find("portico.dev/address-pool: edge"), std::string::npos);
+}
+
 // Migrating onto a shared Gateway the cluster has (the seed's flex-gateway): the routes
 // attach to its listeners, no Gateway or grant is made, and the YAML written reads back
 // to the same routes.
