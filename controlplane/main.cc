@@ -79,33 +79,19 @@ std::vector<std::string> routesNamingUs(const ClusterState& state) {
   return out;
 }
 
+// The Ingresses served get their Gateway's addresses; the objects their conversion made
+// exist only here, and get no status.
+struct ServedIngresses {
+  std::string gateway;                 // namespace/name of the Gateway they are served on
+  std::vector<std::string> ingresses;  // namespace/name
+  std::set<std::string> made;          // "Kind namespace/name" of the objects made for them
+};
+
 // Every status translation wants written, keyed "Kind namespace/name", and the detaching of
 // routes that name us in their status but no longer attach to any of our Gateways.
 // A LoadBalancer Service's addresses are written with the rest: once every dataplane
 // serves them, or when one has not acknowledged in kStatusWait (MetalLB writes them at
 // assignment, when a client that reads them may find nothing answering yet).
-// The Ingresses served get their Gateway's addresses; the objects their conversion made
-// exist only here, and get no status.
-struct ServedIngresses {
-  std::string gateway;                  // namespace/name of the Gateway they are served on
-  std::vector<std::string> ingresses;   // namespace/name
-  std::set<std::string> made;           // "Kind namespace/name" of the objects made for them
-};
-
-ServedIngresses servedIngresses(const IngressConversion& c, const IngressSettings& settings, const ClusterState& before) {
-  ServedIngresses s;
-  s.gateway = settings.gatewayNamespace + "/" + settings.gatewayName;
-  s.ingresses = c.ingresses;
-  if (c.gateway) {
-    s.made.insert("Gateway " + s.gateway);
-    const bool classKnown = std::any_of(before.gatewayClasses.begin(), before.gatewayClasses.end(),
-                                        [&](const GatewayClass& g) { return g.meta.name == settings.gatewayClass; });
-    if (!classKnown) s.made.insert("GatewayClass " + settings.gatewayClass);
-  }
-  for (const auto& r : c.routes) s.made.insert("HTTPRoute " + r.meta.key());
-  return s;
-}
-
 std::map<std::string, StatusTarget> wantedStatuses(const Translation& t, const std::vector<LoadBalancerService>& loadBalancers,
                                                    const std::map<std::string, std::vector<std::string>>& addresses,
                                                    bool programmed, const std::vector<std::string>& namingUs,
@@ -296,8 +282,8 @@ int main(int argc, char** argv) {
       if (cfg.ingress.enabled) {
         conversion = convertIngresses(*loaded, cfg.ingress);
         for (const auto& n : conversion->notes) ingressNotes.push_back(n.toString());
-        withIngress = withIngresses(*loaded, *conversion, cfg.ingress);
-        ingressesServed = servedIngresses(*conversion, cfg.ingress, *loaded);
+        ingressesServed = {cfg.ingress.gatewayNamespace + "/" + cfg.ingress.gatewayName, conversion->ingresses, {}};
+        withIngress = withIngresses(*loaded, *conversion, cfg.ingress, &ingressesServed.made);
       }
       const ClusterState& state = withIngress ? *withIngress : *loaded;
       const auto translateStart = std::chrono::steady_clock::now();

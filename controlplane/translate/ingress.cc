@@ -640,14 +640,21 @@ std::vector<std::string> ingressConflicts(const Translation& translation, const 
 }
 
 ClusterState withIngresses(const ClusterState& state, const IngressConversion& conversion,
-                           const IngressSettings& settings) {
+                           const IngressSettings& settings, std::set<std::string>* made) {
   ClusterState out = state;
+  std::set<std::string> added;
   if (conversion.gateway) {
     const bool classKnown = std::any_of(out.gatewayClasses.begin(), out.gatewayClasses.end(),
                                         [&](const GatewayClass& c) { return c.meta.name == settings.gatewayClass; });
-    if (!classKnown) out.gatewayClasses.push_back({ObjectMeta{"", settings.gatewayClass}, kControllerName});
+    if (!classKnown) {
+      out.gatewayClasses.push_back({ObjectMeta{"", settings.gatewayClass}, kControllerName});
+      added.insert("GatewayClass " + settings.gatewayClass);
+    }
     out.gateways.push_back(*conversion.gateway);
+    added.insert("Gateway " + conversion.gateway->meta.key());
   }
+  for (const auto& r : conversion.routes) added.insert("HTTPRoute " + r.meta.key());
+  if (made != nullptr) *made = std::move(added);
   out.httpRoutes.insert(out.httpRoutes.end(), conversion.routes.begin(), conversion.routes.end());
   out.referenceGrants.insert(out.referenceGrants.end(), conversion.grants.begin(), conversion.grants.end());
   return out;

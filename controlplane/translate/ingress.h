@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,8 +75,9 @@ std::vector<std::string> ingressConflicts(const Translation& translation, const 
                                           const IngressSettings& settings);
 
 // The state with a conversion's objects added (the GatewayClass it needs too), to be
-// translated like any other.
+// translated like any other; `made` gets "Kind namespace/name" of each object added
+// that has a status (they exist only in the control plane: none is written for them).
 ClusterState withIngresses(const ClusterState& state, const IngressConversion& conversion,
-                           const IngressSettings& settings);
+                           const IngressSettings& settings, std::set<std::string>* made = nullptr);
 
 }  // namespace portico::cp

@@ -131,8 +131,17 @@ start_controlplane() {
 start_controlplane
 
 # route_state VIP: "present" when BIRD has VIP/32 via the appliance, else "absent".
+# route_state VIP: present, absent, or unknown when birdc got no answer from BIRD (its
+# control socket busy), which says nothing about the route.
 route_state() {
-  if birdc show route "$1/32" | grep -q "via 192.0.2.2"; then echo present; else echo absent; fi
+  local out; out=$(birdc show route "$1/32")
+  if grep -q "via 192.0.2.2" <<<"$out"; then
+    echo present
+  elif grep -q "^BIRD .* ready" <<<"$out"; then
+    echo absent
+  else
+    echo unknown
+  fi
 }
 wait_route() {  # wait_route VIP present|absent SECONDS
   for _ in $(seq 1 $(($3 * 10))); do [ "$(route_state "$1")" = "$2" ] && return 0; sleep 0.1; done
@@ -177,9 +186,12 @@ kill -KILL "$(cat "$work/gobgpd.pid")"
 # Sampled every 100 ms from the kill until the new session is up: the route must be
 # there at every sample.
 session_back_route_kept() {
+  local state
   for _ in $(seq 1 300); do
-    [ "$(route_state 203.0.113.200)" = present ] || { echo "the route went away at some point"; return 1; }
-    birdc show protocols portico | grep -q Established && grep -q "starting it again" "$work/cp.log" && return 0
+    state=$(route_state 203.0.113.200)
+    [ "$state" = absent ] && { echo "the route went away at some point"; birdc show route all; tail -5 "$work/cp.log"; return 1; }
+    [ "$state" = present ] && birdc show protocols portico | grep -q Established &&
+      grep -q "starting it again" "$work/cp.log" && return 0
     sleep 0.1
   done
   birdc show protocols all portico; tail -5 "$work/cp.log"; return 1

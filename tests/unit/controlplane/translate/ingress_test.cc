@@ -151,6 +151,13 @@ TEST_F(IngressConversionTest, HostsPathsAndTheDefaultBackendRouteAsIngressDoes) 
   EXPECT_EQ(conversion_.routes[2].meta.name, "ingress.shop-default");
   ASSERT_TRUE(conversion_.gateway);
   EXPECT_EQ(conversion_.gateway->listeners.size(), 1u) << "HTTP only without tls";
+  // What was made exists only in the control plane: no status is written for it.
+  std::set<std::string> made;
+  withIngresses(state_, conversion_, settings_, &made);
+  EXPECT_EQ(made, (std::set<std::string>{"GatewayClass portico", "Gateway portico-system/ingress",
+                                         "HTTPRoute shop/ingress.shop-shop-example-com",
+                                         "HTTPRoute shop/ingress.shop-wildcard-example-org",
+                                         "HTTPRoute shop/ingress.shop-default"}));
 }
 
 TEST_F(IngressConversionTest, TlsHostsGetHttpsListenersAndHttpRedirects) {
