@@ -257,7 +257,7 @@ class Converter {
     }
     if (!https) return {"http"};
     for (const TlsListener& t : tls_) {
-      if (!t.hostname || hostCovered(*t.hostname, host) || (host && t.hostname == host)) names.push_back(t.name);
+      if (!t.hostname || hostCovered(*t.hostname, host)) names.push_back(t.name);
     }
     return names;
   }

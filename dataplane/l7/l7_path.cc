@@ -51,9 +51,6 @@ Segment segmentOf(uint8_t* frame, const ParsedPacket& p) {
 
 uint16_t localMss(uint8_t family) { return family == 4 ? 1460 : 1440; }
 
-// A port's MSS clamp as an upper bound (none: no bound).
-uint16_t clampOf(const arp::PortAddresses& port) { return port.mss != 0 ? port.mss : 0xffff; }
-
 // Addresses and ports for a segment against the direction of `k` (a reply to it).
 void replyTo(const lb::FlowKey& k, SegmentSpec& s) {
   s.family = k.family;
@@ -162,7 +159,7 @@ void sendBackendSyn(const Connection& c, const FlowRecord& r, const L4Context& c
   const uint32_t window = c.clientScale == kNoWindowScale ? c.clientWindow : static_cast<uint32_t>(c.clientWindow) << c.clientScale;
   s.window = static_cast<uint16_t>(std::min<uint32_t>(window, 0xffff));
   const uint8_t egress = ctx.snap.backend(r.backendId)->egressPort;
-  s.mss = std::min(c.clientMss, clampOf(ctx.ports[egress]));
+  s.mss = tcp::tighterMss(c.clientMss, ctx.ports[egress].mss);
   s.windowScale = c.clientScale;
   s.sackPermitted = c.sackPermitted;
   emit(l7, egress, s);
@@ -456,7 +453,7 @@ Verdict answerSyn(uint8_t* frame, uint32_t capacity, const Segment& seg,
   SynOptions offered = parseSynOptions(reinterpret_cast<uint8_t*>(seg.tcp));
   // The client port's clamp holds both ways: the SYN-ACK asks for no more, and the
   // cookie records no more for what we (or a spliced backend) send.
-  offered.mss = std::min(offered.mss, clampOf(ctx.ports[ctx.rxPort]));
+  offered.mss = tcp::tighterMss(offered.mss, ctx.ports[ctx.rxPort].mss);
   const CookieOptions options{offered.mss, offered.windowScale, offered.sackPermitted};
   SegmentSpec s;
   const auto* eth = headerAt<EthHdr>(frame, 0);

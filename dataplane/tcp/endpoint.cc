@@ -20,10 +20,7 @@ uint32_t msOf(uint64_t us) { return static_cast<uint32_t>(us / 1000); }
 uint32_t deadline(uint32_t ms) { return ms == 0 ? 1 : ms; }
 bool expired(uint32_t dueMs, uint32_t nowMs) { return dueMs != 0 && static_cast<int32_t>(nowMs - dueMs) >= 0; }
 // The largest segment on a path: Ethernet's, or the port's clamp when that is less.
-uint16_t localMss(const Path& p) {
-  const uint16_t ethernet = p.family == 4 ? 1460 : 1440;
-  return p.mssClamp != 0 && p.mssClamp < ethernet ? p.mssClamp : ethernet;
-}
+uint16_t localMss(const Path& p) { return tighterMss(p.family == 4 ? 1460 : 1440, p.mssClamp); }
 
 SegmentSpec specOf(const Path& p) {
   SegmentSpec s;

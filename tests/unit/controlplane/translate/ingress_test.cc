@@ -116,7 +116,6 @@ TEST_F(IngressConversionTest, OnlyIngressesOfOurClassAreServed) {
   EXPECT_EQ(route("d.example.com", "/"), "404") << "no class, and ours is not the default";
 
   // Marked the default class, ours takes Ingresses that name none.
-  std::vector<Problem> problems;
   state_.ingressClasses[0].isDefault = true;
   EXPECT_TRUE(isOurIngress(state_.ingresses[3], state_));
   EXPECT_FALSE(isOurIngress(state_.ingresses[2], state_));
@@ -169,6 +168,9 @@ TEST_F(IngressConversionTest, TlsHostsGetHttpsListenersAndHttpRedirects) {
                "    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n"
                "  - host: plain.example.com\n"
                "    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n") +
+       ingress("forced", "nginx.ingress.kubernetes.io/force-ssl-redirect: 'true'",
+               "  ingressClassName: portico\n"
+               "  rules: [{host: forced.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n") +
        ingress("optout", "nginx.ingress.kubernetes.io/ssl-redirect: 'false'",
                "  ingressClassName: portico\n"
                "  tls: [{hosts: [optout.example.com], secretName: optout-cert}]\n"
@@ -193,6 +195,8 @@ TEST_F(IngressConversionTest, TlsHostsGetHttpsListenersAndHttpRedirects) {
   EXPECT_EQ(route("secure.example.com", "/login"), "308 https://secure.example.com/login");
   EXPECT_EQ(route("plain.example.com", "/"), "shop/web:80") << "a host without a certificate is served over HTTP";
   EXPECT_EQ(route("optout.example.com", "/"), "shop/api:8080") << "ssl-redirect: false";
+  EXPECT_EQ(route("forced.example.com", "/x"), "308 https://forced.example.com/x") << "force-ssl-redirect, no certificate";
+  EXPECT_TRUE(noted("no HTTPS listener serves forced.example.com: only the redirect is made"));
   EXPECT_TRUE(noted("RequestRedirect to https (308)"));
 }
 
@@ -216,6 +220,9 @@ data: {X-Team: storefront}
        ingress("captures", "nginx.ingress.kubernetes.io/rewrite-target: /$2, nginx.ingress.kubernetes.io/app-root: /app",
                "  ingressClassName: portico\n"
                "  rules: [{host: b.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}]}}]\n") +
+       ingress("regex", "nginx.ingress.kubernetes.io/use-regex: 'true'",
+               "  ingressClassName: portico\n"
+               "  rules: [{host: d.example.com, http: {paths: [{path: '/v[0-9]+', pathType: ImplementationSpecific, backend: {service: {name: api, port: {number: 8080}}}}]}}]\n") +
        ingress("moved", "nginx.ingress.kubernetes.io/permanent-redirect: 'https://new.example.com/landing'",
                "  ingressClassName: portico\n"
                "  rules: [{host: c.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}]}}]\n"));
@@ -240,6 +247,10 @@ data: {X-Team: storefront}
   EXPECT_EQ(route("b.example.com", "/"), "302 http://b.example.com/app") << "app-root";
   EXPECT_EQ(route("b.example.com", "/x"), "shop/api:8080") << "the captures' rewrite is left out, not guessed";
   EXPECT_EQ(route("c.example.com", "/any"), "301 https://new.example.com/landing");
+  // use-regex: a regular expression from the path's start.
+  EXPECT_EQ(route("d.example.com", "/v2/items"), "shop/api:8080");
+  EXPECT_EQ(route("d.example.com", "/vx"), "404");
+  EXPECT_TRUE(noted("a regular expression (use-regex)"));
 }
 
 // An HTTPRoute that names the Ingresses' Gateway and claims a host an Ingress serves is
