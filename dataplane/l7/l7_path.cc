@@ -513,8 +513,8 @@ uint32_t acceptCookie(uint8_t* frame, const Segment& seg, const lb::KeyedPacket&
 // <SEQ=SEG.ACK><CTL=RST>, so the client gives up the connection now instead of
 // retransmitting into silence for minutes. Within the worker's budget; past it, dropped.
 Verdict resetStray(uint8_t* frame, uint32_t capacity, const Segment& seg, const lb::KeyedPacket& k,
-                   const L4Context& ctx, L7Worker& l7) {
-  if (!l7.strayResets.admit(nowUsOf(ctx))) return Verdict::drop(DropReason::kL7BadCookie);
+                   const L4Context& ctx) {
+  if (ctx.strayResets == nullptr || !ctx.strayResets->admit(nowUsOf(ctx))) return Verdict::drop(DropReason::kL7BadCookie);
   SegmentSpec s;
   s.srcMac = ctx.ports[ctx.rxPort].mac;
   s.dstMac = headerAt<EthHdr>(frame, 0)->src;
@@ -550,7 +550,7 @@ Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const Parsed
   }
   if (relayed || (!hit && !synOnly && port.mode != snapshot::L7Mode::kSplice)) {
     const Verdict v = relayToListener(frame, p, k, hit, port, ctx, l7);
-    return v.isDrop() && v.reason() == DropReason::kL7BadCookie ? resetStray(frame, capacity, seg, k, ctx, l7) : v;
+    return v.isDrop() && v.reason() == DropReason::kL7BadCookie ? resetStray(frame, capacity, seg, k, ctx) : v;
   }
   if (!hit) {
     if (synOnly) return answerSyn(frame, capacity, seg, k, ctx, l7);
@@ -558,7 +558,7 @@ Verdict toListener(uint8_t* frame, uint32_t len, uint32_t capacity, const Parsed
     DropReason why = DropReason::kCount;
     id = acceptCookie(frame, seg, k, port, ctx, l7, why);
     if (id == kNoSlot) {
-      return why == DropReason::kL7BadCookie ? resetStray(frame, capacity, seg, k, ctx, l7) : Verdict::drop(why);
+      return why == DropReason::kL7BadCookie ? resetStray(frame, capacity, seg, k, ctx) : Verdict::drop(why);
     }
   } else {
     id = ctx.flows.record(hit->record).l7;

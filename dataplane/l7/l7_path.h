@@ -15,7 +15,6 @@
 #include <memory>
 #include <vector>
 
-#include "dataplane/common/token_bucket.h"
 #include "dataplane/l7/connection.h"
 #include "dataplane/l7/head_guard.h"
 #include "dataplane/l7/relay.h"
@@ -58,11 +57,6 @@ struct L7Worker {
   FrameSink* sink = nullptr;
   const std::atomic<bool>* draining = nullptr;  // the runtime's: the health endpoint says DRAINING
   std::unique_ptr<RelayWorker> relay;  // relay-mode listeners' connections
-  // Resets for segments of connections this worker does not hold (10 000 a second on the
-  // microsecond clock, 1 000 at once): a client of a restarted dataplane learns at once
-  // that its connection is gone, while a spoofed ACK flood is not reflected one for one.
-  static constexpr uint32_t kStrayResetsPerSecond = 10'000;
-  TokenBucket strayResets{kStrayResetsPerSecond, 1'000'000};
 };
 
 // A TCP segment from a client to an L7 listener port (VIP:port).

@@ -79,10 +79,7 @@ void makeRoom(RelayWorker& rw, const lb::L4Context& ctx);
 // every head allowance is taken, the head arriving longest (that source's, or anyone's)
 // is reset first. headArrived() when the head is whole, failed or answered.
 void admitHead(RelayWorker& rw, uint32_t id, const lb::L4Context& ctx);
-// The worker's clock in microseconds (tests may give only milliseconds).
-inline uint64_t nowUsOf(const lb::L4Context& ctx) {
-  return ctx.nowUs != 0 ? ctx.nowUs : static_cast<uint64_t>(ctx.nowMs) * 1000;
-}
+using lb::nowUsOf;
 inline void headArrived(RelayWorker& rw, uint32_t id) { rw.heads.leave(id); }
 // A TLS listener in Terminate mode: the decrypted stream of `pipe` relayed as it is to
 // `onward`'s backend, as a passthrough connection is. False when no session or

@@ -1,5 +1,6 @@
 #include "dataplane/lb/l4_path.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 
@@ -90,9 +91,9 @@ const snapshot::BackendEntry* liveBackend(uint32_t rec, const L4Context& ctx) {
   return nullptr;
 }
 
-// The flow's backend was removed (its endpoint left the cluster): the frame in hand
-// becomes a reset from the VIP to the client, `forward` being the flow's client-to-VIP
-// key, so the client gives up the connection now rather than retransmitting into silence.
+// The frame in hand becomes a reset from the VIP to the client, `forward` being the
+// connection's client-to-VIP key, so the client gives up the connection now rather than
+// retransmitting into silence. The caller counts it.
 Verdict resetClient(uint8_t* frame, uint32_t len, const FlowKey& forward, const MacAddr& clientMac, uint8_t clientPort,
                     uint32_t seq, uint32_t ack, uint8_t flags, const L4Context& ctx) {
   tcp::SegmentSpec s;
@@ -108,23 +109,42 @@ Verdict resetClient(uint8_t* frame, uint32_t len, const FlowKey& forward, const 
   s.flags = flags;
   const uint16_t n = tcp::writeSegment(frame, len, s);
   if (n == 0) return Verdict::drop(DropReason::kBackendRemoved);
-  LcoreCounters::bump(ctx.counters.l4BackendResets);
   return Verdict::forward(clientPort, n);
 }
 
-// A client segment on such a flow: <SEQ=SEG.ACK><CTL=RST> (RFC 9293), or without an ACK
-// to echo, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Its sequence number is exactly what
-// the client expects, so the client takes it; the flow ends here, and later segments are
-// strays.
-Verdict resetFromClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, uint32_t rec, const L4Context& ctx) {
-  const FlowRecord r = ctx.flows.record(rec);
-  ctx.flows.remove(rec);
-  if (p.l4Proto != kProtoTcp || (tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
+// The answer to a client's TCP segment on a connection that ends here: <SEQ=SEG.ACK>
+// <CTL=RST> (RFC 9293), or without an ACK to echo, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+// Its sequence number is exactly what the client expects, so the client takes it.
+Verdict resetSegment(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FlowKey& forward, const L4Context& ctx) {
   const auto* tcp = headerAt<TcpHdr>(frame, p.l4Offset);
   const bool acks = (tcp->flags & kTcpAck) != 0;
-  return resetClient(frame, len, r.forward, headerAt<EthHdr>(frame, 0)->src, ctx.rxPort, acks ? ntoh32(tcp->ack) : 0,
+  return resetClient(frame, len, forward, headerAt<EthHdr>(frame, 0)->src, ctx.rxPort, acks ? ntoh32(tcp->ack) : 0,
                      acks ? 0 : ntoh32(tcp->seq) + static_cast<uint32_t>(p.l3End - p.payloadOffset),
                      acks ? kTcpRst : kTcpRst | kTcpAck, ctx);
+}
+
+Verdict counted(Verdict v, std::atomic<uint64_t>& counter) {
+  if (!v.isDrop()) LcoreCounters::bump(counter);
+  return v;
+}
+
+// A client segment on a flow whose backend was removed (its endpoint left the cluster):
+// the flow ends here with a reset, and later segments are strays.
+Verdict resetFromClient(uint8_t* frame, uint32_t len, const ParsedPacket& p, uint32_t rec, const L4Context& ctx) {
+  const FlowKey forward = ctx.flows.record(rec).forward;
+  ctx.flows.remove(rec);
+  if (p.l4Proto != kProtoTcp || (tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
+  return counted(resetSegment(frame, len, p, forward, ctx), ctx.counters.l4BackendResets);
+}
+
+// A client segment of a connection no flow here holds: the router moved it from another
+// appliance, this dataplane restarted, or its flow expired or was evicted. Within the
+// worker's budget the client gets a reset and reconnects at once; a drop would leave it
+// retransmitting for minutes. It buys no state.
+Verdict resetStray(uint8_t* frame, uint32_t len, const ParsedPacket& p, const FlowKey& key, const L4Context& ctx) {
+  if (ctx.strayResets == nullptr || !ctx.strayResets->admit(nowUsOf(ctx))) return Verdict::drop(DropReason::kNoFlow);
+  const Verdict v = counted(resetSegment(frame, len, p, key, ctx), ctx.counters.l4StrayResets);
+  return v.isDrop() ? Verdict::drop(DropReason::kNoFlow) : v;
 }
 
 // A backend segment on such a flow (a stream keeps coming from an endpoint that is gone):
@@ -141,8 +161,9 @@ Verdict resetFromBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, ui
   if ((tcpFlags(frame, p) & kTcpRst) != 0) return Verdict::drop(DropReason::kBackendRemoved);
   r.state = FlowState::kReset;
   r.lastSeenMs = ctx.nowMs;
-  return resetClient(frame, len, r.forward, r.clientNextHop, r.clientPort, ntoh32(headerAt<TcpHdr>(frame, p.l4Offset)->seq),
-                     0, kTcpRst, ctx);
+  return counted(resetClient(frame, len, r.forward, r.clientNextHop, r.clientPort,
+                             ntoh32(headerAt<TcpHdr>(frame, p.l4Offset)->seq), 0, kTcpRst, ctx),
+                 ctx.counters.l4BackendResets);
 }
 
 // The SNAT source address on a port for a family, if the port has one.
@@ -220,7 +241,9 @@ Verdict toBackend(uint8_t* frame, uint32_t len, const ParsedPacket& p, const Key
     if (removed(be)) return resetFromClient(frame, len, p, rec, ctx);
   } else {
     // Only a SYN opens a TCP flow: a stray segment must not buy state.
-    if (tcp && (flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) return Verdict::drop(DropReason::kNoFlow);
+    if (tcp && (flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) {
+      return (flags & (kTcpSyn | kTcpRst)) == 0 ? resetStray(frame, len, p, key, ctx) : Verdict::drop(DropReason::kNoFlow);
+    }
     const snapshot::ServiceEntry* svc = ctx.snap.findService(key.dst, key.dstPort, key.proto);
     if (svc == nullptr) return Verdict::drop(DropReason::kNoServiceOnVip);
     const uint16_t pick = svc->maglev.lookup(static_cast<uint32_t>(hash));

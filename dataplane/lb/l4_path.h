@@ -10,6 +10,7 @@
 #include <span>
 
 #include "dataplane/arp/neighbor_cache.h"
+#include "dataplane/common/token_bucket.h"
 #include "dataplane/arp/port_addresses.h"
 #include "dataplane/lb/flow_table.h"
 #include "dataplane/lb/fragment_table.h"
@@ -32,7 +33,15 @@ struct L4Context {
   uint32_t nowMs;
   LcoreCounters& counters;
   uint64_t nowUs = 0;  // the same clock in microseconds (the TCP endpoint's); 0: from nowMs
+  // The worker's budget of resets for segments of connections it does not hold (a moved
+  // ECMP flow, a restarted dataplane, an evicted flow); null: such segments are dropped.
+  TokenBucket* strayResets = nullptr;
 };
+
+// The worker's clock in microseconds (tests may give only milliseconds).
+inline uint64_t nowUsOf(const L4Context& ctx) {
+  return ctx.nowUs != 0 ? ctx.nowUs : static_cast<uint64_t>(ctx.nowMs) * 1000;
+}
 
 // A TCP/UDP packet's flow key and its hash, computed once per packet: the burst loop
 // does it ahead of the decisions so it can prefetch the flow buckets.

@@ -30,6 +30,7 @@ namespace portico::dp {
   X(toClient, "to_client")               \
   X(icmpTranslated, "icmp_translated")   \
   X(l4BackendResets, "l4_backend_resets") \
+  X(l4StrayResets, "l4_stray_resets")    \
   X(handedOff, "handed_off")             \
   X(neighborLearned, "neighbor_frames")  \
   X(l7SynCookies, "l7_syn_cookies")      \

@@ -18,8 +18,8 @@ constexpr uint16_t kBgpPort = 179;
 bool isTcpOrUdp(const ParsedPacket& p) { return p.l4Proto == kProtoTcp || p.l4Proto == kProtoUdp; }
 
 lb::L4Context l4Context(const FrameContext& ctx) {
-  return lb::L4Context{ctx.snap,      ctx.l4->flows, ctx.l4->fragments, ctx.l4->snat, ctx.l4->neighbors,
-                       ctx.ports,     ctx.rxPort,    ctx.nowMs,         ctx.counters,  ctx.nowUs};
+  return lb::L4Context{ctx.snap,  ctx.l4->flows, ctx.l4->fragments, ctx.l4->snat, ctx.l4->neighbors, ctx.ports,
+                       ctx.rxPort, ctx.nowMs,    ctx.counters,      ctx.nowUs,    ctx.l4->strayResets};
 }
 
 bool isIcmpErrorMessage(const uint8_t* frame, const ParsedPacket& p) {

@@ -5,6 +5,7 @@
 
 #include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/port_addresses.h"
+#include "dataplane/common/token_bucket.h"
 #include "dataplane/l7/l7_path.h"
 #include "dataplane/lb/flow_table.h"
 #include "dataplane/lb/fragment_table.h"
@@ -26,6 +27,9 @@ struct FlowState {
   unsigned worker = 0;
   unsigned workers = 1;
   bool handoffReplies = false;  // replies may arrive on another worker's queue (no RSS steering)
+  // The worker's budget of resets for segments of connections it does not hold
+  // (LcoreContext::strayResets); null: such segments are dropped.
+  TokenBucket* strayResets = nullptr;
 };
 
 // Everything the per-frame decision reads, gathered once per burst.

@@ -53,6 +53,12 @@ struct alignas(64) LcoreContext {
   std::unique_ptr<lb::FlowTable> flows;
   std::unique_ptr<lb::FragmentTable> fragments;
   std::unique_ptr<lb::SnatPorts> snat;
+  // Resets for segments of connections this worker does not hold, L4 and L7 alike (10 000
+  // a second on the microsecond clock, 1 000 at once): a client whose flow the router
+  // moved here from another appliance, or whose dataplane restarted, learns at once that
+  // its connection is gone, while a spoofed ACK flood is not reflected one for one.
+  static constexpr uint32_t kStrayResetsPerSecond = 10'000;
+  TokenBucket strayResets{kStrayResetsPerSecond, 1'000'000};
   const arp::NeighborCache* neighbors = nullptr;
   bool handoffReplies = false;
   std::vector<rte_ring*> handoff;  // by worker: frames whose flow that worker owns

@@ -28,7 +28,7 @@ bool setLength(rte_mbuf* m, uint16_t len) {
 
 Worker::Worker(LcoreContext& ctx)
     : ctx_(ctx),
-      l4_{*ctx.flows, *ctx.fragments, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies} {
+      l4_{*ctx.flows, *ctx.fragments, *ctx.snat, *ctx.neighbors, ctx.index, ctx.workers, ctx.handoffReplies, &ctx.strayResets} {
   if (ctx_.l7) ctx_.l7->setSink(&sink_);
 }
 
@@ -67,7 +67,7 @@ void Worker::MbufSink::commit(uint8_t port, uint16_t length) {
 
 lb::L4Context Worker::l4Context(const snapshot::Snapshot& snap, uint32_t nowMs, uint64_t nowUs) {
   return lb::L4Context{snap, *ctx_.flows, *ctx_.fragments, *ctx_.snat, *ctx_.neighbors,
-                       ctx_.addresses, 0, nowMs, *ctx_.counters, nowUs};
+                       ctx_.addresses, 0, nowMs, *ctx_.counters, nowUs, l4_.strayResets};
 }
 
 void Worker::transmit(uint8_t portIndex, rte_mbuf* m) {

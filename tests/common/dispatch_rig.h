@@ -17,6 +17,7 @@
 #include "dataplane/pkt/parser.h"
 #include "dataplane/snapshot/compiler.h"
 #include "dataplane/worker/dispatch.h"
+#include "dataplane/worker/lcore_context.h"
 #include "tests/common/tls_peer.h"
 
 namespace portico::test {
@@ -350,7 +351,8 @@ class Conversation : public tcp::FrameSink {
   lb::FragmentTable fragments_;
   lb::SnatPorts snat_;
   dp::l7::L7Worker l7_;
-  worker::FlowState state_{flows_, fragments_, snat_, world_.neighbors, 0, 1, false};
+  TokenBucket strayResets_{worker::LcoreContext::kStrayResetsPerSecond, 1'000'000};
+  worker::FlowState state_{flows_, fragments_, snat_, world_.neighbors, 0, 1, false, &strayResets_};
   uint8_t buf_[kCapacity];
 };
 

@@ -3,6 +3,7 @@
 // IPv6, Maglev spread, and backend draining and removal, compared byte by byte.
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "dataplane/arp/announce.h"
@@ -420,15 +421,43 @@ TEST_F(L4, FlowsAreListedByTheirWorker) {
   EXPECT_EQ(f.state, dp::lb::FlowState::kSynSeen);
 }
 
-TEST_F(L4, StraySegmentsAndUnknownPortsBuyNoState) {
+// A segment of a connection no flow holds (the router moved it here from another
+// appliance, or it is from before a restart) is answered with <SEQ=SEG.ACK><CTL=RST>, so
+// the client reconnects at once; a reset is not answered. Neither buys state.
+TEST_F(L4, StraySegmentsAreResetAndUnknownPortsDroppedWithoutState) {
   startWith(1);
-  EXPECT_TRUE(clientSends(fromClient(40001, kAck, 1, 1)).empty());
+  EXPECT_TRUE(clientSends(fromClient(40001, kAck, 1, 77)).empty());
+  const auto reset = client_.collect();
+  ASSERT_EQ(reset.size(), 1u);
+  EXPECT_EQ(reset[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
+                                  segment4("192.0.2.100", "192.0.2.1", 80, 40001, kRst, 77, 0, {}, 0)));
+  EXPECT_EQ(counters().l4StrayResets.load(), 1u);
+  EXPECT_TRUE(clientSends(fromClient(40001, kRst | kAck, 1, 77)).empty());
+  EXPECT_TRUE(client_.collect().empty());
   EXPECT_EQ(drops(dp::DropReason::kNoFlow), 1u);
   EXPECT_TRUE(clientSends(frame4(kPortMac, kClientMac, "192.0.2.1", "192.0.2.100", 6,
                                  segment4("192.0.2.1", "192.0.2.100", 40002, 81, kSyn, 1, 0)))
                   .empty());
   EXPECT_EQ(drops(dp::DropReason::kNoServiceOnVip), 1u);
   EXPECT_EQ(rt_->workerContext(0).flows->size(), 0u);
+}
+
+// An ACK flood at an L4 VIP is not reflected one for one either: the worker's budget of
+// stray resets (shared with the L7 path) gives a burst of 1 000, then 10 a millisecond.
+TEST_F(L4, StrayResetsAreBudgeted) {
+  startWith(1);
+  const auto start = std::chrono::steady_clock::now();
+  size_t resets = 0;
+  for (uint16_t p = 1; p <= 1500; ++p) {
+    EXPECT_TRUE(clientSends(fromClient(p, kAck, 1, 777)).empty());
+    resets += client_.collect().size();
+  }
+  const auto elapsedMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(resets, 1000u);
+  EXPECT_LE(resets, 1000u + 10u * static_cast<size_t>(elapsedMs + 2));
+  EXPECT_EQ(counters().l4StrayResets.load(), resets);
+  EXPECT_EQ(resets + drops(dp::DropReason::kNoFlow), 1500u);
 }
 
 TEST_F(L4, MaglevSpreadsNewFlowsEvenly) {
@@ -475,10 +504,11 @@ TEST_F(L4, DrainingKeepsOpenFlowsAndTakesNoNewOnes) {
   EXPECT_EQ(reset[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
                                   segment4("192.0.2.100", "192.0.2.1", 80, pinned, kRst, 7, 0, {}, 0)));
   EXPECT_EQ(counters().l4BackendResets.load(), 1u);
-  // One reset per connection: the flow is gone, a later segment is a stray.
+  // The flow is gone: a later segment is a stray, reset the same way without state.
   EXPECT_TRUE(clientSends(fromClient(pinned, kAck, 3, 7)).empty());
-  EXPECT_TRUE(client_.collect().empty());
-  EXPECT_EQ(drops(dp::DropReason::kNoFlow), 1u);
+  EXPECT_EQ(client_.collect(), reset);
+  EXPECT_EQ(counters().l4BackendResets.load(), 1u);
+  EXPECT_EQ(counters().l4StrayResets.load(), 1u);
 }
 
 // A removed backend that keeps sending (a stream from an endpoint that left) ends the flow
@@ -506,7 +536,9 @@ TEST_F(L4, ARemovedBackendsSegmentResetsTheClient) {
   EXPECT_EQ(exact[0], originated4(kClientMac, kPortMac, "192.0.2.100", "192.0.2.1",
                                   segment4("192.0.2.100", "192.0.2.1", 80, 40000, kRst, 5003, 0, {}, 0)));
   EXPECT_TRUE(clientSends(fromClient(40000, kAck, 1001, 5003)).empty());
-  EXPECT_TRUE(client_.collect().empty()) << "the flow is gone: a later segment is a stray";
+  EXPECT_EQ(client_.collect(), exact) << "the flow is gone: a later segment is a stray, reset the same way";
+  EXPECT_EQ(counters().l4BackendResets.load(), 2u);
+  EXPECT_EQ(counters().l4StrayResets.load(), 1u);
 }
 
 // UDP has no session to reset: a removed backend's datagram is dropped and its flow goes.
