@@ -41,11 +41,11 @@ for name in floor.testpmd_io.mpps_per_core floor.testpmd_macswap.mpps_per_core a
   tls.handshake_us.ecdsa_p256.tls13 tls.resumed_us.ecdsa_p256.tls12 k8s.cold_sync_ms.routes_100 \
   k8s.change_to_ack_ms.routes_100 memory.controlplane_rss_mb.k8s_routes_100 attack.baseline.p99_ms \
   attack.slow_heads.p99_ms attack.syn_flood.p99_ms attack.syn_flood.syns_per_s goodput.clean.mbit_s \
-  goodput.loss_5pct.mbit_s goodput.delay_20ms.mbit_s attack.malformed.frames_per_s; do
+  goodput.loss_5pct.mbit_s goodput.delay_20ms.mbit_s; do
   tap "$name is reported" figure "$name" "v > 0"
 done
 tap "the chart is a PNG" bash -c "[ \"\$(head -c 4 '$chart' | od -An -c | tr -d ' ')\" = '211PNG' ]"
-for attack in slow_heads syn_flood malformed; do
+for attack in slow_heads syn_flood; do
   tap "every legitimate request was answered under $attack" figure "attack.$attack.answered_share" "v == 1"
 done
 for mode in keepalive close; do
