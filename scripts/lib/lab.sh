@@ -84,11 +84,11 @@ lab_backend_link() {
     lab_veth dp pdp1 impb ib0
     lab_veth impb ib1 sw swdp
     lab_impair backend
+    lab_dataplane_iface dp pdp1
+    ip -n "$sw" link set swdp master br0
   else
-    lab_veth dp pdp1 sw swdp
+    lab_backend_join dp pdp1 swdp
   fi
-  lab_dataplane_iface dp pdp1
-  ip -n "$sw" link set swdp master br0
   for i in $(seq 1 "$n"); do
     lab_ns_add "be$i"
     be=$(lab_ns "be$i")
@@ -97,6 +97,14 @@ lab_backend_link() {
     ip -n "$be" addr add "198.51.100.1$i/24" dev eth0
     ip -n "$be" addr add "2001:db8:1::1$i/64" dev eth0 nodad
   done
+}
+
+# lab_backend_join NS IF SWIF: a dataplane's port IF in namespace NS on the backend bridge
+# (its end SWIF), as a second appliance's is.
+lab_backend_join() {
+  lab_veth "$1" "$2" sw "$3"
+  lab_dataplane_iface "$1" "$2"
+  ip -n "$(lab_ns sw)" link set "$3" master br0
 }
 
 # lab_impair client|backend [impair_relay options]: (re)starts the relay of an impaired

@@ -11,6 +11,8 @@
   GET /ws (Upgrade)  101 Switching Protocols, then every byte echoed until the close
   GET /seen          the request lines it received so far, one per line (mirrors)
   GET /mss           the MSS its side of this connection sends with (TCP_MAXSEG)
+  GET /peer          its name and the address the connection came from (a gateway's
+                     SNAT address says which appliance carried it)
 Echo answers carry X-Server-Note, a field a gateway's response filters can remove.
 usage: backend_server.py NAME ADDRESS PORT"""
 import hashlib
@@ -77,6 +79,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.startswith("/seen"):
             return self.reply(("\n".join(SEEN) + "\n").encode())
+        if self.path.startswith("/peer"):
+            return self.reply(f"{NAME} {self.client_address[0]}".encode())
         if self.path.startswith("/mss"):
             return self.reply(str(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)).encode())
         SEEN.append(self.requestline)
