@@ -8,8 +8,8 @@
 #   - both build the same Maglev tables from the same state: a connection with the same
 #     source port reaches the same backend through either appliance;
 #   - clients behind the router are spread over both;
-#   - one appliance dies (dataplane, control plane and gobgpd killed at once) under
-#     short and kept-alive connections: the router stops sending to it when the hold time
+#   - one appliance dies (its dataplane killed, then its control plane and gobgpd, as in
+#     a power loss: the router hears nothing) under short and kept-alive connections: the router stops sending to it when the hold time
 #     (3 s) runs out; every connection opened after that is served, kept-alive
 #     connections through the survivor are untouched, those through the dead one are
 #     lost. The failed connections and the seconds until the router moved are reported;
@@ -32,18 +32,25 @@ lab_init "pma$$"
 work=$(mktemp -d)
 declare -A NS=([a]=dp [b]=dp2) HOST=([a]=2 [b]=3) CP_PID=() DP_OF=()
 
-# stop_appliance a|b [SIGNAL]: its control plane first (it would start gobgpd again),
-# then gobgpd by the pid it wrote, then the dataplane. KILL: all three at once, as a
-# power loss; the router hears nothing.
+# stop_appliance a|b: its control plane first (it would start gobgpd again), then gobgpd
+# by the pid it wrote, then the dataplane.
 stop_appliance() {
-  local x=$1 pids=()
-  [ -n "${CP_PID[$x]:-}" ] && pids+=("${CP_PID[$x]}")
-  [ -s "$work/$x/gobgpd.pid" ] && pids+=("$(cat "$work/$x/gobgpd.pid")")
-  [ -n "${DP_OF[$x]:-}" ] && pids+=("${DP_OF[$x]}")
-  if [ "${2:-TERM}" = KILL ]; then
-    kill -KILL "${pids[@]}" 2>/dev/null
-  fi
-  for pid in "${pids[@]}"; do lab_stop_pid "$pid" || true; done
+  local x=$1 pid
+  for pid in "${CP_PID[$x]:-}" "$(cat "$work/$x/gobgpd.pid" 2>/dev/null)" "${DP_OF[$x]:-}"; do
+    [ -n "$pid" ] && { lab_stop_pid "$pid" || true; }
+  done
+  CP_PID[$x]="" DP_OF[$x]=""
+  rm -f "$work/$x/gobgpd.pid"
+}
+# kill_appliance a|b: a power loss. The dataplane first, and gone before the rest: with its
+# host path gone, nothing the dying gobgpd's kernel sends (a reset of the BGP session)
+# reaches the router, which hears only silence.
+kill_appliance() {
+  local x=$1 pid
+  kill -KILL "${DP_OF[$x]}"
+  lab_stop_pid "${DP_OF[$x]}" || true
+  for pid in "${CP_PID[$x]}" "$(cat "$work/$x/gobgpd.pid")"; do kill -KILL "$pid"; done
+  LAB_PIDS+=("${CP_PID[$x]}")
   CP_PID[$x]="" DP_OF[$x]=""
   rm -f "$work/$x/gobgpd.pid"
 }
@@ -243,7 +250,7 @@ run_clients() {  # run_clients SECONDS THREADS KEPT: one failover_client per VIP
 }
 run_clients 10 4 12
 killed=$(date +%s.%N)
-stop_appliance b KILL
+kill_appliance b
 check "appliance b killed: the router stops sending the L4 VIP to it (hold time 3 s)" wait_hops 203.0.113.202 "via 192.0.2.2 " 20
 moved=$(date +%s.%N)
 check "... and the L7 VIP" wait_hops 203.0.113.200 "via 192.0.2.2 " 5
