@@ -14,7 +14,7 @@ void Announcer::vipsChanged(const lb::VipTable& before, const lb::VipTable& afte
   current_.clear();
   for (uint32_t v4 : after.v4()) current_.push_back(pkt::IpAddress::fromV4(v4));
   for (const auto& v6 : after.v6()) current_.push_back(pkt::IpAddress::fromV6(v6));
-  if (count_ == 0) return;
+  if (count_ == 0 || !active_) return;
   for (uint32_t v4 : after.v4()) {
     if (!before.containsV4(v4)) pending_.push_back({pkt::IpAddress::fromV4(v4), count_, Clock::time_point{}});
   }
@@ -23,7 +23,17 @@ void Announcer::vipsChanged(const lb::VipTable& before, const lb::VipTable& afte
   }
 }
 
+void Announcer::setActive(bool active) {
+  if (active && !active_) {
+    pending_.clear();
+    for (const auto& vip : current_) pending_.push_back({vip, std::max(count_, 1u), Clock::time_point{}});
+  }
+  if (!active) pending_.clear();
+  active_ = active;
+}
+
 void Announcer::tick(Clock::time_point now, const Send& send) {
+  if (!active_) return;
   if (refresh_.count() != 0 && now >= nextRefresh_) {
     // The first pass only sets the clock: new VIPs were just announced by vipsChanged.
     if (nextRefresh_ != Clock::time_point{}) {

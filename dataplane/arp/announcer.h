@@ -31,7 +31,12 @@ class Announcer {
   // Sends the announcements due at `now`.
   void tick(Clock::time_point now, const Send& send);
 
-  bool idle() const { return pending_.empty() && refresh_.count() == 0; }
+  // The standby of an L2 pair announces nothing (VIPs still change underneath). On
+  // becoming active it announces every VIP at once, `count` times (at least once): the
+  // takeover the segment must hear of.
+  void setActive(bool active);
+
+  bool idle() const { return !active_ || (pending_.empty() && refresh_.count() == 0); }
 
  private:
   struct Pending {
@@ -47,6 +52,7 @@ class Announcer {
   Clock::time_point nextRefresh_{};
   std::vector<pkt::IpAddress> current_;  // every VIP, for the refresh
   std::vector<Pending> pending_;
+  bool active_ = true;
 };
 
 }  // namespace portico::dp::arp

@@ -18,6 +18,9 @@ struct PortAddresses {
   // The port's MSS clamp (config::PortConfig::mss), 0 for none; here because every path
   // that writes or forwards a SYN already holds the ports' addresses.
   uint16_t mss = 0;
+  // The UDP port (network order) an L2 pair's heartbeats arrive on at this port's
+  // address, for the control thread; 0: no pair on this port.
+  uint16_t pairPortBe = 0;
 
   bool ownsV4(uint32_t be) const { return ipv4 && *ipv4 == be; }
   bool ownsV6(const pkt::Ipv6Addr& a) const { return ipv6 && *ipv6 == a; }

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -254,9 +255,27 @@ void readFlows(const YAML::Node& node, FlowConfig& flows) {
   }
 }
 
+PairConfig readPair(const YAML::Node& node, const std::vector<PortConfig>& ports) {
+  rejectUnknownKeys(node, "pair", {"port", "peer", "priority", "interval_ms", "udp_port"});
+  PairConfig pair;
+  if (!node["port"]) throw KeyError{"pair.port", "is required (the port both appliances share)"};
+  pair.port = scalar<std::string>(node["port"], "pair.port", "a port name");
+  const auto port = std::find_if(ports.begin(), ports.end(), [&](const PortConfig& p) { return p.name == pair.port; });
+  if (port == ports.end()) throw KeyError{"pair.port", "names no port: \"" + pair.port + "\""};
+  if (!port->ipv4) throw KeyError{"pair.port", "port " + pair.port + " needs an ipv4 address: heartbeats are sent from it"};
+  if (!node["peer"]) throw KeyError{"pair.peer", "is required (the other appliance's address on that port)"};
+  pair.peer = address(node["peer"], "pair.peer", 4).v4;
+  if (pair.peer == *port->ipv4) throw KeyError{"pair.peer", "is this appliance's own address on port " + pair.port};
+  if (node["priority"]) pair.priority = boundedUnsigned(node["priority"], "pair.priority", 1, 255);
+  if (node["interval_ms"]) pair.intervalMs = boundedUnsigned(node["interval_ms"], "pair.interval_ms", 10, 10000);
+  if (node["udp_port"]) pair.udpPort = static_cast<uint16_t>(boundedUnsigned(node["udp_port"], "pair.udp_port", 1, 65535));
+  return pair;
+}
+
 DataplaneConfig readConfig(const YAML::Node& root) {
   rejectUnknownKeys(root, "",
-                    {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "l7", "announce", "api", "metrics", "health"});
+                    {"lcores", "eal", "mbufs", "ports", "vips", "services", "flows", "l7", "announce", "api", "metrics", "health",
+                     "pair"});
   DataplaneConfig cfg;
 
   const auto lcores = root["lcores"];
@@ -354,6 +373,7 @@ DataplaneConfig readConfig(const YAML::Node& root) {
       cfg.announce.intervalMs = boundedUnsigned(announce["interval_ms"], "announce.interval_ms", 10, 600000);
     }
   }
+  if (const auto pair = root["pair"]) cfg.pair = readPair(pair, cfg.ports);
   return cfg;
 }
 

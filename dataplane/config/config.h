@@ -68,6 +68,16 @@ struct MetricsConfig {
   std::string listen;  // "address:port", e.g. "127.0.0.1:9464"
 };
 
+// An active/standby pair of appliances on one segment (arp/l2_pair.h): only the active
+// one answers ARP/NDP for the VIPs. Absent: this appliance alone answers for them.
+struct PairConfig {
+  std::string port;       // the port both appliances share; it needs an ipv4 address
+  uint32_t peer = 0;      // the other appliance's address on it, network byte order
+  unsigned priority = 100;  // 1..255; the higher is active when both start or both are active
+  unsigned intervalMs = 100;  // heartbeats; the peer is dead after three missed
+  uint16_t udpPort = 7947;
+};
+
 struct DataplaneConfig {
   unsigned mainLcore = 0;
   unsigned mbufs = 0;  // packet buffers in the pool; 0: enough for every queue's descriptors
@@ -80,6 +90,7 @@ struct DataplaneConfig {
   l7::L7Settings l7;
   ApiConfig api;
   MetricsConfig metrics;
+  std::optional<PairConfig> pair;
 };
 
 // Parses a dataplane.yaml document. `source` names the file in error messages, which

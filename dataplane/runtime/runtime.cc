@@ -10,6 +10,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -96,6 +97,18 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
                                                     std::chrono::milliseconds(cfg.announce.intervalMs),
                                                     std::chrono::seconds(cfg.announce.refreshS));
   rt->resolver_ = std::make_unique<arp::NeighborResolver>(*rt->neighbors_, addresses);
+  if (cfg.pair) {
+    // A pair member starts silent: it claims the VIPs only once it knows the peer is not
+    // serving them (arp/l2_pair.h).
+    const auto at = std::find_if(cfg.ports.begin(), cfg.ports.end(), [&](const auto& p) { return p.name == cfg.pair->port; });
+    const auto index = static_cast<uint8_t>(at - cfg.ports.begin());
+    arp::PairSettings settings{index, *at->ipv4, cfg.pair->peer, static_cast<uint8_t>(cfg.pair->priority),
+                               std::chrono::milliseconds(cfg.pair->intervalMs), cfg.pair->udpPort};
+    rt->pair_ = std::make_unique<arp::L2Pair>(settings, rt->ports_[index].addresses.mac);
+    rt->standby_.store(true);
+    rt->pairRole_.store(static_cast<int>(rt->pair_->role()));
+    rt->announcer_->setActive(false);
+  }
   rt->compiler_ =
       std::make_unique<snapshot::Compiler>(std::move(routes), *rt->neighbors_, cfg.flows.maglevSize, workers);
   rt->compiler_->serveHealth(cfg.l7.healthPort);
@@ -122,6 +135,7 @@ Status Runtime::openPorts(const config::DataplaneConfig& cfg) {
     port.addresses.mac = opened->mac;
     port.addresses.ipv4 = pc.ipv4;
     port.addresses.mss = pc.mss;
+    if (cfg.pair && cfg.pair->port == pc.name) port.addresses.pairPortBe = pkt::hton16(cfg.pair->udpPort);
     port.addresses.ipv6 = pc.ipv6;
     // Two producers: the control thread and the host path.
     port.controlTx = makeRing("portico_ctl_" + std::to_string(port.info.portId), kControlRingSize, RING_F_SC_DEQ);
@@ -191,6 +205,7 @@ Status Runtime::buildWorkers(const config::DataplaneConfig& cfg) {
     ctx.flowDump = std::make_unique<worker::FlowDump>();
     ctx.l7 = std::make_unique<l7::L7Worker>(cfg.l7, cookieKey, w, counters_[w]);
     ctx.l7->draining = &draining_;
+    ctx.standby = &standby_;
     ctx.flows->setRemovalHook(l7::releaseConnection, ctx.l7.get());
     ctx.pool = pool_;
     ctx.snat = std::make_unique<lb::SnatPorts>(w, workers);
@@ -431,6 +446,10 @@ void Runtime::tick(std::chrono::steady_clock::time_point now) {
       const auto& byId = contexts_[0].portIndexById;
       if (m->port < byId.size()) {
         const uint8_t pi = byId[m->port];
+        if (pair_ && pair_->take(pi, rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), now)) {
+          rte_pktmbuf_free(m);
+          continue;
+        }
         resolver_->onFrame(pi, rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), now);
         // Answers to our address are the kernel's too: it asked for its BGP peers.
         if (ports_[pi].host && rte_ring_mp_enqueue(ports_[pi].hostPriority, m) == 0) continue;
@@ -442,7 +461,19 @@ void Runtime::tick(std::chrono::steady_clock::time_point now) {
     sendControlFrame(port, frame, len);
   };
   resolver_->tick(now, send);
+  if (pair_) tickPair(now);
   if (!announcer_->idle()) announcer_->tick(now, send);
+}
+
+void Runtime::tickPair(std::chrono::steady_clock::time_point now) {
+  if (pair_->decide(now)) {
+    standby_.store(!pair_->active());
+    announcer_->setActive(pair_->active());
+    pairRole_.store(static_cast<int>(pair_->role()));
+    std::fprintf(stderr, "portico-dataplane: pair: %s (%s)\n", arp::roleName(pair_->role()), pair_->why().c_str());
+  }
+  uint8_t frame[arp::L2Pair::kFrameCapacity];
+  if (const uint32_t n = pair_->heartbeatDue(now, frame); n != 0) sendControlFrame(pair_->settings().port, frame, n);
 }
 
 void Runtime::sendControlFrame(std::size_t portIndex, const uint8_t* frame, uint32_t len) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dataplane/arp/announcer.h"
+#include "dataplane/arp/l2_pair.h"
 #include "dataplane/arp/neighbor_cache.h"
 #include "dataplane/arp/neighbor_resolver.h"
 #include "dataplane/common/result.h"
@@ -141,6 +142,12 @@ class Runtime {
   std::unique_ptr<arp::NeighborResolver> resolver_;
   std::unique_ptr<snapshot::Compiler> compiler_;
   std::unique_ptr<arp::Announcer> announcer_;
+  // An L2 pair (config `pair:`): its state machine on the control thread, and what the
+  // workers and /metrics read of it.
+  std::unique_ptr<arp::L2Pair> pair_;
+  std::atomic<bool> standby_{false};
+  std::atomic<int> pairRole_{-1};  // arp::L2Pair::Role, -1 without a pair
+  void tickPair(std::chrono::steady_clock::time_point now);
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;
   std::thread hostThread_;

@@ -97,6 +97,19 @@ Verdict orToHost(Verdict v, const uint8_t* frame, const ParsedPacket& p, const a
   return Verdict::toHost(bgp);
 }
 
+// The VIPs whose neighbour questions this appliance answers: none while it is the
+// standby of an L2 pair, so that the segment sends them to the active one.
+const lb::VipTable& vipsToAnswer(const FrameContext& ctx) {
+  static const lb::VipTable kNone;
+  return ctx.standby ? kNone : ctx.snap.vips;
+}
+
+// The L2 pair's peer telling the control thread it is alive (arp/l2_pair.h).
+bool isPairHeartbeat(const uint8_t* frame, const ParsedPacket& p, const arp::PortAddresses& port) {
+  return port.pairPortBe != 0 && p.l4Proto == kProtoUdp && !p.fragment &&
+         headerAt<UdpHdr>(frame, p.l4Offset)->dstPort == port.pairPortBe;
+}
+
 Verdict dispatchIpv4(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& prep, const FrameContext& ctx) {
   const ParsedPacket& p = prep.parsed;
   const auto* ip = headerAt<Ipv4Hdr>(frame, p.l3Offset);
@@ -109,7 +122,10 @@ Verdict dispatchIpv4(uint8_t* frame, uint32_t len, uint32_t capacity, const Prep
     }
     return toVip(frame, len, capacity, prep, ctx);
   }
-  if (port.ownsV4(ip->dst)) return orToHost(toPortAddress(frame, len, capacity, prep, ctx), frame, p, port);
+  if (port.ownsV4(ip->dst)) {
+    if (isPairHeartbeat(frame, p, port)) return Verdict::toControl();
+    return orToHost(toPortAddress(frame, len, capacity, prep, ctx), frame, p, port);
+  }
   return Verdict::drop(DropReason::kNotForUs);
 }
 
@@ -120,7 +136,7 @@ Verdict dispatchIpv6(uint8_t* frame, uint32_t len, uint32_t capacity, const Prep
   const arp::PortAddresses& port = ctx.ports[ctx.rxPort];
   const bool icmp = p.l4Proto == kProtoIcmp6 && !p.laterFragment;
   if (icmp && frame[p.l4Offset] == kIcmp6NeighborSolicit) {
-    const Verdict v = arp::answerNeighborSolicit(frame, capacity, p, port, ctx.snap.vips);
+    const Verdict v = arp::answerNeighborSolicit(frame, capacity, p, port, vipsToAnswer(ctx));
     if (v.isReply()) LcoreCounters::bump(ctx.counters.ndAdvertisements);
     return v;
   }
@@ -151,7 +167,7 @@ Verdict decide(uint8_t* frame, uint32_t len, uint32_t capacity, const Prepared& 
       // Replies to our own address answer the control thread's neighbour requests.
       const auto* arp = headerAt<ArpHdr>(frame, p.l3Offset);
       if (ntoh16(arp->op) == kArpReply && port.ownsV4(arp->tpa)) return Verdict::toControl();
-      const Verdict v = arp::answerArp(frame, len, p, port, ctx.snap.vips);
+      const Verdict v = arp::answerArp(frame, len, p, port, vipsToAnswer(ctx));
       if (v.isReply()) LcoreCounters::bump(ctx.counters.arpReplies);
       return v;
     }

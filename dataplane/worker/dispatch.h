@@ -42,6 +42,7 @@ struct FrameContext {
   uint32_t nowMs = 0;
   l7::L7Worker* l7 = nullptr;  // null: no L7 listeners (needs l4 too)
   uint64_t nowUs = 0;
+  bool standby = false;  // an L2 pair's standby: no ARP/NDP answers for VIPs (their traffic is still served)
 };
 
 // The first stage for a frame of a burst: parsed, and for TCP/UDP its flow key hashed

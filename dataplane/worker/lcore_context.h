@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -68,6 +69,7 @@ struct alignas(64) LcoreContext {
   uint32_t lastTimerMs = 0;
   std::unique_ptr<FlowDump> flowDump;  // answers "list your flows" from the API thread
   std::unique_ptr<l7::L7Worker> l7;    // L7 connections; its flows' removal frees them
+  const std::atomic<bool>* standby = nullptr;  // the runtime's: true while the L2 pair's standby
   rte_mempool* pool = nullptr;         // for frames the worker originates (L7)
 };
 

@@ -174,6 +174,7 @@ unsigned Worker::pollOnce() {
   const uint64_t start = rte_get_tsc_cycles();
   const auto nowMs = static_cast<uint32_t>(start / ctx_.tscPerMs);
   const uint64_t nowUs = start * 1000 / ctx_.tscPerMs;
+  const bool standby = ctx_.standby != nullptr && ctx_.standby->load(std::memory_order_relaxed);
   unsigned handled = 0;
   rte_mbuf* burst[kBurstSize];
   if (snap != nullptr) {
@@ -184,7 +185,7 @@ unsigned Worker::pollOnce() {
                                                    kBurstSize, nullptr);
       for (unsigned i = 0; i < n; ++i) {
         handle(burst[i], FrameContext{*snap, ctx_.addresses, ctx_.portIndexById[burst[i]->port], *ctx_.counters, &l4_, nowMs,
-                            ctx_.l7.get(), nowUs},
+                            ctx_.l7.get(), nowUs, standby},
                nullptr);
       }
       handled += n;
@@ -194,7 +195,7 @@ unsigned Worker::pollOnce() {
       const uint16_t n = rte_eth_rx_burst(port.portId, port.queue, burst, kBurstSize);
       if (n == 0) continue;
       LcoreCounters::bump(ctx_.counters->rxPackets, n);
-      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs, ctx_.l7.get(), nowUs}, burst, n);
+      receive(FrameContext{*snap, ctx_.addresses, pi, *ctx_.counters, &l4_, nowMs, ctx_.l7.get(), nowUs, standby}, burst, n);
       handled += n;
     }
   }

@@ -3,10 +3,12 @@
 
 #include <rte_malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include "dataplane/arp/announce.h"
+#include "dataplane/arp/l2_pair.h"
 #include "tests/packet/packet_fixture.h"
 
 namespace portico::test {
@@ -166,6 +168,89 @@ TEST_F(Answers, AWorkerStuckInAPassStopsTheWatchdogsFeeding) {
   // A stopped worker (offline) holds nothing up.
   ctx.snapshots->unregisterWorker(ctx.index);
   EXPECT_TRUE(rt_->workersProgressed());
+}
+
+// An L2 pair member (dataplane.yaml `pair:`), peer 192.0.2.3 on the client port.
+class Pair : public PacketTest {
+ protected:
+  void SetUp() override {
+    auto cfg = baseConfig();
+    cfg.ports.resize(1);
+    cfg.desired.vips = {ip("192.0.2.100")};
+    cfg.announce.count = 1;
+    cfg.pair = dp::config::PairConfig{"client", htonl(v4("192.0.2.3")), 100, 100, 7947};
+    start(cfg);
+  }
+
+  // The frames the client port sent (heartbeats, announcements, answers) after one poll.
+  std::vector<Bytes> sent() {
+    poll();
+    return client_.collect();
+  }
+  static bool isHeartbeat(const Bytes& f) { return f.size() == 60 && f[23] == 17 && f[36] == 0x1f && f[37] == 0x0b; }
+  static bool isGratuitousArp(const Bytes& f) {
+    Bytes garp = ethernet(kBroadcast, kPortMac, 0x0806, arpBody(1, kPortMac, v4("192.0.2.100"), {}, v4("192.0.2.100")));
+    garp.resize(60, 0);
+    return f == garp;
+  }
+};
+
+// Starting, it listens and answers no ARP for its VIPs (its own address still); with no
+// peer heard for three intervals it takes over: gratuitous ARP, then answers.
+TEST_F(Pair, AloneItTakesTheVipsAfterListening) {
+  client_.inject(pool_, arpRequest("192.0.2.100"));
+  client_.inject(pool_, arpRequest("192.0.2.2"));
+  auto out = sent();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], arpReply("192.0.2.2")) << "the port's own address is answered, the VIP is not";
+  tick();
+  out = sent();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(isHeartbeat(out[0]));
+  EXPECT_NE(rt_->metricsText().find("portico_pair_active 0\n"), std::string::npos);
+  tick(std::chrono::milliseconds(300));
+  out = sent();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(isHeartbeat(out[0]) || isHeartbeat(out[1]));
+  EXPECT_TRUE(isGratuitousArp(out[0]) || isGratuitousArp(out[1])) << "the takeover is announced";
+  client_.inject(pool_, arpRequest("192.0.2.100"));
+  out = sent();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], arpReply("192.0.2.100"));
+  EXPECT_NE(rt_->metricsText().find("portico_pair_active 1\n"), std::string::npos);
+}
+
+// The active peer's heartbeats, through the worker to the control thread, keep it standby;
+// when they stop for three intervals it takes over.
+TEST_F(Pair, APeersHeartbeatsKeepItStandbyUntilTheyStop) {
+  dp::arp::PairSettings peerSettings{0, htonl(v4("192.0.2.3")), htonl(v4("192.0.2.2")), 200,
+                                     std::chrono::milliseconds(100), 7947};
+  dp::arp::L2Pair peer(peerSettings, dp::pkt::MacAddr(kClientMac));
+  peer.decide(now_);
+  peer.decide(now_ + std::chrono::milliseconds(300));
+  ASSERT_TRUE(peer.active());
+  const auto heartbeat = [&] {
+    uint8_t frame[dp::arp::L2Pair::kFrameCapacity];
+    const uint32_t n = peer.heartbeatDue(now_ + std::chrono::hours(1), frame);
+    client_.inject(pool_, Bytes(frame, frame + n));
+    poll();
+  };
+  for (int i = 0; i < 5; ++i) {
+    heartbeat();
+    tick(std::chrono::milliseconds(100));
+  }
+  const auto vipAnswered = [&] {
+    client_.inject(pool_, arpRequest("192.0.2.100"));
+    const auto out = sent();
+    return std::find(out.begin(), out.end(), arpReply("192.0.2.100")) != out.end();
+  };
+  EXPECT_FALSE(vipAnswered()) << "the standby leaves the VIP to the active peer";
+  EXPECT_EQ(counters().drops[static_cast<size_t>(dp::DropReason::kNoHostPath)].load(), 0u)
+      << "heartbeats go to the control thread, not the host";
+  tick(std::chrono::milliseconds(200));
+  EXPECT_FALSE(vipAnswered()) << "two missed heartbeats are not a death";
+  tick(std::chrono::milliseconds(200));
+  EXPECT_TRUE(vipAnswered()) << "silent peer: taken over";
 }
 
 }  // namespace

@@ -86,5 +86,32 @@ TEST(Announcer, CountZeroDisablesAnnouncements) {
   EXPECT_TRUE(a.idle());
 }
 
+// The standby of an L2 pair says nothing, whatever its VIPs do; taking over, it announces
+// every VIP at once, the configured number of times.
+TEST(Announcer, AStandbyIsSilentAndATakeoverAnnouncesEveryVip) {
+  Announcer a({kMacA}, 2, 1000ms, 30s);
+  std::vector<Sent> sent;
+  auto send = [&sent](std::size_t port, const uint8_t* f, uint32_t len) { sent.push_back({port, Bytes(f, f + len)}); };
+  a.setActive(false);
+  const auto t0 = Announcer::Clock::now();
+  a.vipsChanged({}, lb::VipTable({*pkt::IpAddress::parse("192.0.2.100"), *pkt::IpAddress::parse("192.0.2.101")}));
+  EXPECT_TRUE(a.idle());
+  a.tick(t0, send);
+  a.tick(t0 + 60s, send);
+  EXPECT_TRUE(sent.empty());
+  a.setActive(true);
+  a.tick(t0 + 61s, send);
+  ASSERT_EQ(sent.size(), 2u);
+  Bytes garp = ethernet({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, kMacA, 0x0806,
+                        arpBody(1, kMacA, v4("192.0.2.101"), {}, v4("192.0.2.101")));
+  garp.resize(60, 0);
+  EXPECT_EQ(sent[1].frame, garp);
+  a.tick(t0 + 62s, send);
+  EXPECT_EQ(sent.size(), 4u) << "count 2";
+  a.setActive(false);
+  a.tick(t0 + 200s, send);
+  EXPECT_EQ(sent.size(), 4u) << "no refresh from a standby";
+}
+
 }  // namespace
 }  // namespace portico::dp::arp

@@ -1,5 +1,6 @@
 #include "dataplane/config/config.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -211,6 +212,35 @@ TEST(Config, ErrorsNameFileKeyAndProblem) {
     ASSERT_FALSE(cfg.ok()) << c.yaml;
     EXPECT_EQ(cfg.error().toString(), c.message) << c.yaml;
   }
+}
+
+TEST(Config, L2Pair) {
+  const std::string base = "lcores: {workers: [1]}\nports: [{name: a, device: net_null0, ipv4: 192.0.2.2/24}, "
+                           "{name: b, device: net_null1}]\n";
+  auto cfg = parseConfig(base, "f.yaml");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_FALSE(cfg->pair) << "alone unless asked for";
+  cfg = parseConfig(base + "pair: {port: a, peer: 192.0.2.3, priority: 200}\n", "f.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+  EXPECT_EQ(cfg->pair->port, "a");
+  EXPECT_EQ(cfg->pair->peer, htonl(0xc0000203));
+  EXPECT_EQ(cfg->pair->priority, 200u);
+  EXPECT_EQ(cfg->pair->intervalMs, 100u);
+  EXPECT_EQ(cfg->pair->udpPort, 7947u);
+  const auto error = [&](const std::string& pair) {
+    auto c = parseConfig(base + "pair: " + pair + "\n", "f.yaml");
+    return c.ok() ? std::string("ok") : c.error().toString();
+  };
+  EXPECT_EQ(error("{peer: 192.0.2.3}"), "f.yaml: pair.port: is required (the port both appliances share)");
+  EXPECT_EQ(error("{port: c, peer: 192.0.2.3}"), "f.yaml: pair.port: names no port: \"c\"");
+  EXPECT_EQ(error("{port: b, peer: 192.0.2.3}"),
+            "f.yaml: pair.port: port b needs an ipv4 address: heartbeats are sent from it");
+  EXPECT_EQ(error("{port: a}"), "f.yaml: pair.peer: is required (the other appliance's address on that port)");
+  EXPECT_EQ(error("{port: a, peer: 192.0.2.2}"), "f.yaml: pair.peer: is this appliance's own address on port a");
+  EXPECT_EQ(error("{port: a, peer: 2001:db8::3}"), "f.yaml: pair.peer: '2001:db8::3' is not an IPv4 address");
+  EXPECT_EQ(error("{port: a, peer: 192.0.2.3, priority: 0}"), "f.yaml: pair.priority: 0 is out of range [1, 255]");
+  EXPECT_EQ(error("{port: a, peer: 192.0.2.3, interval_ms: 5}"), "f.yaml: pair.interval_ms: 5 is out of range [10, 10000]");
+  EXPECT_NE(error("{port: a, peer: 192.0.2.3, vrid: 1}").find("pair.vrid"), std::string::npos);
 }
 
 TEST(Config, AnnounceRefresh) {
