@@ -107,36 +107,36 @@ bool L2Pair::decide(Clock::time_point now) {
     started_ = now;
   }
   const bool alive = peerAlive(now);
-  const std::string peer = "the peer " + v4String(settings_.peer);
+  const auto peer = [this] { return "the peer " + v4String(settings_.peer); };  // only for a change
   Role next = role_;
   std::string why;
   switch (role_) {
     case Role::kStarting:
       if (alive && peerRole_ == Role::kActive) {
         next = Role::kStandby;
-        why = peer + " is active";
+        why = peer() + " is active";
       } else if (alive) {
         next = winsOverPeer() ? Role::kActive : Role::kStandby;
-        why = peer + " is " + roleName(peerRole_) + ", priority " + std::to_string(peerPriority_) + " against our " +
+        why = peer() + " is " + roleName(peerRole_) + ", priority " + std::to_string(peerPriority_) + " against our " +
               std::to_string(settings_.priority);
       } else if (now - started_ >= settings_.interval * kDeadIntervals) {
         next = Role::kActive;
-        why = peer + " was not heard since we started";
+        why = peer() + " was not heard since we started";
       }
       break;
     case Role::kStandby:
       if (!alive) {
         next = Role::kActive;
-        why = peer + " went silent";
+        why = peer() + " went silent";
       } else if (peerRole_ != Role::kActive && winsOverPeer()) {
         next = Role::kActive;
-        why = peer + " is " + roleName(peerRole_) + " and gives way to our priority";
+        why = peer() + " is " + roleName(peerRole_) + " and gives way to our priority";
       }
       break;
     case Role::kActive:
       if (alive && peerRole_ == Role::kActive && !winsOverPeer()) {
         next = Role::kStandby;
-        why = peer + " is active too and has precedence";
+        why = peer() + " is active too and has precedence";
       }
       break;
   }
