@@ -32,7 +32,8 @@ total_failed=0
 for run in build-san:unit build-san:packet build-san:fuzz build:k8s build:lab; do
   dir=${run%%:*} suite=${run#*:}
   log="$dir/meson-logs/suite-$suite.txt"
-  # Lab and packet tests spin a polling core each: they run one at a time.
+  # Lab and packet tests spin a polling core each: they run one at a time, except the lab
+  # tests tests/lab/meson.build calls light (two at a time).
   meson test -C "$dir" --no-rebuild --suite "$suite" --print-errorlogs --num-processes 2 >"$log" 2>&1
   status=$?
   read -r passed failed skipped < <(python3 scripts/lib/count_tests.py "$dir/meson-logs/testlog.junit.xml")

@@ -248,7 +248,7 @@ run_clients() {  # run_clients SECONDS THREADS KEPT: one failover_client per VIP
   LAB_PIDS+=("$l4_client" "$l7_client")
   lab_wait_until 20 "the clients' kept-alive connections to be answered" bash -c "grep -q connected $work/l4.json && grep -q connected $work/l7.json"
 }
-run_clients 10 4 12
+run_clients 8 4 12
 killed=$(date +%s.%N)
 kill_appliance b
 check "appliance b killed: the router stops sending the L4 VIP to it (hold time 3 s)" wait_hops 203.0.113.202 "via 192.0.2.2 " 20

@@ -271,7 +271,7 @@ if one_worker; then
 # The Secret rotated while a long download runs: the download finishes on the old
 # certificate's session, and the next handshake gets the new certificate.
 in_client curl -s --max-time 120 --limit-rate 5M --cacert "$work/ca.crt" -o "$work/long" \
-  "https://shop.example.com/big?bytes=50000000" &
+  "https://shop.example.com/big?bytes=30000000" &
 download_pid=$!
 LAB_PIDS+=("$download_pid")
 started() { [ "$(stat -c %s "$work/long" 2>/dev/null || echo 0)" -gt 1000000 ]; }
@@ -294,7 +294,7 @@ check "the next handshake gets the new certificate" lab_wait_until 30 "the new c
 check "... while the download was still running" kill -0 "$download_pid"
 wait "$download_pid"
 check "the download finished byte-identical on the old session" \
-  test "$(sha256sum <"$work/long" | cut -d' ' -f1)" = "$(lab_pattern_sha 50000000)"
+  test "$(sha256sum <"$work/long" | cut -d' ' -f1)" = "$(lab_pattern_sha 30000000)"
 # The rotation was a push: every listener's context was built again.
 reused_after_push() { handshake -servername shop.example.com -tls1_2 -sess_in "$work/session" | grep '^Reused'; }
 check "a ticket issued before the push resumes after it" reused_after_push
