@@ -24,12 +24,12 @@ void Announcer::vipsChanged(const lb::VipTable& before, const lb::VipTable& afte
 }
 
 void Announcer::setActive(bool active) {
-  if (active && !active_) {
-    pending_.clear();
+  if (active == active_) return;
+  active_ = active;
+  pending_.clear();
+  if (active) {
     for (const auto& vip : current_) pending_.push_back({vip, std::max(count_, 1u), Clock::time_point{}});
   }
-  if (!active) pending_.clear();
-  active_ = active;
 }
 
 void Announcer::tick(Clock::time_point now, const Send& send) {

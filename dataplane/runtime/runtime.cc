@@ -106,7 +106,6 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const config::DataplaneConfig& 
                                std::chrono::milliseconds(cfg.pair->intervalMs), cfg.pair->udpPort};
     rt->pair_ = std::make_unique<arp::L2Pair>(settings, rt->ports_[index].addresses.mac);
     rt->standby_.store(true);
-    rt->pairRole_.store(static_cast<int>(rt->pair_->role()));
     rt->announcer_->setActive(false);
   }
   rt->compiler_ =
@@ -469,7 +468,6 @@ void Runtime::tickPair(std::chrono::steady_clock::time_point now) {
   if (pair_->decide(now)) {
     standby_.store(!pair_->active());
     announcer_->setActive(pair_->active());
-    pairRole_.store(static_cast<int>(pair_->role()));
     std::fprintf(stderr, "portico-dataplane: pair: %s (%s)\n", arp::roleName(pair_->role()), pair_->why().c_str());
   }
   uint8_t frame[arp::L2Pair::kFrameCapacity];

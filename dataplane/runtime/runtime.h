@@ -146,7 +146,6 @@ class Runtime {
   // workers and /metrics read of it.
   std::unique_ptr<arp::L2Pair> pair_;
   std::atomic<bool> standby_{false};
-  std::atomic<int> pairRole_{-1};  // arp::L2Pair::Role, -1 without a pair
   void tickPair(std::chrono::steady_clock::time_point now);
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<LaunchArgs> launchArgs_;

@@ -82,10 +82,10 @@ std::string Runtime::metricsText() const {
   out.sample({}, static_cast<uint64_t>(serving() ? 1 : 0));
   out.family("portico_draining", Type::kGauge, "1 while drained (porticoctl drain): health checks answer 503 DRAINING");
   out.sample({}, static_cast<uint64_t>(draining() ? 1 : 0));
-  if (const int role = pairRole_.load(); role >= 0) {
+  if (pair_) {  // made before any thread starts, never replaced
     out.family("portico_pair_active", Type::kGauge,
                "1 while this appliance is the active one of its L2 pair (it answers ARP/NDP for the VIPs)");
-    out.sample({}, static_cast<uint64_t>(role == static_cast<int>(arp::L2Pair::Role::kActive) ? 1 : 0));
+    out.sample({}, static_cast<uint64_t>(standby_.load() ? 0 : 1));
   }
   return out.text();
 }
