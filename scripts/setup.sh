@@ -10,7 +10,7 @@ packages=(
   # data plane (dpdk-dev carries dpdk-testpmd, the forwarding floor and traffic source)
   libdpdk-dev dpdk dpdk-dev libhyperscan-dev libpcap-dev libnuma-dev libxxhash-dev
   # control plane and API
-  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libsystemd-dev libcurl4-openssl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libssl-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libcpp-httplib-dev libsystemd-dev libcurl4-openssl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the sanitizer build and the fuzzers (scripts/sanitize.sh): clang, its runtimes

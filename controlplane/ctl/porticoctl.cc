@@ -18,7 +18,7 @@
 #include "controlplane/config/config.h"
 #include "controlplane/ctl/manifest_writer.h"
 #include "controlplane/translate/ingress.h"
-#include "controlplane/source/manifest_parser.h"
+#include "controlplane/source/manifest_directory.h"
 #include "controlplane/translate/request_match.h"
 #include "controlplane/translate/translation.h"
 #include "proto/dataplane.grpc.pb.h"

@@ -304,4 +304,24 @@ struct ClusterState {
   std::unordered_map<std::string, std::string> sources;
 };
 
+// Calls f(kind, &ClusterState::list) for every kind a state holds, so that code which
+// handles each kind (merging, counting) cannot miss one.
+template <typename F>
+void forEachKind(F&& f) {
+  f("GatewayClass", &ClusterState::gatewayClasses);
+  f("Gateway", &ClusterState::gateways);
+  f("HTTPRoute", &ClusterState::httpRoutes);
+  f("TLSRoute", &ClusterState::tlsRoutes);
+  f("TCPRoute", &ClusterState::tcpRoutes);
+  f("UDPRoute", &ClusterState::udpRoutes);
+  f("ReferenceGrant", &ClusterState::referenceGrants);
+  f("Service", &ClusterState::services);
+  f("EndpointSlice", &ClusterState::endpointSlices);
+  f("Namespace", &ClusterState::namespaces);
+  f("Secret", &ClusterState::secrets);
+  f("Ingress", &ClusterState::ingresses);
+  f("IngressClass", &ClusterState::ingressClasses);
+  f("ConfigMap", &ClusterState::configMaps);
+}
+
 }  // namespace portico::cp

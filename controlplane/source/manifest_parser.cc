@@ -1,15 +1,12 @@
 #include "controlplane/source/manifest_parser.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <tuple>
+#include <type_traits>
 
 #include "controlplane/model/base64.h"
+#include "controlplane/source/yaml_tree.h"
 
 namespace portico::cp {
 
@@ -27,72 +24,70 @@ struct FieldError {
 std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
 std::string at(const std::string& field, std::size_t i) { return field + "[" + std::to_string(i) + "]"; }
 
-YAML::Node child(const YAML::Node& n, const char* key) { return n.IsMap() ? n[key] : YAML::Node(); }
+yaml::Node child(const yaml::Node& n, const char* key) { return n.isMap() ? n[key] : yaml::Node(); }
 
-std::string str(const YAML::Node& n, const std::string& field) {
-  if (!n.IsScalar()) throw FieldError{field, "must be a string"};
-  return n.Scalar();
+std::string str(const yaml::Node& n, const std::string& field) {
+  if (!n.isScalar()) throw FieldError{field, "must be a string"};
+  return n.scalar();
 }
 
-std::string requiredStr(const YAML::Node& parent, const char* key, const std::string& field) {
-  const YAML::Node n = child(parent, key);
-  if (!n || n.IsNull()) throw FieldError{join(field, key), "is required"};
+std::string requiredStr(const yaml::Node& parent, const char* key, const std::string& field) {
+  const yaml::Node n = child(parent, key);
+  if (!n || n.isNull()) throw FieldError{join(field, key), "is required"};
   const std::string v = str(n, join(field, key));
   if (v.empty()) throw FieldError{join(field, key), "must not be empty"};
   return v;
 }
 
-std::optional<std::string> optStr(const YAML::Node& parent, const char* key, const std::string& field) {
-  const YAML::Node n = child(parent, key);
-  if (!n || n.IsNull()) return std::nullopt;
+std::optional<std::string> optStr(const yaml::Node& parent, const char* key, const std::string& field) {
+  const yaml::Node n = child(parent, key);
+  if (!n || n.isNull()) return std::nullopt;
   return str(n, join(field, key));
 }
 
-uint32_t number(const YAML::Node& n, const std::string& field, uint32_t lo, uint32_t hi) {
-  if (!n.IsScalar()) throw FieldError{field, "must be a number"};
-  long long v;
-  try {
-    v = n.as<long long>();
-  } catch (const YAML::Exception&) {
-    throw FieldError{field, "'" + n.Scalar() + "' is not a number"};
-  }
+uint32_t number(const yaml::Node& n, const std::string& field, uint32_t lo, uint32_t hi) {
+  if (!n.isScalar()) throw FieldError{field, "must be a number"};
+  const std::optional<long long> read = n.integer();
+  if (!read) throw FieldError{field, "'" + n.scalar() + "' is not a number"};
+  const long long v = *read;
   if (v < lo || v > hi) {
     throw FieldError{field, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"};
   }
   return static_cast<uint32_t>(v);
 }
 
-std::optional<uint32_t> optNumber(const YAML::Node& parent, const char* key, const std::string& field, uint32_t lo,
+std::optional<uint32_t> optNumber(const yaml::Node& parent, const char* key, const std::string& field, uint32_t lo,
                                   uint32_t hi) {
-  const YAML::Node n = child(parent, key);
-  if (!n || n.IsNull()) return std::nullopt;
+  const yaml::Node n = child(parent, key);
+  if (!n || n.isNull()) return std::nullopt;
   return number(n, join(field, key), lo, hi);
 }
 
-std::optional<bool> optBool(const YAML::Node& parent, const char* key, const std::string& field) {
-  const YAML::Node n = child(parent, key);
-  if (!n || n.IsNull()) return std::nullopt;
-  try {
-    return n.as<bool>();
-  } catch (const YAML::Exception&) {
-    throw FieldError{join(field, key), "must be true or false"};
-  }
+std::optional<bool> optBool(const yaml::Node& parent, const char* key, const std::string& field) {
+  const yaml::Node n = child(parent, key);
+  if (!n || n.isNull()) return std::nullopt;
+  const std::optional<bool> read = n.boolean();
+  if (!read) throw FieldError{join(field, key), "must be true or false"};
+  return read;
 }
 
 template <typename F>
-void eachItem(const YAML::Node& parent, const char* key, const std::string& field, F&& f) {
-  const YAML::Node n = child(parent, key);
-  if (!n || n.IsNull()) return;
-  if (!n.IsSequence()) throw FieldError{join(field, key), "must be a list"};
+void eachItem(const yaml::Node& parent, const char* key, const std::string& field, F&& f) {
+  const yaml::Node n = child(parent, key);
+  if (!n || n.isNull()) return;
+  if (!n.isSequence()) throw FieldError{join(field, key), "must be a list"};
   for (std::size_t i = 0; i < n.size(); ++i) f(n[i], at(join(field, key), i));
 }
 
-std::map<std::string, std::string> stringMap(const YAML::Node& parent, const char* key, const std::string& field) {
+std::map<std::string, std::string> stringMap(const yaml::Node& parent, const char* key, const std::string& field) {
   std::map<std::string, std::string> out;
-  const YAML::Node n = child(parent, key);
-  if (!n || n.IsNull()) return out;
-  if (!n.IsMap()) throw FieldError{join(field, key), "must be a mapping"};
-  for (const auto& kv : n) out[kv.first.as<std::string>()] = str(kv.second, join(join(field, key), kv.first.as<std::string>()));
+  const yaml::Node n = child(parent, key);
+  if (!n || n.isNull()) return out;
+  if (!n.isMap()) throw FieldError{join(field, key), "must be a mapping"};
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string name = str(n.key(i), join(field, key) + " key");
+    out[name] = str(n.value(i), join(join(field, key), name));
+  }
   return out;
 }
 
@@ -102,13 +97,13 @@ std::string base64(const std::string& text, const std::string& field) {
   return std::move(*decoded);
 }
 
-ObjectMeta readMeta(const YAML::Node& doc, bool namespaced, const std::string& source) {
-  const YAML::Node m = child(doc, "metadata");
-  if (!m || !m.IsMap()) throw FieldError{"metadata", "is required"};
+ObjectMeta readMeta(const yaml::Node& doc, bool namespaced, const std::string& source) {
+  const yaml::Node m = child(doc, "metadata");
+  if (!m || !m.isMap()) throw FieldError{"metadata", "is required"};
   ObjectMeta meta;
   meta.name = requiredStr(m, "name", "metadata");
   meta.ns = namespaced ? optStr(m, "namespace", "metadata").value_or("default") : "";
-  const YAML::Node gen = child(m, "generation");
+  const yaml::Node gen = child(m, "generation");
   meta.generation = gen ? number(gen, "metadata.generation", 0, 0x7fffffff) : 1;
   meta.creationTimestamp = optStr(m, "creationTimestamp", "metadata").value_or("");
   meta.labels = stringMap(m, "labels", "metadata");
@@ -117,9 +112,9 @@ ObjectMeta readMeta(const YAML::Node& doc, bool namespaced, const std::string& s
   return meta;
 }
 
-std::vector<ParentReference> readParentRefs(const YAML::Node& spec) {
+std::vector<ParentReference> readParentRefs(const yaml::Node& spec) {
   std::vector<ParentReference> refs;
-  eachItem(spec, "parentRefs", "spec", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(spec, "parentRefs", "spec", [&](const yaml::Node& n, const std::string& f) {
     ParentReference r;
     r.group = optStr(n, "group", f).value_or(kGatewayGroup);
     r.kind = optStr(n, "kind", f).value_or("Gateway");
@@ -132,7 +127,7 @@ std::vector<ParentReference> readParentRefs(const YAML::Node& spec) {
   return refs;
 }
 
-BackendRef readBackendRef(const YAML::Node& n, const std::string& f) {
+BackendRef readBackendRef(const yaml::Node& n, const std::string& f) {
   BackendRef r;
   r.group = optStr(n, "group", f).value_or("");
   r.kind = optStr(n, "kind", f).value_or("Service");
@@ -143,22 +138,22 @@ BackendRef readBackendRef(const YAML::Node& n, const std::string& f) {
   return r;
 }
 
-HttpHeaderFilter readHeaderFilter(const YAML::Node& n, const std::string& f) {
+HttpHeaderFilter readHeaderFilter(const yaml::Node& n, const std::string& f) {
   HttpHeaderFilter h;
   auto pairs = [&](const char* key, std::vector<std::pair<std::string, std::string>>& out) {
-    eachItem(n, key, f, [&](const YAML::Node& p, const std::string& pf) {
+    eachItem(n, key, f, [&](const yaml::Node& p, const std::string& pf) {
       out.emplace_back(requiredStr(p, "name", pf), optStr(p, "value", pf).value_or(""));
     });
   };
   pairs("set", h.set);
   pairs("add", h.add);
-  eachItem(n, "remove", f, [&](const YAML::Node& r, const std::string& rf) { h.remove.push_back(str(r, rf)); });
+  eachItem(n, "remove", f, [&](const yaml::Node& r, const std::string& rf) { h.remove.push_back(str(r, rf)); });
   return h;
 }
 
-std::optional<HttpPathModifier> readPathModifier(const YAML::Node& parent, const std::string& field) {
-  const YAML::Node n = child(parent, "path");
-  if (!n || n.IsNull()) return std::nullopt;
+std::optional<HttpPathModifier> readPathModifier(const yaml::Node& parent, const std::string& field) {
+  const yaml::Node n = child(parent, "path");
+  if (!n || n.isNull()) return std::nullopt;
   const std::string f = join(field, "path");
   HttpPathModifier m;
   m.type = requiredStr(n, "type", f);
@@ -171,12 +166,12 @@ std::optional<HttpPathModifier> readPathModifier(const YAML::Node& parent, const
 }
 
 // One HTTPRouteFilter; the type's own field holds its settings (Gateway API's union).
-HttpRouteFilter readFilter(const YAML::Node& n, const std::string& f) {
+HttpRouteFilter readFilter(const yaml::Node& n, const std::string& f) {
   HttpRouteFilter filter;
   filter.type = requiredStr(n, "type", f);
   auto settings = [&](const char* key) {
-    const YAML::Node s = child(n, key);
-    if (!s || !s.IsMap()) throw FieldError{join(f, key), "is required for a " + filter.type + " filter"};
+    const yaml::Node s = child(n, key);
+    if (!s || !s.isMap()) throw FieldError{join(f, key), "is required for a " + filter.type + " filter"};
     return s;
   };
   if (filter.type == "RequestHeaderModifier") {
@@ -184,7 +179,7 @@ HttpRouteFilter readFilter(const YAML::Node& n, const std::string& f) {
   } else if (filter.type == "ResponseHeaderModifier") {
     filter.headers = readHeaderFilter(settings("responseHeaderModifier"), join(f, "responseHeaderModifier"));
   } else if (filter.type == "RequestRedirect") {
-    const YAML::Node s = settings("requestRedirect");
+    const yaml::Node s = settings("requestRedirect");
     const std::string sf = join(f, "requestRedirect");
     filter.scheme = optStr(s, "scheme", sf);
     filter.hostname = optStr(s, "hostname", sf);
@@ -192,27 +187,27 @@ HttpRouteFilter readFilter(const YAML::Node& n, const std::string& f) {
     filter.path = readPathModifier(s, sf);
     filter.statusCode = optNumber(s, "statusCode", sf, 100, 599).value_or(302);
   } else if (filter.type == "URLRewrite") {
-    const YAML::Node s = settings("urlRewrite");
+    const yaml::Node s = settings("urlRewrite");
     filter.hostname = optStr(s, "hostname", join(f, "urlRewrite"));
     filter.path = readPathModifier(s, join(f, "urlRewrite"));
   } else if (filter.type == "RequestMirror") {
-    const YAML::Node s = settings("requestMirror");
-    const YAML::Node ref = child(s, "backendRef");
-    if (!ref || !ref.IsMap()) throw FieldError{join(f, "requestMirror.backendRef"), "is required"};
+    const yaml::Node s = settings("requestMirror");
+    const yaml::Node ref = child(s, "backendRef");
+    if (!ref || !ref.isMap()) throw FieldError{join(f, "requestMirror.backendRef"), "is required"};
     filter.mirror = readBackendRef(ref, join(f, "requestMirror.backendRef"));
   }
   return filter;
 }
 
-std::vector<HttpRouteFilter> readFilters(const YAML::Node& parent, const std::string& field) {
+std::vector<HttpRouteFilter> readFilters(const yaml::Node& parent, const std::string& field) {
   std::vector<HttpRouteFilter> out;
-  eachItem(parent, "filters", field, [&](const YAML::Node& n, const std::string& f) { out.push_back(readFilter(n, f)); });
+  eachItem(parent, "filters", field, [&](const yaml::Node& n, const std::string& f) { out.push_back(readFilter(n, f)); });
   return out;
 }
 
-std::vector<BackendRef> readBackendRefs(const YAML::Node& rule, const std::string& field, bool withFilters = false) {
+std::vector<BackendRef> readBackendRefs(const yaml::Node& rule, const std::string& field, bool withFilters = false) {
   std::vector<BackendRef> refs;
-  eachItem(rule, "backendRefs", field, [&](const YAML::Node& n, const std::string& f) {
+  eachItem(rule, "backendRefs", field, [&](const yaml::Node& n, const std::string& f) {
     BackendRef r = readBackendRef(n, f);
     if (withFilters) r.filters = readFilters(n, f);
     refs.push_back(r);
@@ -220,26 +215,26 @@ std::vector<BackendRef> readBackendRefs(const YAML::Node& rule, const std::strin
   return refs;
 }
 
-std::vector<std::string> readHostnames(const YAML::Node& spec) {
+std::vector<std::string> readHostnames(const yaml::Node& spec) {
   std::vector<std::string> out;
-  eachItem(spec, "hostnames", "spec", [&](const YAML::Node& n, const std::string& f) { out.push_back(str(n, f)); });
+  eachItem(spec, "hostnames", "spec", [&](const yaml::Node& n, const std::string& f) { out.push_back(str(n, f)); });
   return out;
 }
 
-Gateway readGateway(const YAML::Node& doc, const ObjectMeta& meta) {
+Gateway readGateway(const yaml::Node& doc, const ObjectMeta& meta) {
   Gateway g;
   g.meta = meta;
-  const YAML::Node spec = child(doc, "spec");
+  const yaml::Node spec = child(doc, "spec");
   g.gatewayClassName = requiredStr(spec, "gatewayClassName", "spec");
-  eachItem(spec, "listeners", "spec", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(spec, "listeners", "spec", [&](const yaml::Node& n, const std::string& f) {
     Listener l;
     l.name = requiredStr(n, "name", f);
     l.port = number(child(n, "port"), join(f, "port"), 1, 65535);
     l.protocol = requiredStr(n, "protocol", f);
     l.hostname = optStr(n, "hostname", f);
-    if (const YAML::Node tls = child(n, "tls")) {
+    if (const yaml::Node tls = child(n, "tls")) {
       l.tlsMode = optStr(tls, "mode", join(f, "tls")).value_or("Terminate");
-      eachItem(tls, "certificateRefs", join(f, "tls"), [&](const YAML::Node& c, const std::string& cf) {
+      eachItem(tls, "certificateRefs", join(f, "tls"), [&](const yaml::Node& c, const std::string& cf) {
         SecretObjectReference ref;
         ref.group = optStr(c, "group", cf).value_or("");
         ref.kind = optStr(c, "kind", cf).value_or("Secret");
@@ -248,24 +243,24 @@ Gateway readGateway(const YAML::Node& doc, const ObjectMeta& meta) {
         l.certificateRefs.push_back(ref);
       });
     }
-    if (const YAML::Node ar = child(n, "allowedRoutes")) {
+    if (const yaml::Node ar = child(n, "allowedRoutes")) {
       const std::string af = join(f, "allowedRoutes");
-      if (const YAML::Node ns = child(ar, "namespaces")) {
+      if (const yaml::Node ns = child(ar, "namespaces")) {
         l.allowedFrom = optStr(ns, "from", join(af, "namespaces")).value_or("Same");
-        if (const YAML::Node sel = child(ns, "selector")) {
+        if (const yaml::Node sel = child(ns, "selector")) {
           LabelSelector s;
           s.matchLabels = stringMap(sel, "matchLabels", join(af, "namespaces.selector"));
-          eachItem(sel, "matchExpressions", join(af, "namespaces.selector"), [&](const YAML::Node& e, const std::string& ef) {
+          eachItem(sel, "matchExpressions", join(af, "namespaces.selector"), [&](const yaml::Node& e, const std::string& ef) {
             LabelSelector::Expression x;
             x.key = requiredStr(e, "key", ef);
             x.op = requiredStr(e, "operator", ef);
-            eachItem(e, "values", ef, [&](const YAML::Node& v, const std::string& vf) { x.values.push_back(str(v, vf)); });
+            eachItem(e, "values", ef, [&](const yaml::Node& v, const std::string& vf) { x.values.push_back(str(v, vf)); });
             s.matchExpressions.push_back(x);
           });
           l.allowedSelector = s;
         }
       }
-      eachItem(ar, "kinds", af, [&](const YAML::Node& k, const std::string& kf) {
+      eachItem(ar, "kinds", af, [&](const yaml::Node& k, const std::string& kf) {
         RouteGroupKind rgk;
         rgk.group = optStr(k, "group", kf).value_or(kGatewayGroup);
         rgk.kind = requiredStr(k, "kind", kf);
@@ -274,7 +269,7 @@ Gateway readGateway(const YAML::Node& doc, const ObjectMeta& meta) {
     }
     g.listeners.push_back(l);
   });
-  eachItem(spec, "addresses", "spec", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(spec, "addresses", "spec", [&](const yaml::Node& n, const std::string& f) {
     GatewayAddress a;
     a.type = optStr(n, "type", f).value_or("IPAddress");
     a.value = requiredStr(n, "value", f);
@@ -286,50 +281,49 @@ Gateway readGateway(const YAML::Node& doc, const ObjectMeta& meta) {
 // Who wrote parent entries into a route's status, so a controller can find entries of its
 // own that it no longer stands behind. Read leniently: status is not the user's to get
 // right and must never make a route unreadable.
-std::vector<std::string> readStatusControllers(const YAML::Node& doc) {
+std::vector<std::string> readStatusControllers(const yaml::Node& doc) {
   std::vector<std::string> out;
-  // A missing key gives a node that throws when asked anything but whether it is there.
-  const YAML::Node status = child(doc, "status");
-  const YAML::Node parents = status ? child(status, "parents") : YAML::Node();
-  if (!parents || !parents.IsSequence()) return out;
-  for (const YAML::Node& p : parents) {
-    const YAML::Node name = child(p, "controllerName");
-    if (name && name.IsScalar()) out.push_back(name.Scalar());
+  const yaml::Node status = child(doc, "status");
+  const yaml::Node parents = status ? child(status, "parents") : yaml::Node();
+  if (!parents || !parents.isSequence()) return out;
+  for (std::size_t i = 0; i < parents.size(); ++i) {
+    const yaml::Node name = child(parents[i], "controllerName");
+    if (name && name.isScalar()) out.push_back(name.scalar());
   }
   return out;
 }
 
-HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
+HttpRoute readHttpRoute(const yaml::Node& doc, const ObjectMeta& meta) {
   HttpRoute r;
   r.meta = meta;
-  const YAML::Node spec = child(doc, "spec");
+  const yaml::Node spec = child(doc, "spec");
   r.parentRefs = readParentRefs(spec);
   r.hostnames = readHostnames(spec);
   r.statusControllers = readStatusControllers(doc);
-  eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(spec, "rules", "spec", [&](const yaml::Node& n, const std::string& f) {
     HttpRouteRule rule;
-    eachItem(n, "matches", f, [&](const YAML::Node& m, const std::string& mf) {
+    eachItem(n, "matches", f, [&](const yaml::Node& m, const std::string& mf) {
       HttpRouteMatch match;
-      if (const YAML::Node path = child(m, "path")) {
+      if (const yaml::Node path = child(m, "path")) {
         match.pathType = optStr(path, "type", join(mf, "path")).value_or("PathPrefix");
         match.pathValue = optStr(path, "value", join(mf, "path")).value_or("/");
       }
-      auto valueMatch = [](const YAML::Node& v, const std::string& vf) {
+      auto valueMatch = [](const yaml::Node& v, const std::string& vf) {
         return HttpValueMatch{optStr(v, "type", vf).value_or("Exact"), requiredStr(v, "name", vf),
                               optStr(v, "value", vf).value_or("")};
       };
-      eachItem(m, "headers", mf, [&](const YAML::Node& h, const std::string& hf) { match.headers.push_back(valueMatch(h, hf)); });
+      eachItem(m, "headers", mf, [&](const yaml::Node& h, const std::string& hf) { match.headers.push_back(valueMatch(h, hf)); });
       eachItem(m, "queryParams", mf,
-               [&](const YAML::Node& q, const std::string& qf) { match.queryParams.push_back(valueMatch(q, qf)); });
+               [&](const yaml::Node& q, const std::string& qf) { match.queryParams.push_back(valueMatch(q, qf)); });
       match.method = optStr(m, "method", mf);
       rule.matches.push_back(match);
     });
     rule.backendRefs = readBackendRefs(n, f, true);
     rule.filters = readFilters(n, f);
     for (const char* key : {"retry", "sessionPersistence"}) {
-      if (const YAML::Node x = child(n, key); x && !x.IsNull()) rule.unsupportedFields.push_back(key);
+      if (const yaml::Node x = child(n, key); x && !x.isNull()) rule.unsupportedFields.push_back(key);
     }
-    if (const YAML::Node t = child(n, "timeouts")) {
+    if (const yaml::Node t = child(n, "timeouts")) {
       rule.requestTimeout = optStr(t, "request", join(f, "timeouts"));
       rule.backendRequestTimeout = optStr(t, "backendRequest", join(f, "timeouts"));
     }
@@ -340,30 +334,30 @@ HttpRoute readHttpRoute(const YAML::Node& doc, const ObjectMeta& meta) {
 
 // A route whose rules are backendRefs alone: TLSRoute, TCPRoute, UDPRoute.
 template <typename Route>
-Route readBackendRoute(const YAML::Node& doc, const ObjectMeta& meta) {
+Route readBackendRoute(const yaml::Node& doc, const ObjectMeta& meta) {
   Route r;
   r.meta = meta;
-  const YAML::Node spec = child(doc, "spec");
+  const yaml::Node spec = child(doc, "spec");
   r.parentRefs = readParentRefs(spec);
   r.statusControllers = readStatusControllers(doc);
-  eachItem(spec, "rules", "spec", [&](const YAML::Node& n, const std::string& f) { r.rules.push_back(readBackendRefs(n, f)); });
+  eachItem(spec, "rules", "spec", [&](const yaml::Node& n, const std::string& f) { r.rules.push_back(readBackendRefs(n, f)); });
   return r;
 }
 
-TlsRoute readTlsRoute(const YAML::Node& doc, const ObjectMeta& meta) {
+TlsRoute readTlsRoute(const yaml::Node& doc, const ObjectMeta& meta) {
   TlsRoute r = readBackendRoute<TlsRoute>(doc, meta);
   r.hostnames = readHostnames(child(doc, "spec"));
   return r;
 }
 
-ReferenceGrant readReferenceGrant(const YAML::Node& doc, const ObjectMeta& meta) {
+ReferenceGrant readReferenceGrant(const yaml::Node& doc, const ObjectMeta& meta) {
   ReferenceGrant g;
   g.meta = meta;
-  const YAML::Node spec = child(doc, "spec");
-  eachItem(spec, "from", "spec", [&](const YAML::Node& n, const std::string& f) {
+  const yaml::Node spec = child(doc, "spec");
+  eachItem(spec, "from", "spec", [&](const yaml::Node& n, const std::string& f) {
     g.from.push_back({optStr(n, "group", f).value_or(""), requiredStr(n, "kind", f), requiredStr(n, "namespace", f)});
   });
-  eachItem(spec, "to", "spec", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(spec, "to", "spec", [&](const yaml::Node& n, const std::string& f) {
     g.to.push_back({optStr(n, "group", f).value_or(""), requiredStr(n, "kind", f), optStr(n, "name", f)});
   });
   return g;
@@ -371,39 +365,38 @@ ReferenceGrant readReferenceGrant(const YAML::Node& doc, const ObjectMeta& meta)
 
 // status.loadBalancer.ingress[].ip of a Service or an Ingress, read leniently: status is
 // not the user's to get right.
-std::vector<std::string> statusAddresses(const YAML::Node& doc) {
+std::vector<std::string> statusAddresses(const yaml::Node& doc) {
   std::vector<std::string> out;
-  const YAML::Node status = child(doc, "status");
-  const YAML::Node lb = status ? child(status, "loadBalancer") : YAML::Node();
-  const YAML::Node ingress = lb ? child(lb, "ingress") : YAML::Node();
-  if (ingress && ingress.IsSequence()) {
-    for (const YAML::Node& i : ingress) {
-      const YAML::Node ip = child(i, "ip");
-      if (ip && ip.IsScalar()) out.push_back(ip.Scalar());
+  const yaml::Node status = child(doc, "status");
+  const yaml::Node lb = status ? child(status, "loadBalancer") : yaml::Node();
+  const yaml::Node ingress = lb ? child(lb, "ingress") : yaml::Node();
+  if (ingress && ingress.isSequence()) {
+    for (std::size_t i = 0; i < ingress.size(); ++i) {
+      const yaml::Node ip = child(ingress[i], "ip");
+      if (ip && ip.isScalar()) out.push_back(ip.scalar());
     }
   }
   return out;
 }
 
-Service readService(const YAML::Node& doc, const ObjectMeta& meta) {
+Service readService(const yaml::Node& doc, const ObjectMeta& meta) {
   Service s;
   s.meta = meta;
-  const YAML::Node spec = child(doc, "spec");
+  const yaml::Node spec = child(doc, "spec");
   s.type = optStr(spec, "type", "spec").value_or("ClusterIP");
   s.loadBalancerClass = optStr(spec, "loadBalancerClass", "spec");
   s.loadBalancerIP = optStr(spec, "loadBalancerIP", "spec");
   s.externalTrafficPolicy = optStr(spec, "externalTrafficPolicy", "spec").value_or("Cluster");
   s.ipFamilyPolicy = optStr(spec, "ipFamilyPolicy", "spec").value_or("SingleStack");
-  eachItem(spec, "ipFamilies", "spec", [&](const YAML::Node& n, const std::string& f) { s.ipFamilies.push_back(str(n, f)); });
+  eachItem(spec, "ipFamilies", "spec", [&](const yaml::Node& n, const std::string& f) { s.ipFamilies.push_back(str(n, f)); });
   s.statusAddresses = statusAddresses(doc);
-  eachItem(spec, "ports", "spec", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(spec, "ports", "spec", [&](const yaml::Node& n, const std::string& f) {
     ServicePort p;
     p.name = optStr(n, "name", f).value_or("");
     p.port = number(child(n, "port"), join(f, "port"), 1, 65535);
     p.protocol = optStr(n, "protocol", f).value_or("TCP");
-    if (const YAML::Node t = child(n, "targetPort"); t && !t.IsNull()) {
-      long long v;
-      if (YAML::convert<long long>::decode(t, v)) {
+    if (const yaml::Node t = child(n, "targetPort"); t && !t.isNull()) {
+      if (t.integer()) {
         p.targetPortNumber = number(t, join(f, "targetPort"), 1, 65535);
       } else {
         p.targetPortName = str(t, join(f, "targetPort"));
@@ -416,21 +409,21 @@ Service readService(const YAML::Node& doc, const ObjectMeta& meta) {
   return s;
 }
 
-EndpointSlice readEndpointSlice(const YAML::Node& doc, const ObjectMeta& meta) {
+EndpointSlice readEndpointSlice(const yaml::Node& doc, const ObjectMeta& meta) {
   EndpointSlice e;
   e.meta = meta;
   const auto svc = meta.labels.find("kubernetes.io/service-name");
   if (svc == meta.labels.end()) throw FieldError{"metadata.labels", "needs kubernetes.io/service-name"};
   e.serviceName = svc->second;
   e.addressType = requiredStr(doc, "addressType", "");
-  eachItem(doc, "ports", "", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(doc, "ports", "", [&](const yaml::Node& n, const std::string& f) {
     e.ports.push_back({optStr(n, "name", f).value_or(""), optNumber(n, "port", f, 1, 65535),
                        optStr(n, "protocol", f).value_or("TCP")});
   });
-  eachItem(doc, "endpoints", "", [&](const YAML::Node& n, const std::string& f) {
+  eachItem(doc, "endpoints", "", [&](const yaml::Node& n, const std::string& f) {
     EndpointSlice::Endpoint ep;
-    eachItem(n, "addresses", f, [&](const YAML::Node& a, const std::string& af) { ep.addresses.push_back(str(a, af)); });
-    if (const YAML::Node c = child(n, "conditions")) {
+    eachItem(n, "addresses", f, [&](const yaml::Node& a, const std::string& af) { ep.addresses.push_back(str(a, af)); });
+    if (const yaml::Node c = child(n, "conditions")) {
       ep.ready = optBool(c, "ready", join(f, "conditions"));
       ep.serving = optBool(c, "serving", join(f, "conditions"));
       ep.terminating = optBool(c, "terminating", join(f, "conditions"));
@@ -440,27 +433,27 @@ EndpointSlice readEndpointSlice(const YAML::Node& doc, const ObjectMeta& meta) {
   return e;
 }
 
-Secret readSecret(const YAML::Node& doc, const ObjectMeta& meta) {
+Secret readSecret(const yaml::Node& doc, const ObjectMeta& meta) {
   Secret s;
   s.meta = meta;
   s.type = optStr(doc, "type", "").value_or("Opaque");
-  const YAML::Node data = child(doc, "data");
-  if (const YAML::Node crt = child(data, "tls.crt")) s.certificatePem = base64(str(crt, "data.tls.crt"), "data.tls.crt");
-  if (const YAML::Node key = child(data, "tls.key")) s.keyPem = base64(str(key, "data.tls.key"), "data.tls.key");
+  const yaml::Node data = child(doc, "data");
+  if (const yaml::Node crt = child(data, "tls.crt")) s.certificatePem = base64(str(crt, "data.tls.crt"), "data.tls.crt");
+  if (const yaml::Node key = child(data, "tls.key")) s.keyPem = base64(str(key, "data.tls.key"), "data.tls.key");
   return s;
 }
 
-IngressBackend readIngressBackend(const YAML::Node& n, const std::string& f) {
-  if (!n || !n.IsMap()) throw FieldError{f, "is required (a service or a resource)"};
+IngressBackend readIngressBackend(const yaml::Node& n, const std::string& f) {
+  if (!n || !n.isMap()) throw FieldError{f, "is required (a service or a resource)"};
   IngressBackend b;
-  if (const YAML::Node svc = child(n, "service")) {
+  if (const yaml::Node svc = child(n, "service")) {
     b.service = requiredStr(svc, "name", join(f, "service"));
-    const YAML::Node port = child(svc, "port");
+    const yaml::Node port = child(svc, "port");
     if (!port) throw FieldError{join(f, "service.port"), "is required"};
     b.portNumber = optNumber(port, "number", join(f, "service.port"), 1, 65535);
     b.portName = optStr(port, "name", join(f, "service.port"));
     if (!b.portNumber && !b.portName) throw FieldError{join(f, "service.port"), "needs a number or a name"};
-  } else if (const YAML::Node res = child(n, "resource")) {
+  } else if (const yaml::Node res = child(n, "resource")) {
     b.resource = requiredStr(res, "kind", join(f, "resource")) + " " + requiredStr(res, "name", join(f, "resource"));
   } else {
     throw FieldError{f, "needs a service or a resource"};
@@ -468,19 +461,19 @@ IngressBackend readIngressBackend(const YAML::Node& n, const std::string& f) {
   return b;
 }
 
-Ingress readIngress(const YAML::Node& doc, const ObjectMeta& meta) {
+Ingress readIngress(const yaml::Node& doc, const ObjectMeta& meta) {
   Ingress in;
   in.meta = meta;
-  const YAML::Node spec = child(doc, "spec");
+  const yaml::Node spec = child(doc, "spec");
   in.ingressClassName = optStr(spec, "ingressClassName", "spec");
-  if (const YAML::Node d = child(spec, "defaultBackend"); d && !d.IsNull()) {
+  if (const yaml::Node d = child(spec, "defaultBackend"); d && !d.isNull()) {
     in.defaultBackend = readIngressBackend(d, "spec.defaultBackend");
   }
-  eachItem(spec, "rules", "spec", [&](const YAML::Node& r, const std::string& f) {
+  eachItem(spec, "rules", "spec", [&](const yaml::Node& r, const std::string& f) {
     IngressRule rule;
     rule.host = optStr(r, "host", f);
-    const YAML::Node http = child(r, "http");
-    if (http) eachItem(http, "paths", join(f, "http"), [&](const YAML::Node& p, const std::string& pf) {
+    const yaml::Node http = child(r, "http");
+    if (http) eachItem(http, "paths", join(f, "http"), [&](const yaml::Node& p, const std::string& pf) {
       IngressPath path;
       path.path = optStr(p, "path", pf).value_or("/");
       path.pathType = requiredStr(p, "pathType", pf);
@@ -492,9 +485,9 @@ Ingress readIngress(const YAML::Node& doc, const ObjectMeta& meta) {
     });
     in.rules.push_back(std::move(rule));
   });
-  eachItem(spec, "tls", "spec", [&](const YAML::Node& t, const std::string& f) {
+  eachItem(spec, "tls", "spec", [&](const yaml::Node& t, const std::string& f) {
     IngressTls tls;
-    eachItem(t, "hosts", f, [&](const YAML::Node& h, const std::string& hf) { tls.hosts.push_back(str(h, hf)); });
+    eachItem(t, "hosts", f, [&](const yaml::Node& h, const std::string& hf) { tls.hosts.push_back(str(h, hf)); });
     tls.secretName = optStr(t, "secretName", f).value_or("");
     in.tls.push_back(std::move(tls));
   });
@@ -502,7 +495,7 @@ Ingress readIngress(const YAML::Node& doc, const ObjectMeta& meta) {
   return in;
 }
 
-IngressClass readIngressClass(const YAML::Node& doc, const ObjectMeta& meta) {
+IngressClass readIngressClass(const yaml::Node& doc, const ObjectMeta& meta) {
   IngressClass c;
   c.meta = meta;
   c.controller = requiredStr(child(doc, "spec"), "controller", "spec");
@@ -546,10 +539,10 @@ void addUnique(std::vector<T>& list, T&& object, const std::string& kind, std::u
   list.push_back(std::move(object));
 }
 
-void parseDocument(const YAML::Node& doc, const std::string& source, ClusterState& into, std::vector<Problem>& problems,
+void parseDocument(const yaml::Node& doc, const std::string& source, ClusterState& into, std::vector<Problem>& problems,
                    bool inList = false) {
-  if (!doc || doc.IsNull()) return;  // an empty document between separators
-  if (!doc.IsMap()) {
+  if (!doc || doc.isNull()) return;  // an empty document between separators
+  if (!doc.isMap()) {
     problems.push_back({source, "", "", "is not a Kubernetes object (expected a mapping)"});
     return;
   }
@@ -561,7 +554,7 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
       // Kubernetes never nests Lists; refusing to keeps a self-referencing YAML alias
       // from recursing forever.
       if (inList) throw FieldError{"kind", "a List inside a List is not read"};
-      eachItem(doc, "items", "", [&](const YAML::Node& item, const std::string& f) {
+      eachItem(doc, "items", "", [&](const yaml::Node& item, const std::string& f) {
         parseDocument(item, source + " " + f, into, problems, true);
       });
       return;
@@ -605,8 +598,6 @@ void parseDocument(const YAML::Node& doc, const std::string& source, ClusterStat
     }
   } catch (const FieldError& e) {
     problems.push_back({source, object.empty() ? kind : object, e.field, e.message + "; the object is ignored"});
-  } catch (const YAML::Exception& e) {
-    problems.push_back({source, object.empty() ? kind : object, "", e.msg + "; the object is ignored"});
   }
 }
 
@@ -622,48 +613,18 @@ bool contentLine(std::string_view line) {
   return first != std::string_view::npos && line[first] != '#' && !(first == 0 && line[0] == '%');
 }
 
-// A document that is null on purpose ("null", "~"), as opposed to text yaml-cpp 0.7
-// reads as nothing.
-bool spelledNull(std::string_view doc) {
-  std::string value;
-  for (std::size_t pos = 0; pos < doc.size();) {
-    std::size_t eol = doc.find('\n', pos);
-    if (eol == std::string_view::npos) eol = doc.size();
-    std::string_view l = doc.substr(pos, eol - pos);
-    if (documentMarker(l, "---")) l.remove_prefix(3);
-    if (contentLine(l)) value += l;
-    pos = eol + 1;
-  }
-  const auto first = value.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return true;
-  value = value.substr(first, value.find_last_not_of(" \t\r") - first + 1);
-  return value == "null" || value == "Null" || value == "NULL" || value == "~";
-}
 
-struct DocumentError {
-  std::size_t line, column;
-  std::string message;
+struct DocumentRange {
+  std::size_t start, end, line;  // bytes of the text, and the line the range starts on
 };
 
-// The documents of a stream, each read with YAML::Load. yaml-cpp 0.7's LoadAll loops for
-// ever, allocating, on a stream such as ",{" (its issue 1040, fixed after 0.8): one
-// manifest would take the control plane down. A document that reads as nothing though
-// it holds text is an error here, as later versions of yaml-cpp make it.
-std::vector<YAML::Node> loadDocuments(const std::string& text) {
-  std::vector<YAML::Node> docs;
+// Where each document of a stream lies, by its markers alone. Each is then read on its
+// own, as Kubernetes' tools split a stream, so a document after "..." needs no "---".
+std::vector<DocumentRange> documentRanges(const std::string& text) {
+  std::vector<DocumentRange> ranges;
   std::size_t start = 0, startLine = 0, line = 0;
   bool content = false;
-  const auto finish = [&](std::size_t end) {
-    const std::string doc = text.substr(start, end - start);
-    YAML::Node node;
-    try {
-      node = YAML::Load(doc);
-    } catch (const YAML::Exception& e) {
-      throw DocumentError{startLine + static_cast<std::size_t>(e.mark.line), static_cast<std::size_t>(e.mark.column), e.msg};
-    }
-    if (node.IsNull() && !spelledNull(doc)) throw DocumentError{startLine, 0, "not a YAML document"};
-    docs.push_back(node);
-  };
+  const auto finish = [&](std::size_t end) { ranges.push_back({start, end, startLine}); };
   for (std::size_t pos = 0; pos <= text.size(); ++line) {
     std::size_t eol = text.find('\n', pos);
     if (eol == std::string::npos) eol = text.size();
@@ -681,69 +642,53 @@ std::vector<YAML::Node> loadDocuments(const std::string& text) {
     pos = eol + 1;
   }
   if (content) finish(text.size());
-  return docs;
+  return ranges;
+}
+
+// From a const state each object is copied, from a temporary one moved.
+template <typename State>
+void addEach(State&& from, ClusterState& into, std::vector<Problem>& problems) {
+  forEachKind([&](const char* kind, auto member) {
+    for (auto& object : from.*member) {
+      addUnique(into.*member, std::remove_cvref_t<decltype(object)>(std::move(object)), kind, into.sources, problems);
+    }
+  });
 }
 
 }  // namespace
 
-void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
-                    std::vector<Problem>& problems) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = loadDocuments(text);
-  } catch (const DocumentError& e) {
-    problems.push_back({source, "", "", "line " + std::to_string(e.line + 1) + ", column " +
-                                            std::to_string(e.column + 1) + ": " + e.message +
-                                            "; nothing in this file is read"});
-    return;
-  }
-  for (std::size_t i = 0; i < docs.size(); ++i) {
-    parseDocument(docs[i], docs.size() > 1 ? source + " (document " + std::to_string(i + 1) + ")" : source, into,
-                  problems);
-  }
+void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems) {
+  addEach(from, into, problems);
 }
 
-ClusterState loadManifestDirectory(const std::string& directory, std::vector<Problem>& problems, bool* complete) {
-  ClusterState state;
-  namespace fs = std::filesystem;
-  bool ok = true;
-  std::error_code ec;
-  if (!fs::is_directory(directory, ec)) {
-    problems.push_back({directory, "", "", "is not a directory"});
-    if (complete != nullptr) *complete = false;
-    return state;
-  }
-  std::vector<fs::path> files;
-  auto it = fs::recursive_directory_iterator(directory, fs::directory_options::skip_permission_denied, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    // Hidden entries are skipped: a mounted ConfigMap keeps its data twice, under
-    // "..<timestamp>" folders and through symlinks to them.
-    const std::string name = it->path().filename().string();
-    if (!name.empty() && name[0] == '.') {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
-      continue;
+void addObjects(ClusterState&& from, ClusterState& into, std::vector<Problem>& problems) {
+  addEach(std::move(from), into, problems);
+}
+
+void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
+                    std::vector<Problem>& problems) {
+  // A file is read whole or not at all: its objects go into `into` only once every
+  // document of it has been read.
+  ClusterState file;
+  std::vector<Problem> fileProblems;
+  const std::vector<DocumentRange> ranges = documentRanges(text);
+  yaml::Document doc;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    try {
+      yaml::Stream stream(std::string_view(text).substr(ranges[i].start, ranges[i].end - ranges[i].start));
+      if (!stream.next(doc)) continue;
+    } catch (const yaml::ParseError& e) {
+      problems.push_back({source, "", "", "line " + std::to_string(ranges[i].line + e.line + 1) + ", column " +
+                                              std::to_string(e.column + 1) + ": " + e.message +
+                                              "; nothing in this file is read"});
+      return;
     }
-    const auto ext = it->path().extension();
-    if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path());
+    parseDocument(doc.root(), ranges.size() > 1 ? source + " (document " + std::to_string(i + 1) + ")" : source, file,
+                  fileProblems);
   }
-  if (ec) {
-    problems.push_back({directory, "", "", "cannot be read completely: " + ec.message()});
-    ok = false;
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    if (!in) {
-      problems.push_back({f.string(), "", "", "cannot be read"});
-      ok = false;
-      continue;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    parseManifests(text.str(), f.string(), state, problems);
-  }
-  if (complete != nullptr) *complete = ok;
-  return state;
+  problems.insert(problems.end(), std::make_move_iterator(fileProblems.begin()),
+                  std::make_move_iterator(fileProblems.end()));
+  addObjects(std::move(file), into, problems);
 }
 
 }  // namespace portico::cp

@@ -17,10 +17,9 @@ namespace portico::cp {
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
                     std::vector<Problem>& problems);
 
-// Every *.yaml / *.yml file under `directory`, subfolders included (hidden ones not), in
-// path order. `complete` is false when the directory or a file could not be read: the
-// result is then partial and must not replace a good state.
-ClusterState loadManifestDirectory(const std::string& directory, std::vector<Problem>& problems,
-                                   bool* complete = nullptr);
+// Adds every object of `from` to `into`; one whose kind and key `into` already holds is
+// reported as a duplicate and skipped, as within one text.
+void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems);
+void addObjects(ClusterState&& from, ClusterState& into, std::vector<Problem>& problems);
 
 }  // namespace portico::cp

@@ -1,3 +1,4 @@
+#include "controlplane/source/manifest_directory.h"
 #include "controlplane/source/manifest_parser.h"
 
 #include <gtest/gtest.h>
@@ -199,10 +200,10 @@ TEST(ManifestParser, MalformedYamlNamesLineAndColumn) {
   ClusterState s;
   parseManifests("kind: Gateway\nmetadata: {name: x\n", "bad.yaml", s, problems);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].toString(), "bad.yaml: line 3, column 1: end of map flow not found; nothing in this file is read");
+  EXPECT_EQ(problems[0].toString(), "bad.yaml: line 3, column 1: while parsing a flow mapping: did not find expected ',' or '}'; nothing in this file is read");
 }
 
-// yaml-cpp 0.7's LoadAll never returns on these (found by the k8s_objects fuzz target);
+// yaml-cpp 0.7's LoadAll never returned on these (found by the k8s_objects fuzz target);
 // each is refused, the line counted from the start of the file.
 TEST(ManifestParser, TextThatReadsAsNothingIsRefused) {
   for (const char* text : {",{", ", [{\"a\": 1}]", "kind: Namespace\nmetadata: {name: a}\n---\n,\n"}) {
@@ -210,14 +211,15 @@ TEST(ManifestParser, TextThatReadsAsNothingIsRefused) {
     ClusterState s;
     parseManifests(text, "bad.yaml", s, problems);
     ASSERT_EQ(problems.size(), 1u) << text;
-    EXPECT_NE(problems[0].message.find("not a YAML document; nothing in this file is read"), std::string::npos) << text;
+    EXPECT_NE(problems[0].message.find("did not find expected node content; nothing in this file is read"),
+              std::string::npos) << text;
     EXPECT_TRUE(s.namespaces.empty());
   }
   std::vector<Problem> problems;
   ClusterState s;
   parseManifests("a: 1\n---\nkind: Gateway\nmetadata: {name: x\n", "bad.yaml", s, problems);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].toString(), "bad.yaml: line 5, column 1: end of map flow not found; nothing in this file is read");
+  EXPECT_EQ(problems[0].toString(), "bad.yaml: line 5, column 1: while parsing a flow mapping: did not find expected ',' or '}'; nothing in this file is read");
 }
 
 // Documents split by "---" and ended by "...", a value on the marker's line, null

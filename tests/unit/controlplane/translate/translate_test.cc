@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "controlplane/push/desired_state.h"
+#include "controlplane/source/manifest_directory.h"
 #include "controlplane/source/manifest_parser.h"
 #include "tests/common/secret_manifest.h"
 
