@@ -319,23 +319,25 @@ int main(int argc, char** argv) {
       metrics.stateRead(true, now.size());
       metrics.translated(translateSeconds, translation.gateways.size());
       auto desired = buildDesiredState(translation, addresses, loadBalancers);
-      const std::string content = desired.SerializeAsString();
+      std::string content = desired.SerializeAsString();
       if (content != lastContent) {
-        lastContent = content;
+        lastContent = std::move(content);
         desired.set_version(++version);
         if (speaker) announceable[version] = announceableVips(desired, cfg.addressPools);
         logLine("version " + std::to_string(version) + ": " + std::to_string(translation.gateways.size()) + " gateways, " +
                 std::to_string(loadBalancers.size()) + " LoadBalancer services, " + std::to_string(desired.vips_size()) +
                 " VIPs");
-        for (auto& c : clients) c->setState(desired);
+        const auto vips = static_cast<std::size_t>(desired.vips_size());
+        const auto shared = std::make_shared<const portico::dataplane::v1::DesiredState>(std::move(desired));
+        for (auto& c : clients) c->setState(shared);
         pushedAt = std::chrono::steady_clock::now();
-        metrics.pushed(version, static_cast<std::size_t>(desired.vips_size()), pushedAt);
+        metrics.pushed(version, vips, pushedAt);
         announcedProgrammed = false;
       }
       // Only status writes need the translation after this.
       if (!writer) translated.reset();
     }
-    // The reload's YAML trees and translation are freed by now; hand their pages back
+    // The reload's objects and translation are freed by now; hand their pages back
     // rather than keep the peak of the largest state resident for good. Not after every
     // reload: trimming walks the whole heap, and a cluster changes often.
     if (reload && std::chrono::steady_clock::now() - lastTrim > std::chrono::seconds(10)) {

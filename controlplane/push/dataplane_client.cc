@@ -31,10 +31,10 @@ DataplaneClient::~DataplaneClient() {
   thread_.join();
 }
 
-void DataplaneClient::setState(const pb::DesiredState& state) {
+void DataplaneClient::setState(std::shared_ptr<const pb::DesiredState> state) {
   {
     std::lock_guard lock(mutex_);
-    latest_ = state;
+    latest_ = std::move(state);
   }
   wake_.notify_all();
 }
@@ -102,7 +102,9 @@ bool DataplaneClient::checkHealth() {
   pb::DesiredState served;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  const grpc::Status st = stub_->GetState(&ctx, pb::GetStateRequest{}, &served);
+  pb::GetStateRequest request;
+  request.set_version_only(true);
+  const grpc::Status st = stub_->GetState(&ctx, request, &served);
   if (!st.ok()) {
     if (reachable_) log_(target_ + ": not answering (" + st.error_message() + ")");
     reachable_ = false;
@@ -124,11 +126,12 @@ void DataplaneClient::run() {
   auto backoff = kFirstBackoff;
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    const pb::DesiredState state = latest_;
+    const std::shared_ptr<const pb::DesiredState> state = latest_;
     lock.unlock();
     bool wantWait = true;
-    if (state.version() != 0 && state.version() != acked_.load() && state.version() != nacked_) {
-      if (push(state)) {
+    const uint64_t version = state ? state->version() : 0;
+    if (version != 0 && version != acked_.load() && version != nacked_) {
+      if (push(*state)) {
         backoff = kFirstBackoff;
         wantWait = false;
       } else {
@@ -145,8 +148,7 @@ void DataplaneClient::run() {
     }
     lock.lock();
     if (wantWait) {
-      const uint64_t seen = state.version();
-      wake_.wait_for(lock, kCheckEvery, [&] { return stop_ || latest_.version() != seen; });
+      wake_.wait_for(lock, kCheckEvery, [&] { return stop_ || latest_ != state; });
     }
   }
 }

@@ -31,7 +31,8 @@ class DataplaneClient {
   DataplaneClient(std::string target, std::shared_ptr<grpc::ChannelCredentials> credentials, Log log);
   ~DataplaneClient();
 
-  void setState(const portico::dataplane::v1::DesiredState& state);
+  // Shared, not copied: at 10 000 routes a state is megabytes, and every client pushes it.
+  void setState(std::shared_ptr<const portico::dataplane::v1::DesiredState> state);
   uint64_t ackedVersion() const { return acked_.load(); }
   // Answering its API and serving a version we pushed (checked every second while idle).
   bool healthy() const { return reachable_.load() && acked_.load() != 0; }
@@ -57,7 +58,7 @@ class DataplaneClient {
   std::unique_ptr<portico::dataplane::v1::Dataplane::Stub> stub_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  portico::dataplane::v1::DesiredState latest_;
+  std::shared_ptr<const portico::dataplane::v1::DesiredState> latest_;
   bool stop_ = false;
   std::atomic<uint64_t> acked_{0};
   std::optional<StateIndex> ackedIndex_;  // of the acknowledged state (client thread only)

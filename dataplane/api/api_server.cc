@@ -55,9 +55,13 @@ class DataplaneService final : public pb::Dataplane::Service {
     return answer(st, request->version(), reply);
   }
 
-  grpc::Status GetState(grpc::ServerContext*, const pb::GetStateRequest*, pb::DesiredState* reply) override {
+  grpc::Status GetState(grpc::ServerContext*, const pb::GetStateRequest* request, pb::DesiredState* reply) override {
     // The version is the control plane's last accepted push (0: none since start), so a
     // control plane sees at once that a restarted dataplane needs the state again.
+    if (request->version_only()) {
+      reply->set_version(pushedVersion_.load());
+      return grpc::Status::OK;
+    }
     const auto state = rt_.desired().first;
     *reply = toProto(state, pushedVersion_.load());
     return grpc::Status::OK;

@@ -100,6 +100,16 @@ TEST_F(Api, PushIsAcknowledgedOnceTheRunningWorkerServesIt) {
   ASSERT_EQ(back.services_size(), 1);
   EXPECT_EQ(back.services(0).vip(), "192.0.2.150");
   EXPECT_EQ(back.version(), 7u);  // the pushed version, for the control plane's resync check
+
+  // The control plane's health check asks for the version alone.
+  pb::DesiredState versionOnly;
+  grpc::ClientContext ctx2;
+  pb::GetStateRequest request;
+  request.set_version_only(true);
+  ASSERT_TRUE(stub_->GetState(&ctx2, request, &versionOnly).ok());
+  EXPECT_EQ(versionOnly.version(), 7u);
+  EXPECT_EQ(versionOnly.vips_size(), 0);
+  EXPECT_EQ(versionOnly.services_size(), 0);
 }
 
 TEST_F(Api, RejectedPushNamesTheFieldAndKeepsServing) {
