@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "controlplane/model/shared_objects.h"
+
 namespace portico::cp {
 
 struct ObjectMeta {
@@ -284,22 +286,22 @@ struct ConfigMap {
   std::map<std::string, std::string> data;
 };
 
-// Everything translation reads: the whole cache, by kind.
+// Everything translation reads: the whole cache, by kind. Copies share the objects.
 struct ClusterState {
-  std::vector<GatewayClass> gatewayClasses;
-  std::vector<Gateway> gateways;
-  std::vector<HttpRoute> httpRoutes;
-  std::vector<TlsRoute> tlsRoutes;
-  std::vector<L4Route> tcpRoutes;
-  std::vector<L4Route> udpRoutes;
-  std::vector<ReferenceGrant> referenceGrants;
-  std::vector<Service> services;
-  std::vector<EndpointSlice> endpointSlices;
-  std::vector<Namespace> namespaces;
-  std::vector<Secret> secrets;
-  std::vector<Ingress> ingresses;
-  std::vector<IngressClass> ingressClasses;
-  std::vector<ConfigMap> configMaps;
+  SharedObjects<GatewayClass> gatewayClasses;
+  SharedObjects<Gateway> gateways;
+  SharedObjects<HttpRoute> httpRoutes;
+  SharedObjects<TlsRoute> tlsRoutes;
+  SharedObjects<L4Route> tcpRoutes;
+  SharedObjects<L4Route> udpRoutes;
+  SharedObjects<ReferenceGrant> referenceGrants;
+  SharedObjects<Service> services;
+  SharedObjects<EndpointSlice> endpointSlices;
+  SharedObjects<Namespace> namespaces;
+  SharedObjects<Secret> secrets;
+  SharedObjects<Ingress> ingresses;
+  SharedObjects<IngressClass> ingressClasses;
+  SharedObjects<ConfigMap> configMaps;
   // "Kind namespace/name" -> where it was read: finds duplicates in one lookup each.
   std::unordered_map<std::string, std::string> sources;
 };

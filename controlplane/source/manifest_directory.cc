@@ -94,12 +94,8 @@ ClusterState loadManifestDirectory(const std::string& directory, std::vector<Pro
       ++files.lastRead;
     }
     problems.insert(problems.end(), file.problems.begin(), file.problems.end());
-    if (cache == nullptr) {
-      addObjects(std::move(file.objects), state, problems);
-      continue;
-    }
     addObjects(file.objects, state, problems);
-    seen.emplace(path.string(), std::move(file));
+    if (cache != nullptr) seen.emplace(path.string(), std::move(file));
   }
   files.files = std::move(seen);  // files gone from the directory are forgotten
   if (complete != nullptr) *complete = ok;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
-#include <type_traits>
 
 #include "controlplane/model/base64.h"
 #include "controlplane/source/yaml_tree.h"
@@ -528,15 +527,21 @@ bool knownVersion(const std::string& kind, const std::string& apiVersion) {
 }
 
 template <typename T>
-void addUnique(std::vector<T>& list, T&& object, const std::string& kind, std::unordered_map<std::string, std::string>& sources,
-               std::vector<Problem>& problems) {
-  const std::string id = kind + " " + object.meta.key();
-  const auto [it, fresh] = sources.emplace(id, object.meta.source);
+void addUnique(SharedObjects<T>& list, std::shared_ptr<const T> object, const std::string& kind,
+               std::unordered_map<std::string, std::string>& sources, std::vector<Problem>& problems) {
+  const std::string id = kind + " " + object->meta.key();
+  const auto [it, fresh] = sources.emplace(id, object->meta.source);
   if (!fresh) {
-    problems.push_back({object.meta.source, id, "", "duplicate of the one in " + it->second + "; this one is ignored"});
+    problems.push_back({object->meta.source, id, "", "duplicate of the one in " + it->second + "; this one is ignored"});
     return;
   }
   list.push_back(std::move(object));
+}
+
+template <typename T>
+void addUnique(SharedObjects<T>& list, T&& object, const std::string& kind,
+               std::unordered_map<std::string, std::string>& sources, std::vector<Problem>& problems) {
+  addUnique(list, std::make_shared<const T>(std::move(object)), kind, sources, problems);
 }
 
 void parseDocument(const yaml::Node& doc, const std::string& source, ClusterState& into, std::vector<Problem>& problems,
@@ -645,13 +650,10 @@ std::vector<DocumentRange> documentRanges(const std::string& text) {
   return ranges;
 }
 
-// From a const state each object is copied, from a temporary one moved.
-template <typename State>
-void addEach(State&& from, ClusterState& into, std::vector<Problem>& problems) {
+void addEach(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems) {
   forEachKind([&](const char* kind, auto member) {
-    for (auto& object : from.*member) {
-      addUnique(into.*member, std::remove_cvref_t<decltype(object)>(std::move(object)), kind, into.sources, problems);
-    }
+    const auto& list = from.*member;
+    for (std::size_t i = 0; i < list.size(); ++i) addUnique(into.*member, list.shared(i), kind, into.sources, problems);
   });
 }
 
@@ -659,10 +661,6 @@ void addEach(State&& from, ClusterState& into, std::vector<Problem>& problems) {
 
 void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems) {
   addEach(from, into, problems);
-}
-
-void addObjects(ClusterState&& from, ClusterState& into, std::vector<Problem>& problems) {
-  addEach(std::move(from), into, problems);
 }
 
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
@@ -688,7 +686,7 @@ void parseManifests(const std::string& text, const std::string& source, ClusterS
   }
   problems.insert(problems.end(), std::make_move_iterator(fileProblems.begin()),
                   std::make_move_iterator(fileProblems.end()));
-  addObjects(std::move(file), into, problems);
+  addObjects(file, into, problems);
 }
 
 }  // namespace portico::cp

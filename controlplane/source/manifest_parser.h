@@ -17,9 +17,8 @@ namespace portico::cp {
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
                     std::vector<Problem>& problems);
 
-// Adds every object of `from` to `into`; one whose kind and key `into` already holds is
-// reported as a duplicate and skipped, as within one text.
+// Adds every object of `from` to `into` (shared, not copied); one whose kind and key
+// `into` already holds is reported as a duplicate and skipped, as within one text.
 void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems);
-void addObjects(ClusterState&& from, ClusterState& into, std::vector<Problem>& problems);
 
 }  // namespace portico::cp

@@ -655,8 +655,8 @@ ClusterState withIngresses(const ClusterState& state, const IngressConversion& c
   }
   for (const auto& r : conversion.routes) added.insert("HTTPRoute " + r.meta.key());
   if (made != nullptr) *made = std::move(added);
-  out.httpRoutes.insert(out.httpRoutes.end(), conversion.routes.begin(), conversion.routes.end());
-  out.referenceGrants.insert(out.referenceGrants.end(), conversion.grants.begin(), conversion.grants.end());
+  for (const auto& r : conversion.routes) out.httpRoutes.push_back(r);
+  for (const auto& g : conversion.grants) out.referenceGrants.push_back(g);
   return out;
 }
 

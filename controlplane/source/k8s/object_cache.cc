@@ -38,8 +38,9 @@ bool ObjectCache::upsertLocked(const std::string& kind, const std::string& key, 
   bool stored = false;
   forKind(maps_, kind, [&](auto& map, auto member) {
     map.erase(key);
-    for (auto& object : one.*member) {
-      map.insert_or_assign(object.meta.key(), std::move(object));
+    const auto& read = one.*member;
+    for (std::size_t i = 0; i < read.size(); ++i) {
+      map.insert_or_assign(read[i].meta.key(), read.shared(i));
       stored = true;
     }
   });
@@ -79,13 +80,13 @@ void ObjectCache::replace(const std::string& kind, const std::vector<std::pair<s
 ClusterState ObjectCache::state() const {
   std::lock_guard lock(mutex_);
   ClusterState out;
-  const auto copy = [](const auto& map, auto& into) {
+  const auto share = [](const auto& map, auto& into) {
     into.reserve(map.size());
     for (const auto& [key, object] : map) into.push_back(object);
   };
   for (const char* kind : {"GatewayClass", "Gateway", "HTTPRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant", "Service",
                            "EndpointSlice", "Namespace", "Secret", "Ingress", "IngressClass"}) {
-    forKind(maps_, kind, [&](const auto& map, auto member) { copy(map, out.*member); });
+    forKind(maps_, kind, [&](const auto& map, auto member) { share(map, out.*member); });
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,7 +29,7 @@ class ObjectCache {
   void replace(const std::string& kind, const std::vector<std::pair<std::string, std::string>>& objects,
                std::vector<Problem>& problems);
 
-  // A copy of everything, as translation takes it.
+  // Everything, as translation takes it: the objects are shared, not copied.
   ClusterState state() const;
   // Counts every change; waitForChange() returns when it moved past `seen`.
   uint64_t changes() const;
@@ -40,7 +41,7 @@ class ObjectCache {
 
  private:
   template <typename T>
-  using Map = std::map<std::string, T>;
+  using Map = std::map<std::string, std::shared_ptr<const T>>;  // shared with every state() handed out
   struct Maps {
     Map<GatewayClass> gatewayClasses;
     Map<Gateway> gateways;

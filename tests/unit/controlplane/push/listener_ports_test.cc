@@ -208,7 +208,7 @@ spec: {ports: [{port: 80, targetPort: 8080}]}
   EXPECT_EQ(term.hosts(0).hostname(), "mq.example.com");
 
   // A mode the spec does not name.
-  state.gateways.front().listeners.at(1).tlsMode = "Reencrypt";
+  state.gateways.edit(0).listeners.at(1).tlsMode = "Reencrypt";
   const Translation bad = translate(state);
   EXPECT_EQ(bad.status("Gateway", "infra/gw")->listeners.at(1).condition("Accepted")->message,
             "tls.mode 'Reencrypt' is not Terminate or Passthrough");

@@ -116,7 +116,7 @@ TEST_F(IngressConversionTest, OnlyIngressesOfOurClassAreServed) {
   EXPECT_EQ(route("d.example.com", "/"), "404") << "no class, and ours is not the default";
 
   // Marked the default class, ours takes Ingresses that name none.
-  state_.ingressClasses[0].isDefault = true;
+  state_.ingressClasses.edit(0).isDefault = true;
   EXPECT_TRUE(isOurIngress(state_.ingresses[3], state_));
   EXPECT_FALSE(isOurIngress(state_.ingresses[2], state_));
 }
