@@ -22,8 +22,7 @@ StatusTarget statusTarget(const std::string& kind, const std::string& key, nlohm
   t.kind = kind;
   t.ns = slash == std::string::npos ? "" : key.substr(0, slash);
   t.name = slash == std::string::npos ? key : key.substr(slash + 1);
-  t.desired = std::move(desired);
-  t.text = t.desired.dump();
+  t.text = desired.dump();
   return t;
 }
 
@@ -94,7 +93,7 @@ StatusWriter::Result StatusWriter::writeOne(const StatusTarget& t) {
     auto object = nlohmann::json::parse(got.body, nullptr, false);
     if (!object.is_object()) return Result::kFailed;
     const nlohmann::json existing = object.value("status", nlohmann::json::object());
-    const nlohmann::json merged = mergeStatus(existing, t.desired, t.kind, rfc3339Now());
+    const nlohmann::json merged = mergeStatus(existing, nlohmann::json::parse(t.text), t.kind, rfc3339Now());
     if (merged == existing) return Result::kUnchanged;
     object["status"] = merged;
     // The resourceVersion read above makes this write fail (409) if anyone wrote in

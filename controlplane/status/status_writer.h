@@ -23,8 +23,9 @@ struct StatusTarget {
   std::string kind;
   std::string ns;  // "" for cluster-scoped kinds
   std::string name;
-  nlohmann::json desired;  // from desiredStatus()
-  std::string text;        // desired.dump(), made once: what tells whether it changed
+  // desiredStatus()'s JSON as text: what tells whether it changed, read back only for
+  // the objects written (held as JSON for 10 000 routes it was tens of megabytes).
+  std::string text;
 };
 
 // The target for writing `desired` to the object of `kind` named `key` (namespace/name, or
