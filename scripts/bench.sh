@@ -189,7 +189,8 @@ config_push() {
   local dp=$DP_PID
   $bench push-ack "unix:$work/cp-api.sock" "$([ "$quick" -ne 0 ] && echo 3 || echo 5)" >>"$results"
   $bench manifests "$work/manifests" "$routes"
-  printf 'dataplanes: ["unix:%s"]\ndebounce_ms: 50\n' "$work/cp-api.sock" >"$work/cp.yaml"
+  local debounce=50
+  printf 'dataplanes: ["unix:%s"]\ndebounce_ms: %s\n' "$work/cp-api.sock" "$debounce" >"$work/cp.yaml"
   local start; start=$(date +%s%N)
   build/controlplane/portico-controlplane --config "$work/cp.yaml" --manifests "$work/manifests" >"$work/cp.log" 2>&1 &
   local cp=$!
@@ -198,8 +199,21 @@ config_push() {
   local took=$(( ($(date +%s%N) - start) / 1000000 ))
   rss() { awk -v f="${2:-VmRSS}" '$1 == f":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
   emit "config.cold_sync_ms.routes_$routes" "$took" ms null "portico-controlplane start to every dataplane ACKed: read $routes routes' manifests, translate, push"
+  # A one-route change: an endpoint of one EndpointSlice in one namespace's file, edited
+  # in place, until every dataplane serves it. Median of 3.
+  local changes=() i n
+  for i in 1 2 3; do
+    n=$(grep -c 'programmed: every dataplane' "$work/cp.log")
+    start=$(date +%s%N)
+    sed -i "0,/addresses: \[198.51.100.[0-9]*\]/s//addresses: [198.51.100.$((250 - i))]/" "$work/manifests/ns7.yaml"
+    lab_wait_until 60 "the control plane programming the change" \
+      bash -c "[ \$(grep -c 'programmed: every dataplane' '$work/cp.log') -gt $n ]" || exit 1
+    changes+=($(( ($(date +%s%N) - start) / 1000000 )))
+  done
+  emit "config.manifest_change_ack_ms.routes_$routes" "$(printf '%s\n' "${changes[@]}" | sort -n | sed -n 2p)" ms null \
+    "one endpoint edited in one of 101 manifest files until every dataplane serves it: inotify, ${debounce} ms debounce, that file read again, translation of all $routes routes, delta push; median of 3"
   emit "memory.controlplane_rss_mb.routes_$routes" "$(rss "$cp")" MiB null "portico-controlplane serving $routes HTTPRoutes, at rest"
-  emit "memory.controlplane_peak_rss_mb.routes_$routes" "$(rss "$cp" VmHWM)" MiB null "its peak, while the manifests were loaded"
+  emit "memory.controlplane_peak_rss_mb.routes_$routes" "$(rss "$cp" VmHWM)" MiB null "its peak, while the manifests were loaded and changed"
   emit "memory.dataplane_rss_mb.routes_$routes" "$(rss "$dp")" MiB null "portico-dataplane serving $routes routes: 1 worker, default flow and L7 pools, --no-huge -m 512"
   kill -TERM "$cp" "$dp"; wait "$cp" "$dp" 2>/dev/null || true
 }

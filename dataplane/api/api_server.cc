@@ -34,7 +34,7 @@ class DataplaneService final : public pb::Dataplane::Service {
     if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up");
     auto state = fromProto(*request);
     std::lock_guard lock(pushMutex_);
-    const Status st = state ? rt_.publish(runtime::Runtime::Source::kControlPlane, *state) : Status(state.error());
+    const Status st = state ? rt_.publish(runtime::Runtime::Source::kControlPlane, std::move(*state)) : Status(state.error());
     return answer(st, request->version(), reply);
   }
 

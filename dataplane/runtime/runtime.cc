@@ -267,7 +267,7 @@ Runtime::~Runtime() {
   rte_mempool_free(pool_);
 }
 
-Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
+Status Runtime::publish(Source source, snapshot::DesiredState part) {
   std::lock_guard order(publishing_);
   std::unique_lock lock(control_);
   const snapshot::DesiredState& config = source == Source::kConfig ? part : fromConfig_;
@@ -279,7 +279,8 @@ Status Runtime::publish(Source source, const snapshot::DesiredState& part) {
   auto next = compiler_->compile(desired, version_ + 1);
   if (!next) return next.error();
   for (const auto& w : compiler_->warnings()) std::fprintf(stderr, "portico-dataplane: warning: %s\n", w.c_str());
-  (source == Source::kConfig ? fromConfig_ : fromControlPlane_) = part;
+  // Moved, not copied: at 10 000 routes a copy of the pushed part is tens of milliseconds.
+  (source == Source::kConfig ? fromConfig_ : fromControlPlane_) = std::move(part);
   desired_ = std::move(desired);
   lock.unlock();
   awaitNewNextHops(**next);

@@ -59,7 +59,7 @@ class Runtime {
   // and the error names the part that was rejected. New VIPs are announced on every port.
   // Callable from any control thread (the API server's, the signal loop's): control work
   // is serialised.
-  Status publish(Source source, const snapshot::DesiredState& part);
+  Status publish(Source source, snapshot::DesiredState part);
   // Changes some virtual hosts of the control plane's part (listeners it pushed before)
   // and publishes, compiling only those hosts. Same guarantees as publish().
   Status publishDelta(const std::vector<snapshot::VirtualHostChange>& changes);

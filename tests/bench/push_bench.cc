@@ -2,9 +2,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "controlplane/push/desired_state.h"
 #include "controlplane/push/state_delta.h"
@@ -16,18 +18,24 @@ namespace portico::bench {
 
 namespace pb = portico::dataplane::v1;
 
+// As a cluster's manifests are usually kept: a file per namespace (100 of them) and one
+// for the Gateway, so that a change re-reads one file.
 int writeManifests(const std::string& directory, int routes) {
   std::filesystem::create_directories(directory);
-  std::ofstream out(directory + "/cluster.yaml");
-  out << "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: portico}\n"
-         "spec: {controllerName: portico.dev/gateway-controller}\n---\n"
-         "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\n"
-         "spec:\n  gatewayClassName: portico\n  addresses: [{type: IPAddress, value: 192.0.2.100}]\n"
-         "  listeners: [{name: http, port: 80, protocol: HTTP, hostname: \"*.example.com\", "
-         "allowedRoutes: {namespaces: {from: All}}}]\n";
+  std::ofstream infra(directory + "/infra.yaml");
+  infra << "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: portico}\n"
+           "spec: {controllerName: portico.dev/gateway-controller}\n---\n"
+           "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\n"
+           "spec:\n  gatewayClassName: portico\n  addresses: [{type: IPAddress, value: 192.0.2.100}]\n"
+           "  listeners: [{name: http, port: 80, protocol: HTTP, hostname: \"*.example.com\", "
+           "allowedRoutes: {namespaces: {from: All}}}]\n";
+  bool ok = static_cast<bool>(infra);
+  std::vector<std::ofstream> files;
+  for (int n = 0; n < std::min(routes, 100); ++n) files.emplace_back(directory + "/ns" + std::to_string(n) + ".yaml");
   for (int i = 0; i < routes; ++i) {
     const std::string name = "r" + std::to_string(i), ns = "ns" + std::to_string(i % 100);
     const std::string a = std::to_string(i % 250 + 1);
+    std::ofstream& out = files[static_cast<std::size_t>(i % 100)];
     out << "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " << name
         << ", namespace: " << ns << "}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n  hostnames: [" << name
         << ".example.com]\n  rules: [{backendRefs: [{name: " << name << ", port: 80}]}]\n"
@@ -38,7 +46,8 @@ int writeManifests(const std::string& directory, int routes) {
         << "ports: [{name: http, port: 8080}]\nendpoints:\n  - {addresses: [198.51.100." << a
         << "], conditions: {ready: true}}\n  - {addresses: [198.51.101." << a << "], conditions: {ready: true}}\n";
   }
-  return out ? 0 : 1;
+  for (auto& f : files) ok = ok && static_cast<bool>(f);
+  return ok ? 0 : 1;
 }
 
 int pushAck(const std::string& target, int repeats) {

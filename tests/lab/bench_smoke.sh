@@ -32,6 +32,7 @@ for name in floor.testpmd_io.mpps_per_core floor.testpmd_macswap.mpps_per_core a
   maglev.build_ms.n_1000 maglev.moved_share.n_1000 flow.bytes_per_flow memory.flow_table_rss_mb.flows_1000000 \
   http.bytes_per_idle_connection \
   config.translate_ms.routes_10000 config.ack_ms.routes_10000 config.delta_ack_ms.routes_10000 \
+  config.cold_sync_ms.routes_1000 config.manifest_change_ack_ms.routes_1000 \
   l7.new_connections.per_s_per_core \
   e2e.portico.rps_keepalive e2e.nginx.rps_keepalive e2e.portico.rps_close e2e.nginx.rps_close \
   e2e.portico.cpu_ms_per_1k_req e2e.nginx.cpu_ms_per_1k_req e2e.portico.rps_https_keepalive \
