@@ -8,7 +8,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "controlplane/model/shared_objects.h"
@@ -302,8 +301,6 @@ struct ClusterState {
   SharedObjects<Ingress> ingresses;
   SharedObjects<IngressClass> ingressClasses;
   SharedObjects<ConfigMap> configMaps;
-  // "Kind namespace/name" -> where it was read: finds duplicates in one lookup each.
-  std::unordered_map<std::string, std::string> sources;
 };
 
 // Calls f(kind, &ClusterState::list) for every kind a state holds, so that code which

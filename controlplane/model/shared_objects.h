@@ -63,6 +63,15 @@ class SharedObjects {
     return *items_.emplace_back(std::make_shared<const T>(T{std::forward<Args>(args)...}));
   }
   void reserve(size_type n) { items_.reserve(n); }
+  // Removes the objects whose index `drop` names, keeping the others' order.
+  template <typename Drop>
+  void eraseIf(Drop&& drop) {
+    size_type kept = 0;
+    for (size_type i = 0; i < items_.size(); ++i) {
+      if (!drop(i)) items_[kept++] = std::move(items_[i]);
+    }
+    items_.resize(kept);
+  }
   void clear() { items_.clear(); }
 
   size_type size() const { return items_.size(); }

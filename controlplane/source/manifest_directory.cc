@@ -94,10 +94,11 @@ ClusterState loadManifestDirectory(const std::string& directory, std::vector<Pro
       ++files.lastRead;
     }
     problems.insert(problems.end(), file.problems.begin(), file.problems.end());
-    addObjects(file.objects, state, problems);
+    appendObjects(file.objects, state);
     if (cache != nullptr) seen.emplace(path.string(), std::move(file));
   }
-  files.files = std::move(seen);  // files gone from the directory are forgotten
+  dropDuplicates(state, problems);  // across files: the first in path order is kept
+  files.files = std::move(seen);   // files gone from the directory are forgotten
   if (complete != nullptr) *complete = ok;
   return state;
 }

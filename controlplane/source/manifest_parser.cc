@@ -1,7 +1,11 @@
 #include "controlplane/source/manifest_parser.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <functional>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "controlplane/model/base64.h"
@@ -526,25 +530,25 @@ bool knownVersion(const std::string& kind, const std::string& apiVersion) {
   return it != versions.end() && it->second.count(apiVersion) > 0;
 }
 
+std::string duplicateOf(const std::string& source) { return "duplicate of the one in " + source + "; this one is ignored"; }
+
 template <typename T>
-void addUnique(SharedObjects<T>& list, std::shared_ptr<const T> object, const std::string& kind,
-               std::unordered_map<std::string, std::string>& sources, std::vector<Problem>& problems) {
-  const std::string id = kind + " " + object->meta.key();
-  const auto [it, fresh] = sources.emplace(id, object->meta.source);
+void addUnique(SharedObjects<T>& list, T&& object, const std::string& kind,
+               std::unordered_map<std::string, std::string>& seen, std::vector<Problem>& problems) {
+  const std::string id = kind + " " + object.meta.key();
+  const auto [it, fresh] = seen.emplace(id, object.meta.source);
   if (!fresh) {
-    problems.push_back({object->meta.source, id, "", "duplicate of the one in " + it->second + "; this one is ignored"});
+    problems.push_back({object.meta.source, id, "", duplicateOf(it->second)});
     return;
   }
   list.push_back(std::move(object));
 }
 
-template <typename T>
-void addUnique(SharedObjects<T>& list, T&& object, const std::string& kind,
-               std::unordered_map<std::string, std::string>& sources, std::vector<Problem>& problems) {
-  addUnique(list, std::make_shared<const T>(std::move(object)), kind, sources, problems);
-}
+// `seen`: "Kind namespace/name" -> where it was read, for the duplicates within one text.
+using Seen = std::unordered_map<std::string, std::string>;
 
-void parseDocument(const yaml::Node& doc, const std::string& source, ClusterState& into, std::vector<Problem>& problems,
+void parseDocument(const yaml::Node& doc, const std::string& source, ClusterState& into, Seen& seen,
+                   std::vector<Problem>& problems,
                    bool inList = false) {
   if (!doc || doc.isNull()) return;  // an empty document between separators
   if (!doc.isMap()) {
@@ -560,7 +564,7 @@ void parseDocument(const yaml::Node& doc, const std::string& source, ClusterStat
       // from recursing forever.
       if (inList) throw FieldError{"kind", "a List inside a List is not read"};
       eachItem(doc, "items", "", [&](const yaml::Node& item, const std::string& f) {
-        parseDocument(item, source + " " + f, into, problems, true);
+        parseDocument(item, source + " " + f, into, seen, problems, true);
       });
       return;
     }
@@ -573,33 +577,33 @@ void parseDocument(const yaml::Node& doc, const std::string& source, ClusterStat
     const ObjectMeta meta = readMeta(doc, namespaced, source);
     object = kind + " " + meta.key();
     if (kind == "GatewayClass") {
-      addUnique(into.gatewayClasses, GatewayClass{meta, requiredStr(child(doc, "spec"), "controllerName", "spec")}, kind, into.sources, problems);
+      addUnique(into.gatewayClasses, GatewayClass{meta, requiredStr(child(doc, "spec"), "controllerName", "spec")}, kind, seen, problems);
     } else if (kind == "Gateway") {
-      addUnique(into.gateways, readGateway(doc, meta), kind, into.sources, problems);
+      addUnique(into.gateways, readGateway(doc, meta), kind, seen, problems);
     } else if (kind == "HTTPRoute") {
-      addUnique(into.httpRoutes, readHttpRoute(doc, meta), kind, into.sources, problems);
+      addUnique(into.httpRoutes, readHttpRoute(doc, meta), kind, seen, problems);
     } else if (kind == "TLSRoute") {
-      addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, into.sources, problems);
+      addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, seen, problems);
     } else if (kind == "TCPRoute") {
-      addUnique(into.tcpRoutes, readBackendRoute<L4Route>(doc, meta), kind, into.sources, problems);
+      addUnique(into.tcpRoutes, readBackendRoute<L4Route>(doc, meta), kind, seen, problems);
     } else if (kind == "UDPRoute") {
-      addUnique(into.udpRoutes, readBackendRoute<L4Route>(doc, meta), kind, into.sources, problems);
+      addUnique(into.udpRoutes, readBackendRoute<L4Route>(doc, meta), kind, seen, problems);
     } else if (kind == "ReferenceGrant") {
-      addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, into.sources, problems);
+      addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, seen, problems);
     } else if (kind == "Service") {
-      addUnique(into.services, readService(doc, meta), kind, into.sources, problems);
+      addUnique(into.services, readService(doc, meta), kind, seen, problems);
     } else if (kind == "EndpointSlice") {
-      addUnique(into.endpointSlices, readEndpointSlice(doc, meta), kind, into.sources, problems);
+      addUnique(into.endpointSlices, readEndpointSlice(doc, meta), kind, seen, problems);
     } else if (kind == "Namespace") {
-      addUnique(into.namespaces, Namespace{meta}, kind, into.sources, problems);
+      addUnique(into.namespaces, Namespace{meta}, kind, seen, problems);
     } else if (kind == "Secret") {
-      addUnique(into.secrets, readSecret(doc, meta), kind, into.sources, problems);
+      addUnique(into.secrets, readSecret(doc, meta), kind, seen, problems);
     } else if (kind == "Ingress") {
-      addUnique(into.ingresses, readIngress(doc, meta), kind, into.sources, problems);
+      addUnique(into.ingresses, readIngress(doc, meta), kind, seen, problems);
     } else if (kind == "IngressClass") {
-      addUnique(into.ingressClasses, readIngressClass(doc, meta), kind, into.sources, problems);
+      addUnique(into.ingressClasses, readIngressClass(doc, meta), kind, seen, problems);
     } else if (kind == "ConfigMap") {
-      addUnique(into.configMaps, ConfigMap{meta, stringMap(doc, "data", "")}, kind, into.sources, problems);
+      addUnique(into.configMaps, ConfigMap{meta, stringMap(doc, "data", "")}, kind, seen, problems);
     }
   } catch (const FieldError& e) {
     problems.push_back({source, object.empty() ? kind : object, e.field, e.message + "; the object is ignored"});
@@ -650,17 +654,54 @@ std::vector<DocumentRange> documentRanges(const std::string& text) {
   return ranges;
 }
 
-void addEach(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems) {
-  forEachKind([&](const char* kind, auto member) {
-    const auto& list = from.*member;
-    for (std::size_t i = 0; i < list.size(); ++i) addUnique(into.*member, list.shared(i), kind, into.sources, problems);
-  });
+// Keeps the first object of each namespace/name in `list`, reporting the others: an
+// open-addressed table of indices, so that merging 30 000 objects allocates no strings.
+template <typename T>
+void dropDuplicatesOf(SharedObjects<T>& list, const char* kind, std::vector<Problem>& problems) {
+  constexpr uint32_t kEmpty = UINT32_MAX;
+  std::vector<uint32_t> table(std::bit_ceil(list.size() * 2 + 1), kEmpty);
+  const std::size_t mask = table.size() - 1;
+  const auto hashOf = [](const ObjectMeta& m) {
+    return std::hash<std::string_view>{}(m.ns) * 31 + std::hash<std::string_view>{}(m.name);
+  };
+  std::vector<bool> dropped(list.size());
+  bool any = false;
+  for (uint32_t i = 0; i < list.size(); ++i) {
+    const ObjectMeta& m = list[i].meta;
+    for (std::size_t slot = hashOf(m) & mask;; slot = (slot + 1) & mask) {
+      if (table[slot] == kEmpty) {
+        table[slot] = i;
+        break;
+      }
+      const ObjectMeta& kept = list[table[slot]].meta;
+      if (kept.ns == m.ns && kept.name == m.name) {
+        problems.push_back({m.source, std::string(kind) + " " + m.key(), "", duplicateOf(kept.source)});
+        dropped[i] = any = true;
+        break;
+      }
+    }
+  }
+  if (any) list.eraseIf([&](std::size_t i) { return dropped[i]; });
 }
 
 }  // namespace
 
+void appendObjects(const ClusterState& from, ClusterState& into) {
+  forEachKind([&](const char*, auto member) {
+    const auto& list = from.*member;
+    auto& to = into.*member;
+    to.reserve(to.size() + list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) to.push_back(list.shared(i));
+  });
+}
+
+void dropDuplicates(ClusterState& state, std::vector<Problem>& problems) {
+  forEachKind([&](const char* kind, auto member) { dropDuplicatesOf(state.*member, kind, problems); });
+}
+
 void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems) {
-  addEach(from, into, problems);
+  appendObjects(from, into);
+  dropDuplicates(into, problems);
 }
 
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
@@ -669,6 +710,7 @@ void parseManifests(const std::string& text, const std::string& source, ClusterS
   // document of it has been read.
   ClusterState file;
   std::vector<Problem> fileProblems;
+  Seen seen;
   const std::vector<DocumentRange> ranges = documentRanges(text);
   yaml::Document doc;
   for (std::size_t i = 0; i < ranges.size(); ++i) {
@@ -682,7 +724,7 @@ void parseManifests(const std::string& text, const std::string& source, ClusterS
       return;
     }
     parseDocument(doc.root(), ranges.size() > 1 ? source + " (document " + std::to_string(i + 1) + ")" : source, file,
-                  fileProblems);
+                  seen, fileProblems);
   }
   problems.insert(problems.end(), std::make_move_iterator(fileProblems.begin()),
                   std::make_move_iterator(fileProblems.end()));

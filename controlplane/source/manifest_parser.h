@@ -20,5 +20,9 @@ void parseManifests(const std::string& text, const std::string& source, ClusterS
 // Adds every object of `from` to `into` (shared, not copied); one whose kind and key
 // `into` already holds is reported as a duplicate and skipped, as within one text.
 void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems);
+// The two steps of addObjects, for merging many states with one pass over the result:
+// appendObjects keeps everything, dropDuplicates keeps the first of each kind and key.
+void appendObjects(const ClusterState& from, ClusterState& into);
+void dropDuplicates(ClusterState& state, std::vector<Problem>& problems);
 
 }  // namespace portico::cp
