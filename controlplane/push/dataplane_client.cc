@@ -85,16 +85,19 @@ bool DataplaneClient::pushDelta(const pb::DesiredState& state, const StateIndex&
 }
 
 bool DataplaneClient::push(const pb::DesiredState& state) {
-  StateIndex index = indexOf(state);
+  // Indexed before the push only when a delta may be sent; a whole push (the first one
+  // above all) is indexed after its ACK, off the path to it.
+  std::optional<StateIndex> index;
+  if (ackedIndex_) index = indexOf(state);
   bool answered = false;
-  if (!pushDelta(state, index, answered)) {
+  if (!index || !pushDelta(state, *index, answered)) {
     pb::PushReply reply;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + kPushDeadline);
     answered = settle(stub_->Push(&ctx, state, &reply), reply, state.version(), "");
   }
   // After a NACK the dataplane still serves the version indexed before.
-  if (acked_.load() == state.version()) ackedIndex_ = std::move(index);
+  if (acked_.load() == state.version()) ackedIndex_ = index ? std::move(*index) : indexOf(state);
   return answered;
 }
 

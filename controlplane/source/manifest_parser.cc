@@ -224,9 +224,9 @@ std::vector<std::string> readHostnames(const yaml::Node& spec) {
   return out;
 }
 
-Gateway readGateway(const yaml::Node& doc, const ObjectMeta& meta) {
+Gateway readGateway(const yaml::Node& doc, ObjectMeta meta) {
   Gateway g;
-  g.meta = meta;
+  g.meta = std::move(meta);
   const yaml::Node spec = child(doc, "spec");
   g.gatewayClassName = requiredStr(spec, "gatewayClassName", "spec");
   eachItem(spec, "listeners", "spec", [&](const yaml::Node& n, const std::string& f) {
@@ -296,9 +296,9 @@ std::vector<std::string> readStatusControllers(const yaml::Node& doc) {
   return out;
 }
 
-HttpRoute readHttpRoute(const yaml::Node& doc, const ObjectMeta& meta) {
+HttpRoute readHttpRoute(const yaml::Node& doc, ObjectMeta meta) {
   HttpRoute r;
-  r.meta = meta;
+  r.meta = std::move(meta);
   const yaml::Node spec = child(doc, "spec");
   r.parentRefs = readParentRefs(spec);
   r.hostnames = readHostnames(spec);
@@ -337,9 +337,9 @@ HttpRoute readHttpRoute(const yaml::Node& doc, const ObjectMeta& meta) {
 
 // A route whose rules are backendRefs alone: TLSRoute, TCPRoute, UDPRoute.
 template <typename Route>
-Route readBackendRoute(const yaml::Node& doc, const ObjectMeta& meta) {
+Route readBackendRoute(const yaml::Node& doc, ObjectMeta meta) {
   Route r;
-  r.meta = meta;
+  r.meta = std::move(meta);
   const yaml::Node spec = child(doc, "spec");
   r.parentRefs = readParentRefs(spec);
   r.statusControllers = readStatusControllers(doc);
@@ -347,15 +347,15 @@ Route readBackendRoute(const yaml::Node& doc, const ObjectMeta& meta) {
   return r;
 }
 
-TlsRoute readTlsRoute(const yaml::Node& doc, const ObjectMeta& meta) {
-  TlsRoute r = readBackendRoute<TlsRoute>(doc, meta);
+TlsRoute readTlsRoute(const yaml::Node& doc, ObjectMeta meta) {
+  TlsRoute r = readBackendRoute<TlsRoute>(doc, std::move(meta));
   r.hostnames = readHostnames(child(doc, "spec"));
   return r;
 }
 
-ReferenceGrant readReferenceGrant(const yaml::Node& doc, const ObjectMeta& meta) {
+ReferenceGrant readReferenceGrant(const yaml::Node& doc, ObjectMeta meta) {
   ReferenceGrant g;
-  g.meta = meta;
+  g.meta = std::move(meta);
   const yaml::Node spec = child(doc, "spec");
   eachItem(spec, "from", "spec", [&](const yaml::Node& n, const std::string& f) {
     g.from.push_back({optStr(n, "group", f).value_or(""), requiredStr(n, "kind", f), requiredStr(n, "namespace", f)});
@@ -382,9 +382,9 @@ std::vector<std::string> statusAddresses(const yaml::Node& doc) {
   return out;
 }
 
-Service readService(const yaml::Node& doc, const ObjectMeta& meta) {
+Service readService(const yaml::Node& doc, ObjectMeta meta) {
   Service s;
-  s.meta = meta;
+  s.meta = std::move(meta);
   const yaml::Node spec = child(doc, "spec");
   s.type = optStr(spec, "type", "spec").value_or("ClusterIP");
   s.loadBalancerClass = optStr(spec, "loadBalancerClass", "spec");
@@ -412,11 +412,11 @@ Service readService(const yaml::Node& doc, const ObjectMeta& meta) {
   return s;
 }
 
-EndpointSlice readEndpointSlice(const yaml::Node& doc, const ObjectMeta& meta) {
+EndpointSlice readEndpointSlice(const yaml::Node& doc, ObjectMeta meta) {
   EndpointSlice e;
-  e.meta = meta;
-  const auto svc = meta.labels.find("kubernetes.io/service-name");
-  if (svc == meta.labels.end()) throw FieldError{"metadata.labels", "needs kubernetes.io/service-name"};
+  e.meta = std::move(meta);
+  const auto svc = e.meta.labels.find("kubernetes.io/service-name");
+  if (svc == e.meta.labels.end()) throw FieldError{"metadata.labels", "needs kubernetes.io/service-name"};
   e.serviceName = svc->second;
   e.addressType = requiredStr(doc, "addressType", "");
   eachItem(doc, "ports", "", [&](const yaml::Node& n, const std::string& f) {
@@ -436,9 +436,9 @@ EndpointSlice readEndpointSlice(const yaml::Node& doc, const ObjectMeta& meta) {
   return e;
 }
 
-Secret readSecret(const yaml::Node& doc, const ObjectMeta& meta) {
+Secret readSecret(const yaml::Node& doc, ObjectMeta meta) {
   Secret s;
-  s.meta = meta;
+  s.meta = std::move(meta);
   s.type = optStr(doc, "type", "").value_or("Opaque");
   const yaml::Node data = child(doc, "data");
   if (const yaml::Node crt = child(data, "tls.crt")) s.certificatePem = base64(str(crt, "data.tls.crt"), "data.tls.crt");
@@ -464,9 +464,9 @@ IngressBackend readIngressBackend(const yaml::Node& n, const std::string& f) {
   return b;
 }
 
-Ingress readIngress(const yaml::Node& doc, const ObjectMeta& meta) {
+Ingress readIngress(const yaml::Node& doc, ObjectMeta meta) {
   Ingress in;
-  in.meta = meta;
+  in.meta = std::move(meta);
   const yaml::Node spec = child(doc, "spec");
   in.ingressClassName = optStr(spec, "ingressClassName", "spec");
   if (const yaml::Node d = child(spec, "defaultBackend"); d && !d.isNull()) {
@@ -498,12 +498,12 @@ Ingress readIngress(const yaml::Node& doc, const ObjectMeta& meta) {
   return in;
 }
 
-IngressClass readIngressClass(const yaml::Node& doc, const ObjectMeta& meta) {
+IngressClass readIngressClass(const yaml::Node& doc, ObjectMeta meta) {
   IngressClass c;
-  c.meta = meta;
+  c.meta = std::move(meta);
   c.controller = requiredStr(child(doc, "spec"), "controller", "spec");
-  const auto d = meta.annotations.find("ingressclass.kubernetes.io/is-default-class");
-  c.isDefault = d != meta.annotations.end() && d->second == "true";
+  const auto d = c.meta.annotations.find("ingressclass.kubernetes.io/is-default-class");
+  c.isDefault = d != c.meta.annotations.end() && d->second == "true";
   return c;
 }
 
@@ -574,36 +574,36 @@ void parseDocument(const yaml::Node& doc, const std::string& source, ClusterStat
       return;
     }
     const bool namespaced = kind != "GatewayClass" && kind != "Namespace" && kind != "IngressClass";
-    const ObjectMeta meta = readMeta(doc, namespaced, source);
+    ObjectMeta meta = readMeta(doc, namespaced, source);
     object = kind + " " + meta.key();
     if (kind == "GatewayClass") {
-      addUnique(into.gatewayClasses, GatewayClass{meta, requiredStr(child(doc, "spec"), "controllerName", "spec")}, kind, seen, problems);
+      addUnique(into.gatewayClasses, GatewayClass{std::move(meta), requiredStr(child(doc, "spec"), "controllerName", "spec")}, kind, seen, problems);
     } else if (kind == "Gateway") {
-      addUnique(into.gateways, readGateway(doc, meta), kind, seen, problems);
+      addUnique(into.gateways, readGateway(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "HTTPRoute") {
-      addUnique(into.httpRoutes, readHttpRoute(doc, meta), kind, seen, problems);
+      addUnique(into.httpRoutes, readHttpRoute(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "TLSRoute") {
-      addUnique(into.tlsRoutes, readTlsRoute(doc, meta), kind, seen, problems);
+      addUnique(into.tlsRoutes, readTlsRoute(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "TCPRoute") {
-      addUnique(into.tcpRoutes, readBackendRoute<L4Route>(doc, meta), kind, seen, problems);
+      addUnique(into.tcpRoutes, readBackendRoute<L4Route>(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "UDPRoute") {
-      addUnique(into.udpRoutes, readBackendRoute<L4Route>(doc, meta), kind, seen, problems);
+      addUnique(into.udpRoutes, readBackendRoute<L4Route>(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "ReferenceGrant") {
-      addUnique(into.referenceGrants, readReferenceGrant(doc, meta), kind, seen, problems);
+      addUnique(into.referenceGrants, readReferenceGrant(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "Service") {
-      addUnique(into.services, readService(doc, meta), kind, seen, problems);
+      addUnique(into.services, readService(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "EndpointSlice") {
-      addUnique(into.endpointSlices, readEndpointSlice(doc, meta), kind, seen, problems);
+      addUnique(into.endpointSlices, readEndpointSlice(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "Namespace") {
-      addUnique(into.namespaces, Namespace{meta}, kind, seen, problems);
+      addUnique(into.namespaces, Namespace{std::move(meta)}, kind, seen, problems);
     } else if (kind == "Secret") {
-      addUnique(into.secrets, readSecret(doc, meta), kind, seen, problems);
+      addUnique(into.secrets, readSecret(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "Ingress") {
-      addUnique(into.ingresses, readIngress(doc, meta), kind, seen, problems);
+      addUnique(into.ingresses, readIngress(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "IngressClass") {
-      addUnique(into.ingressClasses, readIngressClass(doc, meta), kind, seen, problems);
+      addUnique(into.ingressClasses, readIngressClass(doc, std::move(meta)), kind, seen, problems);
     } else if (kind == "ConfigMap") {
-      addUnique(into.configMaps, ConfigMap{meta, stringMap(doc, "data", "")}, kind, seen, problems);
+      addUnique(into.configMaps, ConfigMap{std::move(meta), stringMap(doc, "data", "")}, kind, seen, problems);
     }
   } catch (const FieldError& e) {
     problems.push_back({source, object.empty() ? kind : object, e.field, e.message + "; the object is ignored"});
@@ -689,9 +689,8 @@ void dropDuplicatesOf(SharedObjects<T>& list, const char* kind, std::vector<Prob
 void appendObjects(const ClusterState& from, ClusterState& into) {
   forEachKind([&](const char*, auto member) {
     const auto& list = from.*member;
-    auto& to = into.*member;
-    to.reserve(to.size() + list.size());
-    for (std::size_t i = 0; i < list.size(); ++i) to.push_back(list.shared(i));
+    // No reserve: called once per file, an exact reserve would move every pointer each time.
+    for (std::size_t i = 0; i < list.size(); ++i) (into.*member).push_back(list.shared(i));
   });
 }
 
