@@ -1,8 +1,9 @@
 #pragma once
 
 // YAML documents read with libyaml into a flat, read-only tree: what the manifest and
-// Kubernetes readers need (mappings, sequences, scalars, nulls, anchors), at about a
-// twentieth of yaml-cpp's cost per byte, which decides a cold start at 10 000 routes.
+// Kubernetes readers need (mappings, sequences, scalars, nulls, anchors). On 10 000
+// routes' manifests it takes about a ninth of yaml-cpp 0.7's time (0.3 s against 2.8 s),
+// and one document's tree is freed before the next is read.
 
 #include <cstddef>
 #include <cstdint>
