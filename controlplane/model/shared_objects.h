@@ -51,17 +51,8 @@ class SharedObjects {
   };
   using iterator = const_iterator;
 
-  SharedObjects() = default;
-  SharedObjects(std::initializer_list<T> objects) {
-    for (const T& o : objects) push_back(o);
-  }
-
   void push_back(T object) { items_.push_back(std::make_shared<const T>(std::move(object))); }
   void push_back(std::shared_ptr<const T> object) { items_.push_back(std::move(object)); }
-  template <typename... Args>
-  const T& emplace_back(Args&&... args) {
-    return *items_.emplace_back(std::make_shared<const T>(T{std::forward<Args>(args)...}));
-  }
   void reserve(size_type n) { items_.reserve(n); }
   // Removes the objects whose index `drop` names, keeping the others' order.
   template <typename Drop>
@@ -72,13 +63,11 @@ class SharedObjects {
     }
     items_.resize(kept);
   }
-  void clear() { items_.clear(); }
 
   size_type size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   const T& operator[](size_type i) const { return *items_[i]; }
   const T& at(size_type i) const { return *items_.at(i); }
-  const T& front() const { return *items_.front(); }
   const T& back() const { return *items_.back(); }
   const_iterator begin() const { return const_iterator(items_.begin()); }
   const_iterator end() const { return const_iterator(items_.end()); }

@@ -698,11 +698,6 @@ void dropDuplicates(ClusterState& state, std::vector<Problem>& problems) {
   forEachKind([&](const char* kind, auto member) { dropDuplicatesOf(state.*member, kind, problems); });
 }
 
-void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems) {
-  appendObjects(from, into);
-  dropDuplicates(into, problems);
-}
-
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
                     std::vector<Problem>& problems) {
   // A file is read whole or not at all: its objects go into `into` only once every
@@ -727,7 +722,8 @@ void parseManifests(const std::string& text, const std::string& source, ClusterS
   }
   problems.insert(problems.end(), std::make_move_iterator(fileProblems.begin()),
                   std::make_move_iterator(fileProblems.end()));
-  addObjects(file, into, problems);
+  appendObjects(file, into);
+  dropDuplicates(into, problems);
 }
 
 }  // namespace portico::cp

@@ -17,11 +17,9 @@ namespace portico::cp {
 void parseManifests(const std::string& text, const std::string& source, ClusterState& into,
                     std::vector<Problem>& problems);
 
-// Adds every object of `from` to `into` (shared, not copied); one whose kind and key
-// `into` already holds is reported as a duplicate and skipped, as within one text.
-void addObjects(const ClusterState& from, ClusterState& into, std::vector<Problem>& problems);
-// The two steps of addObjects, for merging many states with one pass over the result:
-// appendObjects keeps everything, dropDuplicates keeps the first of each kind and key.
+// Merging states: appendObjects adds every object of `from` to `into` (shared, not
+// copied); dropDuplicates then keeps the first of each kind and key and reports the
+// others, as within one text. Many states are appended before one pass of dropDuplicates.
 void appendObjects(const ClusterState& from, ClusterState& into);
 void dropDuplicates(ClusterState& state, std::vector<Problem>& problems);
 
